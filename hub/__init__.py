@@ -1,0 +1,49 @@
+"""The hub: a content-sharing hub for a consortium of medical schools."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from .config import Settings
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the hub. ``config`` overrides settings read from ``HUB_*`` environment variables.
+
+    Keys of ``config`` that are ``HUB_*`` environment names (``HUB_DATABASE_URL``, ...) are read
+    like the environment; other keys go straight into Flask's config (``TESTING``, ...).
+    """
+    import os
+
+    overrides = dict(config or {})
+    env = dict(os.environ)
+    env.update({k: str(v) for k, v in overrides.items() if k.startswith("HUB_") and v is not None})
+    settings = Settings.from_env(env)
+
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.config.update(settings.flask_config())
+    app.config.update({k: v for k, v in overrides.items() if not k.startswith("HUB_")})
+    app.extensions["hub.settings"] = settings
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+    from . import db
+    from .extensions import csrf, limiter, login_manager
+
+    db.init_app(app, db.Database(settings.database_url))
+    csrf.init_app(app)
+    app.config.setdefault("RATELIMIT_ENABLED", True)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from .web import register_web
+
+    register_web(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    return app

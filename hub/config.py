@@ -1,0 +1,118 @@
+"""Configuration from environment variables with the one ``HUB_`` prefix.
+
+Every default lives under the instance folder, so a fresh checkout runs with nothing installed
+beyond Python. See the README for the documented list.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PREFIX = "HUB_"
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def _secret_key(instance: Path) -> str:
+    """Read the instance's secret, generating it once so sessions survive restarts."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    key = secrets.token_urlsafe(48)
+    # Created with O_EXCL so two workers starting together cannot write two different keys.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="utf-8").strip()
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(key)
+    return key
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(PREFIX + name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{PREFIX}{name} must be a whole number, not {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The hub's settings, resolved from the environment (documented in the README)."""
+
+    instance_path: Path
+    database_url: str
+    content_store_url: str
+    s3_endpoint_url: str | None
+    s3_region: str | None
+    index_path: Path
+    secret_key: str
+    max_upload_mb: int
+    mail_server: str | None
+    mail_port: int
+    mail_username: str | None
+    mail_password: str | None
+    mail_use_tls: bool
+    mail_sender: str
+    ratelimit_storage_url: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        """Resolve settings from ``env`` (default: the process environment)."""
+        env = dict(os.environ if env is None else env)
+        instance = Path(env.get(PREFIX + "INSTANCE_PATH") or "instance").resolve()
+        instance.mkdir(parents=True, exist_ok=True)
+        return cls(
+            instance_path=instance,
+            database_url=env.get(PREFIX + "DATABASE_URL") or f"sqlite:///{instance / 'hub.sqlite3'}",
+            content_store_url=env.get(PREFIX + "CONTENT_STORE_URL")
+            or (instance / "blobs").as_uri(),
+            s3_endpoint_url=env.get(PREFIX + "S3_ENDPOINT_URL") or None,
+            s3_region=env.get(PREFIX + "S3_REGION") or None,
+            index_path=Path(env.get(PREFIX + "INDEX_PATH") or instance / "index"),
+            secret_key=env.get(PREFIX + "SECRET_KEY") or _secret_key(instance),
+            max_upload_mb=_int(env, "MAX_UPLOAD_MB", 2048),
+            mail_server=env.get(PREFIX + "MAIL_SERVER") or None,
+            mail_port=_int(env, "MAIL_PORT", 25),
+            mail_username=env.get(PREFIX + "MAIL_USERNAME") or None,
+            mail_password=env.get(PREFIX + "MAIL_PASSWORD") or None,
+            mail_use_tls=(env.get(PREFIX + "MAIL_USE_TLS", "").lower() in {"1", "true", "yes"}),
+            mail_sender=env.get(PREFIX + "MAIL_SENDER") or "hub@localhost",
+            ratelimit_storage_url=env.get(PREFIX + "RATELIMIT_STORAGE_URL") or "memory://",
+        )
+
+    def flask_config(self) -> dict[str, Any]:
+        """The Flask config mapping these settings produce."""
+        return {
+            "SECRET_KEY": self.secret_key,
+            "HUB_DATABASE_URL": self.database_url,
+            "HUB_CONTENT_STORE_URL": self.content_store_url,
+            "HUB_S3_ENDPOINT_URL": self.s3_endpoint_url,
+            "HUB_S3_REGION": self.s3_region,
+            "HUB_INDEX_PATH": str(self.index_path),
+            "HUB_MAX_UPLOAD_MB": self.max_upload_mb,
+            "MAX_CONTENT_LENGTH": self.max_upload_mb * 1024 * 1024,
+            "HUB_MAIL_SERVER": self.mail_server,
+            "HUB_MAIL_PORT": self.mail_port,
+            "HUB_MAIL_USERNAME": self.mail_username,
+            "HUB_MAIL_PASSWORD": self.mail_password,
+            "HUB_MAIL_USE_TLS": self.mail_use_tls,
+            "HUB_MAIL_SENDER": self.mail_sender,
+            "RATELIMIT_STORAGE_URI": self.ratelimit_storage_url,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SAMESITE": "Lax",
+            "WTF_CSRF_TIME_LIMIT": None,
+            **self.extra,
+        }

@@ -1,0 +1,87 @@
+"""The database engine and the per-request session.
+
+Services take a ``Session`` argument; only the web layer and the CLI reach for ``session()``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.orm import Session, sessionmaker
+
+
+class Database:
+    """Owns the engine and hands out sessions bound to it (or to a test's connection)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        kwargs: dict[str, Any] = {}
+        if url.startswith("sqlite"):
+            # Threads of the dev server share the file; SQLite enforces FKs only when asked.
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        else:
+            kwargs["pool_pre_ping"] = True
+        self.engine: Engine = create_engine(url, **kwargs)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+            # pysqlite's own transaction handling breaks SAVEPOINTs; let SQLAlchemy emit BEGIN.
+            event.listen(self.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        self._bind: Engine | Connection = self.engine
+        self._factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+
+    def bind_to(self, connection: Connection | None) -> None:
+        """Route every new session through ``connection`` (tests: one savepoint per test)."""
+        self._bind = connection if connection is not None else self.engine
+        if connection is None:
+            self._factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+        else:
+            self._factory = sessionmaker(
+                bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+            )
+
+    def new_session(self) -> Session:
+        """A fresh session; the caller closes it."""
+        return self._factory()
+
+    def ping(self) -> None:
+        """Raise if the database does not answer."""
+        with self.new_session() as s:
+            s.execute(text("SELECT 1"))
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def init_app(app: Flask, database: Database) -> None:
+    """Attach ``database`` to ``app`` and close the request's session at teardown."""
+    app.extensions["hub.db"] = database
+
+    def _close_session(_exc: BaseException | None) -> None:
+        s = g.pop("db_session", None)
+        if s is not None:
+            s.close()
+
+    # A request may run inside an app context that outlives it (tests, CLI): close at both ends.
+    app.teardown_request(_close_session)
+    app.teardown_appcontext(_close_session)
+
+
+def database() -> Database:
+    """The current app's database."""
+    db: Database = current_app.extensions["hub.db"]
+    return db
+
+
+def session() -> Session:
+    """The session of the current request (or CLI command), created on first use."""
+    if "db_session" not in g:
+        g.db_session = database().new_session()
+    s: Session = g.db_session
+    return s

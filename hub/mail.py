@@ -1,0 +1,46 @@
+"""Outgoing mail: SMTP when configured, otherwise the message goes to the log.
+
+In development and tests nothing is sent: the log shows links such as password resets, and
+``sent_messages()`` keeps a copy for tests.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app
+
+log = logging.getLogger("hub.mail")
+
+
+def send_mail(to: str, subject: str, body: str) -> None:
+    """Send a plain-text message to ``to``; failures are logged, never shown as a 500."""
+    cfg = current_app.config
+    message = EmailMessage()
+    message["From"] = cfg["HUB_MAIL_SENDER"]
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    current_app.extensions.setdefault("hub.sent_mail", []).append(message)
+    server = cfg.get("HUB_MAIL_SERVER")
+    if not server:
+        log.warning("No mail server configured (HUB_MAIL_SERVER); message to %s:\n%s\n%s",
+                    to, subject, body)
+        return
+    try:
+        with smtplib.SMTP(server, cfg["HUB_MAIL_PORT"], timeout=10) as smtp:
+            if cfg.get("HUB_MAIL_USE_TLS"):
+                smtp.starttls()
+            if cfg.get("HUB_MAIL_USERNAME"):
+                smtp.login(cfg["HUB_MAIL_USERNAME"], cfg["HUB_MAIL_PASSWORD"] or "")
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException):
+        log.exception("Could not send mail to %s via %s; message was:\n%s", to, server, body)
+
+
+def sent_messages() -> list[EmailMessage]:
+    """Messages handed to ``send_mail`` by this app (newest last)."""
+    messages: list[EmailMessage] = current_app.extensions.setdefault("hub.sent_mail", [])
+    return messages

@@ -1,0 +1,21 @@
+"""The hub's models. Importing this package registers every table on ``Base.metadata``."""
+
+from .audit import AuditEvent, AuditLogIsAppendOnly
+from .base import Base, utcnow
+from .invitation import Invitation
+from .person import SCHOOL_ROLES, Person, Role
+from .school import IncomeGroup, MembershipStatus, School
+
+__all__ = [
+    "SCHOOL_ROLES",
+    "AuditEvent",
+    "AuditLogIsAppendOnly",
+    "Base",
+    "IncomeGroup",
+    "Invitation",
+    "MembershipStatus",
+    "Person",
+    "Role",
+    "School",
+    "utcnow",
+]

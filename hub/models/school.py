@@ -1,0 +1,70 @@
+"""Member schools of the consortium."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, Enum, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, utcnow
+
+if TYPE_CHECKING:
+    from .person import Person
+
+
+class MembershipStatus(enum.StrEnum):
+    """Where a school stands in the consortium (DESIGN.md: Membership lifecycle)."""
+
+    APPLIED = "applied"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    WITHDRAWN = "withdrawn"
+    REJECTED = "rejected"
+
+
+class IncomeGroup(enum.StrEnum):
+    """World Bank income groups."""
+
+    HIC = "HIC"
+    UMC = "UMC"
+    LMC = "LMC"
+    LIC = "LIC"
+
+
+def enum_column(enum_cls: type[enum.Enum], name: str) -> Enum:
+    """A portable enum column: a string with a CHECK constraint, storing the member's value."""
+    return Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class School(Base):
+    """A medical school that is (or wants to be) a member of the consortium."""
+
+    __tablename__ = "school"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2), index=True)  # ISO 3166-1 alpha-2
+    region: Mapped[str] = mapped_column(String(3), index=True)  # UN M49 sub-region code
+    income_group: Mapped[IncomeGroup] = mapped_column(enum_column(IncomeGroup, "income_group"))
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)  # BCP 47 tags
+    website: Mapped[str | None] = mapped_column(String(300))
+    status: Mapped[MembershipStatus] = mapped_column(
+        enum_column(MembershipStatus, "membership_status"), default=MembershipStatus.APPLIED
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    people: Mapped[list[Person]] = relationship(back_populates="school")
+
+    def __repr__(self) -> str:
+        return f"<School {self.id} {self.name!r} {self.country} {self.status}>"

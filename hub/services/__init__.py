@@ -1,0 +1,1 @@
+"""Domain logic. Functions take a database session and explicit arguments, never a request."""

@@ -1,0 +1,268 @@
+"""People's accounts: passwords, sign-in, invitations and password reset."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import SCHOOL_ROLES, Invitation, Person, Role, School, utcnow
+from . import audit
+from .errors import Conflict, InvalidInput, LinkInvalid
+
+MIN_PASSWORD_LENGTH = 10
+INVITATION_LIFETIME = dt.timedelta(days=14)
+RESET_LIFETIME_SECONDS = 3600
+
+_hasher = PasswordHasher()
+# A hash of a random password, verified against when the email is unknown, so that a
+# wrong email takes as long as a wrong password and the answer reveals nothing.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def normalize_email(raw: str) -> str:
+    """Return ``raw`` validated and lower-cased, or raise ``InvalidInput`` saying why."""
+    try:
+        result = validate_email(raw.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise InvalidInput(
+            f"'{raw.strip()}' is not a valid email address: {exc}", field="email"
+        ) from None
+    return result.normalized.lower()
+
+
+def check_password_rules(password: str) -> None:
+    """Raise ``InvalidInput`` if ``password`` is too weak to accept."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.", field="password"
+        )
+    if len(password) > 1024:
+        raise InvalidInput("That password is too long (1024 characters at most).", field="password")
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password``."""
+    return _hasher.hash(password)
+
+
+def verify_password(person: Person, password: str) -> bool:
+    """Whether ``password`` is the person's; upgrades the hash when parameters changed."""
+    try:
+        _hasher.verify(person.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if _hasher.check_needs_rehash(person.password_hash):
+        person.password_hash = _hasher.hash(password)
+    return True
+
+
+def find_person(session: Session, email: str) -> Person | None:
+    """The person with ``email`` (any case), or None."""
+    try:
+        normalized = normalize_email(email)
+    except InvalidInput:
+        return None
+    return session.scalar(select(Person).where(Person.email == normalized))
+
+
+def authenticate(session: Session, email: str, password: str) -> Person | None:
+    """The active person whose email and password match, or None (the same for any failure)."""
+    person = find_person(session, email)
+    if person is None:
+        with contextlib.suppress(VerificationError):
+            _hasher.verify(_DUMMY_HASH, password)
+        return None
+    if not verify_password(person, password) or not person.active:
+        return None
+    person.last_sign_in_at = utcnow()
+    return person
+
+
+def create_person(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role: Role,
+    school: School | None,
+    actor: Person | None = None,
+    password_hash: str | None = None,
+) -> Person:
+    """Add a person; refuses a duplicate email and a school role without a school.
+
+    ``password_hash`` (a hash of ``password`` made by ``hash_password``) saves re-hashing when
+    many people share one password, as the demo's do.
+    """
+    normalized = normalize_email(email)
+    name = name.strip()
+    if not name:
+        raise InvalidInput("A name is required.", field="name")
+    check_password_rules(password)
+    if role in SCHOOL_ROLES and school is None:
+        raise InvalidInput(f"A {role.label} belongs to a school.", field="school")
+    if role is Role.CONSORTIUM_ADMIN:
+        school = None
+    if session.scalar(select(Person.id).where(Person.email == normalized)) is not None:
+        raise Conflict(
+            f"Someone with the email {normalized} already has an account.", field="email"
+        )
+    person = Person(
+        email=normalized,
+        name=name,
+        password_hash=password_hash or hash_password(password),
+        role=role,
+        school=school,
+    )
+    session.add(person)
+    session.flush()
+    audit.record(
+        session, actor, "person.created", person,
+        school_id=school.id if school else None, role=role.value,
+    )
+    return person
+
+
+def change_password(session: Session, person: Person, current: str, new: str) -> None:
+    """Change the person's password after checking the current one."""
+    if not verify_password(person, current):
+        raise InvalidInput("The current password is not right.", field="current_password")
+    check_password_rules(new)
+    person.password_hash = hash_password(new)
+    audit.record(session, person, "person.password_changed", person, school_id=person.school_id)
+
+
+# Invitations -----------------------------------------------------------------------------
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    """An invitation together with its token (shown once, then only its digest is kept)."""
+
+    invitation: Invitation
+    token: str
+
+
+def invite(
+    session: Session,
+    *,
+    school: School,
+    email: str,
+    role: Role,
+    invited_by: Person | None,
+    name: str | None = None,
+    now: dt.datetime | None = None,
+) -> IssuedInvitation:
+    """Create a single-use invitation for ``email`` to join ``school`` as ``role``."""
+    if role not in SCHOOL_ROLES:
+        raise InvalidInput(
+            f"'{role}' is not a school role; choose student, teacher or school admin.", field="role"
+        )
+    normalized = normalize_email(email)
+    if session.scalar(select(Person.id).where(Person.email == normalized)) is not None:
+        raise Conflict(f"{normalized} already has an account.", field="email")
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        token_digest=_digest(token),
+        email=normalized,
+        name=(name or "").strip() or None,
+        school=school,
+        role=role,
+        invited_by=invited_by,
+        created_at=now,
+        expires_at=now + INVITATION_LIFETIME,
+    )
+    session.add(invitation)
+    session.flush()
+    audit.record(
+        session, invited_by, "invitation.created", invitation,
+        school_id=school.id, email=normalized, role=role.value,
+    )
+    return IssuedInvitation(invitation, token)
+
+
+def open_invitation(session: Session, token: str, now: dt.datetime | None = None) -> Invitation:
+    """The invitation behind ``token`` if it can still be accepted; ``LinkInvalid`` otherwise."""
+    invitation = session.scalar(select(Invitation).where(Invitation.token_digest == _digest(token)))
+    now = now or utcnow()
+    if invitation is None:
+        raise LinkInvalid("This invitation link is not valid. Ask your school admin for a new one.")
+    if invitation.accepted_at is not None:
+        raise LinkInvalid("This invitation has already been used. Sign in instead.")
+    if invitation.revoked_at is not None:
+        raise LinkInvalid("This invitation was withdrawn. Ask your school admin for a new one.")
+    if now >= invitation.expires_at:
+        raise LinkInvalid("This invitation has expired. Ask your school admin for a new one.")
+    return invitation
+
+
+def accept_invitation(
+    session: Session, token: str, *, name: str, password: str, now: dt.datetime | None = None
+) -> Person:
+    """Create the invited person's account and mark the invitation used, all or nothing."""
+    invitation = open_invitation(session, token, now)
+    person = create_person(
+        session,
+        email=invitation.email,
+        name=name,
+        password=password,
+        role=invitation.role,
+        school=invitation.school,
+    )
+    invitation.accepted_at = now or utcnow()
+    audit.record(session, person, "invitation.accepted", invitation, school_id=invitation.school_id)
+    return person
+
+
+# Password reset ------------------------------------------------------------------------
+
+
+def _reset_serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt="hub.password-reset")
+
+
+def make_reset_token(secret_key: str, person: Person) -> str:
+    """A signed reset token; it stops working once the password changes (single use)."""
+    return _reset_serializer(secret_key).dumps([person.id, person.credential_fingerprint])
+
+
+def person_for_reset(
+    session: Session, secret_key: str, token: str, max_age: int = RESET_LIFETIME_SECONDS
+) -> Person:
+    """The person a valid reset token names; ``LinkInvalid`` if expired, used or forged."""
+    try:
+        person_id, fingerprint = _reset_serializer(secret_key).loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise LinkInvalid("This reset link has expired. Ask for a new one.") from None
+    except (BadSignature, ValueError, TypeError):
+        raise LinkInvalid("This reset link is not valid. Ask for a new one.") from None
+    person = session.get(Person, person_id)
+    if person is None or not person.active or person.credential_fingerprint != fingerprint:
+        raise LinkInvalid("This reset link has already been used. Ask for a new one.")
+    return person
+
+
+def reset_password(
+    session: Session, secret_key: str, token: str, new_password: str
+) -> Person:
+    """Set a new password through a reset link."""
+    person = person_for_reset(session, secret_key, token)
+    check_password_rules(new_password)
+    person.password_hash = hash_password(new_password)
+    audit.record(session, person, "person.password_reset", person, school_id=person.school_id)
+    return person

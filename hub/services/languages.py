@@ -1,0 +1,41 @@
+"""BCP 47 language tags: validation and display names."""
+
+from __future__ import annotations
+
+import langcodes
+
+from .errors import InvalidInput
+
+
+def normalize_language(tag: str) -> str:
+    """Return the standard form of BCP 47 ``tag`` or raise ``InvalidInput`` naming it."""
+    cleaned = tag.strip()
+    if not cleaned:
+        raise InvalidInput("A language is required.", field="languages")
+    try:
+        lang = langcodes.Language.get(cleaned, normalize=True)
+    except (langcodes.LanguageTagError, ValueError):
+        raise InvalidInput(
+            f"'{tag}' is not a BCP 47 language tag (for example en, fr, pt-BR).", field="languages"
+        ) from None
+    if not lang.is_valid():
+        raise InvalidInput(
+            f"'{tag}' is not a registered language (for example en, fr, pt-BR).", field="languages"
+        )
+    return lang.to_tag()
+
+
+def normalize_languages(tags: list[str]) -> list[str]:
+    """Validate and de-duplicate a list of tags, keeping their order."""
+    seen: dict[str, None] = {}
+    for tag in tags:
+        seen.setdefault(normalize_language(tag), None)
+    return list(seen)
+
+
+def language_name(tag: str, in_language: str = "en") -> str:
+    """The language's name (``"Portuguese (Brazil)"``) in ``in_language``."""
+    try:
+        return str(langcodes.Language.get(tag).display_name(in_language))
+    except (langcodes.LanguageTagError, ValueError):
+        return tag

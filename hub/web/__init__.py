@@ -1,0 +1,63 @@
+"""Web pages: thin views that parse, call a service and render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_login import current_user
+
+from .. import db
+from ..extensions import login_manager
+from ..models import Person, Role
+from ..services import geography
+from ..services.languages import language_name
+
+
+def register_web(app: Flask) -> None:
+    """Register blueprints, the sign-in loader, error pages and template helpers."""
+    from . import auth, main
+    from .errors import register_error_pages
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(auth.bp)
+    register_error_pages(app)
+
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_person(session_id: str) -> Person | None:
+        person_id, _, fingerprint = session_id.partition(":")
+        if not person_id.isdigit():
+            return None
+        person = db.session().get(Person, int(person_id))
+        # A changed password (or deactivation) ends every existing session.
+        if person is None or not person.active or person.credential_fingerprint != fingerprint:
+            return None
+        return person
+
+    @app.context_processor
+    def navigation() -> dict[str, Any]:
+        links: list[tuple[str, str]] = [("main.home", "Home")]
+        if current_user.is_authenticated:
+            if current_user.role is Role.SCHOOL_ADMIN:
+                links.append(("main.my_school", "My school"))
+            if current_user.role is Role.CONSORTIUM_ADMIN:
+                links.append(("main.consortium", "Consortium"))
+            links.append(("main.account", "Account"))
+        return {"nav_links": links, "language_name": language_name,
+                "country_name": lambda code: geography.country(code).name}
+
+    @app.after_request
+    def security_headers(response: Any) -> Any:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'self'",
+        )
+        return response

@@ -1,0 +1,168 @@
+"""Sign in and out, invitations, password reset and change."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from .. import db
+from ..extensions import limiter, submitted_email
+from ..mail import send_mail
+from ..models import Person
+from ..services import accounts
+from ..services.errors import LinkInvalid, ServiceError
+from .access import public, requires
+from .forms import (
+    AcceptInvitationForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    ResetPasswordForm,
+    SignInForm,
+)
+
+bp = Blueprint("auth", __name__)
+
+SIGN_IN_FAILED = "That email and password do not match an active account."
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow ``next`` to a path on this site (no open redirect)."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("main.home")
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@public
+@limiter.limit("20 per minute", methods=["POST"])
+@limiter.limit("10 per minute", methods=["POST"], key_func=submitted_email)
+def sign_in() -> str | Response | tuple[str, int]:
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")))
+    form = SignInForm()
+    if form.validate_on_submit():
+        s = db.session()
+        person = accounts.authenticate(s, form.email.data or "", form.password.data or "")
+        if person is not None:
+            s.commit()
+            login_user(person, remember=bool(form.remember.data))
+            flash(f"Welcome, {person.name}.", "success")
+            return redirect(_safe_next(request.args.get("next")))
+        form.password.errors = [SIGN_IN_FAILED]
+        return render_template("auth/sign_in.html", form=form), 401
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/sign_in.html", form=form), status
+
+
+@bp.route("/sign-out", methods=["POST"])
+@requires()
+def sign_out() -> Response:
+    logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@public
+@limiter.limit("10 per hour", methods=["POST"], key_func=submitted_email)
+def forgot_password() -> str | Response | tuple[str, int]:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        person = accounts.find_person(db.session(), form.email.data or "")
+        if person is not None and person.active:
+            token = accounts.make_reset_token(current_app.config["SECRET_KEY"], person)
+            link = url_for("auth.reset_password", token=token, _external=True)
+            send_mail(
+                person.email,
+                "Reset your password",
+                f"Hello {person.name},\n\nTo choose a new password, open this link within an "
+                f"hour:\n\n{link}\n\nIf you did not ask for this, ignore this message.",
+            )
+        # The same answer whether or not the email is known, so that accounts cannot be probed.
+        flash("If that email has an account, a reset link is on its way. It works for one hour.",
+              "info")
+        return redirect(url_for("auth.sign_in"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/forgot_password.html", form=form), status
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str) -> str | Response | tuple[str, int]:
+    s = db.session()
+    secret = current_app.config["SECRET_KEY"]
+    try:
+        accounts.person_for_reset(s, secret, token)
+    except LinkInvalid as exc:
+        return render_template("auth/link_invalid.html", message=exc.message), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(s, secret, token, form.password.data or "")
+        except ServiceError as exc:
+            s.rollback()
+            form.password.errors = [exc.message]
+        else:
+            s.commit()
+            flash("Your password is changed. Sign in with it now.", "success")
+            return redirect(url_for("auth.sign_in"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/reset_password.html", form=form), status
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@public
+def accept_invitation(token: str) -> str | Response | tuple[str, int]:
+    s = db.session()
+    try:
+        invitation = accounts.open_invitation(s, token)
+    except LinkInvalid as exc:
+        return render_template("auth/link_invalid.html", message=exc.message), 400
+    form = AcceptInvitationForm(name=invitation.name)
+    if form.validate_on_submit():
+        try:
+            person = accounts.accept_invitation(
+                s, token, name=form.name.data or "", password=form.password.data or ""
+            )
+        except ServiceError as exc:
+            s.rollback()
+            flash(exc.message, "error")
+        else:
+            s.commit()
+            if current_user.is_authenticated:
+                logout_user()
+            login_user(person)
+            flash(f"Welcome to the hub, {person.name}.", "success")
+            return redirect(url_for("main.home"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/accept_invitation.html", form=form, invitation=invitation), status
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@requires()
+def change_password() -> str | Response | tuple[str, int]:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        s = db.session()
+        person = s.get(Person, current_user.id)
+        assert person is not None
+        try:
+            accounts.change_password(
+                s, person, form.current_password.data or "", form.password.data or ""
+            )
+        except ServiceError as exc:
+            s.rollback()
+            getattr(form, exc.field or "password").errors = [exc.message]
+        else:
+            s.commit()
+            # The session id includes the password fingerprint: sign in again with the new one.
+            login_user(person)
+            flash("Your password is changed. Other devices are signed out.", "success")
+            return redirect(url_for("main.account"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/change_password.html", form=form), status

@@ -1,0 +1,44 @@
+"""Configuration from HUB_* variables, with every default under the instance folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hub.config import ConfigError, Settings
+
+
+def test_defaults_live_under_the_instance_folder(tmp_path: Path) -> None:
+    s = Settings.from_env({"HUB_INSTANCE_PATH": str(tmp_path)})
+    assert s.database_url == f"sqlite:///{tmp_path / 'hub.sqlite3'}"
+    assert s.content_store_url == (tmp_path / "blobs").as_uri()
+    assert s.index_path == tmp_path / "index"
+    assert s.max_upload_mb == 2048
+
+
+def test_the_secret_key_is_generated_once_and_kept(tmp_path: Path) -> None:
+    first = Settings.from_env({"HUB_INSTANCE_PATH": str(tmp_path)}).secret_key
+    second = Settings.from_env({"HUB_INSTANCE_PATH": str(tmp_path)}).secret_key
+    assert first == second and len(first) >= 40
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+    other = Settings.from_env({"HUB_INSTANCE_PATH": str(tmp_path / "other")}).secret_key
+    assert other != first
+
+
+def test_environment_overrides_defaults(tmp_path: Path) -> None:
+    s = Settings.from_env({
+        "HUB_INSTANCE_PATH": str(tmp_path),
+        "HUB_DATABASE_URL": "postgresql+psycopg://db/hub",
+        "HUB_CONTENT_STORE_URL": "s3://bucket/prefix",
+        "HUB_SECRET_KEY": "given",
+        "HUB_MAX_UPLOAD_MB": "10",
+    })
+    assert (s.database_url, s.content_store_url, s.secret_key, s.max_upload_mb) == (
+        "postgresql+psycopg://db/hub", "s3://bucket/prefix", "given", 10)
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_a_malformed_number_names_the_variable(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="HUB_MAX_UPLOAD_MB must be a whole number"):
+        Settings.from_env({"HUB_INSTANCE_PATH": str(tmp_path), "HUB_MAX_UPLOAD_MB": "lots"})

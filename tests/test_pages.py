@@ -1,0 +1,98 @@
+"""The layout, error pages, health check and navigation by role."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from hub.models import MembershipStatus, Role
+from tests.conftest import sign_in
+from tests.factories import ConsortiumAdminFactory, PersonFactory, SchoolFactory
+
+
+def test_home_lists_active_member_schools_only(client: FlaskClient) -> None:
+    SchoolFactory(name="Makerere Test School", country="UG")
+    SchoolFactory(name="Applicant School", status=MembershipStatus.APPLIED)
+    page = client.get("/").get_data(as_text=True)
+    assert "Makerere Test School" in page
+    assert "Uganda" in page
+    assert "Applicant School" not in page
+
+
+def test_pages_have_landmarks_and_a_skip_link(client: FlaskClient) -> None:
+    page = client.get("/").get_data(as_text=True)
+    for landmark in ('<header', '<nav aria-label="Main"', '<main id="content"', "<footer",
+                     'href="#content"', '<html lang="en"', 'name="viewport"'):
+        assert landmark in page
+
+
+def test_unknown_address_is_a_designed_404(client: FlaskClient) -> None:
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert b"Not found" in response.data and b"<main" in response.data
+
+
+def test_api_clients_get_json_errors(client: FlaskClient) -> None:
+    response = client.get("/no/such/page", headers={"Accept": "application/json"})
+    assert response.status_code == 404
+    assert response.get_json()["status"] == 404
+
+
+def test_an_unexpected_error_is_a_designed_500(app: Flask, client: FlaskClient) -> None:
+    from hub.web.access import public
+
+    @public
+    def broken() -> str:
+        raise RuntimeError("boom")
+
+    app.add_url_rule("/broken-for-test", "broken_for_test", broken)
+    response = client.get("/broken-for-test")
+    assert response.status_code == 500
+    assert b"Something went wrong on our side" in response.data
+    assert b"boom" not in response.data
+
+
+def test_healthz_reports_the_database(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_is_503_when_the_database_is_gone(app_config: dict, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from hub import create_app
+
+    app_config["HUB_DATABASE_URL"] = f"sqlite:///{tmp_path}/missing-dir/x/db.sqlite3"
+    response = create_app(app_config).test_client().get("/healthz")
+    assert response.status_code == 503
+
+
+def test_navigation_follows_the_role(client: FlaskClient, session: Session) -> None:
+    student = PersonFactory(role=Role.STUDENT)
+    sign_in(client, student)
+    page = client.get("/").get_data(as_text=True)
+    assert "My school" not in page and "Consortium</a>" not in page
+    client.post("/sign-out")
+    sign_in(client, PersonFactory(role=Role.SCHOOL_ADMIN))
+    assert "My school" in client.get("/").get_data(as_text=True)
+    client.post("/sign-out")
+    sign_in(client, ConsortiumAdminFactory())
+    assert "Consortium</a>" in client.get("/").get_data(as_text=True)
+
+
+def test_a_school_admin_sees_only_their_own_school_people(
+    client: FlaskClient, session: Session
+) -> None:
+    admin = PersonFactory(role=Role.SCHOOL_ADMIN, name="Admin A")
+    PersonFactory(school=admin.school, name="Colleague A")
+    PersonFactory(name="Stranger B")
+    sign_in(client, admin)
+    page = client.get("/school").get_data(as_text=True)
+    assert "Colleague A" in page
+    assert "Stranger B" not in page
+
+
+def test_security_headers_are_set(client: FlaskClient) -> None:
+    response = client.get("/")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
