@@ -103,7 +103,7 @@ def serve(host: str, port: int, threads: int) -> None:
         app.run(host=host, port=port, threaded=True, use_reloader=False)
         return
 
-    class _Server(BaseApplication):  # type: ignore[misc]
+    class _Server(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", 1)

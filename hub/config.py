@@ -74,7 +74,8 @@ class Settings:
         instance.mkdir(parents=True, exist_ok=True)
         return cls(
             instance_path=instance,
-            database_url=env.get(PREFIX + "DATABASE_URL") or f"sqlite:///{instance / 'hub.sqlite3'}",
+            database_url=env.get(PREFIX + "DATABASE_URL")
+            or f"sqlite:///{instance / 'hub.sqlite3'}",
             content_store_url=env.get(PREFIX + "CONTENT_STORE_URL")
             or (instance / "blobs").as_uri(),
             s3_endpoint_url=env.get(PREFIX + "S3_ENDPOINT_URL") or None,

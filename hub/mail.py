@@ -26,8 +26,9 @@ def send_mail(to: str, subject: str, body: str) -> None:
     current_app.extensions.setdefault("hub.sent_mail", []).append(message)
     server = cfg.get("HUB_MAIL_SERVER")
     if not server:
-        log.warning("No mail server configured (HUB_MAIL_SERVER); message to %s:\n%s\n%s",
-                    to, subject, body)
+        log.warning(
+            "No mail server configured (HUB_MAIL_SERVER); message to %s:\n%s\n%s", to, subject, body
+        )
         return
     try:
         with smtplib.SMTP(server, cfg["HUB_MAIL_PORT"], timeout=10) as smtp:

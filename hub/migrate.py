@@ -22,7 +22,8 @@ def alembic_config(url: str | None = None, connection: Connection | None = None)
     return cfg
 
 
-def upgrade(url: str | None = None, connection: Connection | None = None,
-            revision: str = "head") -> None:
+def upgrade(
+    url: str | None = None, connection: Connection | None = None, revision: str = "head"
+) -> None:
     """Create or migrate the database to ``revision``."""
     command.upgrade(alembic_config(url, connection), revision)

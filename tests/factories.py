@@ -64,8 +64,14 @@ class ConsortiumAdminFactory(PersonFactory):
     school = None
 
 
-ALL = [SchoolFactory, PersonFactory, StudentFactory, TeacherFactory, SchoolAdminFactory,
-       ConsortiumAdminFactory]
+ALL = [
+    SchoolFactory,
+    PersonFactory,
+    StudentFactory,
+    TeacherFactory,
+    SchoolAdminFactory,
+    ConsortiumAdminFactory,
+]
 
 
 def bind(session: Session | None) -> None:

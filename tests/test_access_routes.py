@@ -49,8 +49,9 @@ def test_visitors_are_sent_to_sign_in_from_every_protected_route(
         assert api.status_code == 401, rule
 
 
-@pytest.mark.parametrize("role", [Role.STUDENT, Role.TEACHER, Role.SCHOOL_ADMIN,
-                                  Role.CONSORTIUM_ADMIN])
+@pytest.mark.parametrize(
+    "role", [Role.STUDENT, Role.TEACHER, Role.SCHOOL_ADMIN, Role.CONSORTIUM_ADMIN]
+)
 def test_people_without_the_role_get_403_on_every_role_limited_route(
     app: Flask, client: FlaskClient, role: Role
 ) -> None:

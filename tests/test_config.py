@@ -27,15 +27,21 @@ def test_the_secret_key_is_generated_once_and_kept(tmp_path: Path) -> None:
 
 
 def test_environment_overrides_defaults(tmp_path: Path) -> None:
-    s = Settings.from_env({
-        "HUB_INSTANCE_PATH": str(tmp_path),
-        "HUB_DATABASE_URL": "postgresql+psycopg://db/hub",
-        "HUB_CONTENT_STORE_URL": "s3://bucket/prefix",
-        "HUB_SECRET_KEY": "given",
-        "HUB_MAX_UPLOAD_MB": "10",
-    })
+    s = Settings.from_env(
+        {
+            "HUB_INSTANCE_PATH": str(tmp_path),
+            "HUB_DATABASE_URL": "postgresql+psycopg://db/hub",
+            "HUB_CONTENT_STORE_URL": "s3://bucket/prefix",
+            "HUB_SECRET_KEY": "given",
+            "HUB_MAX_UPLOAD_MB": "10",
+        }
+    )
     assert (s.database_url, s.content_store_url, s.secret_key, s.max_upload_mb) == (
-        "postgresql+psycopg://db/hub", "s3://bucket/prefix", "given", 10)
+        "postgresql+psycopg://db/hub",
+        "s3://bucket/prefix",
+        "given",
+        10,
+    )
     assert not (tmp_path / "secret_key").exists()
 
 

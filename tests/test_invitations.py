@@ -17,8 +17,12 @@ from tests.factories import PersonFactory, SchoolAdminFactory, SchoolFactory
 
 def _invite(session: Session, **kwargs: object) -> accounts.IssuedInvitation:
     admin = SchoolAdminFactory()
-    defaults: dict[str, object] = {"school": admin.school, "email": "new@example.org",
-                                   "role": Role.TEACHER, "invited_by": admin}
+    defaults: dict[str, object] = {
+        "school": admin.school,
+        "email": "new@example.org",
+        "role": Role.TEACHER,
+        "invited_by": admin,
+    }
     defaults.update(kwargs)
     issued = accounts.invite(session, **defaults)  # type: ignore[arg-type]
     session.flush()
@@ -32,8 +36,14 @@ def test_an_invited_person_sets_name_and_password_and_is_signed_in(
     page = client.get(f"/invitation/{issued.token}")
     assert page.status_code == 200
     assert b"lina@example.org" in page.data
-    response = client.post(f"/invitation/{issued.token}", data={
-        "name": "Lina Haddad", "password": "a good long password", "confirm": "a good long password"})
+    response = client.post(
+        f"/invitation/{issued.token}",
+        data={
+            "name": "Lina Haddad",
+            "password": "a good long password",
+            "confirm": "a good long password",
+        },
+    )
     assert response.status_code == 302
     assert b"Lina Haddad" in client.get("/account").data
     person = session.scalar(select(Person).where(Person.email == "lina@example.org"))
@@ -82,8 +92,9 @@ def test_a_made_up_invitation_token_is_a_400_page(client: FlaskClient) -> None:
 def test_a_weak_password_creates_nothing(client: FlaskClient, session: Session) -> None:
     issued = _invite(session)
     people_before = session.scalar(select(func.count()).select_from(Person))
-    response = client.post(f"/invitation/{issued.token}", data={
-        "name": "A", "password": "short", "confirm": "short"})
+    response = client.post(
+        f"/invitation/{issued.token}", data={"name": "A", "password": "short", "confirm": "short"}
+    )
     assert response.status_code == 400
     assert b"at least 10 characters" in response.data
     assert session.scalar(select(func.count()).select_from(Person)) == people_before

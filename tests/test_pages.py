@@ -22,8 +22,15 @@ def test_home_lists_active_member_schools_only(client: FlaskClient) -> None:
 
 def test_pages_have_landmarks_and_a_skip_link(client: FlaskClient) -> None:
     page = client.get("/").get_data(as_text=True)
-    for landmark in ('<header', '<nav aria-label="Main"', '<main id="content"', "<footer",
-                     'href="#content"', '<html lang="en"', 'name="viewport"'):
+    for landmark in (
+        "<header",
+        '<nav aria-label="Main"',
+        '<main id="content"',
+        "<footer",
+        'href="#content"',
+        '<html lang="en"',
+        'name="viewport"',
+    ):
         assert landmark in page
 
 

@@ -49,8 +49,9 @@ def test_a_reset_link_works_only_once(app: Flask, client: FlaskClient, session: 
 
 
 def test_unknown_email_gets_the_same_answer_and_no_mail(app: Flask, client: FlaskClient) -> None:
-    response = client.post("/forgot-password", data={"email": "nobody@example.org"},
-                           follow_redirects=True)
+    response = client.post(
+        "/forgot-password", data={"email": "nobody@example.org"}, follow_redirects=True
+    )
     assert b"If that email has an account" in response.data
     with app.app_context():
         from hub.mail import sent_messages

@@ -61,8 +61,9 @@ def test_next_only_redirects_within_the_hub(client: FlaskClient) -> None:
     ok = client.post("/sign-in?next=/account", data={"email": person.email, "password": PASSWORD})
     assert ok.headers["Location"].endswith("/account")
     client.post("/sign-out")
-    evil = client.post("/sign-in?next=//evil.example.com/x",
-                       data={"email": person.email, "password": PASSWORD})
+    evil = client.post(
+        "/sign-in?next=//evil.example.com/x", data={"email": person.email, "password": PASSWORD}
+    )
     assert "evil" not in evil.headers["Location"]
 
 
@@ -130,9 +131,14 @@ def test_changing_the_password_signs_out_other_sessions(
     other_device = app.test_client()
     sign_in(other_device, person)
     sign_in(client, person)
-    response = client.post("/account/password", data={
-        "current_password": PASSWORD, "password": "a brand new password",
-        "confirm": "a brand new password"})
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "password": "a brand new password",
+            "confirm": "a brand new password",
+        },
+    )
     assert response.status_code == 302
     assert client.get("/account").status_code == 200
     assert other_device.get("/account").status_code == 302
@@ -142,8 +148,13 @@ def test_changing_the_password_signs_out_other_sessions(
 
 def test_change_password_needs_the_current_one(client: FlaskClient) -> None:
     sign_in(client, PersonFactory())
-    response = client.post("/account/password", data={
-        "current_password": "not it at all", "password": "a brand new password",
-        "confirm": "a brand new password"})
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": "not it at all",
+            "password": "a brand new password",
+            "confirm": "a brand new password",
+        },
+    )
     assert response.status_code == 400
     assert b"The current password is not right." in response.data

@@ -127,8 +127,12 @@ def create_person(
     session.add(person)
     session.flush()
     audit.record(
-        session, actor, "person.created", person,
-        school_id=school.id if school else None, role=role.value,
+        session,
+        actor,
+        "person.created",
+        person,
+        school_id=school.id if school else None,
+        role=role.value,
     )
     return person
 
@@ -190,8 +194,13 @@ def invite(
     session.add(invitation)
     session.flush()
     audit.record(
-        session, invited_by, "invitation.created", invitation,
-        school_id=school.id, email=normalized, role=role.value,
+        session,
+        invited_by,
+        "invitation.created",
+        invitation,
+        school_id=school.id,
+        email=normalized,
+        role=role.value,
     )
     return IssuedInvitation(invitation, token)
 
@@ -257,9 +266,7 @@ def person_for_reset(
     return person
 
 
-def reset_password(
-    session: Session, secret_key: str, token: str, new_password: str
-) -> Person:
+def reset_password(session: Session, secret_key: str, token: str, new_password: str) -> Person:
     """Set a new password through a reset link."""
     person = person_for_reset(session, secret_key, token)
     check_password_rules(new_password)

@@ -18,7 +18,7 @@ def record(
     school_id: int | None = None,
     **details: Any,
 ) -> AuditEvent:
-    """Add an audit event for ``action`` on ``subject`` (a model instance) in the current unit of work.
+    """Add an audit event for ``action`` on ``subject`` (a model) to the current unit of work.
 
     ``subject`` must have been flushed so that it has an id.
     """

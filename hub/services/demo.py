@@ -21,34 +21,181 @@ DEMO_DOMAIN = "demo.example.org"
 
 # name, country, languages of instruction, website, membership status
 SCHOOLS: list[tuple[str, str, list[str], str, MembershipStatus]] = [
-    ("Universidade Federal de Minas Gerais", "BR", ["pt-BR"], "https://ufmg.example.org", MembershipStatus.ACTIVE),
-    ("Universidad Nacional de Colombia", "CO", ["es"], "https://unal.example.org", MembershipStatus.ACTIVE),
-    ("University of the West Indies, Mona", "JM", ["en"], "https://uwi.example.org", MembershipStatus.ACTIVE),
-    ("Makerere University College of Health Sciences", "UG", ["en"], "https://mak.example.org", MembershipStatus.ACTIVE),
-    ("University of Nairobi School of Medicine", "KE", ["en", "sw"], "https://uon.example.org", MembershipStatus.ACTIVE),
-    ("Université Cheikh Anta Diop, Faculté de médecine", "SN", ["fr"], "https://ucad.example.org", MembershipStatus.ACTIVE),
-    ("Kamuzu University of Health Sciences", "MW", ["en", "ny"], "https://kuhes.example.org", MembershipStatus.ACTIVE),
-    ("Universidade Eduardo Mondlane, Faculdade de Medicina", "MZ", ["pt"], "https://uem.example.org", MembershipStatus.ACTIVE),
-    ("Cairo University Faculty of Medicine", "EG", ["ar", "en"], "https://cu.example.org", MembershipStatus.ACTIVE),
-    ("Aga Khan University Medical College", "PK", ["en", "ur"], "https://aku.example.org", MembershipStatus.ACTIVE),
-    ("Christian Medical College Vellore", "IN", ["en"], "https://cmc.example.org", MembershipStatus.ACTIVE),
-    ("Universitas Gadjah Mada, Faculty of Medicine", "ID", ["id", "en"], "https://ugm.example.org", MembershipStatus.ACTIVE),
-    ("University of Dundee School of Medicine", "GB", ["en"], "https://dundee.example.org", MembershipStatus.ACTIVE),
-    ("Université de Genève, Faculté de médecine", "CH", ["fr"], "https://unige.example.org", MembershipStatus.ACTIVE),
-    ("Karolinska Institutet", "SE", ["sv", "en"], "https://ki.example.org", MembershipStatus.ACTIVE),
-    ("Monash University Faculty of Medicine", "AU", ["en"], "https://monash.example.org", MembershipStatus.ACTIVE),
-    ("Addis Ababa University College of Health Sciences", "ET", ["am", "en"], "https://aau.example.org", MembershipStatus.SUSPENDED),
+    (
+        "Universidade Federal de Minas Gerais",
+        "BR",
+        ["pt-BR"],
+        "https://ufmg.example.org",
+        MembershipStatus.ACTIVE,
+    ),
+    (
+        "Universidad Nacional de Colombia",
+        "CO",
+        ["es"],
+        "https://unal.example.org",
+        MembershipStatus.ACTIVE,
+    ),
+    (
+        "University of the West Indies, Mona",
+        "JM",
+        ["en"],
+        "https://uwi.example.org",
+        MembershipStatus.ACTIVE,
+    ),
+    (
+        "Makerere University College of Health Sciences",
+        "UG",
+        ["en"],
+        "https://mak.example.org",
+        MembershipStatus.ACTIVE,
+    ),
+    (
+        "University of Nairobi School of Medicine",
+        "KE",
+        ["en", "sw"],
+        "https://uon.example.org",
+        MembershipStatus.ACTIVE,
+    ),
+    (
+        "Université Cheikh Anta Diop, Faculté de médecine",
+        "SN",
+        ["fr"],
+        "https://ucad.example.org",
+        MembershipStatus.ACTIVE,
+    ),
+    (
+        "Kamuzu University of Health Sciences",
+        "MW",
+        ["en", "ny"],
+        "https://kuhes.example.org",
+        MembershipStatus.ACTIVE,
+    ),
+    (
+        "Universidade Eduardo Mondlane, Faculdade de Medicina",
+        "MZ",
+        ["pt"],
+        "https://uem.example.org",
+        MembershipStatus.ACTIVE,
+    ),
+    (
+        "Cairo University Faculty of Medicine",
+        "EG",
+        ["ar", "en"],
+        "https://cu.example.org",
+        MembershipStatus.ACTIVE,
+    ),
+    (
+        "Aga Khan University Medical College",
+        "PK",
+        ["en", "ur"],
+        "https://aku.example.org",
+        MembershipStatus.ACTIVE,
+    ),
+    (
+        "Christian Medical College Vellore",
+        "IN",
+        ["en"],
+        "https://cmc.example.org",
+        MembershipStatus.ACTIVE,
+    ),
+    (
+        "Universitas Gadjah Mada, Faculty of Medicine",
+        "ID",
+        ["id", "en"],
+        "https://ugm.example.org",
+        MembershipStatus.ACTIVE,
+    ),
+    (
+        "University of Dundee School of Medicine",
+        "GB",
+        ["en"],
+        "https://dundee.example.org",
+        MembershipStatus.ACTIVE,
+    ),
+    (
+        "Université de Genève, Faculté de médecine",
+        "CH",
+        ["fr"],
+        "https://unige.example.org",
+        MembershipStatus.ACTIVE,
+    ),
+    (
+        "Karolinska Institutet",
+        "SE",
+        ["sv", "en"],
+        "https://ki.example.org",
+        MembershipStatus.ACTIVE,
+    ),
+    (
+        "Monash University Faculty of Medicine",
+        "AU",
+        ["en"],
+        "https://monash.example.org",
+        MembershipStatus.ACTIVE,
+    ),
+    (
+        "Addis Ababa University College of Health Sciences",
+        "ET",
+        ["am", "en"],
+        "https://aau.example.org",
+        MembershipStatus.SUSPENDED,
+    ),
     ("Hanoi Medical University", "VN", ["vi"], "https://hmu.example.org", MembershipStatus.APPLIED),
-    ("Universidad Peruana Cayetano Heredia", "PE", ["es"], "https://upch.example.org", MembershipStatus.WITHDRAWN),
-    ("Institute of Unverified Medicine", "CO", ["es"], "https://unverified.example.org", MembershipStatus.REJECTED),
+    (
+        "Universidad Peruana Cayetano Heredia",
+        "PE",
+        ["es"],
+        "https://upch.example.org",
+        MembershipStatus.WITHDRAWN,
+    ),
+    (
+        "Institute of Unverified Medicine",
+        "CO",
+        ["es"],
+        "https://unverified.example.org",
+        MembershipStatus.REJECTED,
+    ),
 ]
 
 # people per active or suspended school: (role, count)
 PEOPLE: list[tuple[Role, int]] = [(Role.SCHOOL_ADMIN, 1), (Role.TEACHER, 2), (Role.STUDENT, 3)]
-FIRST_NAMES = ["Ana", "Kwame", "Aisha", "Lucas", "Mei", "Tomás", "Nadia", "Ravi", "Chipo", "Sofia",
-               "Amadou", "Lina", "Oluwaseun", "Hana", "Mateo", "Zainab", "Erik", "Thandiwe"]
-FAMILY_NAMES = ["Silva", "Mensah", "Okafor", "García", "Nguyen", "Diallo", "Haddad", "Patel",
-                "Banda", "Lindqvist", "Mwangi", "Santos", "Rahman", "Kowalski", "Tesfaye"]
+FIRST_NAMES = [
+    "Ana",
+    "Kwame",
+    "Aisha",
+    "Lucas",
+    "Mei",
+    "Tomás",
+    "Nadia",
+    "Ravi",
+    "Chipo",
+    "Sofia",
+    "Amadou",
+    "Lina",
+    "Oluwaseun",
+    "Hana",
+    "Mateo",
+    "Zainab",
+    "Erik",
+    "Thandiwe",
+]
+FAMILY_NAMES = [
+    "Silva",
+    "Mensah",
+    "Okafor",
+    "García",
+    "Nguyen",
+    "Diallo",
+    "Haddad",
+    "Patel",
+    "Banda",
+    "Lindqvist",
+    "Mwangi",
+    "Santos",
+    "Rahman",
+    "Kowalski",
+    "Tesfaye",
+]
 
 
 def slug(name: str) -> str:
@@ -83,19 +230,35 @@ def load_demo(session: Session) -> DemoSummary:
     summary = DemoSummary()
     # One hash for every demo account: argon2 is slow on purpose, and they share the password.
     shared_hash = accounts.hash_password(DEMO_PASSWORD)
+
+    def ensure_person(email: str, name: str, role: Role, school: School | None) -> None:
+        if _person(session, email) is None:
+            accounts.create_person(
+                session,
+                email=email,
+                name=name,
+                password=DEMO_PASSWORD,
+                role=role,
+                school=school,
+                password_hash=shared_hash,
+            )
+            summary.created += 1
+
     admin_email = f"consortium.admin@{DEMO_DOMAIN}"
-    if _person(session, admin_email) is None:
-        accounts.create_person(session, email=admin_email, name="Consortium Secretariat",
-                               password=DEMO_PASSWORD, role=Role.CONSORTIUM_ADMIN, school=None,
-                               password_hash=shared_hash)
-        summary.created += 1
+    ensure_person(admin_email, "Consortium Secretariat", Role.CONSORTIUM_ADMIN, None)
     summary.sign_ins.append((admin_email, "consortium admin", "—"))
     name_index = 0
     for name, country, languages, website, status in SCHOOLS:
         school = session.scalar(select(School).where(School.name == name))
         if school is None:
-            school = create_school(session, name=name, country=country, languages=languages,
-                                   website=website, status=status)
+            school = create_school(
+                session,
+                name=name,
+                country=country,
+                languages=languages,
+                website=website,
+                status=status,
+            )
             summary.created += 1
         summary.schools += 1
         if status not in (MembershipStatus.ACTIVE, MembershipStatus.SUSPENDED):
@@ -103,14 +266,12 @@ def load_demo(session: Session) -> DemoSummary:
         for role, count in PEOPLE:
             for n in range(1, count + 1):
                 email = f"{role.value.replace('_', '')}{n}.{slug(name)}@{DEMO_DOMAIN}"
-                person_name = (f"{FIRST_NAMES[name_index % len(FIRST_NAMES)]} "
-                               f"{FAMILY_NAMES[(name_index * 7) % len(FAMILY_NAMES)]}")
+                person_name = (
+                    f"{FIRST_NAMES[name_index % len(FIRST_NAMES)]} "
+                    f"{FAMILY_NAMES[(name_index * 7) % len(FAMILY_NAMES)]}"
+                )
                 name_index += 1
-                if _person(session, email) is None:
-                    accounts.create_person(session, email=email, name=person_name,
-                                           password=DEMO_PASSWORD, role=role, school=school,
-                                           password_hash=shared_hash)
-                    summary.created += 1
+                ensure_person(email, person_name, role, school)
                 if n == 1 and (len(summary.sign_ins) < 8 or status is MembershipStatus.SUSPENDED):
                     summary.sign_ins.append((email, role.label, school.name))
     summary.people = len(session.scalars(select(Person.id)).all())

@@ -21,7 +21,7 @@ def create_school(
     status: MembershipStatus = MembershipStatus.APPLIED,
     actor: Person | None = None,
 ) -> School:
-    """Add a school; the region comes from the country, the income group from the World Bank table."""
+    """Add a school; region and (unless given) income group come from its country."""
     name = name.strip()
     if not name:
         raise InvalidInput("The school needs a name.", field="name")

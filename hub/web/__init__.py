@@ -48,8 +48,12 @@ def register_web(app: Flask) -> None:
             if current_user.role is Role.CONSORTIUM_ADMIN:
                 links.append(("main.consortium", "Consortium"))
             links.append(("main.account", "Account"))
-        return {"nav_links": links, "language_name": language_name,
-                "country_name": lambda code: geography.country(code).name}
+        return {
+            "nav_links": links,
+            "language_name": language_name,
+            "country_name": lambda code: geography.country(code).name,
+            "subregion_name": geography.subregion_name,
+        }
 
     @app.after_request
     def security_headers(response: Any) -> Any:

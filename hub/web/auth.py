@@ -32,7 +32,12 @@ def _safe_next(target: str | None) -> str:
     """Only follow ``next`` to a path on this site (no open redirect)."""
     if target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and not target.startswith("//")
+        ):
             return target
     return url_for("main.home")
 
@@ -84,8 +89,10 @@ def forgot_password() -> str | Response | tuple[str, int]:
                 f"hour:\n\n{link}\n\nIf you did not ask for this, ignore this message.",
             )
         # The same answer whether or not the email is known, so that accounts cannot be probed.
-        flash("If that email has an account, a reset link is on its way. It works for one hour.",
-              "info")
+        flash(
+            "If that email has an account, a reset link is on its way. It works for one hour.",
+            "info",
+        )
         return redirect(url_for("auth.sign_in"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/forgot_password.html", form=form), status

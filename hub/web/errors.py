@@ -38,8 +38,11 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> tuple[str | Response, int]:
-        return _render(400, "This form has expired or was not sent from the hub. "
-                            "Go back, reload the page and try again.")
+        return _render(
+            400,
+            "This form has expired or was not sent from the hub. "
+            "Go back, reload the page and try again.",
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> tuple[str | Response, int]:

@@ -10,11 +10,16 @@ from ..services.accounts import MIN_PASSWORD_LENGTH
 
 _new_password = [
     DataRequired(message="Choose a password."),
-    Length(min=MIN_PASSWORD_LENGTH, max=1024,
-           message=f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters."),
+    Length(
+        min=MIN_PASSWORD_LENGTH,
+        max=1024,
+        message=f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.",
+    ),
 ]
-_repeat = [DataRequired(message="Type the password again."),
-           EqualTo("password", message="The two passwords differ.")]
+_repeat = [
+    DataRequired(message="Type the password again."),
+    EqualTo("password", message="The two passwords differ."),
+]
 
 
 class SignInForm(FlaskForm):
@@ -33,8 +38,9 @@ class ResetPasswordForm(FlaskForm):
 
 
 class AcceptInvitationForm(FlaskForm):
-    name = StringField("Your name", validators=[DataRequired(message="Enter your name."),
-                                                Length(max=200)])
+    name = StringField(
+        "Your name", validators=[DataRequired(message="Enter your name."), Length(max=200)]
+    )
     password = PasswordField("Choose a password", validators=_new_password)
     confirm = PasswordField("Password again", validators=_repeat)
 

@@ -9,7 +9,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .. import db
 from ..models import MembershipStatus, Person, Role, School
-from ..services import geography
 from ..services.schools import is_active_member
 from .access import public, requires
 
@@ -28,8 +27,6 @@ def home() -> str:
         members=members,
         member_countries=len({m.country for m in members}),
         member_regions=len({m.region for m in members}),
-        country=geography.country,
-        subregion_name=geography.subregion_name,
     )
 
 
@@ -56,8 +53,6 @@ def my_school() -> str:
         school=school,
         people=people,
         is_member=is_active_member(school),
-        country=geography.country,
-        subregion_name=geography.subregion_name,
     )
 
 
@@ -73,8 +68,6 @@ def consortium() -> str:
         "consortium.html",
         schools=schools,
         counts=counts,
-        country=geography.country,
-        subregion_name=geography.subregion_name,
     )
 
 

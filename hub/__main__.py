@@ -1,0 +1,5 @@
+"""``python -m hub`` is the ``hub`` command."""
+
+from .cli import main
+
+main()

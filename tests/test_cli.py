@@ -1,0 +1,149 @@
+"""The hub command: database, demo, admins and serving."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import Result
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hub.models import MembershipStatus, Person, Role, School
+from hub.services import geography
+from hub.services.demo import DEMO_PASSWORD
+
+
+def _invoke(app: Flask, *args: str, **kwargs: Any) -> Result:
+    return app.test_cli_runner().invoke(args=list(args), **kwargs)
+
+
+def test_demo_covers_regions_income_groups_languages_and_roles(
+    app: Flask, session: Session
+) -> None:
+    result = _invoke(app, "demo")
+    assert result.exit_code == 0, result.output
+    schools = session.scalars(select(School)).all()
+    active = [s for s in schools if s.status is MembershipStatus.ACTIVE]
+    assert len(active) >= 12
+    assert len({s.region for s in active}) >= 6
+    assert {s.income_group.value for s in active} == {"HIC", "UMC", "LMC", "LIC"}
+    assert len({lang for s in active for lang in s.languages}) >= 5
+    assert {s.status for s in schools} == set(MembershipStatus)
+    assert set(session.scalars(select(Person.role)).all()) == set(Role)
+    for school in schools:
+        assert school.region == geography.country(school.country).subregion_code
+    assert "schooladmin1" in result.output and DEMO_PASSWORD in result.output
+
+
+def test_demo_is_idempotent(app: Flask, session: Session) -> None:
+    _invoke(app, "demo")
+    count = session.scalar(select(func.count()).select_from(Person))
+    result = _invoke(app, "demo")
+    assert result.exit_code == 0
+    assert "(0 new)" in result.output
+    assert session.scalar(select(func.count()).select_from(Person)) == count
+
+
+def test_a_demo_school_admin_can_sign_in(app: Flask, session: Session) -> None:
+    _invoke(app, "demo")
+    client = app.test_client()
+    response = client.post(
+        "/sign-in", data={"email": "schooladmin1.ufmg@demo.example.org", "password": DEMO_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert b"Universidade Federal de Minas Gerais" in client.get("/school").data
+
+
+def test_create_admin(app: Flask, session: Session) -> None:
+    result = _invoke(app, "create-admin", "Boss@Example.org", "--password", "long enough pw")
+    assert result.exit_code == 0, result.output
+    person = session.scalar(select(Person).where(Person.email == "boss@example.org"))
+    assert person is not None and person.role is Role.CONSORTIUM_ADMIN
+
+
+def test_create_admin_names_the_problem(app: Flask, session: Session) -> None:
+    bad = _invoke(app, "create-admin", "not-an-email", "--password", "long enough pw")
+    assert bad.exit_code != 0
+    assert "not a valid email" in bad.output
+    weak = _invoke(app, "create-admin", "a@example.org", "--password", "short")
+    assert weak.exit_code != 0 and "at least 10 characters" in weak.output
+    assert len(weak.output.strip().splitlines()) == 1
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _hub(*args: str, env: dict[str, str], timeout: int = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "hub", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture()
+def cli_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    env["HUB_INSTANCE_PATH"] = str(tmp_path / "instance")
+    return env
+
+
+def test_commands_fail_with_a_one_line_reason(cli_env: dict[str, str]) -> None:
+    cli_env["HUB_MAX_UPLOAD_MB"] = "plenty"
+    result = _hub("db", "upgrade", env=cli_env)
+    assert result.returncode != 0
+    assert "HUB_MAX_UPLOAD_MB must be a whole number" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_demo_before_upgrade_says_what_to_do(cli_env: dict[str, str]) -> None:
+    result = _hub("demo", env=cli_env)
+    assert result.returncode != 0
+    assert "run `hub db upgrade` first" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_first_readme_command_serves_the_demo(cli_env: dict[str, str]) -> None:
+    """`db upgrade`, `demo`, `serve` on the embedded defaults: the URL printed answers."""
+    assert _hub("db", "upgrade", env=cli_env).returncode == 0
+    assert _hub("demo", env=cli_env).returncode == 0
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "hub", "serve", "--port", str(port)],
+        env=cli_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        first = server.stdout.readline()
+        assert f"http://127.0.0.1:{port}/" in first
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "the hub did not answer"
+                time.sleep(0.3)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
+            assert "Makerere" in r.read().decode()
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
