@@ -68,7 +68,7 @@ def test_people_without_the_role_get_403_on_every_role_limited_route(
 
 def test_student_opening_an_admin_page_sees_a_designed_403(client: FlaskClient) -> None:
     sign_in(client, PersonFactory(role=Role.STUDENT))
-    response = client.get("/consortium")
+    response = client.get("/consortium/")
     assert response.status_code == 403
     assert b"Your role does not give access to this page." in response.data
     assert b"<main" in response.data

@@ -60,7 +60,7 @@ def test_a_demo_school_admin_can_sign_in(app: Flask, session: Session) -> None:
         "/sign-in", data={"email": "schooladmin1.ufmg@demo.example.org", "password": DEMO_PASSWORD}
     )
     assert response.status_code == 302
-    assert b"Universidade Federal de Minas Gerais" in client.get("/school").data
+    assert b"Universidade Federal de Minas Gerais" in client.get("/school/").data
 
 
 def test_create_admin(app: Flask, session: Session) -> None:

@@ -94,7 +94,7 @@ def test_a_school_admin_sees_only_their_own_school_people(
     PersonFactory(school=admin.school, name="Colleague A")
     PersonFactory(name="Stranger B")
     sign_in(client, admin)
-    page = client.get("/school").get_data(as_text=True)
+    page = client.get("/school/people").get_data(as_text=True)
     assert "Colleague A" in page
     assert "Stranger B" not in page
 

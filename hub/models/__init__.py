@@ -3,6 +3,7 @@
 from .audit import AuditEvent, AuditLogIsAppendOnly
 from .base import Base, utcnow
 from .invitation import Invitation
+from .membership import MembershipEvent
 from .person import SCHOOL_ROLES, Person, Role
 from .school import IncomeGroup, MembershipStatus, School
 
@@ -13,6 +14,7 @@ __all__ = [
     "Base",
     "IncomeGroup",
     "Invitation",
+    "MembershipEvent",
     "MembershipStatus",
     "Person",
     "Role",

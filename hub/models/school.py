@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .base import Base, utcnow
 
 if TYPE_CHECKING:
+    from .membership import MembershipEvent
     from .person import Person
 
 
@@ -59,12 +60,16 @@ class School(Base):
     income_group: Mapped[IncomeGroup] = mapped_column(enum_column(IncomeGroup, "income_group"))
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)  # BCP 47 tags
     website: Mapped[str | None] = mapped_column(String(300))
+    contact_email: Mapped[str | None] = mapped_column(String(320))
     status: Mapped[MembershipStatus] = mapped_column(
         enum_column(MembershipStatus, "membership_status"), default=MembershipStatus.APPLIED
     )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     people: Mapped[list[Person]] = relationship(back_populates="school")
+    history: Mapped[list[MembershipEvent]] = relationship(
+        order_by="MembershipEvent.occurred_at, MembershipEvent.id", viewonly=True
+    )
 
     def __repr__(self) -> str:
         return f"<School {self.id} {self.name!r} {self.country} {self.status}>"

@@ -176,9 +176,7 @@ def invite(
         raise InvalidInput(
             f"'{role}' is not a school role; choose student, teacher or school admin.", field="role"
         )
-    normalized = normalize_email(email)
-    if session.scalar(select(Person.id).where(Person.email == normalized)) is not None:
-        raise Conflict(f"{normalized} already has an account.", field="email")
+    normalized = check_invitable(session, school, email)
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
@@ -203,6 +201,38 @@ def invite(
         role=role.value,
     )
     return IssuedInvitation(invitation, token)
+
+
+def check_invitable(session: Session, school: School, email: str) -> str:
+    """The normalised email if it can be invited to ``school``; otherwise a clear refusal."""
+    normalized = normalize_email(email)
+    existing = session.scalar(select(Person).where(Person.email == normalized))
+    if existing is not None:
+        if existing.school_id == school.id:
+            raise Conflict(f"{normalized} is already a member of {school.name}.", field="email")
+        raise Conflict(
+            f"{normalized} already has an account with another school; a person "
+            "belongs to one school. Ask them to use that account.",
+            field="email",
+        )
+    if open_invitation_for(session, school, normalized) is not None:
+        raise Conflict(
+            f"{normalized} is already invited; resend the invitation from the list.", field="email"
+        )
+    return normalized
+
+
+def open_invitation_for(session: Session, school: School, email: str) -> Invitation | None:
+    """The open (unused, unrevoked, unexpired) invitation of ``email`` to ``school``, if any."""
+    return session.scalar(
+        select(Invitation).where(
+            Invitation.school_id == school.id,
+            Invitation.email == email,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > utcnow(),
+        )
+    )
 
 
 def open_invitation(session: Session, token: str, now: dt.datetime | None = None) -> Invitation:

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import MembershipStatus, Person, Role, School
+from ..models import MembershipEvent, MembershipStatus, Person, Role, School
 from . import accounts
+from .membership import Decision, change_membership
 from .schools import create_school
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed on purpose: demo data only
@@ -246,19 +247,18 @@ def load_demo(session: Session) -> DemoSummary:
 
     admin_email = f"consortium.admin@{DEMO_DOMAIN}"
     ensure_person(admin_email, "Consortium Secretariat", Role.CONSORTIUM_ADMIN, None)
+    admin = _person(session, admin_email)
+    assert admin is not None
     summary.sign_ins.append((admin_email, "consortium admin", "—"))
     name_index = 0
     for name, country, languages, website, status in SCHOOLS:
         school = session.scalar(select(School).where(School.name == name))
         if school is None:
             school = create_school(
-                session,
-                name=name,
-                country=country,
-                languages=languages,
-                website=website,
-                status=status,
+                session, name=name, country=country, languages=languages, website=website
             )
+            school.contact_email = f"office.{slug(name)}@{DEMO_DOMAIN}"
+            _walk_to(session, school, status, admin)
             summary.created += 1
         summary.schools += 1
         if status not in (MembershipStatus.ACTIVE, MembershipStatus.SUSPENDED):
@@ -276,6 +276,36 @@ def load_demo(session: Session) -> DemoSummary:
                     summary.sign_ins.append((email, role.label, school.name))
     summary.people = len(session.scalars(select(Person.id)).all())
     return summary
+
+
+# The decisions that take a new application to each status, with the reasons the demo shows.
+_PATHS: dict[MembershipStatus, list[tuple[Decision, str]]] = {
+    MembershipStatus.APPLIED: [],
+    MembershipStatus.ACTIVE: [(Decision.APPROVE, "Admitted at the annual meeting.")],
+    MembershipStatus.REJECTED: [(Decision.REJECT, "Not an accredited medical school.")],
+    MembershipStatus.SUSPENDED: [
+        (Decision.APPROVE, "Admitted at the annual meeting."),
+        (Decision.SUSPEND, "Membership fee unpaid for two years."),
+    ],
+    MembershipStatus.WITHDRAWN: [
+        (Decision.APPROVE, "Admitted at the annual meeting."),
+        (Decision.WITHDRAW, "The school asked to leave the consortium."),
+    ],
+}
+
+
+def _walk_to(session: Session, school: School, status: MembershipStatus, admin: Person) -> None:
+    """Record the application and the decisions that bring ``school`` to ``status``."""
+    session.add(
+        MembershipEvent(
+            school_id=school.id,
+            from_status=None,
+            to_status=MembershipStatus.APPLIED,
+            reason="Application received.",
+        )
+    )
+    for decision, reason in _PATHS[status]:
+        change_membership(session, school, decision, admin, reason)
 
 
 def _person(session: Session, email: str) -> Person | None:

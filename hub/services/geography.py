@@ -75,3 +75,24 @@ def subregions() -> dict[str, str]:
 def subregion_name(code: str) -> str:
     """The name of M49 sub-region ``code``, or the code itself if unknown."""
     return subregions().get(code, code)
+
+
+def find_country(text: str) -> Country:
+    """A country from its ISO code (alpha-2 or alpha-3) or its name, in any case."""
+    cleaned = text.strip()
+    table = _table()
+    if len(cleaned) == 2 and cleaned.upper() in table:
+        return table[cleaned.upper()]
+    # The picker offers "Name (CC)": accept that form too.
+    if cleaned.endswith(")") and "(" in cleaned:
+        code = cleaned.rsplit("(", 1)[1].rstrip(")").strip()
+        if code.upper() in table:
+            return table[code.upper()]
+    folded = cleaned.casefold()
+    for c in table.values():
+        if folded in (c.name.casefold(), c.iso3.casefold()):
+            return c
+    raise InvalidInput(
+        f"'{text}' is not a country we know; pick one from the list (for example Kenya or KE).",
+        field="country",
+    )

@@ -39,3 +39,26 @@ def language_name(tag: str, in_language: str = "en") -> str:
         return str(langcodes.Language.get(tag).display_name(in_language))
     except (langcodes.LanguageTagError, ValueError):
         return tag
+
+
+def resolve_language(text: str) -> str:
+    """A BCP 47 tag from a tag (``pt-BR``) or a language's name in any language (``français``)."""
+    cleaned = text.strip()
+    try:
+        return normalize_language(cleaned)
+    except InvalidInput:
+        pass
+    try:
+        return str(langcodes.find(cleaned).to_tag())
+    except LookupError:
+        raise InvalidInput(
+            f"'{text}' is neither a language tag nor a language name we know "
+            "(for example en, pt-BR, Français, Kiswahili).",
+            field="languages",
+        ) from None
+
+
+def resolve_languages(text: str) -> list[str]:
+    """Tags from a comma-separated list of tags or names, de-duplicated in order."""
+    parts = [p for p in (x.strip() for x in text.replace(";", ",").split(",")) if p]
+    return normalize_languages([resolve_language(p) for p in parts])

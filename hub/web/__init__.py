@@ -16,11 +16,11 @@ from ..services.languages import language_name
 
 def register_web(app: Flask) -> None:
     """Register blueprints, the sign-in loader, error pages and template helpers."""
-    from . import auth, main
+    from . import auth, consortium_admin, main, membership, school_admin
     from .errors import register_error_pages
 
-    app.register_blueprint(main.bp)
-    app.register_blueprint(auth.bp)
+    for blueprint in (main.bp, auth.bp, membership.bp, school_admin.bp, consortium_admin.bp):
+        app.register_blueprint(blueprint)
     register_error_pages(app)
 
     login_manager.login_view = "auth.sign_in"
@@ -43,11 +43,15 @@ def register_web(app: Flask) -> None:
     def navigation() -> dict[str, Any]:
         links: list[tuple[str, str]] = [("main.home", "Home")]
         if current_user.is_authenticated:
+            links.append(("membership.directory", "Members"))
             if current_user.role is Role.SCHOOL_ADMIN:
-                links.append(("main.my_school", "My school"))
+                links.append(("school_admin.profile", "My school"))
+                links.append(("school_admin.people_list", "People"))
             if current_user.role is Role.CONSORTIUM_ADMIN:
-                links.append(("main.consortium", "Consortium"))
+                links.append(("consortium_admin.schools", "Consortium"))
             links.append(("main.account", "Account"))
+        else:
+            links.append(("membership.apply", "Apply to join"))
         return {
             "nav_links": links,
             "language_name": language_name,

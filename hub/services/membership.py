@@ -1,0 +1,236 @@
+"""The membership lifecycle: applications, admission, suspension, withdrawal.
+
+``applied → active | rejected``, ``active → suspended → active``, ``active → withdrawn``.
+Consortium admins decide; every transition is a ``MembershipEvent`` (who, when, why) and an
+audit event, and the school's admins are told by mail.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import MembershipEvent, MembershipStatus, Person, Role, School, utcnow
+from . import accounts, audit
+from .errors import Conflict, InvalidInput, NotFound
+from .schools import create_school
+
+
+class Decision(enum.StrEnum):
+    """What a consortium admin can do to a school's membership."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+    SUSPEND = "suspend"
+    REINSTATE = "reinstate"
+    WITHDRAW = "withdraw"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+# (current status, decision) -> new status. Anything else is refused.
+TRANSITIONS: dict[tuple[MembershipStatus, Decision], MembershipStatus] = {
+    (MembershipStatus.APPLIED, Decision.APPROVE): MembershipStatus.ACTIVE,
+    (MembershipStatus.APPLIED, Decision.REJECT): MembershipStatus.REJECTED,
+    (MembershipStatus.ACTIVE, Decision.SUSPEND): MembershipStatus.SUSPENDED,
+    (MembershipStatus.SUSPENDED, Decision.REINSTATE): MembershipStatus.ACTIVE,
+    (MembershipStatus.ACTIVE, Decision.WITHDRAW): MembershipStatus.WITHDRAWN,
+}
+
+# Decisions that take something away must say why.
+NEEDS_REASON = {Decision.REJECT, Decision.SUSPEND, Decision.WITHDRAW}
+
+
+def decisions_for(status: MembershipStatus) -> list[Decision]:
+    """The decisions that are possible for a school in ``status``."""
+    return [d for (s, d) in TRANSITIONS if s is status]
+
+
+@dataclass(frozen=True)
+class Application:
+    """What a school sends to join the consortium."""
+
+    school_name: str
+    country: str
+    languages: list[str]
+    website: str
+    contact_email: str
+    admin_name: str
+    admin_email: str
+    admin_password: str
+
+
+def normalize_website(raw: str) -> str:
+    """``www.Example.org/`` → ``https://www.example.org``; refuses what is not a web address."""
+    raw = raw.strip()
+    if not raw:
+        raise InvalidInput("Give the school's website.", field="website")
+    if "://" not in raw:
+        raw = "https://" + raw
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or "." not in parts.netloc or " " in raw:
+        raise InvalidInput(
+            f"'{raw}' is not a web address (for example https://med.example.edu).", field="website"
+        )
+    path = parts.path.rstrip("/")
+    return f"{parts.scheme}://{parts.netloc.lower()}{path}"
+
+
+def _website_key(website: str) -> str:
+    host = urlsplit(website).netloc.lower()
+    return host.removeprefix("www.")
+
+
+def find_duplicate(session: Session, name: str, country: str, website: str) -> School | None:
+    """A school (not rejected) with the same website host, or the same name in the same country."""
+    key = _website_key(website)
+    candidates = session.scalars(
+        select(School).where(School.status != MembershipStatus.REJECTED)
+    ).all()
+    for school in candidates:
+        if school.website and _website_key(school.website) == key:
+            return school
+        if school.country == country and school.name.casefold() == name.strip().casefold():
+            return school
+    return None
+
+
+def submit_application(session: Session, application: Application) -> tuple[School, Person]:
+    """Record a school's application with its first school admin; all or nothing."""
+    website = normalize_website(application.website)
+    contact = accounts.normalize_email(application.contact_email or application.admin_email)
+    from . import geography
+
+    country = geography.country(application.country).iso2
+    duplicate = find_duplicate(session, application.school_name, country, website)
+    if duplicate is not None:
+        raise Conflict(
+            f"{duplicate.name} ({duplicate.website}) has already applied or is a member. "
+            "If you are its admin, sign in; otherwise write to the consortium secretariat.",
+            field="school_name",
+        )
+    school = create_school(
+        session,
+        name=application.school_name,
+        country=country,
+        languages=application.languages,
+        website=website,
+        status=MembershipStatus.APPLIED,
+    )
+    school.contact_email = contact
+    admin = accounts.create_person(
+        session,
+        email=application.admin_email,
+        name=application.admin_name,
+        password=application.admin_password,
+        role=Role.SCHOOL_ADMIN,
+        school=school,
+    )
+    session.add(
+        MembershipEvent(
+            school_id=school.id,
+            from_status=None,
+            to_status=MembershipStatus.APPLIED,
+            actor_id=admin.id,
+            reason="Application received.",
+        )
+    )
+    audit.record(session, admin, "school.applied", school, school_id=school.id)
+    return school, admin
+
+
+def change_membership(
+    session: Session, school: School, decision: Decision, actor: Person, reason: str = ""
+) -> MembershipEvent:
+    """Apply a consortium admin's decision to ``school``; refuses illegal transitions."""
+    if actor.role is not Role.CONSORTIUM_ADMIN:
+        raise NotFound("There is no such school.")
+    new_status = TRANSITIONS.get((school.status, decision))
+    if new_status is None:
+        possible = ", ".join(d.value for d in decisions_for(school.status)) or "none"
+        raise Conflict(
+            f"{school.name} is {school.status.value}: it cannot be {_past(decision)}. "
+            f"Possible now: {possible}."
+        )
+    reason = reason.strip()
+    if decision in NEEDS_REASON and not reason:
+        raise InvalidInput(
+            f"Say why you {decision.value} {school.name}; the school sees it.", field="reason"
+        )
+    event = MembershipEvent(
+        school_id=school.id,
+        from_status=school.status,
+        to_status=new_status,
+        actor_id=actor.id,
+        reason=reason,
+        occurred_at=utcnow(),
+    )
+    session.add(event)
+    previous = school.status
+    school.status = new_status
+    audit.record(
+        session,
+        actor,
+        f"school.{decision.value}",
+        school,
+        school_id=school.id,
+        from_status=previous.value,
+        to_status=new_status.value,
+        reason=reason,
+    )
+    session.flush()
+    return event
+
+
+def _past(decision: Decision) -> str:
+    return {
+        "approve": "approved",
+        "reject": "rejected",
+        "suspend": "suspended",
+        "reinstate": "reinstated",
+        "withdraw": "withdrawn",
+    }[decision.value]
+
+
+def notification(school: School, event: MembershipEvent) -> tuple[str, str]:
+    """Subject and body of the mail that tells a school's admins about ``event``."""
+    status = event.to_status
+    texts = {
+        MembershipStatus.ACTIVE: "is now an active member of the consortium. Your teachers and "
+        "students can reach the materials that other schools share with members.",
+        MembershipStatus.REJECTED: "was not admitted to the consortium.",
+        MembershipStatus.SUSPENDED: "is suspended from the consortium. Until it is reinstated, "
+        "your people see only public materials of other schools, and other schools no longer "
+        "see your non-public materials.",
+        MembershipStatus.WITHDRAWN: "has been withdrawn from the consortium.",
+        MembershipStatus.APPLIED: "has applied to join the consortium.",
+    }
+    body = f"{school.name} {texts[status]}"
+    if event.reason:
+        body += f"\n\nReason given: {event.reason}"
+    return f"Membership of {school.name}: {status.value}", body
+
+
+def school_admins(session: Session, school: School) -> list[Person]:
+    """The active school admins of ``school`` (who receive membership mail)."""
+    return list(
+        session.scalars(
+            select(Person).where(
+                Person.school_id == school.id,
+                Person.role == Role.SCHOOL_ADMIN,
+                Person.active.is_(True),
+            )
+        )
+    )
+
+
+def counts_by_status(session: Session) -> dict[MembershipStatus, int]:
+    """How many schools are in each membership status."""
+    rows = session.execute(select(School.status, func.count()).group_by(School.status)).tuples()
+    return {status: n for status, n in rows}

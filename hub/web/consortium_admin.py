@@ -1,0 +1,148 @@
+"""The consortium admin's console: applications, member schools and their history."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+
+from .. import db
+from ..mail import send_mail
+from ..models import IncomeGroup, MembershipStatus, Person, Role, School
+from ..services import audit, membership
+from ..services.errors import InvalidInput, NotFound
+from .access import requires
+from .actions import Refused, perform
+from .forms import IncomeGroupForm, ReasonForm
+
+bp = Blueprint("consortium_admin", __name__, url_prefix="/consortium")
+
+
+@bp.route("/")
+@requires(Role.CONSORTIUM_ADMIN)
+def schools() -> str:
+    s = db.session()
+    status_arg = request.args.get("status", "")
+    query = select(School).order_by(School.name)
+    if status_arg in {m.value for m in MembershipStatus}:
+        query = query.where(School.status == MembershipStatus(status_arg))
+    listed = s.scalars(query).all()
+    applications = s.scalars(
+        select(School).where(School.status == MembershipStatus.APPLIED).order_by(School.created_at)
+    ).all()
+    counts = dict(
+        s.execute(select(Person.school_id, func.count()).group_by(Person.school_id)).tuples().all()
+    )
+    return render_template(
+        "consortium_admin/schools.html",
+        schools=listed,
+        applications=applications,
+        counts=counts,
+        by_status=membership.counts_by_status(s),
+        status_arg=status_arg,
+        statuses=list(MembershipStatus),
+    )
+
+
+def _school(school_id: int) -> School:
+    school = db.session().get(School, school_id)
+    if school is None:
+        raise NotFound("There is no such school.")
+    return school
+
+
+@bp.route("/schools/<int:school_id>")
+@requires(Role.CONSORTIUM_ADMIN)
+def school(school_id: int) -> str | tuple[str, int]:
+    return _school_page(school_id)
+
+
+def _school_page(
+    school_id: int, status: int = 200, form: ReasonForm | None = None
+) -> str | tuple[str, int]:
+    s = db.session()
+    found = s.get(School, school_id)
+    if found is None:
+        abort(404)
+    income_form = IncomeGroupForm(income_group=found.income_group.value)
+    people_count = s.scalar(
+        select(func.count()).select_from(Person).where(Person.school_id == school_id)
+    )
+    return render_template(
+        "consortium_admin/school.html",
+        school=found,
+        decisions=membership.decisions_for(found.status),
+        needs_reason=membership.NEEDS_REASON,
+        form=form or ReasonForm(),
+        income_form=income_form,
+        people_count=people_count,
+        admins=membership.school_admins(s, found),
+    ), status
+
+
+@bp.route("/schools/<int:school_id>/<decision>", methods=["POST"])
+@requires(Role.CONSORTIUM_ADMIN)
+def change_membership(school_id: int, decision: str) -> Response | str | tuple[str, int]:
+    if decision not in {d.value for d in membership.Decision}:
+        abort(404)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        return _school_page(school_id, 400, form)
+    s = db.session()
+    actor = s.get(Person, current_user.id)
+    assert actor is not None
+
+    def act() -> tuple[School, object]:
+        found = _school(school_id)
+        event = membership.change_membership(
+            s, found, membership.Decision(decision), actor, form.reason.data or ""
+        )
+        return found, event
+
+    try:
+        found, event = perform(act, flash_refusal=False)
+    except Refused as exc:
+        form.reason.errors = [exc.message]
+        return _school_page(school_id, exc.status, form)
+    subject, body = membership.notification(found, event)  # type: ignore[arg-type]
+    for admin in membership.school_admins(s, found):
+        send_mail(admin.email, subject, body)
+    flash(f"{found.name} is now {found.status.value}. Its admins have been told.", "success")
+    return redirect(url_for("consortium_admin.school", school_id=school_id))
+
+
+@bp.route("/schools/<int:school_id>/income-group", methods=["POST"])
+@requires(Role.CONSORTIUM_ADMIN)
+def set_income_group(school_id: int) -> Response | str | tuple[str, int]:
+    form = IncomeGroupForm()
+    if not form.validate_on_submit():
+        return _school_page(school_id, 400)
+    s = db.session()
+    actor = s.get(Person, current_user.id)
+
+    def change() -> School:
+        found = _school(school_id)
+        try:
+            group = IncomeGroup(form.income_group.data)
+        except ValueError:
+            raise InvalidInput("Choose one of HIC, UMC, LMC, LIC.") from None
+        previous = found.income_group
+        found.income_group = group
+        audit.record(
+            s,
+            actor,
+            "school.income_group_changed",
+            found,
+            school_id=found.id,
+            from_group=previous.value,
+            to_group=group.value,
+        )
+        return found
+
+    try:
+        found = perform(change)
+    except Refused as exc:
+        return _school_page(school_id, exc.status)
+    flash(f"{found.name} is now in income group {found.income_group.value}.", "success")
+    return redirect(url_for("consortium_admin.school", school_id=school_id))

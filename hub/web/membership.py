@@ -1,0 +1,121 @@
+"""Public application to join, and the directory of member schools."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from .. import db
+from ..models import IncomeGroup, MembershipStatus, Person, Role, School
+from ..services import geography, membership
+from ..services.languages import language_name, resolve_languages
+from .access import public, requires
+from .actions import Refused, perform
+from .forms import ApplyForm
+
+bp = Blueprint("membership", __name__)
+
+INCOME_LABELS = {
+    IncomeGroup.HIC: "High income",
+    IncomeGroup.UMC: "Upper-middle income",
+    IncomeGroup.LMC: "Lower-middle income",
+    IncomeGroup.LIC: "Low income",
+}
+
+
+@bp.route("/apply", methods=["GET", "POST"])
+@public
+def apply() -> str | Response | tuple[str, int]:
+    form = ApplyForm()
+    status = 200
+    if form.validate_on_submit():
+
+        def submit() -> tuple[School, Person]:
+            country = geography.find_country(form.country.data or "")
+            application = membership.Application(
+                school_name=form.school_name.data or "",
+                country=country.iso2,
+                languages=resolve_languages(form.languages.data or ""),
+                website=form.website.data or "",
+                contact_email=form.contact_email.data or "",
+                admin_name=form.admin_name.data or "",
+                admin_email=form.admin_email.data or "",
+                admin_password=form.password.data or "",
+            )
+            return membership.submit_application(db.session(), application)
+
+        try:
+            school, admin = perform(submit, flash_refusal=False)
+        except Refused as exc:
+            field = {"email": "admin_email", "name": "admin_name"}.get(exc.field or "", exc.field)
+            getattr(form, field or "school_name", form.school_name).errors = [exc.message]
+            status = exc.status
+        else:
+            login_user(admin)
+            flash(
+                f"Thank you. The application of {school.name} is with the consortium; "
+                "you will hear by email when it is decided.",
+                "success",
+            )
+            return redirect(url_for("school_admin.profile"))
+    elif request.method == "POST":
+        status = 400
+    return render_template(
+        "membership/apply.html", form=form, countries=geography.countries()
+    ), status
+
+
+@bp.route("/directory")
+@requires()
+def directory() -> str:
+    s = db.session()
+    region = request.args.get("region", "")
+    income = request.args.get("income", "")
+    language = request.args.get("language", "")
+    members = s.scalars(
+        select(School).where(School.status == MembershipStatus.ACTIVE).order_by(School.name)
+    ).all()
+    shown = [
+        m
+        for m in members
+        if (not region or m.region == region)
+        and (not income or m.income_group.value == income)
+        and (not language or language in m.languages)
+    ]
+    chart = _region_income_chart(members)
+    languages = sorted({lang for m in members for lang in m.languages}, key=language_name)
+    regions = sorted({m.region for m in members}, key=geography.subregion_name)
+    return render_template(
+        "membership/directory.html",
+        members=shown,
+        total=len(members),
+        chart=chart,
+        regions=regions,
+        languages=languages,
+        income_labels=INCOME_LABELS,
+        selected={"region": region, "income": income, "language": language},
+        can_see_all=current_user.role is Role.CONSORTIUM_ADMIN,
+    )
+
+
+def _region_income_chart(members: Sequence[School]) -> list[dict[str, object]]:
+    """Rows of a stacked bar chart: per region, the count of members per income group."""
+    by_region: dict[str, Counter[str]] = {}
+    for m in members:
+        by_region.setdefault(m.region, Counter())[m.income_group.value] += 1
+    rows = []
+    for code, counts in sorted(by_region.items(), key=lambda kv: -sum(kv[1].values())):
+        rows.append(
+            {
+                "region": geography.subregion_name(code),
+                "code": code,
+                "total": sum(counts.values()),
+                "segments": [(g.value, counts.get(g.value, 0)) for g in IncomeGroup],
+            }
+        )
+    return rows
