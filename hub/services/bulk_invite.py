@@ -144,11 +144,10 @@ def preview(session: Session, school: School, data: bytes) -> Preview:
     # Look the whole file up in chunks: two queries per 500 rows, not two per row.
     for start in range(0, len(emails), 500):
         chunk = emails[start : start + 500]
-        people.update(
-            session.execute(select(Person.email, Person.school_id).where(Person.email.in_(chunk)))
-            .tuples()
-            .all()
+        found = session.execute(
+            select(Person.email, Person.school_id).where(Person.email.in_(chunk))
         )
+        people.update((email, school_id) for email, school_id in found)
         invited.update(
             session.scalars(
                 select(Invitation.email).where(
@@ -199,17 +198,5 @@ def invite_all(
     The verdicts are worked out again, so a change since the preview cannot slip through.
     """
     result = preview(session, school, data)
-    issued = []
-    for row in result.to_invite:
-        assert row.role is not None
-        issued.append(
-            accounts.invite(
-                session,
-                school=school,
-                email=row.email,
-                role=row.role,
-                invited_by=admin,
-                name=row.name or None,
-            )
-        )
-    return issued
+    invitees = [(r.email, r.role, r.name or None) for r in result.to_invite if r.role is not None]
+    return accounts.invite_checked(session, school, invitees, admin)

@@ -232,5 +232,5 @@ def school_admins(session: Session, school: School) -> list[Person]:
 
 def counts_by_status(session: Session) -> dict[MembershipStatus, int]:
     """How many schools are in each membership status."""
-    rows = session.execute(select(School.status, func.count()).group_by(School.status)).tuples()
+    rows = session.execute(select(School.status, func.count()).group_by(School.status))
     return {status: n for status, n in rows}

@@ -32,7 +32,7 @@ def schools() -> str:
         select(School).where(School.status == MembershipStatus.APPLIED).order_by(School.created_at)
     ).all()
     counts = dict(
-        s.execute(select(Person.school_id, func.count()).group_by(Person.school_id)).tuples().all()
+        s.execute(select(Person.school_id, func.count()).group_by(Person.school_id)).all()
     )
     return render_template(
         "consortium_admin/schools.html",

@@ -98,7 +98,9 @@ class InviteForm(FlaskForm):
     name = StringField("Name (optional)", validators=[Length(max=200)])
     role = SelectField(
         "Role",
-        choices=[("student", "Student"), ("teacher", "Teacher"), ("school_admin", "School admin")],
+        choices=_choices(
+            ("student", "Student"), ("teacher", "Teacher"), ("school_admin", "School admin")
+        ),
         default="student",
     )
 
@@ -124,10 +126,10 @@ class SchoolProfileForm(FlaskForm):
 class IncomeGroupForm(FlaskForm):
     income_group = SelectField(
         "World Bank income group",
-        choices=[
+        choices=_choices(
             ("HIC", "High income"),
             ("UMC", "Upper-middle income"),
             ("LMC", "Lower-middle income"),
             ("LIC", "Low income"),
-        ],
+        ),
     )
