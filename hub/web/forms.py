@@ -67,12 +67,9 @@ class ChangePasswordForm(FlaskForm):
     confirm = PasswordField("New password again", validators=_repeat)
 
 
-class ApplyForm(FlaskForm):
-    school_name = StringField(
-        "Name of the school",
-        validators=[DataRequired(message="Give the school's name."), Length(max=200)],
-    )
-    country = StringField("Country", validators=[DataRequired(message="Choose the country.")])
+class SchoolProfileForm(FlaskForm):
+    """What a school says about itself (and can change later)."""
+
     languages = StringField(
         "Languages of instruction",
         validators=[DataRequired(message="Name at least one language of instruction.")],
@@ -81,6 +78,14 @@ class ApplyForm(FlaskForm):
         "Website", validators=[DataRequired(message="Give the school's website.")]
     )
     contact_email = EmailField("Contact email for the consortium (optional)")
+
+
+class ApplyForm(SchoolProfileForm):
+    school_name = StringField(
+        "Name of the school",
+        validators=[DataRequired(message="Give the school's name."), Length(max=200)],
+    )
+    country = StringField("Country", validators=[DataRequired(message="Choose the country.")])
     admin_name = StringField(
         "Your name", validators=[DataRequired(message="Enter your name."), Length(max=200)]
     )
@@ -110,17 +115,6 @@ class CsvUploadForm(FlaskForm):
         "CSV file with the columns email, name, role",
         validators=[FileRequired(message="Choose a CSV file.")],
     )
-
-
-class SchoolProfileForm(FlaskForm):
-    languages = StringField(
-        "Languages of instruction",
-        validators=[DataRequired(message="Name at least one language of instruction.")],
-    )
-    website = StringField(
-        "Website", validators=[DataRequired(message="Give the school's website.")]
-    )
-    contact_email = EmailField("Contact email")
 
 
 class IncomeGroupForm(FlaskForm):

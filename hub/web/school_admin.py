@@ -132,24 +132,17 @@ def change_role(person_id: int) -> Response | str:
     return _flash_and_back(f"{person.name} is now a {person.role.label}.")
 
 
-@bp.route("/people/<int:person_id>/deactivate", methods=["POST"])
+@bp.route("/people/<int:person_id>/<any(deactivate, reactivate):action>", methods=["POST"])
 @requires(Role.SCHOOL_ADMIN)
-def deactivate(person_id: int) -> Response | str:
+def set_active(person_id: int, action: str) -> Response | str:
+    active = action == "reactivate"
     try:
-        person = perform(lambda: people.set_active(db.session(), current_user, person_id, False))
+        person = perform(lambda: people.set_active(db.session(), current_user, person_id, active))
     except Refused as exc:
         return _people_page(exc.status)
+    if active:
+        return _flash_and_back(f"{person.name} can sign in again.")
     return _flash_and_back(f"{person.name} can no longer sign in. Their work stays.")
-
-
-@bp.route("/people/<int:person_id>/reactivate", methods=["POST"])
-@requires(Role.SCHOOL_ADMIN)
-def reactivate(person_id: int) -> Response | str:
-    try:
-        person = perform(lambda: people.set_active(db.session(), current_user, person_id, True))
-    except Refused as exc:
-        return _people_page(exc.status)
-    return _flash_and_back(f"{person.name} can sign in again.")
 
 
 def _flash_and_back(message: str) -> Response:
