@@ -1,5 +1,6 @@
-"""WSGI entry point: ``gunicorn wsgi:app``."""
+"""WSGI entry point: ``gunicorn wsgi:app``. Refuses to start when its services are unusable."""
 
-from hub import create_app
+from hub import check_services, create_app
 
 app = create_app()
+check_services(app)

@@ -47,3 +47,33 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+def check_services(app: Flask) -> None:
+    """Fail at start-up, with one clear message, when the database or content store is unusable.
+
+    Raises ``ServiceUnavailable``; ``hub serve`` and ``wsgi.py`` call this so that a missing
+    bucket or wrong credentials show once, not as a stack trace on every request.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from content_store import ContentStoreError
+
+    from .db import Database
+    from .storage import store_for
+
+    database: Database = app.extensions["hub.db"]
+    try:
+        database.ping()
+    except SQLAlchemyError as exc:
+        raise ServiceUnavailable(
+            f"cannot use the database {database.engine.url!r}: {getattr(exc, 'orig', exc)}"
+        ) from None
+    try:
+        store_for(app).check()
+    except ContentStoreError as exc:
+        raise ServiceUnavailable(f"cannot use the content store: {exc}") from None
+
+
+class ServiceUnavailable(RuntimeError):
+    """The database or content store cannot be used; the message says which and why."""

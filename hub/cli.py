@@ -8,11 +8,14 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+import time
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from content_store import ContentStore, ContentStoreError
 
 from . import db, migrate
 from .models import Role
@@ -94,7 +97,13 @@ def create_admin(email: str, name: str, password: str | None) -> None:
 @with_appcontext
 def serve(host: str, port: int, threads: int) -> None:
     """Run the hub and print its URL (gunicorn when installed, else Werkzeug)."""
+    from . import ServiceUnavailable, check_services
+
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        check_services(app)
+    except ServiceUnavailable as exc:
+        _fail(str(exc))
     url = f"http://{host}:{port}/"
     try:
         from gunicorn.app.base import BaseApplication
@@ -118,9 +127,96 @@ def serve(host: str, port: int, threads: int) -> None:
     _Server().run()
 
 
+class Counter:
+    """Progress of a job of unknown length: a count on stderr, refreshed twice a second."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.done = 0
+        self._shown = 0.0
+
+    def __enter__(self) -> Counter:
+        return self
+
+    def __call__(self, n: int = 1) -> None:
+        self.done += n
+        now = time.monotonic()
+        if now - self._shown > 0.5:
+            self._shown = now
+            click.echo(f"\r{self.label}: {self.done:,}", nl=False, err=True)
+
+    def __exit__(self, *_exc: object) -> None:
+        click.echo(f"\r{self.label}: {self.done:,} done.", err=True)
+
+
+@click.group("store", help="Check and tidy the content store.")
+def store_group() -> None:
+    """Content store commands."""
+
+
+def _open_store() -> ContentStore:
+    from .storage import store
+
+    blob_store = store()
+    try:
+        blob_store.check()
+    except ContentStoreError as exc:
+        _fail(str(exc))
+    return blob_store
+
+
+@store_group.command("check")
+@click.option("--no-verify", is_flag=True, help="Skip reading every blob to check its hash.")
+@with_appcontext
+def store_check(no_verify: bool) -> None:
+    """Find records without blob, blobs without record and checksum mismatches."""
+    from .services.store_check import check_store
+
+    blob_store = _open_store()
+    with click.progressbar(length=0, label="Checking blobs", show_pos=True, file=sys.stderr) as bar:
+        report = check_store(db.session(), blob_store, verify=not no_verify, progress=bar.update)
+    for line in report.lines():
+        click.echo(line)
+    if not report.clean:
+        problems = len(report.missing_blobs) + len(report.orphan_blobs) + len(report.corrupt_blobs)
+        _fail(
+            f"{problems} problems found; `hub store collect` removes orphan blobs older than "
+            "the grace period, records without blob need the file uploaded again"
+        )
+    click.echo("The content store is consistent.")
+
+
+@store_group.command("collect")
+@click.option(
+    "--grace-hours",
+    default=24.0,
+    show_default=True,
+    type=float,
+    help="Only blobs without record older than this are removed.",
+)
+@with_appcontext
+def store_collect(grace_hours: float) -> None:
+    """Remove blobs that no file record names, once older than the grace period."""
+    import datetime as dt
+
+    from .services.store_check import collect_orphans
+
+    if grace_hours < 1:
+        _fail("--grace-hours must be at least 1 (uploads in progress must survive)")
+    blob_store = _open_store()
+    with click.progressbar(length=0, label="Scanning blobs", show_pos=True, file=sys.stderr) as bar:
+        removed = collect_orphans(
+            db.session(), blob_store, grace=dt.timedelta(hours=grace_hours), progress=bar.update
+        )
+    for info in removed:
+        click.echo(f"removed {info.sha256} ({info.size} bytes)")
+    click.echo(f"{len(removed)} orphan blobs removed.")
+
+
 def register_cli(app: Flask) -> None:
     """Add the hub's commands to ``app.cli``."""
     app.cli.add_command(db_group)
+    app.cli.add_command(store_group)
     app.cli.add_command(demo_command)
     app.cli.add_command(create_admin)
     app.cli.add_command(serve)

@@ -64,6 +64,7 @@ class Settings:
     mail_use_tls: bool
     mail_sender: str
     ratelimit_storage_url: str
+    x_accel_redirect: str | None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -90,6 +91,7 @@ class Settings:
             mail_use_tls=(env.get(PREFIX + "MAIL_USE_TLS", "").lower() in {"1", "true", "yes"}),
             mail_sender=env.get(PREFIX + "MAIL_SENDER") or "hub@localhost",
             ratelimit_storage_url=env.get(PREFIX + "RATELIMIT_STORAGE_URL") or "memory://",
+            x_accel_redirect=env.get(PREFIX + "X_ACCEL_REDIRECT") or None,
         )
 
     def flask_config(self) -> dict[str, Any]:
@@ -110,6 +112,7 @@ class Settings:
             "HUB_MAIL_USE_TLS": self.mail_use_tls,
             "HUB_MAIL_SENDER": self.mail_sender,
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_url,
+            "HUB_X_ACCEL_REDIRECT": self.x_accel_redirect,
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
             "REMEMBER_COOKIE_HTTPONLY": True,

@@ -27,7 +27,11 @@ class Database:
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
             # pysqlite's own transaction handling breaks SAVEPOINTs; let SQLAlchemy emit BEGIN.
-            event.listen(self.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+            # IMMEDIATE: a transaction takes the write lock at its start and waits for it
+            # (busy timeout), instead of failing with "database is locked" when two requests
+            # that read first try to write at once. Views keep transactions short (uploads
+            # end theirs before streaming), and PostgreSQL is the choice for heavy use.
+            event.listen(self.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         self._bind: Engine | Connection = self.engine
         self._factory = sessionmaker(bind=self.engine, expire_on_commit=False)
 

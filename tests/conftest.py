@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session
 from hub import create_app, db, migrate
 from hub.models import Person
 from tests import factories
+from tests.content_store.moto_server import running_moto_server
 
 collect_ignore_glob: list[str] = []
 
@@ -116,3 +119,34 @@ def csrf_token(html: str) -> str:
     match = CSRF_RE.search(html) or re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, "no CSRF token on the page"
     return match.group(1)
+
+
+# S3 through a real moto server process (shared by the library's and the hub's tests) ------
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """A moto S3 server subprocess for the whole session; yields its endpoint URL."""
+    with running_moto_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def s3_client(moto_server: str) -> Any:
+    """A plain boto3 client on the moto server, to look behind the store's back."""
+    return boto3.client("s3", endpoint_url=moto_server, region_name="us-east-1")
+
+
+@pytest.fixture
+def s3_bucket(s3_client: Any) -> Iterator[str]:
+    """A fresh, empty bucket per test; emptied afterwards to keep moto's memory small."""
+    name = f"test-{uuid.uuid4().hex[:20]}"
+    s3_client.create_bucket(Bucket=name)
+    yield name
+    for page in s3_client.get_paginator("list_objects_v2").paginate(Bucket=name):
+        for item in page.get("Contents", []):
+            s3_client.delete_object(Bucket=name, Key=item["Key"])
+    for upload in s3_client.list_multipart_uploads(Bucket=name).get("Uploads", []):
+        s3_client.abort_multipart_upload(
+            Bucket=name, Key=upload["Key"], UploadId=upload["UploadId"]
+        )

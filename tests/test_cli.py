@@ -147,3 +147,14 @@ def test_the_first_readme_command_serves_the_demo(cli_env: dict[str, str]) -> No
     finally:
         server.terminate()
         server.wait(timeout=15)
+
+
+def test_serve_refuses_to_start_without_its_content_store(cli_env: dict[str, str]) -> None:
+    assert _hub("db", "upgrade", env=cli_env).returncode == 0
+    cli_env["HUB_CONTENT_STORE_URL"] = "s3://no-such-bucket/hub"
+    cli_env["HUB_S3_ENDPOINT_URL"] = f"http://127.0.0.1:{_free_port()}"
+    cli_env.update(AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x", AWS_DEFAULT_REGION="us-east-1")
+    result = _hub("serve", "--port", str(_free_port()), env=cli_env, timeout=120)
+    assert result.returncode != 0
+    assert "cannot use the content store" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -2,6 +2,7 @@
 
 from .audit import AuditEvent, AuditLogIsAppendOnly
 from .base import Base, utcnow
+from .file import File
 from .invitation import Invitation
 from .membership import MembershipEvent
 from .person import SCHOOL_ROLES, Person, Role
@@ -12,6 +13,7 @@ __all__ = [
     "AuditEvent",
     "AuditLogIsAppendOnly",
     "Base",
+    "File",
     "IncomeGroup",
     "Invitation",
     "MembershipEvent",

@@ -16,10 +16,17 @@ from ..services.languages import language_name
 
 def register_web(app: Flask) -> None:
     """Register blueprints, the sign-in loader, error pages and template helpers."""
-    from . import auth, consortium_admin, main, membership, school_admin
+    from . import auth, consortium_admin, files, main, membership, school_admin
     from .errors import register_error_pages
 
-    for blueprint in (main.bp, auth.bp, membership.bp, school_admin.bp, consortium_admin.bp):
+    for blueprint in (
+        main.bp,
+        auth.bp,
+        membership.bp,
+        school_admin.bp,
+        consortium_admin.bp,
+        files.bp,
+    ):
         app.register_blueprint(blueprint)
     register_error_pages(app)
 
@@ -47,6 +54,8 @@ def register_web(app: Flask) -> None:
             if current_user.role is Role.SCHOOL_ADMIN:
                 links.append(("school_admin.profile", "My school"))
                 links.append(("school_admin.people_list", "People"))
+            if current_user.role in (Role.TEACHER, Role.SCHOOL_ADMIN):
+                links.append(("files.uploads", "Files"))
             if current_user.role is Role.CONSORTIUM_ADMIN:
                 links.append(("consortium_admin.schools", "Consortium"))
             links.append(("main.account", "Account"))

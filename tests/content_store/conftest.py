@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import os
 import sys
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -22,12 +20,10 @@ _ROOT = str(Path(__file__).resolve().parents[2])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-import boto3  # noqa: E402
 
 import content_store  # noqa: E402
 from content_store import ContentStore, LocalStore, S3Store  # noqa: E402
 from tests.content_store.moto_server import (  # noqa: E402
-    running_moto_server,
     s3_leftovers,
     small_transfer_config,
 )
@@ -39,34 +35,6 @@ if not hasattr(content_store, "open_store"):  # pragma: no cover - set-up error
     )
 
 MiB = 1024 * 1024
-
-
-@pytest.fixture(scope="session")
-def moto_server() -> Iterator[str]:
-    """A moto S3 server subprocess for the whole session; yields its endpoint URL."""
-    with running_moto_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
-def s3_client(moto_server: str) -> Any:
-    """A plain boto3 client on the moto server, to look behind the store's back."""
-    return boto3.client("s3", endpoint_url=moto_server, region_name="us-east-1")
-
-
-@pytest.fixture
-def s3_bucket(s3_client: Any) -> Iterator[str]:
-    """A fresh, empty bucket per test; emptied afterwards to keep moto's memory small."""
-    name = f"test-{uuid.uuid4().hex[:20]}"
-    s3_client.create_bucket(Bucket=name)
-    yield name
-    for page in s3_client.get_paginator("list_objects_v2").paginate(Bucket=name):
-        for item in page.get("Contents", []):
-            s3_client.delete_object(Bucket=name, Key=item["Key"])
-    for upload in s3_client.list_multipart_uploads(Bucket=name).get("Uploads", []):
-        s3_client.abort_multipart_upload(
-            Bucket=name, Key=upload["Key"], UploadId=upload["UploadId"]
-        )
 
 
 @pytest.fixture

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import http.client
 import io
 import os
 import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -27,95 +24,17 @@ from content_store import (
     StoreUnavailable,
     open_store,
 )
-from tests.content_store.moto_server import free_port, s3_leftovers, small_transfer_config
+from tests.content_store.moto_server import (
+    FaultyS3Proxy,
+    free_port,
+    s3_leftovers,
+    small_transfer_config,
+)
 
 MiB = 1024 * 1024
 
 
 # -- S3 answering 500 in the middle of a multipart upload ---------------------------
-
-
-class FaultyS3Proxy:
-    """An HTTP proxy in front of moto that answers 500 to UploadPart after N good parts.
-
-    Everything else (create/abort multipart, list, delete) is forwarded, so the
-    store's clean-up after the failure goes through and can be checked.
-    """
-
-    def __init__(self, upstream: str, good_parts: int) -> None:
-        self.good_parts = good_parts
-        self.parts = 0
-        self.failures = 0
-        self._lock = threading.Lock()
-        target = urlsplit(upstream)
-        host, port = target.hostname or "127.0.0.1", target.port
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"  # keep-alive, and 100-continue for big PUTs
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def forward(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                query = urlsplit(self.path).query
-                if self.command == "PUT" and "partNumber=" in query and "uploadId=" in query:
-                    with proxy._lock:
-                        proxy.parts += 1
-                        fail = proxy.parts > proxy.good_parts
-                        proxy.failures += fail
-                    if fail:
-                        payload = (
-                            b'<?xml version="1.0" encoding="UTF-8"?><Error>'
-                            b"<Code>InternalError</Code><Message>injected fault</Message></Error>"
-                        )
-                        self.send_response(500)
-                        self.send_header("Content-Type", "application/xml")
-                        self.send_header("Content-Length", str(len(payload)))
-                        self.end_headers()
-                        self.wfile.write(payload)
-                        return
-                headers = {
-                    k: v
-                    for k, v in self.headers.items()
-                    if k.lower() not in ("expect", "connection")
-                }
-                conn = http.client.HTTPConnection(host, port, timeout=30)
-                try:
-                    conn.request(self.command, self.path, body=body, headers=headers)
-                    response = conn.getresponse()
-                    data = response.read()
-                    self.send_response(response.status, response.reason)
-                    for key, value in response.getheaders():
-                        if key.lower() not in (
-                            "connection", "transfer-encoding", "content-length", "server", "date",
-                        ):  # fmt: skip
-                            self.send_header(key, value)
-                    length_header = (
-                        response.getheader("Content-Length", "0")
-                        if self.command == "HEAD"
-                        else str(len(data))
-                    )
-                    self.send_header("Content-Length", length_header)
-                    self.end_headers()
-                    if self.command != "HEAD":
-                        self.wfile.write(data)
-                finally:
-                    conn.close()
-
-            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = forward
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
 
 @pytest.fixture

@@ -1,0 +1,33 @@
+"""Files: a record of a blob in the content store, as someone uploaded it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, utcnow
+
+if TYPE_CHECKING:
+    from .person import Person
+    from .school import School
+
+
+class File(Base):
+    """One uploaded file. Many records may share one blob (content is deduplicated by hash)."""
+
+    __tablename__ = "file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(127))
+    filename: Mapped[str] = mapped_column(String(255))  # sanitised, as shown and downloaded
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    school: Mapped[School] = relationship()
+    uploaded_by: Mapped[Person | None] = relationship()

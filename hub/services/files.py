@@ -1,0 +1,288 @@
+"""Receiving and handing out files: type sniffing, the allowlist, records of blobs.
+
+A file is recorded only after its blob is safely stored, so there is never a record without
+a blob. The reverse (a blob whose record was never committed, e.g. when the database failed
+after the upload) is found by ``store_check`` and collected after a grace period.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import filetype
+from sqlalchemy.orm import Session
+
+from content_store import Blob, ContentStore, StoreUnavailable, TooLarge
+
+from ..models import File, Person, Role
+from . import audit
+from .errors import NotFound, ServiceError
+
+SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class Kind:
+    """An allowed kind of file."""
+
+    label: str
+    inline: bool  # safe to show in the browser (no active content)
+
+
+ALLOWED: dict[str, Kind] = {
+    "application/pdf": Kind("PDF document", True),
+    "image/jpeg": Kind("JPEG image", True),
+    "image/png": Kind("PNG image", True),
+    "image/gif": Kind("GIF image", True),
+    "image/webp": Kind("WebP image", True),
+    "video/mp4": Kind("MP4 video", True),
+    "video/webm": Kind("WebM video", True),
+    "audio/mpeg": Kind("MP3 audio", True),
+    "audio/mp4": Kind("M4A audio", True),
+    "audio/ogg": Kind("Ogg audio", True),
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation":
+        Kind("PowerPoint presentation", False),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document":
+        Kind("Word document", False),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
+        Kind("Excel workbook", False),
+    "application/vnd.oasis.opendocument.presentation": Kind("OpenDocument presentation", False),
+    "application/vnd.oasis.opendocument.text": Kind("OpenDocument text", False),
+    "application/zip": Kind("ZIP package (SCORM, Common Cartridge or HTML)", False),
+    "text/plain": Kind("plain text", True),
+    "text/markdown": Kind("Markdown text", False),
+}  # fmt: skip
+
+ALLOWED_IN_WORDS = (
+    "PDF, images (JPEG, PNG, GIF, WebP), MP4 or WebM video, MP3 audio, PowerPoint, Word, Excel, "
+    "OpenDocument, ZIP packages (SCORM, Common Cartridge, HTML), plain text and Markdown"
+)
+
+PROGRAMS = {
+    "application/x-msdownload": "a Windows program",
+    "application/x-executable": "a program",
+    "application/x-mach-binary": "a macOS program",
+    "application/x-shockwave-flash": "a Flash program",
+    "application/vnd.microsoft.portable-executable": "a Windows program",
+}
+PROGRAM_EXTENSIONS = {
+    "exe", "com", "bat", "cmd", "scr", "msi", "dll", "sh", "bash", "ps1", "vbs", "js", "jar",
+    "apk", "app", "bin", "run", "py", "pl", "php",
+}  # fmt: skip
+
+
+class UnsupportedFile(ServiceError):
+    """The file's content is not one of the allowed kinds."""
+
+    status = 415
+
+
+class FileTooLarge(ServiceError):
+    """The upload is over the hub's limit."""
+
+    status = 413
+
+
+class StorageUnavailable(ServiceError):
+    """The content store cannot be reached; nothing was recorded."""
+
+    status = 503
+
+
+def sanitize_filename(name: str) -> str:
+    """A safe display and download name: no path, no control characters, at most 255 bytes."""
+    name = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = re.sub(r"\s+", " ", name).strip().lstrip(".")
+    if not name:
+        name = "file"
+    while len(name.encode("utf-8")) > 255:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[:-1] + dot + ext) if dot and len(ext) < 16 and stem else name[:-1]
+    return name
+
+
+def _extension(filename: str) -> str:
+    return filename.rpartition(".")[2].lower() if "." in filename else ""
+
+
+def sniff(head: bytes, filename: str) -> str:
+    """The media type of a file from its first bytes; ``UnsupportedFile`` if not allowed.
+
+    The content decides, not the name: a renamed program is refused whatever it is called.
+    """
+    ext = _extension(filename)
+    kind = filetype.guess(head) if head else None
+    if kind is not None:
+        mime = kind.mime
+        if mime in PROGRAMS:
+            raise UnsupportedFile(
+                f"'{filename}' is {PROGRAMS[mime]}, not a learning material; programs cannot be "
+                "uploaded."
+            )
+        if mime in ALLOWED:
+            return mime
+        raise UnsupportedFile(
+            f"'{filename}' is a {mime} file, which the hub does not accept. Allowed: "
+            f"{ALLOWED_IN_WORDS}."
+        )
+    if ext in PROGRAM_EXTENSIONS:
+        raise UnsupportedFile(
+            f"'{filename}' looks like a program or script; programs cannot be uploaded."
+        )
+    if _is_text(head):
+        if ext in ("md", "markdown"):
+            return "text/markdown"
+        if ext in ("html", "htm", "svg", "xml", "xhtml"):
+            raise UnsupportedFile(
+                f"'{filename}' is a web page; upload web content as a ZIP package instead."
+            )
+        return "text/plain"
+    raise UnsupportedFile(
+        f"The hub could not recognise the type of '{filename}'. Allowed: {ALLOWED_IN_WORDS}."
+    )
+
+
+def _is_text(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut at the end of the sniffed bytes is still text.
+        return exc.start >= len(head) - 3 and len(head) >= SNIFF_BYTES - 3
+    return True
+
+
+class _Rejoined(io.RawIOBase):
+    """The sniffed head followed by the rest of the stream, read in chunks."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head = head
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        size = len(buffer)
+        if self._head:
+            chunk, self._head = self._head[:size], self._head[size:]
+        else:
+            chunk = self._rest.read(size)
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def _read_head(stream: BinaryIO) -> bytes:
+    head = b""
+    while len(head) < SNIFF_BYTES:
+        chunk = stream.read(SNIFF_BYTES - len(head))
+        if not chunk:
+            break
+        head += chunk
+    return head
+
+
+@dataclass(frozen=True)
+class StoredUpload:
+    """An upload whose blob is safely stored, not yet recorded."""
+
+    filename: str
+    media_type: str
+    blob: Blob
+
+
+def store_upload(
+    store: ContentStore, stream: BinaryIO, filename: str, *, max_bytes: int
+) -> StoredUpload:
+    """Sniff and store an upload; touches no database (callers hold no transaction meanwhile).
+
+    Refuses programs and unknown types (415) and uploads over ``max_bytes`` (413); nothing is
+    left in the store when it refuses.
+    """
+    name = sanitize_filename(filename)
+    head = _read_head(stream)
+    if not head:
+        raise UnsupportedFile(f"'{name}' is empty.")
+    media_type = sniff(head, name)
+    try:
+        blob = store.put(
+            io.BufferedReader(_Rejoined(head, stream), buffer_size=1024 * 1024),
+            media_type,
+            max_size=max_bytes,
+        )
+    except TooLarge:
+        raise FileTooLarge(
+            f"'{name}' is larger than the hub accepts ({size_in_words(max_bytes)} at most)."
+        ) from None
+    except StoreUnavailable as exc:
+        raise StorageUnavailable(
+            f"The file store is not available just now ({exc}). Nothing was saved; please try "
+            "again in a few minutes."
+        ) from None
+    return StoredUpload(name, media_type, blob)
+
+
+def check_uploader(uploader: Person) -> None:
+    """Only teachers and school admins upload; anyone else is told there is nothing here."""
+    if uploader.role not in (Role.TEACHER, Role.SCHOOL_ADMIN) or uploader.school_id is None:
+        raise NotFound("There is nothing here.")
+
+
+def record_upload(session: Session, uploader: Person, upload: StoredUpload) -> File:
+    """Record a stored upload for the uploader's school."""
+    check_uploader(uploader)
+    record = File(
+        sha256=upload.blob.sha256,
+        size=upload.blob.size,
+        media_type=upload.media_type,
+        filename=upload.filename,
+        school_id=uploader.school_id,
+        uploaded_by_id=uploader.id,
+    )
+    session.add(record)
+    session.flush()
+    audit.record(
+        session,
+        uploader,
+        "file.uploaded",
+        record,
+        school_id=uploader.school_id,
+        sha256=upload.blob.sha256,
+        size=upload.blob.size,
+    )
+    return record
+
+
+def file_for_download(session: Session, person: Person | None, file_id: int) -> File:
+    """The file if ``person`` may download it; ``NotFound`` otherwise (existence never leaks).
+
+    Until files belong to materials, a file is reachable by the people of the school that
+    uploaded it. The materials' policy module takes this decision over for their files.
+    """
+    record = session.get(File, file_id)
+    if record is None or person is None or person.school_id != record.school_id:
+        raise NotFound("There is no such file.")
+    return record
+
+
+def can_show_inline(media_type: str) -> bool:
+    """Whether a browser may display this type in the page (no scripts can ride along)."""
+    kind = ALLOWED.get(media_type)
+    return kind is not None and kind.inline
+
+
+def size_in_words(n: int) -> str:
+    """``2147483648`` → ``2 GB``; ``1536`` → ``1.5 KB``."""
+    size = float(n)
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if size < 1024 or unit == "TB":
+            text = f"{size:.1f}".rstrip("0").rstrip(".") if unit != "bytes" else f"{int(size)}"
+            return f"{text} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")

@@ -1,0 +1,110 @@
+"""Consistency between file records and the content store, and collecting orphans."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from content_store import BlobInfo, BlobNotFound, ContentStore, IntegrityError
+
+from ..models import File, utcnow
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class StoreReport:
+    """What ``check_store`` found."""
+
+    blobs: int = 0
+    records: int = 0
+    missing_blobs: list[tuple[int, str]] = field(default_factory=list)  # (file id, sha256)
+    orphan_blobs: list[BlobInfo] = field(default_factory=list)
+    corrupt_blobs: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.missing_blobs or self.orphan_blobs or self.corrupt_blobs)
+
+    def lines(self) -> Iterator[str]:
+        """The findings in words, one line each."""
+        yield f"{self.records} file records, {self.blobs} blobs."
+        for file_id, sha in self.missing_blobs:
+            yield f"record without blob: file {file_id} needs blob {sha}"
+        for info in self.orphan_blobs:
+            when = f"{info.modified:%Y-%m-%d %H:%M} UTC"
+            yield f"blob without record: {info.sha256} ({info.size} bytes, {when})"
+        for sha in self.corrupt_blobs:
+            yield f"checksum mismatch: blob {sha} does not hash to its name"
+
+
+def _sha_by_file(session: Session) -> dict[str, list[int]]:
+    records: dict[str, list[int]] = {}
+    for file_id, sha in session.execute(select(File.id, File.sha256)):
+        records.setdefault(sha, []).append(file_id)
+    return records
+
+
+def check_store(
+    session: Session, store: ContentStore, *, verify: bool = True, progress: Progress | None = None
+) -> StoreReport:
+    """Records without blob, blobs without record and (with ``verify``) corrupt blobs."""
+    records = _sha_by_file(session)
+    report = StoreReport(records=sum(len(v) for v in records.values()))
+    seen: set[str] = set()
+    for info in store.iter_blobs():
+        report.blobs += 1
+        seen.add(info.sha256)
+        if info.sha256 not in records:
+            report.orphan_blobs.append(info)
+        elif verify and not _verifies(store, info.sha256):
+            report.corrupt_blobs.append(info.sha256)
+        if progress:
+            progress(1)
+    for sha, file_ids in sorted(records.items()):
+        if sha not in seen:
+            report.missing_blobs.extend((file_id, sha) for file_id in file_ids)
+    return report
+
+
+def _verifies(store: ContentStore, sha256: str) -> bool:
+    try:
+        with store.open(sha256, verify=True) as stream:
+            while stream.read(1024 * 1024):
+                pass
+    except IntegrityError:
+        return False
+    except BlobNotFound:
+        return True  # deleted meanwhile: not corrupt
+    return True
+
+
+def collect_orphans(
+    session: Session,
+    store: ContentStore,
+    *,
+    grace: dt.timedelta,
+    progress: Progress | None = None,
+) -> list[BlobInfo]:
+    """Delete blobs that no record names and that are older than ``grace``; return them.
+
+    The grace period protects uploads whose record is about to be committed.
+    """
+    cutoff = utcnow() - grace
+    report = check_store(session, store, verify=False, progress=progress)
+    removed = []
+    for info in report.orphan_blobs:
+        if info.modified < cutoff:
+            # Look again right before deleting: a record may have been committed since.
+            if session.scalar(select(File.id).where(File.sha256 == info.sha256).limit(1)):
+                continue
+            store.delete(info.sha256)
+            removed.append(info)
+    collect = getattr(store, "collect_temporaries", None)
+    if collect is not None:
+        collect(grace)
+    return removed

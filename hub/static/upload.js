@@ -1,0 +1,61 @@
+// Uploads each chosen or dropped file as the raw request body, with a progress bar.
+// Without JavaScript the form posts normally.
+(function () {
+  "use strict";
+  const form = document.querySelector("form.dropzone");
+  if (!form || !window.XMLHttpRequest) return;
+  const input = form.querySelector("input[type=file]");
+  const list = form.querySelector(".upload-progress");
+  const token = form.querySelector("input[name=csrf_token]").value;
+  const url = form.dataset.uploadUrl;
+
+  function upload(file) {
+    return new Promise(function (resolve) {
+      const item = document.createElement("li");
+      const label = document.createElement("span");
+      label.textContent = file.name;
+      const bar = document.createElement("progress");
+      bar.max = 100; bar.value = 0;
+      bar.setAttribute("aria-label", "Upload of " + file.name);
+      const status = document.createElement("span");
+      status.className = "small";
+      item.append(label, bar, status);
+      list.append(item);
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", url + "?filename=" + encodeURIComponent(file.name));
+      xhr.setRequestHeader("X-CSRFToken", token);
+      xhr.setRequestHeader("Accept", "application/json");
+      xhr.upload.onprogress = function (e) {
+        if (e.lengthComputable) bar.value = Math.round(100 * e.loaded / e.total);
+      };
+      xhr.onload = function () {
+        let body = {};
+        try { body = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
+        if (xhr.status === 201) { bar.value = 100; status.textContent = " uploaded"; item.className = "ok"; }
+        else { status.textContent = " " + (body.error || ("failed (" + xhr.status + ")")); item.className = "failed"; }
+        resolve(xhr.status === 201);
+      };
+      xhr.onerror = function () { status.textContent = " the connection failed; try again"; item.className = "failed"; resolve(false); };
+      xhr.send(file);
+    });
+  }
+
+  async function uploadAll(fileList) {
+    let ok = true;
+    for (const file of Array.from(fileList)) ok = (await upload(file)) && ok;
+    if (ok) window.location.reload();
+  }
+
+  form.addEventListener("submit", function (e) {
+    if (!input.files.length) return;
+    e.preventDefault();
+    uploadAll(input.files);
+  });
+  ["dragenter", "dragover"].forEach(function (type) {
+    form.addEventListener(type, function (e) { e.preventDefault(); form.classList.add("dragging"); });
+  });
+  ["dragleave", "drop"].forEach(function (type) {
+    form.addEventListener(type, function (e) { e.preventDefault(); form.classList.remove("dragging"); });
+  });
+  form.addEventListener("drop", function (e) { if (e.dataTransfer.files.length) uploadAll(e.dataTransfer.files); });
+})();

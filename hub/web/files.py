@@ -1,0 +1,165 @@
+"""Uploading and downloading files."""
+
+from __future__ import annotations
+
+import os
+from typing import IO, BinaryIO, cast
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from .. import db
+from ..models import File, Person, Role
+from ..services import files
+from ..services.files import size_in_words
+from ..storage import store
+from .access import requires
+from .actions import Refused, perform
+
+bp = Blueprint("files", __name__)
+
+
+def _me() -> Person:
+    person = db.session().get(Person, current_user.id)
+    assert person is not None
+    return person
+
+
+def _receive(stream: IO[bytes], filename: str) -> File:
+    """Check, store, then record an upload, holding no database transaction while streaming."""
+    uploader = _me()
+    perform(lambda: files.check_uploader(uploader))  # ends the request's transaction too
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    stored = perform(
+        lambda: files.store_upload(store(), cast(BinaryIO, stream), filename, max_bytes=limit),
+        flash_refusal=False,
+    )
+    return perform(lambda: files.record_upload(db.session(), uploader, stored), flash_refusal=False)
+
+
+def file_json(record: File) -> dict[str, object]:
+    """What the API says about a file."""
+    return {
+        "id": record.id,
+        "filename": record.filename,
+        "size": record.size,
+        "media_type": record.media_type,
+        "sha256": record.sha256,
+        "url": url_for("files.download", file_id=record.id, filename=record.filename),
+    }
+
+
+@bp.route("/files", methods=["GET", "POST"])
+@requires(Role.TEACHER, Role.SCHOOL_ADMIN)
+def uploads() -> str | Response | tuple[str, int]:
+    """The school's uploaded files; the form posts here when JavaScript is off."""
+    status = 200
+    error = None
+    if request.method == "POST":
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            error, status = "Choose a file to upload.", 400
+        else:
+            try:
+                record = _receive(upload.stream, upload.filename)
+            except Refused as exc:
+                error, status = exc.message, exc.status
+            else:
+                flash(f"{record.filename} is uploaded ({size_in_words(record.size)}).", "success")
+                return redirect(url_for("files.uploads"))
+    recent = (
+        db.session()
+        .scalars(
+            select(File)
+            .where(File.school_id == current_user.school_id)
+            .order_by(File.created_at.desc(), File.id.desc())
+            .limit(100)
+        )
+        .all()
+    )
+    return render_template(
+        "files/uploads.html",
+        files=recent,
+        error=error,
+        limit=size_in_words(current_app.config["MAX_CONTENT_LENGTH"]),
+        allowed=files.ALLOWED_IN_WORDS,
+        size_in_words=size_in_words,
+    ), status
+
+
+@bp.route("/api/files", methods=["POST"])
+@requires(Role.TEACHER, Role.SCHOOL_ADMIN)
+def api_upload() -> tuple[Response, int]:
+    """Upload one file as the raw request body (streamed, never held in memory).
+
+    The name comes from ``?filename=``; the type is sniffed from the content.
+    """
+    filename = request.args.get("filename", "").strip()
+    if not filename:
+        return jsonify(error="Say the file's name with ?filename=.", status=400), 400
+    try:
+        record = _receive(request.stream, filename)
+    except Refused as exc:
+        return jsonify(error=exc.message, status=exc.status), exc.status
+    return jsonify(file_json(record)), 201
+
+
+@bp.route("/files/<int:file_id>/<path:filename>")
+@requires()
+def download(file_id: int, filename: str) -> Response:
+    """The file itself: streamed with ranges (local store) or by redirect (S3)."""
+    s = db.session()
+    try:
+        record = files.file_for_download(s, _me(), file_id)
+    except files.NotFound:
+        abort(404)
+    inline = request.args.get("inline") == "1" and files.can_show_inline(record.media_type)
+    blob_store = store()
+    url = blob_store.download_url(
+        record.sha256,
+        record.filename,
+        record.media_type,
+        disposition="inline" if inline else "attachment",
+    )
+    if url is not None:
+        response = redirect(url, 302)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    path = blob_store.path(record.sha256)
+    if path is None or not os.path.exists(path):
+        current_app.logger.error(
+            "file %s: blob %s is missing from the store", record.id, record.sha256
+        )
+        abort(404)
+    accel = current_app.config.get("HUB_X_ACCEL_REDIRECT")
+    response = send_file(
+        path,
+        mimetype=record.media_type,
+        as_attachment=not inline,
+        download_name=record.filename,
+        conditional=True,
+        etag=record.sha256,
+        last_modified=record.created_at,
+        max_age=0,
+    )
+    if accel:
+        # nginx serves the bytes from an internal location mapped onto the store's folder.
+        root = getattr(blob_store, "root", "")
+        response.headers["X-Accel-Redirect"] = accel.rstrip("/") + "/" + os.path.relpath(path, root)
+        response.set_data(b"")
+    # Access can be withdrawn: browsers must ask again, but may reuse what they have (ETag).
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
