@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -24,9 +25,13 @@ INVITATION_LIFETIME = dt.timedelta(days=14)
 RESET_LIFETIME_SECONDS = 3600
 
 _hasher = PasswordHasher()
-# A hash of a random password, verified against when the email is unknown, so that a
-# wrong email takes as long as a wrong password and the answer reveals nothing.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash of a random password, verified against when the email is unknown, so that a
+    wrong email takes as long as a wrong password and the answer reveals nothing."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def normalize_email(raw: str) -> str:
@@ -80,7 +85,7 @@ def authenticate(session: Session, email: str, password: str) -> Person | None:
     person = find_person(session, email)
     if person is None:
         with contextlib.suppress(VerificationError):
-            _hasher.verify(_DUMMY_HASH, password)
+            _hasher.verify(_dummy_hash(), password)
         return None
     if not verify_password(person, password) or not person.active:
         return None

@@ -7,11 +7,12 @@ after the upload) is found by ``store_check`` and collected after a grace period
 
 from __future__ import annotations
 
-import io
+import queue
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import filetype
 from sqlalchemy.orm import Session
@@ -158,24 +159,77 @@ def _is_text(head: bytes) -> bool:
     return True
 
 
-class _Rejoined(io.RawIOBase):
-    """The sniffed head followed by the rest of the stream, read in chunks."""
+class _Rejoined:
+    """The sniffed head followed by the rest of the stream (no extra copies of the body)."""
 
     def __init__(self, head: bytes, rest: BinaryIO) -> None:
         self._head = head
         self._rest = rest
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        size = len(buffer)
+    def read(self, size: int = -1) -> bytes:
         if self._head:
+            if size < 0:
+                data, self._head = self._head + self._rest.read(), b""
+                return data
             chunk, self._head = self._head[:size], self._head[size:]
+            return chunk
+        return self._rest.read(size)
+
+
+class ReadAhead:
+    """Reads the next chunks of ``source`` in a thread while the caller hashes and writes.
+
+    Receiving from the socket and hashing/writing then overlap on two cores (both release the
+    GIL for large buffers). At most ``depth`` chunks wait in memory.
+    """
+
+    def __init__(self, source: BinaryIO, chunk: int = 1024 * 1024, depth: int = 4) -> None:
+        self._queue: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._buffer = b""
+        self._done = False
+        self._thread = threading.Thread(
+            target=self._pump, args=(source, chunk), daemon=True, name="upload-read-ahead"
+        )
+        self._thread.start()
+
+    def _pump(self, source: BinaryIO, chunk: int) -> None:
+        try:
+            while not self._stop.is_set():
+                data = source.read(chunk)
+                self._put(data)
+                if not data:
+                    return
+        except BaseException as exc:  # handed to the reading thread, raised there
+            self._put(exc)
+
+    def _put(self, item: bytes | BaseException) -> None:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def read(self, size: int = -1) -> bytes:
+        while not self._done and (size < 0 or len(self._buffer) < size):
+            item = self._queue.get()
+            if isinstance(item, BaseException):
+                self._done = True
+                raise item
+            if not item:
+                self._done = True
+            self._buffer += item
+        if size < 0:
+            data, self._buffer = self._buffer, b""
         else:
-            chunk = self._rest.read(size)
-        buffer[: len(chunk)] = chunk
-        return len(chunk)
+            data, self._buffer = self._buffer[:size], self._buffer[size:]
+        return data
+
+    def close(self) -> None:
+        """Stop the reader thread (when the upload ends early, e.g. too large)."""
+        self._stop.set()
+        self._thread.join(timeout=5)
 
 
 def _read_head(stream: BinaryIO) -> bytes:
@@ -210,11 +264,10 @@ def store_upload(
     if not head:
         raise UnsupportedFile(f"'{name}' is empty.")
     media_type = sniff(head, name)
+    body = ReadAhead(stream)
     try:
         blob = store.put(
-            io.BufferedReader(_Rejoined(head, stream), buffer_size=1024 * 1024),
-            media_type,
-            max_size=max_bytes,
+            cast(BinaryIO, _Rejoined(head, cast(BinaryIO, body))), media_type, max_size=max_bytes
         )
     except TooLarge:
         raise FileTooLarge(
@@ -225,6 +278,8 @@ def store_upload(
             f"The file store is not available just now ({exc}). Nothing was saved; please try "
             "again in a few minutes."
         ) from None
+    finally:
+        body.close()
     return StoredUpload(name, media_type, blob)
 
 
