@@ -96,9 +96,21 @@ def curl(*args: str) -> tuple[int, float]:
     """Run curl (a native client, so the client's own speed does not limit the figure);
     return (bytes transferred, seconds)."""
     out = subprocess.run(
-        ["curl", "-s", "-S", "--fail", "-o", "/dev/null", "-w",
-         "%{size_download} %{size_upload} %{time_total}", *args],
-        capture_output=True, text=True, check=True).stdout.split()
+        [
+            "curl",
+            "-s",
+            "-S",
+            "--fail",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{size_download} %{size_upload} %{time_total}",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     return max(int(float(out[0])), int(float(out[1]))), float(out[2])
 
 
@@ -116,8 +128,9 @@ class HubSession:
         self.cookies: dict[str, str] = {}
         self.csrf = ""
 
-    def _request(self, method: str, path: str, body: object = None,
-                 headers: dict[str, str] | None = None) -> http.client.HTTPResponse:
+    def _request(
+        self, method: str, path: str, body: object = None, headers: dict[str, str] | None = None
+    ) -> http.client.HTTPResponse:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600, blocksize=CHUNK)
         all_headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         all_headers.update(headers or {})
@@ -134,10 +147,12 @@ class HubSession:
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
         assert token, "no CSRF token on the sign-in page"
         self.csrf = token.group(1)
-        form = urllib.parse.urlencode({"csrf_token": self.csrf, "email": EMAIL,
-                                       "password": PASSWORD})
-        response = self._request("POST", "/sign-in", form,
-                                 {"Content-Type": "application/x-www-form-urlencoded"})
+        form = urllib.parse.urlencode(
+            {"csrf_token": self.csrf, "email": EMAIL, "password": PASSWORD}
+        )
+        response = self._request(
+            "POST", "/sign-in", form, {"Content-Type": "application/x-www-form-urlencoded"}
+        )
         response.read()
         assert response.status == 302, f"sign-in failed: {response.status}"
 
@@ -151,11 +166,29 @@ class HubSession:
         url = f"http://127.0.0.1:{self.port}/api/files?filename={path.name}"
         with tempfile.NamedTemporaryFile() as answer:
             start = time.perf_counter()
-            subprocess.run(["curl", "-s", "-S", "--fail-with-body", "-o", answer.name,
-                            "-X", "POST", "-T", str(path), "-H", "Accept: application/json",
-                            "-H", "Content-Type: application/octet-stream", "-H", "Expect:",
-                            *self.headers(), url],
-                           check=True)
+            subprocess.run(
+                [
+                    "curl",
+                    "-s",
+                    "-S",
+                    "--fail-with-body",
+                    "-o",
+                    answer.name,
+                    "-X",
+                    "POST",
+                    "-T",
+                    str(path),
+                    "-H",
+                    "Accept: application/json",
+                    "-H",
+                    "Content-Type: application/octet-stream",
+                    "-H",
+                    "Expect:",
+                    *self.headers(),
+                    url,
+                ],
+                check=True,
+            )
             elapsed = time.perf_counter() - start
             data = json.loads(Path(answer.name).read_text())
         return data, elapsed
@@ -182,9 +215,27 @@ def gunicorn(env: dict[str, str]) -> Iterator[tuple[int, subprocess.Popen[bytes]
     port = free_port()
     root = Path(__file__).resolve().parent.parent
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "1", "-k", "gthread", "--threads", "4",
-         "-b", f"127.0.0.1:{port}", "--timeout", "600", "wsgi:app"],
-        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            "1",
+            "-k",
+            "gthread",
+            "--threads",
+            "4",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "600",
+            "wsgi:app",
+        ],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for(port, "/healthz")
         yield port, process
@@ -194,8 +245,9 @@ def gunicorn(env: dict[str, str]) -> Iterator[tuple[int, subprocess.Popen[bytes]
 
 
 def prepare_instance(instance: Path, env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, "-m", "hub", "db", "upgrade"], env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "hub", "db", "upgrade"], env=env, check=True, capture_output=True
+    )
     script = (
         "from hub import create_app, db\n"
         "from hub.models import Role\n"
@@ -238,8 +290,12 @@ def measure_hub(env: dict[str, str], big: Path, follow_redirect: bool) -> dict[s
         size, down_s = download(f"http://127.0.0.1:{port}{url}", cookie, follow=follow_redirect)
         assert size == big.stat().st_size, f"downloaded {size} bytes"
         rss = max([peak_rss_mb(pid) for pid in workers] or [0.0])
-        return {"upload_s": up_s, "download_s": down_s, "worker_peak_rss_mb": rss,
-                "worker_peak_rss_before_mb": idle}
+        return {
+            "upload_s": up_s,
+            "download_s": down_s,
+            "worker_peak_rss_mb": rss,
+            "worker_peak_rss_before_mb": idle,
+        }
 
 
 def main() -> None:
@@ -259,18 +315,32 @@ def main() -> None:
         raw_up = min(raw_copy_with_hash(big, tmp / "copy") for _ in range(2))
         raw_up_cached = min(raw_copy_with_hash(big, tmp / "copy", fsync=False) for _ in range(2))
         http_port = free_port()
-        server = subprocess.Popen([sys.executable, "-m", "http.server", str(http_port),
-                                   "--bind", "127.0.0.1", "--directory", str(tmp)],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "http.server",
+                str(http_port),
+                "--bind",
+                "127.0.0.1",
+                "--directory",
+                str(tmp),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             wait_for(http_port)
-            raw_down = min(download(f"http://127.0.0.1:{http_port}/{big.name}")[1]
-                           for _ in range(2))
+            raw_down = min(
+                download(f"http://127.0.0.1:{http_port}/{big.name}")[1] for _ in range(2)
+            )
         finally:
             server.terminate()
             server.wait()
-        print(f"raw copy+sha256+fsync: {mb / raw_up:,.0f} MB/s; http.server: "
-              f"{mb / raw_down:,.0f} MB/s")
+        print(
+            f"raw copy+sha256+fsync: {mb / raw_up:,.0f} MB/s; http.server: "
+            f"{mb / raw_down:,.0f} MB/s"
+        )
 
         env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
         env.update(HUB_INSTANCE_PATH=str(tmp / "instance"), HUB_MAX_UPLOAD_MB="4096")
@@ -278,26 +348,38 @@ def main() -> None:
         local = measure_hub(env, big, follow_redirect=False)
         up_ratio = raw_up / local["upload_s"]
         down_ratio = raw_down / local["download_s"]
-        print(f"hub upload (local store): {mb / local['upload_s']:,.0f} MB/s = {up_ratio:.2f}x "
-              "raw (target >= 0.5x)")
-        print(f"  (against copy+sha256 into the page cache, no fsync: "
-              f"{mb / raw_up_cached:,.0f} MB/s, {raw_up_cached / local['upload_s']:.2f}x)")
-        print(f"hub download (local store): {mb / local['download_s']:,.0f} MB/s = "
-              f"{down_ratio:.2f}x http.server (target >= 0.8x)")
-        print(f"gunicorn worker peak RSS during the transfers: {local['worker_peak_rss_mb']:.0f} MB"
-              f" (target < 150 MB; {local['worker_peak_rss_before_mb']:.0f} MB peak before, "
-              "from start-up and the argon2 sign-in)")
+        print(
+            f"hub upload (local store): {mb / local['upload_s']:,.0f} MB/s = {up_ratio:.2f}x "
+            "raw (target >= 0.5x)"
+        )
+        print(
+            f"  (against copy+sha256 into the page cache, no fsync: "
+            f"{mb / raw_up_cached:,.0f} MB/s, {raw_up_cached / local['upload_s']:.2f}x)"
+        )
+        print(
+            f"hub download (local store): {mb / local['download_s']:,.0f} MB/s = "
+            f"{down_ratio:.2f}x http.server (target >= 0.8x)"
+        )
+        print(
+            f"gunicorn worker peak RSS during the transfers: {local['worker_peak_rss_mb']:.0f} MB"
+            f" (target < 150 MB; {local['worker_peak_rss_before_mb']:.0f} MB peak before, "
+            "from start-up and the argon2 sign-in)"
+        )
         figures.update(
             raw_copy_hash_mb_s=round(mb / raw_up),
             raw_copy_hash_no_fsync_mb_s=round(mb / raw_up_cached),
-            local_upload_ratio_vs_no_fsync=round(raw_up_cached / local["upload_s"], 2), http_server_mb_s=round(mb / raw_down),
-            local_upload_mb_s=round(mb / local["upload_s"]), local_upload_ratio=round(up_ratio, 2),
+            local_upload_ratio_vs_no_fsync=round(raw_up_cached / local["upload_s"], 2),
+            http_server_mb_s=round(mb / raw_down),
+            local_upload_mb_s=round(mb / local["upload_s"]),
+            local_upload_ratio=round(up_ratio, 2),
             local_download_mb_s=round(mb / local["download_s"]),
             local_download_ratio=round(down_ratio, 2),
             local_worker_peak_rss_mb=round(local["worker_peak_rss_mb"]),
             local_worker_peak_rss_before_transfer_mb=round(local["worker_peak_rss_before_mb"]),
-            upload_target_met=up_ratio >= 0.5, download_target_met=down_ratio >= 0.8,
-            memory_target_met=local["worker_peak_rss_mb"] < 150)
+            upload_target_met=up_ratio >= 0.5,
+            download_target_met=down_ratio >= 0.8,
+            memory_target_met=local["worker_peak_rss_mb"] < 150,
+        )
 
         if not args.skip_s3:
             sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -309,21 +391,29 @@ def main() -> None:
                 import boto3
 
                 boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(
-                    Bucket="bench")
+                    Bucket="bench"
+                )
                 s3_env = dict(env, **{k: v for k, v in os.environ.items() if k.startswith("AWS_")})
-                s3_env.update(HUB_INSTANCE_PATH=str(tmp / "s3instance"),
-                              HUB_CONTENT_STORE_URL="s3://bench/hub",
-                              HUB_S3_ENDPOINT_URL=endpoint, HUB_S3_REGION="us-east-1")
+                s3_env.update(
+                    HUB_INSTANCE_PATH=str(tmp / "s3instance"),
+                    HUB_CONTENT_STORE_URL="s3://bench/hub",
+                    HUB_S3_ENDPOINT_URL=endpoint,
+                    HUB_S3_REGION="us-east-1",
+                )
                 prepare_instance(tmp / "s3instance", s3_env)
                 s3 = measure_hub(s3_env, small, follow_redirect=True)
             smb = s3_size / 1e6
-            print(f"S3 via moto ({s3_size // MiB} MiB): upload {smb / s3['upload_s']:,.0f} MB/s, "
-                  f"download by presigned redirect {smb / s3['download_s']:,.0f} MB/s, worker "
-                  f"peak RSS {s3['worker_peak_rss_mb']:.0f} MB (moto limits speed)")
-            figures.update(s3_file_mib=s3_size // MiB,
-                           s3_upload_mb_s=round(smb / s3["upload_s"]),
-                           s3_download_mb_s=round(smb / s3["download_s"]),
-                           s3_worker_peak_rss_mb=round(s3["worker_peak_rss_mb"]))
+            print(
+                f"S3 via moto ({s3_size // MiB} MiB): upload {smb / s3['upload_s']:,.0f} MB/s, "
+                f"download by presigned redirect {smb / s3['download_s']:,.0f} MB/s, worker "
+                f"peak RSS {s3['worker_peak_rss_mb']:.0f} MB (moto limits speed)"
+            )
+            figures.update(
+                s3_file_mib=s3_size // MiB,
+                s3_upload_mb_s=round(smb / s3["upload_s"]),
+                s3_download_mb_s=round(smb / s3["download_s"]),
+                s3_worker_peak_rss_mb=round(s3["worker_peak_rss_mb"]),
+            )
     print(json.dumps(figures))
 
 
