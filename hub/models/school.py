@@ -68,7 +68,7 @@ class School(Base):
 
     people: Mapped[list[Person]] = relationship(back_populates="school")
     history: Mapped[list[MembershipEvent]] = relationship(
-        order_by="MembershipEvent.occurred_at, MembershipEvent.id", viewonly=True
+        order_by="MembershipEvent.id", viewonly=True
     )
 
     def __repr__(self) -> str:
