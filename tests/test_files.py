@@ -301,3 +301,19 @@ def test_two_uploads_of_the_same_content_at_once(
     assert report.clean and report.blobs == 1 and report.records == 2
     factories.bind(None)
     own.close()
+
+
+def test_nginx_can_serve_the_bytes_through_x_accel_redirect(
+    app_config: dict[str, Any], connection: Connection, session: Session
+) -> None:
+    app_config["HUB_X_ACCEL_REDIRECT"] = "/_blobs/"
+    application = create_app(app_config)
+    application.extensions["hub.db"].bind_to(connection)
+    client = application.test_client()
+    sign_in(client, TeacherFactory())
+    body = _upload(client, PDF, "a.pdf").get_json()
+    response = client.get(body["url"])
+    sha = body["sha256"]
+    assert response.headers["X-Accel-Redirect"] == f"/_blobs/sha256/{sha[:2]}/{sha[2:4]}/{sha}"
+    assert response.data == b""
+    assert response.headers["Content-Type"] == "application/pdf"

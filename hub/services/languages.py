@@ -62,3 +62,23 @@ def resolve_languages(text: str) -> list[str]:
     """Tags from a comma-separated list of tags or names, de-duplicated in order."""
     parts = [p for p in (x.strip() for x in text.replace(";", ",").split(",")) if p]
     return normalize_languages([resolve_language(p) for p in parts])
+
+
+# Languages of instruction the picker offers first; any other BCP 47 tag or name is accepted.
+COMMON_TAGS = (
+    "en", "fr", "es", "pt", "pt-BR", "ar", "zh", "ru", "de", "it", "nl", "sv", "no", "da", "fi",
+    "pl", "cs", "hu", "ro", "el", "tr", "fa", "ur", "hi", "bn", "ta", "te", "mr", "ne", "si",
+    "th", "vi", "id", "ms", "tl", "ja", "ko", "sw", "am", "ha", "yo", "ig", "zu", "xh", "af",
+    "so", "rw", "ny", "mg", "he", "uk", "ka", "hy", "kk", "uz", "mn", "km", "lo", "my", "ps",
+)  # fmt: skip
+
+
+def picker_options() -> list[tuple[str, str]]:
+    """(tag, label) for the language picker: the name in English and in the language itself."""
+    options = []
+    for tag in COMMON_TAGS:
+        lang = langcodes.Language.get(tag)
+        english, own = str(lang.display_name("en")), str(lang.autonym())
+        label = english if own.casefold() == english.casefold() else f"{english} — {own}"
+        options.append((tag, label))
+    return sorted(options, key=lambda o: o[1])

@@ -11,7 +11,7 @@ from .. import db
 from ..extensions import login_manager
 from ..models import Person, Role
 from ..services import geography
-from ..services.languages import language_name
+from ..services.languages import language_name, picker_options
 
 
 def register_web(app: Flask) -> None:
@@ -66,6 +66,7 @@ def register_web(app: Flask) -> None:
             "language_name": language_name,
             "country_name": lambda code: geography.country(code).name,
             "subregion_name": geography.subregion_name,
+            "language_options": picker_options,
         }
 
     @app.after_request
