@@ -16,7 +16,7 @@ import boto3
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.orm import Session
 
 from hub import create_app, db, migrate
@@ -28,25 +28,35 @@ collect_ignore_glob: list[str] = []
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """SQLite in a temporary folder, or a fresh schema of ``HUB_TEST_DATABASE_URL``.
+
+    On PostgreSQL each run gets its own schema (dropped afterwards), so that two runs on one
+    server (a developer's and CI's, or parallel helpers) never see each other's tables.
+    """
     url = os.environ.get("HUB_TEST_DATABASE_URL")
-    if url:
-        return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    if not url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    schema = f"hub_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in url else "?"
+    yield f"{url}{separator}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
 
 
 def reset_database(engine: Engine) -> None:
-    """Drop everything so the migrations start from an empty database."""
+    """Drop everything so the migrations start from an empty database (SQLite file reuse)."""
+    if engine.dialect.name != "sqlite":
+        return  # a fresh schema per run (see ``database_url``)
     with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        else:
-            tables = conn.execute(
-                text("SELECT name FROM sqlite_master WHERE type='table'")
-            ).scalars()
-            for name in list(tables):
-                conn.execute(text(f'DROP TABLE IF EXISTS "{name}"'))
+        tables = conn.execute(text("SELECT name FROM sqlite_master WHERE type='table'")).scalars()
+        for name in list(tables):
+            conn.execute(text(f'DROP TABLE IF EXISTS "{name}"'))
 
 
 @pytest.fixture(scope="session")

@@ -4,12 +4,36 @@ from .audit import AuditEvent, AuditLogIsAppendOnly
 from .base import Base, utcnow
 from .file import File
 from .invitation import Invitation
+from .material import (
+    Adoption,
+    AudienceGrant,
+    ConsentScope,
+    GrantKind,
+    Material,
+    MaterialKind,
+    MaterialVersion,
+    ModuleItem,
+    PatientData,
+    VersionFile,
+    VersionState,
+)
 from .membership import MembershipEvent
 from .person import SCHOOL_ROLES, Person, Role
 from .school import IncomeGroup, MembershipStatus, School
 
 __all__ = [
     "SCHOOL_ROLES",
+    "Adoption",
+    "AudienceGrant",
+    "ConsentScope",
+    "GrantKind",
+    "Material",
+    "MaterialKind",
+    "MaterialVersion",
+    "ModuleItem",
+    "PatientData",
+    "VersionFile",
+    "VersionState",
     "AuditEvent",
     "AuditLogIsAppendOnly",
     "Base",

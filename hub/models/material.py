@@ -1,0 +1,281 @@
+"""Materials and modules, their immutable versions, files, grants and adoptions.
+
+A module is a material of kind ``module`` whose versions list other materials' versions in
+order, so modules are versioned, shared, searched and adopted by exactly the same rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, utcnow
+from .school import enum_column
+
+if TYPE_CHECKING:
+    from .file import File
+    from .person import Person
+    from .school import School
+
+
+class MaterialKind(enum.StrEnum):
+    MATERIAL = "material"
+    MODULE = "module"
+
+
+class VersionState(enum.StrEnum):
+    """A version is a draft until published; publishing the next one supersedes it."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    SUPERSEDED = "superseded"
+
+
+class PatientData(enum.StrEnum):
+    """Whether a material shows patients (DESIGN.md: Patient data)."""
+
+    NONE = "none"
+    DEIDENTIFIED = "de-identified"
+    CONSENTED = "consented"
+
+
+class ConsentScope(enum.StrEnum):
+    """How far the patients' consent lets the material travel."""
+
+    OWN_SCHOOL = "own_school"
+    CONSORTIUM = "consortium"
+    PUBLIC = "public"
+
+
+class Material(Base):
+    """One shareable learning object (or module) of a school, across its versions."""
+
+    __tablename__ = "material"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[MaterialKind] = mapped_column(
+        enum_column(MaterialKind, "material_kind"), default=MaterialKind.MATERIAL
+    )
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Lineage: a translation of another material; an adaptation of a version of another.
+    translation_of_id: Mapped[int | None] = mapped_column(ForeignKey("material.id"), index=True)
+    adapted_from_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("material_version.id", use_alter=True), index=True
+    )
+    # Sharing (the policy module reads these; they apply to the published version).
+    teachers_only: Mapped[bool] = mapped_column(default=False)
+    available_from: Mapped[dt.datetime | None] = mapped_column()
+    available_until: Mapped[dt.datetime | None] = mapped_column()
+    retired_at: Mapped[dt.datetime | None] = mapped_column()
+    popularity: Mapped[int] = mapped_column(Integer, default=0)
+
+    school: Mapped[School] = relationship()
+    created_by: Mapped[Person | None] = relationship()
+    versions: Mapped[list[MaterialVersion]] = relationship(
+        back_populates="material",
+        order_by="MaterialVersion.number",
+        foreign_keys="MaterialVersion.material_id",
+    )
+    grants: Mapped[list[AudienceGrant]] = relationship(
+        back_populates="material", order_by="AudienceGrant.id", cascade="all, delete-orphan"
+    )
+    translation_of: Mapped[Material | None] = relationship(
+        remote_side="Material.id", foreign_keys=[translation_of_id]
+    )
+    adapted_from: Mapped[MaterialVersion | None] = relationship(
+        foreign_keys=[adapted_from_version_id]
+    )
+
+    @property
+    def published(self) -> MaterialVersion | None:
+        """The version others may see, if any."""
+        for version in reversed(self.versions):
+            if version.state is VersionState.PUBLISHED:
+                return version
+        return None
+
+    @property
+    def draft(self) -> MaterialVersion | None:
+        """The version being edited, if any."""
+        last = self.versions[-1] if self.versions else None
+        return last if last is not None and last.state is VersionState.DRAFT else None
+
+    @property
+    def latest(self) -> MaterialVersion:
+        return self.versions[-1]
+
+
+class MaterialVersion(Base):
+    """One version of a material: its metadata and files. Immutable once published."""
+
+    __tablename__ = "material_version"
+    __table_args__ = (UniqueConstraint("material_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    material_id: Mapped[int] = mapped_column(ForeignKey("material.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    state: Mapped[VersionState] = mapped_column(
+        enum_column(VersionState, "version_state"), default=VersionState.DRAFT
+    )
+    # Bumped on every save of a draft, so a second editor's stale save is refused.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    change_note: Mapped[str] = mapped_column(Text, default="")
+    title: Mapped[str] = mapped_column(String(300), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")  # Markdown source
+    language: Mapped[str] = mapped_column(String(35), default="")
+    other_languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    countries: Mapped[list[str]] = mapped_column(JSON, default=list)
+    regions: Mapped[list[str]] = mapped_column(JSON, default=list)  # UN M49 sub-regions
+    who_regions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    income: Mapped[list[str]] = mapped_column(JSON, default=list)
+    income_fiscal_year: Mapped[str] = mapped_column(String(9), default="")
+    financing: Mapped[list[str]] = mapped_column(JSON, default=list)
+    setting: Mapped[list[str]] = mapped_column(JSON, default=list)
+    resources: Mapped[list[str]] = mapped_column(JSON, default=list)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    level: Mapped[str] = mapped_column(String(20), default="")
+    resource_type: Mapped[str] = mapped_column(String(30), default="")
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    licence: Mapped[str] = mapped_column(String(40), default="")
+    authors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    educational_context: Mapped[list[str]] = mapped_column(JSON, default=list)
+    professions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    specialty: Mapped[str] = mapped_column(String(120), default="")
+    patient_data: Mapped[PatientData] = mapped_column(
+        enum_column(PatientData, "patient_data"), default=PatientData.NONE
+    )
+    consent_scope: Mapped[ConsentScope | None] = mapped_column(
+        enum_column(ConsentScope, "consent_scope")
+    )
+    # Modules only.
+    objectives: Mapped[list[str]] = mapped_column(JSON, default=list)
+    estimated_hours: Mapped[float | None] = mapped_column(Float)
+    extracted_text: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[dt.datetime | None] = mapped_column()
+
+    material: Mapped[Material] = relationship(
+        back_populates="versions", foreign_keys=[material_id]
+    )
+    created_by: Mapped[Person | None] = relationship()
+    attachments: Mapped[list[VersionFile]] = relationship(
+        back_populates="version", order_by="VersionFile.position", cascade="all, delete-orphan"
+    )
+    items: Mapped[list[ModuleItem]] = relationship(
+        back_populates="module_version",
+        order_by="ModuleItem.position",
+        cascade="all, delete-orphan",
+        foreign_keys="ModuleItem.module_version_id",
+    )
+
+    @property
+    def files(self) -> list[File]:
+        return [a.file for a in self.attachments]
+
+    @property
+    def all_languages(self) -> list[str]:
+        return [self.language, *[t for t in self.other_languages if t != self.language]]
+
+    def label(self) -> str:
+        return f"{self.title} (v{self.number})"
+
+
+class VersionFile(Base):
+    """A file of a version, in order."""
+
+    __tablename__ = "version_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("material_version.id"), index=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("file.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    version: Mapped[MaterialVersion] = relationship(back_populates="attachments")
+    file: Mapped[File] = relationship()
+
+
+class ModuleItem(Base):
+    """One step of a module version: a material pinned at a version."""
+
+    __tablename__ = "module_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_version_id: Mapped[int] = mapped_column(
+        ForeignKey("material_version.id"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    item_version_id: Mapped[int] = mapped_column(ForeignKey("material_version.id"), index=True)
+
+    module_version: Mapped[MaterialVersion] = relationship(
+        back_populates="items", foreign_keys=[module_version_id]
+    )
+    item_version: Mapped[MaterialVersion] = relationship(foreign_keys=[item_version_id])
+
+
+class GrantKind(enum.StrEnum):
+    """Who an audience grant admits (DESIGN.md: Licensing and sharing rules)."""
+
+    PUBLIC = "public"
+    CONSORTIUM = "consortium"
+    REGIONS = "regions"
+    INCOME = "income"
+    SCHOOLS = "schools"
+
+
+class AudienceGrant(Base):
+    """One grant of a material: an audience and the rights it gives outside the owner school."""
+
+    __tablename__ = "audience_grant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    material_id: Mapped[int] = mapped_column(ForeignKey("material.id"), index=True)
+    kind: Mapped[GrantKind] = mapped_column(enum_column(GrantKind, "grant_kind"))
+    # Region codes, income groups or school ids (as strings), by kind; empty for public/consortium.
+    values: Mapped[list[str]] = mapped_column(JSON, default=list)
+    can_view: Mapped[bool] = mapped_column(default=True)
+    can_download: Mapped[bool] = mapped_column(default=False)
+    can_adapt: Mapped[bool] = mapped_column(default=False)
+    expires_at: Mapped[dt.datetime | None] = mapped_column()
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    material: Mapped[Material] = relationship(back_populates="grants")
+
+    def rights(self) -> frozenset[str]:
+        """The rights this grant gives; downloading or adapting implies viewing."""
+        rights = {name for name, on in (("view", self.can_view), ("download", self.can_download),
+                                        ("adapt", self.can_adapt)) if on}
+        if rights:
+            rights.add("view")
+        return frozenset(rights)
+
+
+class Adoption(Base):
+    """A school (through a teacher) adopted one version of a material or module."""
+
+    __tablename__ = "adoption"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("material_version.id"), index=True)
+    material_id: Mapped[int] = mapped_column(ForeignKey("material.id"), index=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    adopted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column()  # moved to another version
+
+    version: Mapped[MaterialVersion] = relationship()
+
+
+def as_dict(version: MaterialVersion) -> dict[str, Any]:
+    """The metadata of a version as plain values (for comparing versions)."""
+    return {c.key: getattr(version, c.key) for c in MaterialVersion.__table__.columns
+            if c.key not in {"id", "material_id", "state", "revision", "created_by_id",
+                             "created_at", "updated_at", "published_at", "extracted_text"}}
