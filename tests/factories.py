@@ -6,7 +6,22 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 from sqlalchemy.orm import Session
 
-from hub.models import IncomeGroup, MembershipStatus, Person, Role, School
+from hub.models import (
+    AudienceGrant,
+    File,
+    GrantKind,
+    IncomeGroup,
+    Material,
+    MaterialKind,
+    MaterialVersion,
+    MembershipStatus,
+    Person,
+    Role,
+    School,
+    VersionFile,
+    VersionState,
+    utcnow,
+)
 from hub.services import accounts, geography
 
 PASSWORD = "correct horse battery"
@@ -78,3 +93,75 @@ def bind(session: Session | None) -> None:
     """Make every factory write through ``session``."""
     for f in ALL:
         f._meta.sqlalchemy_session = session
+
+
+# Materials -------------------------------------------------------------------------------------
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def make_file(
+    session: Session, school: School, name: str = "lecture.pdf", data: bytes = PDF_BYTES
+) -> File:
+    """A file record of ``school`` (the blob is not stored: enough for metadata tests)."""
+    import hashlib
+
+    record = File(
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        media_type="application/pdf",
+        filename=name,
+        school_id=school.id,
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def make_material(
+    session: Session,
+    school: School | None = None,
+    *,
+    title: str = "Malaria in pregnancy",
+    published: bool = True,
+    grants: list[tuple[str, list[str], str]] | None = None,
+    licence: str = "CC-BY-4.0",
+    language: str = "en",
+    teachers_only: bool = False,
+    kind: MaterialKind = MaterialKind.MATERIAL,
+) -> Material:
+    """A material with one version; ``grants`` are (kind, values, rights like 'view,download')."""
+    school = school or SchoolFactory()
+    material = Material(school_id=school.id, kind=kind, teachers_only=teachers_only)
+    session.add(material)
+    session.flush()
+    version = MaterialVersion(
+        material_id=material.id,
+        number=1,
+        title=title,
+        summary="A **summary**.",
+        language=language,
+        level="clinical",
+        resource_type="lecture",
+        licence=licence,
+        state=VersionState.PUBLISHED if published else VersionState.DRAFT,
+        published_at=utcnow() if published else None,
+    )
+    session.add(version)
+    session.flush()
+    if kind is MaterialKind.MATERIAL:
+        version.attachments.append(VersionFile(file_id=make_file(session, school).id, position=0))
+    for grant_kind, values, rights in grants or []:
+        session.add(
+            AudienceGrant(
+                material_id=material.id,
+                kind=GrantKind(grant_kind),
+                values=values,
+                can_view="view" in rights,
+                can_download="download" in rights,
+                can_adapt="adapt" in rights,
+            )
+        )
+    session.flush()
+    session.refresh(material)
+    return material

@@ -162,9 +162,7 @@ class MaterialVersion(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     published_at: Mapped[dt.datetime | None] = mapped_column()
 
-    material: Mapped[Material] = relationship(
-        back_populates="versions", foreign_keys=[material_id]
-    )
+    material: Mapped[Material] = relationship(back_populates="versions", foreign_keys=[material_id])
     created_by: Mapped[Person | None] = relationship()
     attachments: Mapped[list[VersionFile]] = relationship(
         back_populates="version", order_by="VersionFile.position", cascade="all, delete-orphan"
@@ -208,9 +206,7 @@ class ModuleItem(Base):
     __tablename__ = "module_item"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    module_version_id: Mapped[int] = mapped_column(
-        ForeignKey("material_version.id"), index=True
-    )
+    module_version_id: Mapped[int] = mapped_column(ForeignKey("material_version.id"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     item_version_id: Mapped[int] = mapped_column(ForeignKey("material_version.id"), index=True)
 
@@ -251,8 +247,15 @@ class AudienceGrant(Base):
 
     def rights(self) -> frozenset[str]:
         """The rights this grant gives; downloading or adapting implies viewing."""
-        rights = {name for name, on in (("view", self.can_view), ("download", self.can_download),
-                                        ("adapt", self.can_adapt)) if on}
+        rights = {
+            name
+            for name, on in (
+                ("view", self.can_view),
+                ("download", self.can_download),
+                ("adapt", self.can_adapt),
+            )
+            if on
+        }
         if rights:
             rights.add("view")
         return frozenset(rights)
@@ -276,6 +279,19 @@ class Adoption(Base):
 
 def as_dict(version: MaterialVersion) -> dict[str, Any]:
     """The metadata of a version as plain values (for comparing versions)."""
-    return {c.key: getattr(version, c.key) for c in MaterialVersion.__table__.columns
-            if c.key not in {"id", "material_id", "state", "revision", "created_by_id",
-                             "created_at", "updated_at", "published_at", "extracted_text"}}
+    return {
+        c.key: getattr(version, c.key)
+        for c in MaterialVersion.__table__.columns
+        if c.key
+        not in {
+            "id",
+            "material_id",
+            "state",
+            "revision",
+            "created_by_id",
+            "created_at",
+            "updated_at",
+            "published_at",
+            "extracted_text",
+        }
+    }

@@ -317,11 +317,16 @@ def record_upload(session: Session, uploader: Person, upload: StoredUpload) -> F
 def file_for_download(session: Session, person: Person | None, file_id: int) -> File:
     """The file if ``person`` may download it; ``NotFound`` otherwise (existence never leaks).
 
-    Until files belong to materials, a file is reachable by the people of the school that
-    uploaded it. The materials' policy module takes this decision over for their files.
+    These are the school's own uploads, reachable by its teachers and admins; files of
+    materials are served through their version, where the policy module decides.
     """
     record = session.get(File, file_id)
-    if record is None or person is None or person.school_id != record.school_id:
+    if (
+        record is None
+        or person is None
+        or person.school_id != record.school_id
+        or person.role not in (Role.TEACHER, Role.SCHOOL_ADMIN)
+    ):
         raise NotFound("There is no such file.")
     return record
 

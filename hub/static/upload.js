@@ -33,16 +33,31 @@
         try { body = JSON.parse(xhr.responseText); } catch (e) { /* not JSON */ }
         if (xhr.status === 201) { bar.value = 100; status.textContent = " uploaded"; item.className = "ok"; }
         else { status.textContent = " " + (body.error || ("failed (" + xhr.status + ")")); item.className = "failed"; }
-        resolve(xhr.status === 201);
+        resolve(xhr.status === 201 ? body.id : null);
       };
-      xhr.onerror = function () { status.textContent = " the connection failed; try again"; item.className = "failed"; resolve(false); };
+      xhr.onerror = function () { status.textContent = " the connection failed; try again"; item.className = "failed"; resolve(null); };
       xhr.send(file);
     });
   }
 
   async function uploadAll(fileList) {
     let ok = true;
-    for (const file of Array.from(fileList)) ok = (await upload(file)) && ok;
+    const ids = [];
+    for (const file of Array.from(fileList)) {
+      const id = await upload(file);
+      if (id) ids.push(id); else ok = false;
+    }
+    if (form.dataset.attach && ids.length) {
+      // Attach the uploaded files (and any ticked ones) to the draft with the normal form.
+      input.value = "";
+      ids.forEach(function (id) {
+        const hidden = document.createElement("input");
+        hidden.type = "hidden"; hidden.name = "file_id"; hidden.value = id;
+        form.append(hidden);
+      });
+      HTMLFormElement.prototype.submit.call(form);
+      return;
+    }
     if (ok) window.location.reload();
   }
 

@@ -12,11 +12,12 @@ from ..extensions import login_manager
 from ..models import Person, Role
 from ..services import geography
 from ..services.languages import language_name, picker_options
+from ..services.markdown import render as render_markdown
 
 
 def register_web(app: Flask) -> None:
     """Register blueprints, the sign-in loader, error pages and template helpers."""
-    from . import auth, consortium_admin, files, main, membership, school_admin
+    from . import auth, consortium_admin, files, main, materials, membership, school_admin
     from .errors import register_error_pages
 
     for blueprint in (
@@ -26,6 +27,7 @@ def register_web(app: Flask) -> None:
         school_admin.bp,
         consortium_admin.bp,
         files.bp,
+        materials.bp,
     ):
         app.register_blueprint(blueprint)
     register_error_pages(app)
@@ -48,13 +50,14 @@ def register_web(app: Flask) -> None:
 
     @app.context_processor
     def navigation() -> dict[str, Any]:
-        links: list[tuple[str, str]] = [("main.home", "Home")]
+        links: list[tuple[str, str]] = [("main.home", "Home"), ("materials.browse", "Browse")]
         if current_user.is_authenticated:
             links.append(("membership.directory", "Members"))
             if current_user.role is Role.SCHOOL_ADMIN:
                 links.append(("school_admin.profile", "My school"))
                 links.append(("school_admin.people_list", "People"))
             if current_user.role in (Role.TEACHER, Role.SCHOOL_ADMIN):
+                links.append(("materials.mine", "Our materials"))
                 links.append(("files.uploads", "Files"))
             if current_user.role is Role.CONSORTIUM_ADMIN:
                 links.append(("consortium_admin.schools", "Consortium"))
@@ -67,6 +70,7 @@ def register_web(app: Flask) -> None:
             "country_name": lambda code: geography.country(code).name,
             "subregion_name": geography.subregion_name,
             "language_options": picker_options,
+            "markdown": render_markdown,
         }
 
     @app.after_request

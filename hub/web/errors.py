@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from .. import db
@@ -51,7 +51,8 @@ def register_error_pages(app: Flask) -> None:
             limit = app.config["HUB_MAX_UPLOAD_MB"]
             return _render(413, f"The upload is larger than the hub accepts ({limit} MB at most).")
         message = MESSAGES.get(status) or exc.description or "Error"
-        if status == 400 and exc.description and exc.description != InternalServerError.description:
+        # A description given with abort(...) says more than the generic message.
+        if exc.description and exc.description != type(exc).description and status in (400, 403):
             message = exc.description
         return _render(status, message)
 

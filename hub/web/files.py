@@ -118,15 +118,22 @@ def api_upload() -> tuple[Response, int]:
 
 
 @bp.route("/files/<int:file_id>/<path:filename>")
-@requires()
+@requires(Role.TEACHER, Role.SCHOOL_ADMIN)
 def download(file_id: int, filename: str) -> Response:
-    """The file itself: streamed with ranges (local store) or by redirect (S3)."""
-    s = db.session()
+    """A file of the school's uploads (files of materials are served through their version)."""
     try:
-        record = files.file_for_download(s, _me(), file_id)
+        record = files.file_for_download(db.session(), _me(), file_id)
     except files.NotFound:
         abort(404)
     inline = request.args.get("inline") == "1" and files.can_show_inline(record.media_type)
+    return serve_file(record, inline=inline)
+
+
+def serve_file(record: File, *, inline: bool) -> Response:
+    """The bytes of ``record``: streamed with ranges (local store) or by redirect (S3).
+
+    Callers have decided that the person may have it.
+    """
     blob_store = store()
     url = blob_store.download_url(
         record.sha256,

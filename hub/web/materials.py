@@ -1,0 +1,494 @@
+"""Materials and modules: the teacher's pages (drafts, editing, publishing, versions, lineage,
+adaptation, module builder) and the reader's pages (browse, material page, files, compare).
+
+Every page asks the policy module through the materials service; hidden means 404.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any, BinaryIO, cast
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from .. import db, policy
+from ..models import (
+    File,
+    Material,
+    MaterialKind,
+    MaterialVersion,
+    Person,
+    Role,
+    VersionState,
+)
+from ..services import files as files_service
+from ..services import geography, materials, vocabularies
+from ..services.errors import NotFound
+from ..services.markdown import render as render_markdown
+from ..storage import store
+from .access import public, requires
+from .actions import Refused, perform
+
+bp = Blueprint("materials", __name__)
+
+STAFF = (Role.TEACHER, Role.SCHOOL_ADMIN)
+PAGE_SIZE = 24
+LIST_FIELDS = (
+    "other_languages",
+    "countries",
+    "regions",
+    "who_regions",
+    "income",
+    "financing",
+    "setting",
+    "resources",
+    "educational_context",
+    "professions",
+)
+LINE_FIELDS = ("topics", "authors", "tags", "objectives")
+
+
+def _me() -> Person | None:
+    if not current_user.is_authenticated:
+        return None
+    return db.session().get(Person, current_user.id)
+
+
+def _staff() -> Person:
+    person = _me()
+    assert person is not None
+    return person
+
+
+def _version(
+    material_id: int, number: int | None = None, action: policy.Action = "view"
+) -> MaterialVersion:
+    try:
+        return materials.version_for(db.session(), _me(), material_id, number, action)
+    except NotFound:
+        abort(404)
+
+
+def _form_metadata() -> materials.Metadata:
+    """The metadata form as submitted: lists from checkboxes, one-per-line fields from text."""
+    form = request.form
+    data: dict[str, Any] = {}
+    for name in materials.Metadata.__dataclass_fields__:
+        if name in LIST_FIELDS:
+            values = form.getlist(name)
+            if len(values) == 1 and "," in values[0]:
+                values = values[0].split(",")
+            data[name] = [v.strip() for v in values if v.strip()]
+        elif name in LINE_FIELDS:
+            data[name] = [
+                line.strip()
+                for line in form.get(name, "").replace(";", "\n").splitlines()
+                if line.strip()
+            ]
+        else:
+            data[name] = form.get(name, "")
+    return materials.Metadata(**data)
+
+
+# The school's own materials ----------------------------------------------------------------------
+
+
+@bp.route("/materials/mine")
+@requires(*STAFF)
+def mine() -> str:
+    s = db.session()
+    found = s.scalars(
+        select(Material)
+        .where(Material.school_id == current_user.school_id)
+        .order_by(Material.id.desc())
+    ).all()
+    return render_template("materials/mine.html", materials=found)
+
+
+@bp.route("/materials/new", methods=["POST"])
+@requires(*STAFF)
+def create() -> Response:
+    kind = MaterialKind.MODULE if request.form.get("kind") == "module" else MaterialKind.MATERIAL
+    material = perform(
+        lambda: materials.create_draft(db.session(), _staff(), kind, request.form.get("title", ""))
+    )
+    return redirect(url_for("materials.edit", material_id=material.id))
+
+
+@bp.route("/materials/<int:material_id>/edit", methods=["GET", "POST"])
+@requires(*STAFF)
+def edit(material_id: int) -> str | Response | tuple[str, int]:
+    version = _version(material_id, None, "edit")
+    if version.state is not VersionState.DRAFT:
+        flash("The published version never changes. Make a new version to edit.", "info")
+        return redirect(url_for("materials.show", material_id=material_id))
+    errors: dict[str, str] = {}
+    status = 200
+    data = materials.Metadata.of(version)
+    if request.method == "POST":
+        data = _form_metadata()
+        revision = request.form.get("revision", type=int) or 0
+        try:
+            perform(
+                lambda: materials.save_draft(db.session(), _staff(), version, data, revision),
+                flash_refusal=False,
+            )
+        except Refused as exc:
+            status = exc.status
+            errors = getattr(exc.__cause__, "errors", None) or {exc.field or "form": exc.message}
+        else:
+            if request.form.get("then") == "publish":
+                return _publish(version)
+            flash("Draft saved.", "success")
+            return redirect(url_for("materials.edit", material_id=material_id))
+    return _edit_page(version, data, errors, status)
+
+
+def _edit_page(
+    version: MaterialVersion, data: materials.Metadata, errors: dict[str, str], status: int = 200
+) -> tuple[str, int]:
+    s = db.session()
+    attached = {a.file_id for a in version.attachments}
+    school_files = [
+        f
+        for f in s.scalars(
+            select(File)
+            .where(File.school_id == version.material.school_id)
+            .order_by(File.id.desc())
+            .limit(50)
+        )
+        if f.id not in attached
+    ]
+    return render_template(
+        "materials/edit.html",
+        version=version,
+        material=version.material,
+        data=data,
+        errors=errors,
+        school_files=school_files,
+        v=vocabularies,
+        subregions=sorted(geography.subregions().items(), key=lambda kv: kv[1]),
+        countries=geography.countries(),
+        candidates=_module_candidates(version)
+        if version.material.kind is MaterialKind.MODULE
+        else [],
+    ), status
+
+
+def _module_candidates(version: MaterialVersion) -> list[MaterialVersion]:
+    """Published materials the teacher may put in a module (matching ?find= when given)."""
+    text = request.args.get("find", "").strip().lower()
+    listed = _visible_versions(
+        _me(), text=text, limit=30, exclude={i.item_version.material_id for i in version.items}
+    )
+    return [v for v in listed if v.material.kind is MaterialKind.MATERIAL]
+
+
+def _publish(version: MaterialVersion) -> Response | tuple[str, int]:
+    extracted = _extract(version)
+    try:
+        perform(
+            lambda: materials.publish(db.session(), _staff(), version, extracted),
+            flash_refusal=False,
+        )
+    except Refused as exc:
+        errors = getattr(exc.__cause__, "errors", None) or {"form": exc.message}
+        flash("It cannot be published yet: " + " ".join(errors.values()), "error")
+        return _edit_page(version, materials.Metadata.of(version), errors, exc.status)
+    flash(f"Version {version.number} is published.", "success")
+    return redirect(url_for("materials.show", material_id=version.material_id))
+
+
+def _extract(version: MaterialVersion) -> str:
+    """Text of the version's files for search; a file that cannot be read is skipped."""
+    try:
+        from ..services.extraction import extract_text
+    except ImportError:  # extraction arrives with its own module
+        return ""
+    texts = []
+    blob_store = store()
+    for f in version.files:
+        try:
+            with blob_store.open(f.sha256) as stream:
+                texts.append(extract_text(cast(BinaryIO, stream), f.media_type).text)
+        except Exception:  # noqa: BLE001 - extraction must never block publishing
+            current_app.logger.exception("could not read text of file %s", f.id)
+    return "\n".join(t for t in texts if t)
+
+
+@bp.route("/materials/<int:material_id>/publish", methods=["POST"])
+@requires(*STAFF)
+def publish(material_id: int) -> Response | tuple[str, int]:
+    return _publish(_version(material_id, None, "publish"))
+
+
+@bp.route("/materials/<int:material_id>/files", methods=["POST"])
+@requires(*STAFF)
+def attach(material_id: int) -> Response | tuple[str, int]:
+    """Attach chosen school files and/or upload new ones (several at once) to the draft."""
+    version = _version(material_id, None, "edit")
+    me = _staff()
+    ids = [int(i) for i in request.form.getlist("file_id") if i.isdigit()]
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    try:
+        for upload in request.files.getlist("file"):
+            if not upload.filename:
+                continue
+            stored = perform(
+                lambda u=upload: files_service.store_upload(  # type: ignore[misc]
+                    store(), cast(BinaryIO, u.stream), u.filename or "file", max_bytes=limit
+                ),
+                flash_refusal=True,
+            )
+            record = perform(
+                lambda st=stored: files_service.record_upload(  # type: ignore[misc]
+                    db.session(), me, st
+                )
+            )
+            ids.append(record.id)
+        perform(lambda: materials.attach_files(db.session(), me, version, ids))
+    except Refused as exc:
+        return _edit_page(
+            version, materials.Metadata.of(version), {"files": exc.message}, exc.status
+        )
+    if ids:
+        flash(f"{len(ids)} file(s) attached.", "success")
+    return redirect(url_for("materials.edit", material_id=material_id) + "#files")
+
+
+@bp.route("/materials/<int:material_id>/files/<int:file_id>/remove", methods=["POST"])
+@requires(*STAFF)
+def detach(material_id: int, file_id: int) -> Response:
+    version = _version(material_id, None, "edit")
+    perform(lambda: materials.detach_file(db.session(), _staff(), version, file_id))
+    return redirect(url_for("materials.edit", material_id=material_id) + "#files")
+
+
+@bp.route("/materials/<int:material_id>/items", methods=["POST"])
+@requires(*STAFF)
+def set_items(material_id: int) -> Response | tuple[str, int]:
+    """The module builder: add, remove or move one item, against the list the page showed."""
+    version = _version(material_id, None, "edit")
+    expected = [int(i) for i in request.form.get("expected", "").split(",") if i.isdigit()]
+    items = list(expected)
+    op, target = request.form.get("op", ""), request.form.get("item", type=int)
+    if op == "add" and target:
+        items.append(target)
+    elif op == "remove" and target in items:
+        items.remove(target)
+    elif op in ("up", "down") and target in items:
+        i = items.index(target)
+        j = i - 1 if op == "up" else i + 1
+        if 0 <= j < len(items):
+            items[i], items[j] = items[j], items[i]
+    try:
+        perform(
+            lambda: materials.set_module_items(db.session(), _staff(), version, items, expected)
+        )
+    except Refused as exc:
+        return _edit_page(
+            version, materials.Metadata.of(version), {"items": exc.message}, exc.status
+        )
+    return redirect(url_for("materials.edit", material_id=material_id) + "#items")
+
+
+@bp.route("/materials/<int:material_id>/new-version", methods=["POST"])
+@requires(*STAFF)
+def new_version(material_id: int) -> Response:
+    material = _version(material_id, None, "edit").material
+    try:
+        perform(
+            lambda: materials.new_version(
+                db.session(), _staff(), material, request.form.get("change_note", "")
+            )
+        )
+    except Refused:
+        return redirect(url_for("materials.show", material_id=material_id))
+    return redirect(url_for("materials.edit", material_id=material_id))
+
+
+@bp.route("/materials/<int:material_id>/retire", methods=["POST"])
+@requires(*STAFF)
+def retire(material_id: int) -> Response:
+    material = _version(material_id, None, "manage").material
+    perform(
+        lambda: materials.retire(db.session(), _staff(), material),
+        "It is retired: it leaves search; schools that adopted it keep their version.",
+    )
+    return redirect(url_for("materials.show", material_id=material_id))
+
+
+@bp.route("/materials/<int:material_id>/translation", methods=["POST"])
+@requires(*STAFF)
+def translation(material_id: int) -> Response:
+    material = _version(material_id, None, "edit").material
+    original = request.form.get("translation_of", type=int)
+    with contextlib.suppress(Refused):  # the refusal is flashed
+        perform(
+            lambda: materials.link_translation(db.session(), _staff(), material, original),
+            "The translation link is saved.",
+        )
+    return redirect(url_for("materials.show", material_id=material_id))
+
+
+@bp.route("/materials/<int:material_id>/v/<int:number>/adapt", methods=["POST"])
+@requires(*STAFF)
+def adapt(material_id: int, number: int) -> Response:
+    source = _version(material_id, number, "view")
+    try:
+        material = perform(lambda: materials.adapt(db.session(), _staff(), source))
+    except Refused:
+        return redirect(url_for("materials.show", material_id=material_id))
+    flash("Your adaptation is a new draft of your school. Its lineage is kept.", "success")
+    return redirect(url_for("materials.edit", material_id=material.id))
+
+
+@bp.route("/materials/<int:material_id>/v/<int:number>/adopt", methods=["POST"])
+@requires(*STAFF)
+def adopt(material_id: int, number: int) -> Response:
+    version = _version(material_id, number, "view")
+    with contextlib.suppress(Refused):  # the refusal is flashed
+        perform(
+            lambda: materials.adopt(db.session(), _staff(), version),
+            f"Your school adopted version {number}; it stays yours until you move.",
+        )
+    return redirect(url_for("materials.show", material_id=material_id, v=number))
+
+
+# Reading --------------------------------------------------------------------------------
+
+
+def _visible_versions(
+    person: Person | None,
+    *,
+    text: str = "",
+    limit: int = 1000,
+    exclude: set[int] | None = None,
+    offset: int = 0,
+) -> list[MaterialVersion]:
+    """Current published versions ``person`` may discover, newest first (one policy pass)."""
+    s = db.session()
+    query = (
+        select(MaterialVersion)
+        .join(Material, Material.id == MaterialVersion.material_id)
+        .where(MaterialVersion.state == VersionState.PUBLISHED, Material.retired_at.is_(None))
+        .order_by(MaterialVersion.published_at.desc(), MaterialVersion.id.desc())
+    )
+    if text:
+        query = query.where(MaterialVersion.title.ilike(f"%{text}%"))
+    candidates = [v for v in s.scalars(query) if not exclude or v.material_id not in exclude]
+    facts = policy.facts_for_versions(s, candidates)
+    viewer = policy.viewer_for(s, person)
+    visible = [v for v in candidates if policy.decide(viewer, facts[v.id], "discover")]
+    return visible[offset : offset + limit]
+
+
+@bp.route("/browse")
+@public
+def browse() -> str:
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    text = request.args.get("q", "").strip()
+    found = _visible_versions(_me(), text=text, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+    return render_template(
+        "materials/browse.html",
+        versions=found[:PAGE_SIZE],
+        page=page,
+        has_more=len(found) > PAGE_SIZE,
+        q=text,
+        v=vocabularies,
+    )
+
+
+@bp.route("/materials/<int:material_id>")
+@public
+def show(material_id: int) -> str:
+    number = request.args.get("v", type=int)
+    version = _version(material_id, number, "view")
+    s = db.session()
+    me = _me()
+    viewer = policy.viewer_for(s, me)
+    facts = policy.facts_for(s, version)
+    can = {a: policy.decide(viewer, facts, a) for a in policy.ACTIONS}
+    material = version.material
+    visible_versions = [
+        v for v in material.versions if policy.decide(viewer, policy.facts_for(s, v), "view")
+    ]
+    lineage_from = material.adapted_from
+    show_from = lineage_from is not None and bool(policy.allowed(s, me, lineage_from, "view"))
+    adaptations = [
+        m
+        for m in materials.adaptations(s, material)
+        if m.published and policy.allowed(s, me, m.published, "view")
+    ]
+    translations = [
+        m
+        for m in materials.translations(s, material)
+        if m.published and policy.allowed(s, me, m.published, "view")
+    ]
+    return render_template(
+        "materials/show.html",
+        version=version,
+        material=material,
+        can=can,
+        summary_html=render_markdown(version.summary),
+        versions=visible_versions,
+        adapted_from=lineage_from if show_from else None,
+        adaptations=adaptations,
+        translations=translations,
+        v=vocabularies,
+        items=[i for i in version.items if policy.allowed(s, me, i.item_version, "view")],
+        size_in_words=files_service.size_in_words,
+        can_inline=files_service.can_show_inline,
+    )
+
+
+@bp.route("/materials/<int:material_id>/compare")
+@public
+def compare(material_id: int) -> str:
+    a = _version(material_id, request.args.get("a", type=int) or 1, "view")
+    b = _version(material_id, request.args.get("b", type=int) or a.number, "view")
+    from ..models.material import as_dict
+
+    left, right = as_dict(a), as_dict(b)
+    rows = [(k, left[k], right[k]) for k in left if k != "number"]
+    left_files = {f.sha256: f.filename for f in a.files}
+    right_files = {f.sha256: f.filename for f in b.files}
+    return render_template(
+        "materials/compare.html",
+        a=a,
+        b=b,
+        rows=rows,
+        left_files=left_files,
+        right_files=right_files,
+    )
+
+
+@bp.route("/materials/<int:material_id>/v/<int:number>/files/<int:file_id>/<path:filename>")
+@public
+def file(material_id: int, number: int, file_id: int, filename: str) -> Response:
+    """A file of a version: previews need 'view', downloads need 'download'."""
+    inline = request.args.get("inline") == "1"
+    version = _version(material_id, number, "view")
+    record = next((f for f in version.files if f.id == file_id), None)
+    if record is None:
+        abort(404)
+    if not inline:
+        decision = policy.allowed(db.session(), _me(), version, "download")
+        if not decision:
+            # The page is visible to this person, so saying why leaks nothing.
+            abort(403, description=decision.reason)
+    from .files import serve_file
+
+    return serve_file(record, inline=inline and files_service.can_show_inline(record.media_type))

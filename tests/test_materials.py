@@ -1,0 +1,372 @@
+"""Materials and modules: drafts, validation, publishing, versions, lineage, adoption, pages."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from hub.models import (
+    Adoption,
+    GrantKind,
+    MaterialKind,
+    MaterialVersion,
+    MembershipStatus,
+    Person,
+    Role,
+    VersionState,
+)
+from hub.services import materials
+from hub.services.errors import Conflict, NotFound
+from hub.services.materials import Metadata, MetadataErrors
+from tests.conftest import sign_in
+from tests.factories import (
+    SchoolFactory,
+    StudentFactory,
+    TeacherFactory,
+    make_file,
+    make_material,
+)
+
+GOOD = Metadata(
+    title="Neonatal resuscitation",
+    summary="Steps of *Helping Babies Breathe*.",
+    language="fr",
+    level="clinical",
+    resource_type="video",
+    licence="CC-BY-SA-4.0",
+    regions=["202"],
+    setting=["district-hospital"],
+    topics=["Asphyxia Neonatorum"],
+)
+
+
+def _draft(session: Session, teacher: Person, data: Metadata = GOOD) -> MaterialVersion:
+    material = materials.create_draft(session, teacher)
+    version = material.latest
+    materials.save_draft(session, teacher, version, data, version.revision)
+    materials.attach_files(session, teacher, version, [make_file(session, teacher.school).id])
+    return version
+
+
+def test_a_teacher_drafts_and_publishes_a_material(session: Session) -> None:
+    teacher = TeacherFactory()
+    version = _draft(session, teacher)
+    materials.publish(session, teacher, version)
+    assert version.state is VersionState.PUBLISHED and version.published_at is not None
+    assert version.material.published is version
+
+
+def test_publishing_lists_everything_missing_at_once(session: Session) -> None:
+    teacher = TeacherFactory()
+    material = materials.create_draft(session, teacher)
+    with pytest.raises(MetadataErrors) as info:
+        materials.publish(session, teacher, material.latest)
+    assert set(info.value.errors) >= {
+        "title",
+        "summary",
+        "language",
+        "level",
+        "resource_type",
+        "files",
+    }
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("language", "xx-nonsense", "not a registered language"),
+        ("level", "kindergarten", "Allowed: preclinical, clinical"),
+        ("resource_type", "podcast", "Allowed: lecture"),
+        ("licence", "GPL-3.0", "Allowed: CC0-1.0"),
+        ("regions", ["999"], "UN M49"),
+        ("countries", ["Narnia"], "not a country we know"),
+        ("setting", ["spaceship"], "Allowed: primary-care"),
+        ("estimated_hours", "lots", "between 0 and 1000"),
+    ],
+)
+def test_unknown_codes_are_refused_with_the_allowed_values(
+    session: Session, field: str, value: object, message: str
+) -> None:
+    teacher = TeacherFactory()
+    version = materials.create_draft(session, teacher).latest
+    data = Metadata(**{**GOOD.__dict__, field: value})
+    with pytest.raises(MetadataErrors) as info:
+        materials.save_draft(session, teacher, version, data, version.revision)
+    assert message in info.value.errors[field]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "<script>alert(1)</script>Title",
+        '<img src=x onerror="alert(1)">',
+        "<b>bold</b> title",
+    ],
+)
+def test_markup_in_titles_is_stripped(session: Session, payload: str) -> None:
+    teacher = TeacherFactory()
+    version = materials.create_draft(session, teacher).latest
+    materials.save_draft(
+        session,
+        teacher,
+        version,
+        Metadata(**{**GOOD.__dict__, "title": payload, "authors": [payload]}),
+        1,
+    )
+    assert "<" not in version.title and "<" not in "".join(version.authors)
+
+
+def test_a_second_editor_with_a_stale_draft_is_refused(session: Session) -> None:
+    teacher, colleague = TeacherFactory(), None
+    version = _draft(session, teacher)
+    colleague = TeacherFactory(school=teacher.school)
+    stale = version.revision
+    materials.save_draft(session, teacher, version, GOOD, stale)
+    with pytest.raises(Conflict, match="Nothing was overwritten"):
+        materials.save_draft(
+            session, colleague, version, Metadata(**{**GOOD.__dict__, "title": "Other"}), stale
+        )
+    assert version.title == GOOD.title
+
+
+def test_a_published_version_never_changes(session: Session) -> None:
+    teacher = TeacherFactory()
+    version = _draft(session, teacher)
+    materials.publish(session, teacher, version)
+    with pytest.raises(Conflict, match="never changes"):
+        materials.save_draft(session, teacher, version, GOOD, version.revision)
+    draft = materials.new_version(session, teacher, version.material, "Updated guideline")
+    materials.save_draft(
+        session,
+        teacher,
+        draft,
+        Metadata(**{**GOOD.__dict__, "title": "Neonatal resuscitation 2026"}),
+        draft.revision,
+    )
+    materials.publish(session, teacher, draft)
+    assert version.title == "Neonatal resuscitation" and version.state is VersionState.SUPERSEDED
+    assert draft.number == 2 and version.material.published is draft
+
+
+def test_adopters_keep_their_version_until_they_move(session: Session) -> None:
+    owner = TeacherFactory()
+    version = _draft(session, owner)
+    materials.publish(session, owner, version)
+    version.material.grants.append(
+        __import__("hub.models", fromlist=["AudienceGrant"]).AudienceGrant(
+            kind=GrantKind.CONSORTIUM, can_view=True
+        )
+    )
+    adopter = TeacherFactory()
+    materials.adopt(session, adopter, version)
+    v2 = materials.new_version(session, owner, version.material, "Second edition")
+    materials.publish(session, owner, v2)
+    # The adopting school still reaches version 1; everyone else sees version 2.
+    assert materials.version_for(session, adopter, version.material_id, 1).id == version.id
+    student = StudentFactory(school=adopter.school)
+    assert materials.version_for(session, student, version.material_id, 1).id == version.id
+    with pytest.raises(NotFound):
+        materials.version_for(session, TeacherFactory(), version.material_id, 1)
+    moved = materials.adopt(session, adopter, v2)
+    old = session.query(Adoption).filter(Adoption.version_id == version.id).one()
+    assert old.ended_at is not None and moved.version_id == v2.id
+
+
+def test_adapting_keeps_lineage_and_shares_files_by_hash(session: Session) -> None:
+    source = make_material(
+        session, grants=[("consortium", [], "view,download,adapt")], licence="CC-BY-SA-4.0"
+    )
+    teacher = TeacherFactory()
+    adaptation = materials.adapt(session, teacher, source.published)
+    assert adaptation.school_id == teacher.school_id
+    assert adaptation.adapted_from_version_id == source.published.id
+    assert [f.sha256 for f in adaptation.latest.files] == [f.sha256 for f in source.published.files]
+    assert adaptation.latest.files[0].school_id == teacher.school_id
+    assert materials.adaptations(session, source) == [adaptation]
+    # Share alike: the adaptation must keep CC-BY-SA-4.0.
+    version = adaptation.latest
+    materials.save_draft(
+        session,
+        teacher,
+        version,
+        Metadata(**{**GOOD.__dict__, "licence": "CC-BY-4.0"}),
+        version.revision,
+    )
+    with pytest.raises(MetadataErrors) as info:
+        materials.publish(session, teacher, version)
+    assert "share alike" in info.value.errors["licence"]
+
+
+def test_a_no_derivatives_material_cannot_be_adapted(session: Session) -> None:
+    source = make_material(
+        session, grants=[("consortium", [], "view,download,adapt")], licence="CC-BY-ND-4.0"
+    )
+    with pytest.raises(Conflict, match="not let others adapt"):
+        materials.adapt(session, TeacherFactory(), source.published)
+
+
+def test_a_hidden_material_cannot_be_adapted_or_even_found(session: Session) -> None:
+    source = make_material(session)  # no grants: only its school
+    with pytest.raises(NotFound):
+        materials.adapt(session, TeacherFactory(), source.published)
+
+
+def test_translations_are_linked_both_ways(session: Session) -> None:
+    original = make_material(session, grants=[("consortium", [], "view")])
+    teacher = TeacherFactory()
+    french = make_material(session, teacher.school, title="Paludisme", language="fr")
+    materials.link_translation(session, teacher, french, original.id)
+    assert materials.translations(session, original) == [french]
+    assert materials.translations(session, french) == [original]
+
+
+def test_module_items_refuse_a_stale_list(session: Session) -> None:
+    teacher = TeacherFactory()
+    a = make_material(session, teacher.school, title="A")
+    b = make_material(session, teacher.school, title="B")
+    module = materials.create_draft(session, teacher, MaterialKind.MODULE).latest
+    materials.set_module_items(session, teacher, module, [a.published.id], [])
+    materials.set_module_items(
+        session, teacher, module, [a.published.id, b.published.id], [a.published.id]
+    )
+    with pytest.raises(Conflict, match="changed since you loaded it"):
+        materials.set_module_items(session, teacher, module, [b.published.id], [a.published.id])
+    assert [i.item_version_id for i in module.items] == [a.published.id, b.published.id]
+
+
+def test_modules_only_hold_materials_their_teacher_may_see(session: Session) -> None:
+    teacher = TeacherFactory()
+    hidden = make_material(session)
+    module = materials.create_draft(session, teacher, MaterialKind.MODULE).latest
+    with pytest.raises(NotFound):
+        materials.set_module_items(session, teacher, module, [hidden.published.id], [])
+
+
+def test_students_and_other_schools_cannot_edit(session: Session) -> None:
+    teacher = TeacherFactory()
+    version = _draft(session, teacher)
+    with pytest.raises(NotFound):
+        materials.save_draft(session, StudentFactory(school=teacher.school), version, GOOD, 1)
+    with pytest.raises(NotFound):
+        materials.save_draft(session, TeacherFactory(), version, GOOD, 1)
+
+
+# Pages ------------------------------------------------------------------------------------------
+
+
+def test_a_teacher_publishes_through_the_pages(client: FlaskClient, session: Session) -> None:
+    teacher = TeacherFactory()
+    make_file(session, teacher.school, "slides.pdf")
+    sign_in(client, teacher)
+    created = client.post("/materials/new", data={"title": "Sepsis bundle", "kind": "material"})
+    assert created.status_code == 302
+    edit_url = created.headers["Location"]
+    page = client.get(edit_url).get_data(as_text=True)
+    assert "Sepsis bundle" in page
+    material_id = int(edit_url.rstrip("/").split("/")[-2])
+    version = session.get(MaterialVersion, materials.get_material(session, material_id).latest.id)
+    file_id = make_file(session, teacher.school, "bundle.pdf").id
+    assert (
+        client.post(f"/materials/{material_id}/files", data={"file_id": str(file_id)}).status_code
+        == 302
+    )
+    form = {
+        "revision": str(version.revision),
+        "title": "Sepsis bundle <script>x</script>",
+        "summary": "Hour-1 bundle. <script>alert(1)</script>",
+        "language": "en",
+        "level": "clinical",
+        "resource_type": "slides",
+        "licence": "CC-BY-4.0",
+        "regions": ["202", "419"],
+        "setting": ["district-hospital"],
+        "topics": "Sepsis\nShock",
+        "then": "publish",
+    }
+    published = client.post(edit_url, data=form)
+    assert published.status_code == 302, published.get_data(as_text=True)[:2000]
+    show = client.get(f"/materials/{material_id}").get_data(as_text=True)
+    assert "Sepsis bundle" in show and "<script>alert(1)" not in show
+    assert "Why can I see this?" in show and "belongs to your school" in show
+
+
+def test_the_edit_page_shows_every_problem_inline(client: FlaskClient, session: Session) -> None:
+    teacher = TeacherFactory()
+    sign_in(client, teacher)
+    material = materials.create_draft(session, teacher)
+    response = client.post(
+        f"/materials/{material.id}/edit",
+        data={"revision": "1", "language": "zz-zz-zz", "level": "nope", "then": "save"},
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "language" in page and "Allowed: preclinical" in page
+
+
+def test_a_hidden_material_is_404_on_every_page(client: FlaskClient, session: Session) -> None:
+    hidden = make_material(session, title="Secret exam bank")
+    sign_in(client, TeacherFactory())
+    for url in (
+        f"/materials/{hidden.id}",
+        f"/materials/{hidden.id}?v=1",
+        f"/materials/{hidden.id}/compare?a=1&b=1",
+        f"/materials/{hidden.id}/v/1/files/{hidden.published.files[0].id}/x.pdf",
+    ):
+        assert client.get(url).status_code == 404, url
+    assert client.post(f"/materials/{hidden.id}/v/1/adapt").status_code == 404
+    assert client.post(f"/materials/{hidden.id}/v/1/adopt").status_code == 404
+    assert client.post(f"/materials/{hidden.id}/edit", data={"revision": "1"}).status_code == 404
+    assert "Secret exam bank" not in client.get("/browse").get_data(as_text=True)
+
+
+def test_browse_shows_what_the_person_may_discover(client: FlaskClient, session: Session) -> None:
+    make_material(session, title="Open course", grants=[("public", [], "view")])
+    make_material(session, title="Members course", grants=[("consortium", [], "view")])
+    lmc = make_material(session, title="For LMC schools", grants=[("income", ["LMC"], "view")])
+    anonymous = client.get("/browse").get_data(as_text=True)
+    assert "Open course" in anonymous and "Members course" not in anonymous
+    kenyan = StudentFactory(school=SchoolFactory(country="KE"))  # LMC
+    sign_in(client, kenyan)
+    seen = client.get("/browse").get_data(as_text=True)
+    assert "Members course" in seen and "For LMC schools" in seen
+    client.post("/sign-out")
+    sign_in(client, StudentFactory(school=SchoolFactory(country="SE")))  # HIC
+    assert "For LMC schools" not in client.get("/browse").get_data(as_text=True)
+    assert client.get(f"/materials/{lmc.id}").status_code == 404
+
+
+def test_a_suspended_school_sees_only_public_materials(
+    client: FlaskClient, session: Session
+) -> None:
+    make_material(session, title="Open course", grants=[("public", [], "view")])
+    make_material(session, title="Members course", grants=[("consortium", [], "view")])
+    sign_in(client, StudentFactory(school=SchoolFactory(status=MembershipStatus.SUSPENDED)))
+    page = client.get("/browse").get_data(as_text=True)
+    assert "Open course" in page and "Members course" not in page
+
+
+def test_view_only_means_no_download(client: FlaskClient, session: Session) -> None:
+    material = make_material(session, grants=[("consortium", [], "view")])
+    sign_in(client, StudentFactory())
+    page = client.get(f"/materials/{material.id}").get_data(as_text=True)
+    assert "Download</a>" not in page
+    file_id = material.published.files[0].id
+    response = client.get(f"/materials/{material.id}/v/1/files/{file_id}/lecture.pdf")
+    assert response.status_code == 403
+    assert b"does not let others download" in response.data
+
+
+def test_teachers_only_materials_never_reach_students(
+    client: FlaskClient, session: Session
+) -> None:
+    bank = make_material(
+        session, title="Exam bank", teachers_only=True, grants=[("consortium", [], "view,download")]
+    )
+    student = StudentFactory()
+    sign_in(client, student)
+    assert client.get(f"/materials/{bank.id}").status_code == 404
+    client.post("/sign-out")
+    sign_in(client, TeacherFactory())
+    assert client.get(f"/materials/{bank.id}").status_code == 200
+    assert Role.STUDENT.value == "student"
