@@ -49,15 +49,27 @@ def db_upgrade() -> None:
 def demo_command() -> None:
     """Load the demo consortium (idempotent) and print its sign-ins."""
     from .services import demo
+    from .services.demo_materials import load_demo_materials
+    from .storage import store
 
     s = db.session()
     try:
         summary = demo.load_demo(s)
         s.commit()
+        added = load_demo_materials(s, store())
+        s.commit()
     except OperationalError as exc:
         s.rollback()
         _fail(f"the database is not ready ({exc.orig}); run `hub db upgrade` first")
+    except ContentStoreError as exc:
+        s.rollback()
+        _fail(f"cannot store the demo files: {exc}")
     click.echo(summary.describe())
+    if added.materials:
+        click.echo(
+            f"Added {added.materials} materials ({added.versions} versions, "
+            f"{added.files} files) and {added.modules} modules."
+        )
 
 
 @click.command("create-admin")

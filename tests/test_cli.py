@@ -44,6 +44,29 @@ def test_demo_covers_regions_income_groups_languages_and_roles(
     assert "schooladmin1" in result.output and DEMO_PASSWORD in result.output
 
 
+def test_demo_has_materials_in_many_languages_with_lineage_and_modules(
+    app: Flask, session: Session
+) -> None:
+    from hub.models import Material, MaterialKind, MaterialVersion
+    from hub.services.store_check import check_store
+    from hub.storage import store_for
+
+    assert _invoke(app, "demo").exit_code == 0
+    materials = session.scalars(select(Material)).all()
+    assert len([m for m in materials if m.kind is MaterialKind.MATERIAL]) >= 300
+    assert len([m for m in materials if m.kind is MaterialKind.MODULE]) >= 5
+    languages = {v.language.split("-")[0] for v in session.scalars(select(MaterialVersion))}
+    assert len(languages) >= 6
+    assert sum(1 for m in materials if len(m.versions) > 1) >= 20
+    assert sum(1 for m in materials if m.translation_of_id) >= 10
+    assert sum(1 for m in materials if m.adapted_from_version_id) >= 5
+    with app.app_context():
+        report = check_store(session, store_for(app), verify=False)
+    assert report.clean and report.blobs > 300
+    again = _invoke(app, "demo")
+    assert "Added" not in again.output
+
+
 def test_demo_is_idempotent(app: Flask, session: Session) -> None:
     _invoke(app, "demo")
     count = session.scalar(select(func.count()).select_from(Person))
