@@ -370,3 +370,27 @@ def test_teachers_only_materials_never_reach_students(
     sign_in(client, TeacherFactory())
     assert client.get(f"/materials/{bank.id}").status_code == 200
     assert Role.STUDENT.value == "student"
+
+
+def test_a_student_follows_progress_through_a_module(client: FlaskClient, session: Session) -> None:
+    school = SchoolFactory()
+    teacher = TeacherFactory(school=school)
+    a = make_material(session, school, title="Step one")
+    b = make_material(session, school, title="Step two")
+    module = materials.create_draft(session, teacher, MaterialKind.MODULE).latest
+    materials.set_module_items(session, teacher, module, [a.published.id, b.published.id], [])
+    module.state = VersionState.PUBLISHED
+    session.flush()
+    student = StudentFactory(school=school)
+    sign_in(client, student)
+    page = client.get(f"/materials/{module.material_id}").get_data(as_text=True)
+    assert "0 of 2 done" in page and page.index("Step one") < page.index("Step two")
+    first = module.items[0].id
+    assert (
+        client.post(
+            f"/materials/{module.material_id}/v/1/items/{first}/done", data={"done": "1"}
+        ).status_code
+        == 302
+    )
+    assert "1 of 2 done" in client.get(f"/materials/{module.material_id}").get_data(as_text=True)
+    assert client.post(f"/materials/{module.material_id}/v/1/items/99999/done").status_code == 404

@@ -295,3 +295,15 @@ def as_dict(version: MaterialVersion) -> dict[str, Any]:
             "extracted_text",
         }
     }
+
+
+class ItemProgress(Base):
+    """A person finished one item of a module version (students follow their progress)."""
+
+    __tablename__ = "item_progress"
+    __table_args__ = (UniqueConstraint("person_id", "module_item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    module_item_id: Mapped[int] = mapped_column(ForeignKey("module_item.id"), index=True)
+    completed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -577,10 +577,11 @@ def load_demo_materials(session: Session, store: ContentStore) -> MaterialsSumma
         session.add(module)
         version = MaterialVersion(number=1, created_by_id=module.created_by_id)
         language = school.languages[0]
+        titles = TOPICS[school_id % len(TOPICS)][1]
         apply_metadata(
             version,
             Metadata(
-                title=f"Module: {TOPICS[school_id % len(TOPICS)][1].get(language.split('-')[0], TOPICS[school_id % len(TOPICS)][1]['en'])}",
+                title=f"Module: {titles.get(language.split('-')[0], titles['en'])}",
                 summary="An ordered unit of lectures, cases and questions, built from our own and "
                 "shared materials.",
                 language=language,

@@ -19,6 +19,7 @@ from ..models import (
     Adoption,
     ConsentScope,
     File,
+    ItemProgress,
     Material,
     MaterialKind,
     MaterialVersion,
@@ -691,3 +692,53 @@ def set_module_items(
     ]
     module_version.revision += 1
     module_version.updated_at = utcnow()
+
+
+def set_item_done(
+    session: Session, person: Person, module_version: MaterialVersion, item_id: int, done: bool
+) -> None:
+    """Record (or clear) that the person finished one item of a module they can see."""
+    _require(session, person, module_version, "view")
+    item = next((i for i in module_version.items if i.id == item_id), None)
+    if item is None:
+        raise NotFound("There is no such item in this module.")
+    existing = session.scalar(
+        select(ItemProgress).where(
+            ItemProgress.person_id == person.id, ItemProgress.module_item_id == item_id
+        )
+    )
+    if done and existing is None:
+        session.add(ItemProgress(person_id=person.id, module_item_id=item_id))
+    elif not done and existing is not None:
+        session.delete(existing)
+
+
+def items_done(
+    session: Session, person: Person | None, module_version: MaterialVersion
+) -> set[int]:
+    """Ids of the module version's items the person has finished."""
+    if person is None or not module_version.items:
+        return set()
+    return set(
+        session.scalars(
+            select(ItemProgress.module_item_id).where(
+                ItemProgress.person_id == person.id,
+                ItemProgress.module_item_id.in_([i.id for i in module_version.items]),
+            )
+        )
+    )
+
+
+def topics_in_use(session: Session, limit: int = 400) -> list[str]:
+    """Topic terms already used on published versions, most used first (for autocomplete)."""
+    counts: dict[str, int] = {}
+    rows = session.scalars(
+        select(MaterialVersion.topics)
+        .where(MaterialVersion.state == VersionState.PUBLISHED)
+        .order_by(MaterialVersion.id.desc())
+        .limit(5000)
+    )
+    for topics in rows:
+        for topic in topics or []:
+            counts[topic] = counts.get(topic, 0) + 1
+    return [t for t, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))][:limit]

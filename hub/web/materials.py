@@ -99,6 +99,10 @@ def _form_metadata() -> materials.Metadata:
             ]
         else:
             data[name] = form.get(name, "")
+    # The autocomplete box adds one topic from those in use.
+    picked = form.get("topic_new", "").strip()
+    if picked and picked not in data["topics"]:
+        data["topics"].append(picked)
     return materials.Metadata(**data)
 
 
@@ -181,6 +185,7 @@ def _edit_page(
         v=vocabularies,
         subregions=sorted(geography.subregions().items(), key=lambda kv: kv[1]),
         countries=geography.countries(),
+        topics_in_use=materials.topics_in_use(s),
         candidates=_module_candidates(version)
         if version.material.kind is MaterialKind.MODULE
         else [],
@@ -449,9 +454,22 @@ def show(material_id: int) -> str:
         translations=translations,
         v=vocabularies,
         items=[i for i in version.items if policy.allowed(s, me, i.item_version, "view")],
+        done=materials.items_done(s, me, version),
         size_in_words=files_service.size_in_words,
         can_inline=files_service.can_show_inline,
     )
+
+
+@bp.route("/materials/<int:material_id>/v/<int:number>/items/<int:item_id>/done", methods=["POST"])
+@requires()
+def item_done(material_id: int, number: int, item_id: int) -> Response:
+    """Tick (or untick) one item of a module as finished."""
+    version = _version(material_id, number, "view")
+    done = request.form.get("done", "1") == "1"
+    me = _me()
+    assert me is not None
+    perform(lambda: materials.set_item_done(db.session(), me, version, item_id, done))
+    return redirect(url_for("materials.show", material_id=material_id, v=number) + "#items")
 
 
 @bp.route("/materials/<int:material_id>/compare")
