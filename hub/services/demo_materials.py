@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import random
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -365,6 +366,11 @@ def _file(
     return record
 
 
+def _first_teacher(teachers: Mapping[int, Sequence[Person]], school_id: int) -> Person | None:
+    found = teachers.get(school_id) or []
+    return found[0] if found else None
+
+
 def load_demo_materials(session: Session, store: ContentStore) -> MaterialsSummary:
     """Add the demo materials and modules unless the demo schools already have materials."""
     summary = MaterialsSummary()
@@ -513,7 +519,7 @@ def load_demo_materials(session: Session, store: ContentStore) -> MaterialsSumma
         target = schools[(demo_ids.index(source.material.school_id) + 3) % len(schools)]
         if target.id not in demo_ids or target.id == source.material.school_id:
             continue
-        author = (teachers.get(target.id) or [None])[0]
+        author = _first_teacher(teachers, target.id)
         copy = Material(
             kind=MaterialKind.MATERIAL,
             school_id=target.id,
@@ -555,8 +561,8 @@ def load_demo_materials(session: Session, store: ContentStore) -> MaterialsSumma
         summary.materials += 1
     # Modules: each of ten schools assembles one from its own and shared materials.
     for school_id in demo_ids[:10]:
-        school = session.get(School, school_id)
-        assert school is not None
+        module_school = session.get(School, school_id)
+        assert module_school is not None
         own = [v for v in published if v.material.school_id == school_id][:3]
         shared = [
             v
@@ -567,7 +573,7 @@ def load_demo_materials(session: Session, store: ContentStore) -> MaterialsSumma
         ][school_id % 5 : school_id % 5 + 2]
         if not own:
             continue
-        author = (teachers.get(school_id) or [None])[0]
+        author = _first_teacher(teachers, school_id)
         module = Material(
             kind=MaterialKind.MODULE,
             school_id=school_id,
@@ -576,7 +582,7 @@ def load_demo_materials(session: Session, store: ContentStore) -> MaterialsSumma
         module.grants = [AudienceGrant(kind=GrantKind.CONSORTIUM, can_view=True)]
         session.add(module)
         version = MaterialVersion(number=1, created_by_id=module.created_by_id)
-        language = school.languages[0]
+        language = module_school.languages[0]
         titles = TOPICS[school_id % len(TOPICS)][1]
         apply_metadata(
             version,
@@ -593,7 +599,7 @@ def load_demo_materials(session: Session, store: ContentStore) -> MaterialsSumma
                     "Know when to refer",
                 ],
                 estimated_hours=str(2 + school_id % 5),
-                regions=[school.region],
+                regions=[module_school.region],
             ),
         )
         version.state = VersionState.PUBLISHED
