@@ -394,3 +394,26 @@ def test_a_student_follows_progress_through_a_module(client: FlaskClient, sessio
     )
     assert "1 of 2 done" in client.get(f"/materials/{module.material_id}").get_data(as_text=True)
     assert client.post(f"/materials/{module.material_id}/v/1/items/99999/done").status_code == 404
+
+
+def test_publishing_extracts_the_text_of_the_files_for_search(
+    client: FlaskClient, session: Session
+) -> None:
+    from hub.services.sample_files import pdf_document
+
+    teacher = TeacherFactory()
+    sign_in(client, teacher)
+    material = materials.create_draft(session, teacher)
+    version = material.latest
+    materials.save_draft(session, teacher, version, GOOD, version.revision)
+    session.flush()
+    pdf = pdf_document("Oxytocin dosing", ["Give ten units intramuscularly."])
+    upload = client.post("/api/files?filename=oxytocin.pdf", data=pdf,
+                         headers={"Accept": "application/json"})
+    assert upload.status_code == 201
+    client.post(f"/materials/{material.id}/files", data={"file_id": str(upload.get_json()["id"])})
+    published = client.post(f"/materials/{material.id}/publish")
+    body = published.get_data(as_text=True)
+    assert published.status_code == 302, body[body.find("Please correct"):][:600]
+    session.expire_all()
+    assert "ten units intramuscularly" in session.get(MaterialVersion, version.id).extracted_text
