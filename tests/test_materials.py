@@ -408,12 +408,13 @@ def test_publishing_extracts_the_text_of_the_files_for_search(
     materials.save_draft(session, teacher, version, GOOD, version.revision)
     session.flush()
     pdf = pdf_document("Oxytocin dosing", ["Give ten units intramuscularly."])
-    upload = client.post("/api/files?filename=oxytocin.pdf", data=pdf,
-                         headers={"Accept": "application/json"})
+    upload = client.post(
+        "/api/files?filename=oxytocin.pdf", data=pdf, headers={"Accept": "application/json"}
+    )
     assert upload.status_code == 201
     client.post(f"/materials/{material.id}/files", data={"file_id": str(upload.get_json()["id"])})
     published = client.post(f"/materials/{material.id}/publish")
     body = published.get_data(as_text=True)
-    assert published.status_code == 302, body[body.find("Please correct"):][:600]
+    assert published.status_code == 302, body[body.find("Please correct") :][:600]
     session.expire_all()
     assert "ten units intramuscularly" in session.get(MaterialVersion, version.id).extracted_text

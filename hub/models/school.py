@@ -65,6 +65,14 @@ class School(Base):
         enum_column(MembershipStatus, "membership_status"), default=MembershipStatus.APPLIED
     )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Sharing rules set by the school's admins: the widest audience and rights any material may
+    # have (the ceiling), and what a new material starts with (the defaults).
+    ceiling_audience: Mapped[str] = mapped_column(String(20), default="public")
+    ceiling_rights: Mapped[list[str]] = mapped_column(
+        JSON, default=lambda: ["view", "download", "adapt"]
+    )
+    default_audience: Mapped[str] = mapped_column(String(20), default="consortium")
+    default_rights: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["view"])
 
     people: Mapped[list[Person]] = relationship(back_populates="school")
     history: Mapped[list[MembershipEvent]] = relationship(

@@ -56,9 +56,10 @@ def grant_facts(grant: AudienceGrant) -> Grant:
 
 
 def ceiling_of(school: School) -> Ceiling:
-    """The school's ceiling (until schools set one, nothing is capped)."""
-    ceiling = getattr(school, "ceiling", None)
-    return ceiling if isinstance(ceiling, Ceiling) else NO_CEILING
+    """The ceiling the school's admins set for every material of the school."""
+    if not school.ceiling_audience:
+        return NO_CEILING
+    return Ceiling(audience=school.ceiling_audience, rights=frozenset(school.ceiling_rights or ()))
 
 
 def facts_for_versions(

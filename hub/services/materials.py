@@ -17,8 +17,10 @@ from sqlalchemy.orm import Session
 from .. import policy
 from ..models import (
     Adoption,
+    AudienceGrant,
     ConsentScope,
     File,
+    GrantKind,
     ItemProgress,
     Material,
     MaterialKind,
@@ -26,11 +28,12 @@ from ..models import (
     ModuleItem,
     PatientData,
     Person,
+    School,
     VersionFile,
     VersionState,
     utcnow,
 )
-from . import audit, geography, vocabularies
+from . import audit, ceilings, geography, vocabularies
 from .errors import Conflict, InvalidInput, NotFound, ServiceError
 from .languages import normalize_language
 
@@ -292,6 +295,16 @@ def publication_problems(version: MaterialVersion) -> dict[str, str]:
             problems["files"] = "Attach at least one file."
     elif not version.items:
         problems["items"] = "Add at least one material to the module."
+    material = version.material
+    grant_issues = policy.grant_problems(
+        version.licence,
+        [policy.grant_facts(g) for g in material.grants],
+        policy.facts.ceiling_of(material.school),
+        version.patient_data.value,
+        version.consent_scope.value if version.consent_scope else None,
+    )
+    if grant_issues:
+        problems["sharing"] = "Change the sharing first: " + " ".join(grant_issues)
     source = version.material.adapted_from
     if source is not None and "-SA-" in source.licence and version.licence != source.licence:
         problems["licence"] = (
@@ -362,23 +375,35 @@ def _require(
 def create_draft(
     session: Session, teacher: Person, kind: MaterialKind = MaterialKind.MATERIAL, title: str = ""
 ) -> Material:
-    """A new material (or module) of the teacher's school, with an empty first draft."""
+    """A new material (or module) of the teacher's school, with an empty first draft.
+
+    It starts shared as the school's defaults say.
+    """
     if teacher.school_id is None or teacher.role.value not in ("teacher", "school_admin"):
         raise NotFound("There is nothing here.")
-    material = Material(kind=kind, school_id=teacher.school_id, created_by_id=teacher.id)
+    school = session.get(School, teacher.school_id)
+    assert school is not None
+    material = Material(kind=kind, school_id=school.id, created_by_id=teacher.id)
+    start = ceilings.default_grant(school)
+    if start is not None:
+        material.grants.append(
+            AudienceGrant(
+                kind=GrantKind(start.kind),
+                values=sorted(start.values),
+                can_view=True,
+                can_download="download" in start.rights,
+                can_adapt="adapt" in start.rights,
+                created_by_id=teacher.id,
+            )
+        )
+    material.versions.append(
+        MaterialVersion(
+            number=1, created_by_id=teacher.id, title=plain_text(title, 300), licence="CC-BY-4.0"
+        )
+    )
     session.add(material)
     session.flush()
-    version = MaterialVersion(
-        material_id=material.id,
-        number=1,
-        created_by_id=teacher.id,
-        title=plain_text(title, 300),
-        licence="CC-BY-4.0",
-    )
-    session.add(version)
-    session.flush()
-    session.refresh(material)
-    audit.record(session, teacher, f"{kind.value}.created", material, school_id=teacher.school_id)
+    audit.record(session, teacher, f"{kind.value}.created", material, school_id=school.id)
     return material
 
 

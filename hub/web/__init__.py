@@ -17,7 +17,16 @@ from ..services.markdown import render as render_markdown
 
 def register_web(app: Flask) -> None:
     """Register blueprints, the sign-in loader, error pages and template helpers."""
-    from . import auth, consortium_admin, files, main, materials, membership, school_admin
+    from . import (
+        auth,
+        consortium_admin,
+        files,
+        main,
+        materials,
+        membership,
+        school_admin,
+        sharing,
+    )
     from .errors import register_error_pages
 
     for blueprint in (
@@ -28,6 +37,7 @@ def register_web(app: Flask) -> None:
         consortium_admin.bp,
         files.bp,
         materials.bp,
+        sharing.bp,
     ):
         app.register_blueprint(blueprint)
     register_error_pages(app)
@@ -56,6 +66,7 @@ def register_web(app: Flask) -> None:
             if current_user.role is Role.SCHOOL_ADMIN:
                 links.append(("school_admin.profile", "My school"))
                 links.append(("school_admin.people_list", "People"))
+                links.append(("sharing.school_rules", "Sharing rules"))
             if current_user.role in (Role.TEACHER, Role.SCHOOL_ADMIN):
                 links.append(("materials.mine", "Our materials"))
                 links.append(("files.uploads", "Files"))

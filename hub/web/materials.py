@@ -29,12 +29,14 @@ from ..models import (
     Material,
     MaterialKind,
     MaterialVersion,
+    MembershipStatus,
     Person,
     Role,
+    School,
     VersionState,
 )
 from ..services import files as files_service
-from ..services import geography, materials, vocabularies
+from ..services import geography, materials, sharing, vocabularies
 from ..services.errors import NotFound
 from ..services.markdown import render as render_markdown
 from ..storage import store
@@ -455,6 +457,7 @@ def show(material_id: int) -> str:
         v=vocabularies,
         items=[i for i in version.items if policy.allowed(s, me, i.item_version, "view")],
         done=materials.items_done(s, me, version),
+        **(_sharing_context(material) if can["manage"] else {}),
         size_in_words=files_service.size_in_words,
         can_inline=files_service.can_show_inline,
     )
@@ -470,6 +473,22 @@ def item_done(material_id: int, number: int, item_id: int) -> Response:
     assert me is not None
     perform(lambda: materials.set_item_done(db.session(), me, version, item_id, done))
     return redirect(url_for("materials.show", material_id=material_id, v=number) + "#items")
+
+
+def _sharing_context(material: Material) -> dict[str, Any]:
+    """What the sharing panel needs (owner school's staff only)."""
+    s = db.session()
+    return {
+        "audience": sharing.audience(s, material),
+        "partner_schools": s.scalars(
+            select(School)
+            .where(School.status == MembershipStatus.ACTIVE, School.id != material.school_id)
+            .order_by(School.name)
+        ).all(),
+        "subregions": sorted(geography.subregions().items(), key=lambda kv: kv[1]),
+        "describe_grant": policy.describe_grant,
+        "grant_facts": policy.grant_facts,
+    }
 
 
 @bp.route("/materials/<int:material_id>/compare")

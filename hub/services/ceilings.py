@@ -1,0 +1,214 @@
+"""A school's sharing ceiling and defaults, set by its admins, with their effect shown first."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import policy
+from ..models import Material, MembershipStatus, Person, Role, School, VersionState
+from ..models.material import MaterialVersion
+from . import audit
+from .errors import InvalidInput, NotFound
+
+AUDIENCES = {
+    "own_school": "our school only",
+    "schools": "named partner schools",
+    "regions": "schools in chosen regions",
+    "income": "schools of chosen income groups",
+    "consortium": "every member school",
+    "public": "everyone, including the public",
+}
+DEFAULT_AUDIENCES = {
+    "own_school": "our school only",
+    "region": "member schools in our region",
+    "income": "member schools of our income group",
+    "consortium": "every member school",
+    "public": "everyone, including the public",
+}
+DEFAULT_LEVEL = {
+    "own_school": "own_school",
+    "region": "regions",
+    "income": "income",
+    "consortium": "consortium",
+    "public": "public",
+}
+RIGHT_WORDS = {"view": "view online", "download": "download", "adapt": "adapt"}
+
+
+@dataclass(frozen=True)
+class Impact:
+    """What a new ceiling would change for the school's published materials."""
+
+    materials: int
+    no_longer_public: int
+    fewer_schools: int
+    fewer_rights: int
+
+    def lines(self) -> list[str]:
+        """The changes in words (empty when nothing changes)."""
+        out = []
+        if self.no_longer_public:
+            out.append(
+                f"{self.no_longer_public} materials will no longer be visible to the public."
+            )
+        if self.fewer_schools:
+            out.append(f"{self.fewer_schools} materials will reach fewer member schools.")
+        if self.fewer_rights:
+            out.append(
+                f"{self.fewer_rights} materials will give other schools fewer rights "
+                "(download or adapt)."
+            )
+        return out
+
+
+def summary(school: School) -> str:
+    """The ceiling and defaults in plain words."""
+    rights = (
+        ", ".join(
+            RIGHT_WORDS[r] for r in ("view", "download", "adapt") if r in school.ceiling_rights
+        )
+        or "nothing"
+    )
+    default_rights = (
+        ", ".join(
+            RIGHT_WORDS[r] for r in ("view", "download", "adapt") if r in school.default_rights
+        )
+        or "nothing"
+    )
+    return (
+        f"Materials of {school.name} may be shared at most with "
+        f"{AUDIENCES.get(school.ceiling_audience, school.ceiling_audience)}, who may "
+        f"{rights}. A new material starts shared with "
+        f"{DEFAULT_AUDIENCES.get(school.default_audience, school.default_audience)} "
+        f"({default_rights})."
+    )
+
+
+def check_rules(
+    audience: str, rights: list[str], default_audience: str, default_rights: list[str]
+) -> None:
+    """Refuse unknown audiences or rights, and defaults wider than the ceiling."""
+    if audience not in AUDIENCES:
+        raise InvalidInput(
+            f"'{audience}' is not an audience. Allowed: {', '.join(AUDIENCES)}.",
+            field="ceiling_audience",
+        )
+    if default_audience not in DEFAULT_AUDIENCES:
+        raise InvalidInput(
+            f"'{default_audience}' is not a default audience. Allowed: "
+            f"{', '.join(DEFAULT_AUDIENCES)}.",
+            field="default_audience",
+        )
+    for value in (*rights, *default_rights):
+        if value not in RIGHT_WORDS:
+            raise InvalidInput(
+                f"'{value}' is not a right (view, download, adapt).", field="ceiling_rights"
+            )
+    level = policy.rules.AUDIENCE_LEVEL
+    if level[DEFAULT_LEVEL[default_audience]] > level[audience]:
+        raise InvalidInput(
+            "The default cannot reach wider than the ceiling.", field="default_audience"
+        )
+    if not set(default_rights) <= set(rights) | {"view"}:
+        raise InvalidInput(
+            "The default rights cannot exceed the ceiling's.", field="default_rights"
+        )
+
+
+def impact(session: Session, school: School, audience: str, rights: list[str]) -> Impact:
+    """Compare every published material of the school under the current and a new ceiling."""
+    versions = session.scalars(
+        select(MaterialVersion)
+        .join(Material, Material.id == MaterialVersion.material_id)
+        .where(
+            Material.school_id == school.id,
+            MaterialVersion.state == VersionState.PUBLISHED,
+            Material.retired_at.is_(None),
+        )
+    ).all()
+    facts = policy.facts_for_versions(session, versions)
+    others = session.scalars(
+        select(School).where(School.status == MembershipStatus.ACTIVE, School.id != school.id)
+    ).all()
+    viewers = [
+        policy.Viewer(
+            person_id=-1,
+            school_id=s.id,
+            role="teacher",
+            school_active=True,
+            region=s.region,
+            income=s.income_group.value,
+        )
+        for s in others
+    ]
+    new = policy.Ceiling(audience=audience, rights=frozenset(rights))
+    public = fewer_schools = fewer_rights = 0
+    for before in facts.values():
+        after = dataclasses.replace(before, ceiling=new)
+        if policy.decide(policy.ANONYMOUS, before, "view") and not policy.decide(
+            policy.ANONYMOUS, after, "view"
+        ):
+            public += 1
+        reach_before = sum(1 for v in viewers if policy.decide(v, before, "view"))
+        reach_after = sum(1 for v in viewers if policy.decide(v, after, "view"))
+        if reach_after < reach_before:
+            fewer_schools += 1
+        for right in ("download", "adapt"):
+            if any(
+                policy.decide(v, before, right) and not policy.decide(v, after, right)
+                for v in viewers
+            ):
+                fewer_rights += 1
+                break
+    return Impact(len(facts), public, fewer_schools, fewer_rights)
+
+
+def set_sharing_rules(
+    session: Session,
+    admin: Person,
+    audience: str,
+    rights: list[str],
+    default_audience: str,
+    default_rights: list[str],
+) -> School:
+    """Save the school's ceiling and defaults; lowering the ceiling narrows materials at once."""
+    if admin.role is not Role.SCHOOL_ADMIN or admin.school_id is None:
+        raise NotFound("There is nothing here.")
+    check_rules(audience, rights, default_audience, default_rights)
+    school = session.get(School, admin.school_id)
+    assert school is not None
+    before = (school.ceiling_audience, list(school.ceiling_rights))
+    school.ceiling_audience = audience
+    school.ceiling_rights = [r for r in ("view", "download", "adapt") if r in rights]
+    school.default_audience = default_audience
+    school.default_rights = [
+        r for r in ("view", "download", "adapt") if r in {*default_rights, "view"}
+    ]
+    audit.record(
+        session,
+        admin,
+        "school.sharing_rules_changed",
+        school,
+        school_id=school.id,
+        ceiling_before=before,
+        ceiling_after=[audience, school.ceiling_rights],
+        default=[default_audience, school.default_rights],
+    )
+    return school
+
+
+def default_grant(school: School) -> policy.Grant | None:
+    """The grant a new material of ``school`` starts with (None: own school only)."""
+    audience = school.default_audience
+    if audience == "own_school":
+        return None
+    values = {
+        "region": frozenset({school.region}),
+        "income": frozenset({school.income_group.value}),
+    }.get(audience, frozenset())
+    kind = DEFAULT_LEVEL[audience]
+    return policy.Grant(kind=kind, values=values, rights=frozenset(school.default_rights))

@@ -1,0 +1,219 @@
+"""Sharing a material: its audience grants, availability, and who can see it as a result.
+
+Grants are checked against the licence, the patients' consent and the school's ceiling by the
+policy module's ``grant_problems``; nothing is saved half-way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import policy
+from ..models import (
+    AudienceGrant,
+    GrantKind,
+    Material,
+    MembershipStatus,
+    Person,
+    School,
+    utcnow,
+)
+from . import audit, geography, vocabularies
+from .errors import Conflict, InvalidInput, NotFound
+
+
+def _require_manage(session: Session, person: Person, material: Material) -> None:
+    if not policy.allowed(session, person, material.latest, "manage"):
+        if policy.allowed(session, person, material.latest, "view"):
+            raise Conflict("Only teachers and admins of the school that owns it can share it.")
+        raise NotFound("There is no such material, or it is not shared with you.")
+
+
+def _check_values(session: Session, kind: GrantKind, values: Iterable[str]) -> list[str]:
+    values = [v.strip() for v in values if v and v.strip()]
+    if kind in (GrantKind.PUBLIC, GrantKind.CONSORTIUM):
+        return []
+    if not values:
+        raise InvalidInput(f"Choose at least one for a {kind.value} grant.", field="values")
+    if kind is GrantKind.REGIONS:
+        return vocabularies.check_many(geography.subregions(), values, "values", "UN M49 region")
+    if kind is GrantKind.INCOME:
+        return vocabularies.check_many(vocabularies.INCOME_GROUPS, values, "values", "income group")
+    ids = []
+    for value in values:
+        school = session.get(School, int(value)) if value.isdigit() else None
+        if school is None:
+            raise InvalidInput(f"'{value}' is not a school of the consortium.", field="values")
+        ids.append(str(school.id))
+    return list(dict.fromkeys(ids))
+
+
+def add_grant(
+    session: Session,
+    person: Person,
+    material: Material,
+    kind: str,
+    values: Iterable[str],
+    rights: Iterable[str],
+    expires_at: dt.datetime | None = None,
+) -> AudienceGrant:
+    """Add an audience grant, refused when the licence, consent or ceiling forbid it."""
+    _require_manage(session, person, material)
+    try:
+        grant_kind = GrantKind(kind)
+    except ValueError:
+        raise InvalidInput(
+            f"'{kind}' is not an audience. Allowed: {', '.join(k.value for k in GrantKind)}.",
+            field="kind",
+        ) from None
+    chosen = set(rights)
+    unknown = chosen - set(policy.rules.RIGHTS)
+    if unknown or not chosen:
+        raise InvalidInput("Choose what they may do: view, download and/or adapt.", field="rights")
+    if expires_at is not None and expires_at <= utcnow():
+        raise InvalidInput("The end date must be in the future.", field="expires_at")
+    checked = _check_values(session, grant_kind, values)
+    version = material.published or material.latest
+    candidate = policy.Grant(
+        kind=grant_kind.value, values=frozenset(checked), rights=frozenset(chosen | {"view"})
+    )
+    problems = policy.grant_problems(
+        version.licence,
+        [candidate],
+        policy.facts.ceiling_of(material.school),
+        version.patient_data.value,
+        version.consent_scope.value if version.consent_scope else None,
+    )
+    if problems:
+        raise InvalidInput(" ".join(problems), field="kind")
+    grant = AudienceGrant(
+        kind=grant_kind,
+        values=checked,
+        can_view=True,
+        can_download="download" in chosen,
+        can_adapt="adapt" in chosen,
+        expires_at=expires_at,
+        created_by_id=person.id,
+    )
+    material.grants.append(grant)
+    session.flush()
+    audit.record(
+        session,
+        person,
+        "material.grant_added",
+        material,
+        school_id=material.school_id,
+        kind=grant_kind.value,
+        values=checked,
+        rights=sorted(chosen),
+    )
+    return grant
+
+
+def remove_grant(session: Session, person: Person, material: Material, grant_id: int) -> None:
+    """Withdraw one grant of the material."""
+    _require_manage(session, person, material)
+    grant = next((g for g in material.grants if g.id == grant_id), None)
+    if grant is None:
+        raise NotFound("There is no such grant.")
+    material.grants.remove(grant)
+    audit.record(
+        session,
+        person,
+        "material.grant_removed",
+        material,
+        school_id=material.school_id,
+        kind=grant.kind.value,
+        values=grant.values,
+    )
+
+
+def set_availability(
+    session: Session,
+    person: Person,
+    material: Material,
+    *,
+    teachers_only: bool,
+    available_from: dt.datetime | None,
+    available_until: dt.datetime | None,
+) -> None:
+    """Teachers only (exam banks), embargo and end of availability."""
+    _require_manage(session, person, material)
+    if available_from and available_until and available_until <= available_from:
+        raise InvalidInput(
+            "The end of availability must come after its start.", field="available_until"
+        )
+    material.teachers_only = teachers_only
+    material.available_from = available_from
+    material.available_until = available_until
+    audit.record(
+        session,
+        person,
+        "material.availability_changed",
+        material,
+        school_id=material.school_id,
+        teachers_only=teachers_only,
+        available_from=available_from.isoformat() if available_from else None,
+        available_until=available_until.isoformat() if available_until else None,
+    )
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who can see a material right now, in numbers a teacher understands."""
+
+    public: bool
+    schools: int
+    countries: int
+    students: bool
+    school_names: list[str]
+
+    def sentence(self) -> str:
+        """'Anyone on the internet' or '14 schools in 12 countries, students included'."""
+        who = (
+            "Anyone, signed in or not"
+            if self.public
+            else (
+                f"{self.schools} member school{'s' if self.schools != 1 else ''} in "
+                f"{self.countries} countr{'ies' if self.countries != 1 else 'y'}"
+            )
+        )
+        students = "students included" if self.students else "teachers and admins only"
+        return f"{who}; {students}."
+
+
+def audience(session: Session, material: Material) -> Audience:
+    """Who can see the material's published version: every school is asked, as a teacher and
+    as a student, through the policy module."""
+    version = material.published or material.latest
+    facts = policy.facts_for(session, version)
+    if version.state.value != "published":
+        facts = policy.MaterialFacts(**{**facts.__dict__, "state": "published", "is_current": True})
+    schools = session.scalars(select(School).where(School.status == MembershipStatus.ACTIVE)).all()
+    reached: list[School] = []
+    students = False
+    for school in schools:
+        base = dict(
+            person_id=-1,
+            school_id=school.id,
+            school_active=True,
+            region=school.region,
+            income=school.income_group.value,
+        )
+        if policy.decide(policy.Viewer(role="teacher", **base), facts, "view"):  # type: ignore[arg-type]
+            reached.append(school)
+            if policy.decide(policy.Viewer(role="student", **base), facts, "view"):  # type: ignore[arg-type]
+                students = True
+    public = bool(policy.decide(policy.ANONYMOUS, facts, "view"))
+    return Audience(
+        public=public,
+        schools=len(reached),
+        countries=len({s.country for s in reached}),
+        students=students,
+        school_names=sorted(s.name for s in reached),
+    )

@@ -1,0 +1,155 @@
+"""Sharing: a teacher's grants on a material, and a school admin's ceiling and defaults."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from .. import db
+from ..models import Material, Person, Role, School
+from ..services import ceilings, sharing
+from ..services.errors import InvalidInput
+from .access import requires
+from .actions import Refused, perform
+
+bp = Blueprint("sharing", __name__)
+STAFF = (Role.TEACHER, Role.SCHOOL_ADMIN)
+
+
+def _me() -> Person:
+    person = db.session().get(Person, current_user.id)
+    assert person is not None
+    return person
+
+
+def _material(material_id: int) -> Material:
+    material = db.session().get(Material, material_id)
+    if material is None or not material.versions:
+        abort(404)
+    return material
+
+
+def _date(name: str) -> dt.datetime | None:
+    raw = request.form.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return dt.datetime.fromisoformat(raw).replace(tzinfo=dt.UTC)
+    except ValueError:
+        raise InvalidInput(f"'{raw}' is not a date (YYYY-MM-DD).", field=name) from None
+
+
+def _back(material_id: int) -> Response:
+    return redirect(url_for("materials.show", material_id=material_id) + "#sharing")
+
+
+@bp.route("/materials/<int:material_id>/grants", methods=["POST"])
+@requires(*STAFF)
+def add_grant(material_id: int) -> Response:
+    material = _material(material_id)
+    try:
+        perform(
+            lambda: sharing.add_grant(
+                db.session(),
+                _me(),
+                material,
+                request.form.get("kind", ""),
+                request.form.getlist("values_" + request.form.get("kind", "")),
+                request.form.getlist("rights"),
+                _date("expires_at"),
+            ),
+            "The grant is added.",
+        )
+    except Refused as exc:
+        if exc.status == 404:
+            abort(404)
+    except InvalidInput as exc:
+        flash(exc.message, "error")
+    return _back(material_id)
+
+
+@bp.route("/materials/<int:material_id>/grants/<int:grant_id>/remove", methods=["POST"])
+@requires(*STAFF)
+def remove_grant(material_id: int, grant_id: int) -> Response:
+    material = _material(material_id)
+    with contextlib.suppress(Refused):  # the refusal is flashed
+        perform(
+            lambda: sharing.remove_grant(db.session(), _me(), material, grant_id),
+            "The grant is withdrawn.",
+        )
+    return _back(material_id)
+
+
+@bp.route("/materials/<int:material_id>/availability", methods=["POST"])
+@requires(*STAFF)
+def availability(material_id: int) -> Response:
+    material = _material(material_id)
+    try:
+        perform(
+            lambda: sharing.set_availability(
+                db.session(),
+                _me(),
+                material,
+                teachers_only=request.form.get("teachers_only") == "1",
+                available_from=_date("available_from"),
+                available_until=_date("available_until"),
+            ),
+            "Availability is saved.",
+        )
+    except Refused:
+        pass
+    except InvalidInput as exc:
+        flash(exc.message, "error")
+    return _back(material_id)
+
+
+@bp.route("/school/sharing", methods=["GET", "POST"])
+@requires(Role.SCHOOL_ADMIN)
+def school_rules() -> str | Response | tuple[str, int]:
+    """The ceiling and defaults; a change is shown with its effect before it is saved."""
+    s = db.session()
+    school = s.get(School, current_user.school_id)
+    assert school is not None
+    status = 200
+    proposal: dict[str, object] | None = None
+    impact = None
+    if request.method == "POST":
+        audience = request.form.get("ceiling_audience", "")
+        rights = request.form.getlist("ceiling_rights")
+        default_audience = request.form.get("default_audience", "")
+        default_rights = request.form.getlist("default_rights")
+        proposal = {
+            "ceiling_audience": audience,
+            "ceiling_rights": rights,
+            "default_audience": default_audience,
+            "default_rights": default_rights,
+        }
+        try:
+            ceilings.check_rules(audience, rights, default_audience, default_rights)
+        except InvalidInput as exc:
+            flash(exc.message, "error")
+            status = 400
+        else:
+            impact = ceilings.impact(s, school, audience, rights)
+            if request.form.get("confirm") == "1":
+                perform(
+                    lambda: ceilings.set_sharing_rules(
+                        s, _me(), audience, rights, default_audience, default_rights
+                    ),
+                    "The sharing rules are saved. " + " ".join(impact.lines()),
+                )
+                return redirect(url_for("sharing.school_rules"))
+    return render_template(
+        "sharing/school.html",
+        school=school,
+        proposal=proposal,
+        impact=impact,
+        summary=ceilings.summary(school),
+        audiences=ceilings.AUDIENCES,
+        defaults=ceilings.DEFAULT_AUDIENCES,
+        rights=ceilings.RIGHT_WORDS,
+    ), status
