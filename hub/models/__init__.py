@@ -21,9 +21,13 @@ from .material import (
 from .membership import MembershipEvent
 from .person import SCHOOL_ROLES, Person, Role
 from .school import IncomeGroup, MembershipStatus, School
+from .usage import AccessRequest, RequestStatus, UsageEvent
 
 __all__ = [
     "SCHOOL_ROLES",
+    "AccessRequest",
+    "RequestStatus",
+    "UsageEvent",
     "Adoption",
     "AudienceGrant",
     "ConsentScope",

@@ -33,7 +33,7 @@ from ..models import (
     VersionState,
     utcnow,
 )
-from . import audit, ceilings, geography, vocabularies
+from . import audit, ceilings, geography, usage, vocabularies
 from .errors import Conflict, InvalidInput, NotFound, ServiceError
 from .languages import normalize_language
 
@@ -670,6 +670,7 @@ def adopt(session: Session, person: Person, version: MaterialVersion) -> Adoptio
     )
     session.add(adoption)
     version.material.popularity += 1
+    usage.record(session, "adoption", version, person)
     session.flush()
     audit.record(
         session,

@@ -24,6 +24,7 @@ def register_web(app: Flask) -> None:
         main,
         materials,
         membership,
+        requests,
         school_admin,
         sharing,
     )
@@ -38,6 +39,7 @@ def register_web(app: Flask) -> None:
         files.bp,
         materials.bp,
         sharing.bp,
+        requests.bp,
     ):
         app.register_blueprint(blueprint)
     register_error_pages(app)
@@ -67,8 +69,10 @@ def register_web(app: Flask) -> None:
                 links.append(("school_admin.profile", "My school"))
                 links.append(("school_admin.people_list", "People"))
                 links.append(("sharing.school_rules", "Sharing rules"))
+                links.append(("requests.report", "Usage"))
             if current_user.role in (Role.TEACHER, Role.SCHOOL_ADMIN):
                 links.append(("materials.mine", "Our materials"))
+                links.append(("requests.overview", "Requests"))
                 links.append(("files.uploads", "Files"))
             if current_user.role is Role.CONSORTIUM_ADMIN:
                 links.append(("consortium_admin.schools", "Consortium"))

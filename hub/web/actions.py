@@ -47,3 +47,11 @@ def perform(
     if success:
         flash(success, "success")
     return result
+
+
+def attempt(action: Callable[[], T], success: str | None = None) -> T | None:
+    """Like ``perform``, for buttons that go back to the page: a refusal is flashed, not raised."""
+    try:
+        return perform(action, success)
+    except Refused:
+        return None

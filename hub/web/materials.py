@@ -36,7 +36,7 @@ from ..models import (
     VersionState,
 )
 from ..services import files as files_service
-from ..services import geography, materials, sharing, vocabularies
+from ..services import geography, materials, sharing, usage, vocabularies
 from ..services.errors import NotFound
 from ..services.markdown import render as render_markdown
 from ..storage import store
@@ -528,4 +528,9 @@ def file(material_id: int, number: int, file_id: int, filename: str) -> Response
             abort(403, description=decision.reason)
     from .files import serve_file
 
+    # Range requests of one video or PDF count once: only the first byte range is recorded.
+    if not request.range or request.range.ranges[0][0] == 0:
+        perform(
+            lambda: usage.record(db.session(), "preview" if inline else "download", version, _me())
+        )
     return serve_file(record, inline=inline and files_service.can_show_inline(record.media_type))

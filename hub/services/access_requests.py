@@ -1,0 +1,181 @@
+"""Access requests: a teacher asks for more rights; the owner school's admin grants or declines.
+
+A granted request becomes an ordinary audience grant (to that school, with the chosen rights,
+until a date), which the policy module honours and lets expire.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import policy
+from ..models import (
+    AccessRequest,
+    AudienceGrant,
+    GrantKind,
+    Material,
+    Person,
+    RequestStatus,
+    Role,
+    utcnow,
+)
+from . import audit
+from .errors import Conflict, InvalidInput, NotFound
+
+RIGHTS = ("view", "download", "adapt")
+
+
+def request_access(
+    session: Session, teacher: Person, material: Material, rights: list[str], message: str
+) -> AccessRequest:
+    """Ask the owner school for ``rights`` on a material the teacher can see."""
+    version = material.published
+    if version is None or not policy.allowed(session, teacher, version, "view"):
+        raise NotFound("There is no such material, or it is not shared with you.")
+    if teacher.role not in (Role.TEACHER, Role.SCHOOL_ADMIN) or teacher.school_id is None:
+        raise Conflict("Teachers and school admins ask for access for their school.")
+    if teacher.school_id == material.school_id:
+        raise Conflict("It belongs to your school already.")
+    wanted = [r for r in RIGHTS if r in rights]
+    if not wanted:
+        raise InvalidInput("Say what your school needs: download and/or adapt.", field="rights")
+    missing = [r for r in wanted if not policy.allowed(session, teacher, version, r)]  # type: ignore[arg-type]
+    if not missing:
+        raise Conflict("Your school already has these rights.")
+    pending = session.scalar(
+        select(AccessRequest).where(
+            AccessRequest.material_id == material.id,
+            AccessRequest.school_id == teacher.school_id,
+            AccessRequest.status == RequestStatus.PENDING,
+        )
+    )
+    if pending is not None:
+        raise Conflict(
+            f"Your school asked already on {pending.created_at:%Y-%m-%d}; the owner "
+            "school has not answered yet."
+        )
+    request = AccessRequest(
+        material_id=material.id,
+        requester_id=teacher.id,
+        school_id=teacher.school_id,
+        rights=missing,
+        message=message.strip()[:2000],
+    )
+    session.add(request)
+    session.flush()
+    audit.record(
+        session,
+        teacher,
+        "access.requested",
+        request,
+        school_id=teacher.school_id,
+        material=material.id,
+        rights=missing,
+    )
+    return request
+
+
+def _owned_request(session: Session, admin: Person, request_id: int) -> AccessRequest:
+    request = session.get(AccessRequest, request_id)
+    if (
+        request is None
+        or admin.role is not Role.SCHOOL_ADMIN
+        or request.material.school_id != admin.school_id
+    ):
+        raise NotFound("There is no such request.")
+    if request.status is not RequestStatus.PENDING:
+        raise Conflict(f"This request was already {request.status.value}.")
+    return request
+
+
+def grant_request(
+    session: Session, admin: Person, request_id: int, rights: list[str], until: dt.datetime | None
+) -> AudienceGrant:
+    """Grant a request: a grant to the requesting school, within the ceiling and licence."""
+    request = _owned_request(session, admin, request_id)
+    chosen = [r for r in RIGHTS if r in rights]
+    if not chosen:
+        raise InvalidInput("Choose the rights to give.", field="rights")
+    if until is not None and until <= utcnow():
+        raise InvalidInput("The end date must be in the future.", field="until")
+    material = request.material
+    version = material.published or material.latest
+    candidate = policy.Grant(
+        kind="schools", values=frozenset({str(request.school_id)}), rights=frozenset(chosen)
+    )
+    problems = policy.grant_problems(
+        version.licence,
+        [candidate],
+        policy.facts.ceiling_of(material.school),
+        version.patient_data.value,
+        version.consent_scope.value if version.consent_scope else None,
+    )
+    if problems:
+        raise InvalidInput(" ".join(problems), field="rights")
+    grant = AudienceGrant(
+        kind=GrantKind.SCHOOLS,
+        values=[str(request.school_id)],
+        can_view=True,
+        can_download="download" in chosen,
+        can_adapt="adapt" in chosen,
+        expires_at=until,
+        created_by_id=admin.id,
+    )
+    material.grants.append(grant)
+    session.flush()
+    request.status = RequestStatus.GRANTED
+    request.decided_by_id = admin.id
+    request.decided_at = utcnow()
+    request.grant_id = grant.id
+    request.granted_until = until
+    audit.record(
+        session,
+        admin,
+        "access.granted",
+        request,
+        school_id=admin.school_id,
+        rights=chosen,
+        until=until.isoformat() if until else None,
+    )
+    return grant
+
+
+def decline_request(session: Session, admin: Person, request_id: int, reason: str) -> None:
+    """Decline a request with a reason the requesting school sees."""
+    request = _owned_request(session, admin, request_id)
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("Say why; the requesting school sees it.", field="reason")
+    request.status = RequestStatus.DECLINED
+    request.decided_by_id = admin.id
+    request.decided_at = utcnow()
+    request.reason = reason[:2000]
+    audit.record(
+        session, admin, "access.declined", request, school_id=admin.school_id, reason=reason
+    )
+
+
+def incoming(session: Session, admin: Person) -> list[AccessRequest]:
+    """Requests for the admin's school's materials, newest first."""
+    return list(
+        session.scalars(
+            select(AccessRequest)
+            .join(Material, Material.id == AccessRequest.material_id)
+            .where(Material.school_id == admin.school_id)
+            .order_by(AccessRequest.created_at.desc(), AccessRequest.id.desc())
+        )
+    )
+
+
+def outgoing(session: Session, person: Person) -> list[AccessRequest]:
+    """Requests made by the person's school, newest first."""
+    return list(
+        session.scalars(
+            select(AccessRequest)
+            .where(AccessRequest.school_id == person.school_id)
+            .order_by(AccessRequest.created_at.desc(), AccessRequest.id.desc())
+        )
+    )

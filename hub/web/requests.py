@@ -1,0 +1,97 @@
+"""Access requests (both sides) and the school's usage report."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from .. import db
+from ..models import Material, Person, Role, School
+from ..services import access_requests, usage
+from .access import requires
+from .actions import attempt
+
+bp = Blueprint("requests", __name__)
+STAFF = (Role.TEACHER, Role.SCHOOL_ADMIN)
+
+
+def _me() -> Person:
+    person = db.session().get(Person, current_user.id)
+    assert person is not None
+    return person
+
+
+@bp.route("/materials/<int:material_id>/request-access", methods=["POST"])
+@requires(*STAFF)
+def ask(material_id: int) -> Response:
+    material = db.session().get(Material, material_id)
+    if material is None:
+        abort(404)
+    attempt(
+        lambda: access_requests.request_access(
+            db.session(),
+            _me(),
+            material,
+            request.form.getlist("rights"),
+            request.form.get("message", ""),
+        ),
+        "Your request is sent to the owner school's admins.",
+    )
+    return redirect(url_for("materials.show", material_id=material_id))
+
+
+@bp.route("/requests")
+@requires(*STAFF)
+def overview() -> str:
+    """Requests our school made, and (for admins) requests for our materials."""
+    s = db.session()
+    me = _me()
+    return render_template(
+        "requests/overview.html",
+        outgoing=access_requests.outgoing(s, me),
+        incoming=access_requests.incoming(s, me) if me.role is Role.SCHOOL_ADMIN else [],
+        today=dt.date.today().isoformat(),
+    )
+
+
+@bp.route("/requests/<int:request_id>/grant", methods=["POST"])
+@requires(Role.SCHOOL_ADMIN)
+def grant(request_id: int) -> Response:
+    raw = request.form.get("until", "").strip()
+    try:
+        until = dt.datetime.fromisoformat(raw).replace(tzinfo=dt.UTC) if raw else None
+    except ValueError:
+        flash(f"'{raw}' is not a date (YYYY-MM-DD).", "error")
+        return redirect(url_for("requests.overview"))
+    attempt(
+        lambda: access_requests.grant_request(
+            db.session(), _me(), request_id, request.form.getlist("rights"), until
+        ),
+        "Granted: the school can use it as you chose.",
+    )
+    return redirect(url_for("requests.overview"))
+
+
+@bp.route("/requests/<int:request_id>/decline", methods=["POST"])
+@requires(Role.SCHOOL_ADMIN)
+def decline(request_id: int) -> Response:
+    attempt(
+        lambda: access_requests.decline_request(
+            db.session(), _me(), request_id, request.form.get("reason", "")
+        ),
+        "Declined; the school sees your reason.",
+    )
+    return redirect(url_for("requests.overview"))
+
+
+@bp.route("/school/report")
+@requires(Role.SCHOOL_ADMIN)
+def report() -> str:
+    school = db.session().get(School, current_user.school_id)
+    assert school is not None
+    return render_template(
+        "requests/report.html", school=school, report=usage.report(db.session(), school)
+    )
