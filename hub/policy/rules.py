@@ -173,14 +173,17 @@ def effective_grants(m: MaterialFacts, now: dt.datetime) -> list[tuple[Grant, fr
             continue
         if grant.kind in ("regions", "income", "schools") and not grant.values:
             continue
-        rights = set(grant.rights) & set(m.ceiling.rights)
+        rights = with_view(grant.rights) & with_view(m.ceiling.rights)
         if "-ND-" in m.licence:
             rights.discard("adapt")
         if rights:
-            rights.add("view")  # downloading or adapting implies viewing
-        if "view" in rights and "view" in m.ceiling.rights:
             result.append((grant, frozenset(rights)))
     return result
+
+
+def with_view(rights: frozenset[str] | set[str]) -> set[str]:
+    """Downloading or adapting implies viewing: any right includes 'view'."""
+    return set(rights) | {"view"} if rights else set()
 
 
 def _matches(grant: Grant, viewer: Viewer) -> bool:
