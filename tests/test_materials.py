@@ -418,3 +418,33 @@ def test_publishing_extracts_the_text_of_the_files_for_search(
     assert published.status_code == 302, body[body.find("Please correct") :][:600]
     session.expire_all()
     assert "ten units intramuscularly" in session.get(MaterialVersion, version.id).extracted_text
+
+
+def test_listing_pages_do_not_query_per_material(
+    client: FlaskClient, session: Session, connection: object
+) -> None:
+    """The number of queries of /browse does not grow with the number of materials shown."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    def queries_for_browse() -> int:
+        statements.clear()
+        event.listen(connection, "before_cursor_execute", count)
+        try:
+            assert client.get("/browse").status_code == 200
+        finally:
+            event.remove(connection, "before_cursor_execute", count)
+        return len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+
+    sign_in(client, StudentFactory())
+    for i in range(3):
+        make_material(session, title=f"Few {i}", grants=[("consortium", [], "view")])
+    few = queries_for_browse()
+    for i in range(20):
+        make_material(session, title=f"Many {i}", grants=[("consortium", [], "view")])
+    many = queries_for_browse()
+    assert many == few, f"{few} queries for 3 materials, {many} for 23: {statements[-8:]}"

@@ -21,6 +21,7 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from .. import db, policy
@@ -392,6 +393,8 @@ def _visible_versions(
         .join(Material, Material.id == MaterialVersion.material_id)
         .where(MaterialVersion.state == VersionState.PUBLISHED, Material.retired_at.is_(None))
         .order_by(MaterialVersion.published_at.desc(), MaterialVersion.id.desc())
+        # The page shows each material's school: load them with the versions, not one by one.
+        .options(joinedload(MaterialVersion.material).joinedload(Material.school))
     )
     if text:
         query = query.where(MaterialVersion.title.ilike(f"%{text}%"))
