@@ -185,3 +185,26 @@ def test_the_sharing_panel_adds_a_grant(client: FlaskClient, session: Session) -
     assert [(g.kind.value, g.values, g.can_download) for g in material.grants] == [
         ("regions", ["202"], True)
     ]
+
+
+def test_a_school_admin_previews_the_catalogue_as_a_student_elsewhere(
+    client: FlaskClient, session: Session
+) -> None:
+    make_material(session, title="For LMC only", grants=[("income", ["LMC"], "view")])
+    bank = make_material(
+        session, title="Exam bank", teachers_only=True, grants=[("consortium", [], "view")]
+    )
+    kenya, sweden = SchoolFactory(country="KE"), SchoolFactory(country="SE")
+    sign_in(client, SchoolAdminFactory(school=sweden))
+    as_kenyan_student = client.get(f"/browse?as_school={kenya.id}&as_role=student")
+    page = as_kenyan_student.get_data(as_text=True)
+    assert "as a student of" in page and "For LMC only" in page and "Exam bank" not in page
+    as_teacher = client.get(f"/browse?as_school={kenya.id}&as_role=teacher").get_data(as_text=True)
+    assert "Exam bank" in as_teacher
+    assert "For LMC only" not in client.get("/browse").get_data(as_text=True)
+    assert bank.teachers_only
+    client.post("/sign-out")
+    sign_in(client, StudentFactory())
+    assert "as a student of" not in client.get(f"/browse?as_school={kenya.id}").get_data(
+        as_text=True
+    )

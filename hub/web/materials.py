@@ -385,6 +385,7 @@ def _visible_versions(
     limit: int = 1000,
     exclude: set[int] | None = None,
     offset: int = 0,
+    viewer: policy.Viewer | None = None,
 ) -> list[MaterialVersion]:
     """Current published versions ``person`` may discover, newest first (one policy pass)."""
     s = db.session()
@@ -400,7 +401,7 @@ def _visible_versions(
         query = query.where(MaterialVersion.title.ilike(f"%{text}%"))
     candidates = [v for v in s.scalars(query) if not exclude or v.material_id not in exclude]
     facts = policy.facts_for_versions(s, candidates)
-    viewer = policy.viewer_for(s, person)
+    viewer = viewer or policy.viewer_for(s, person)
     visible = [v for v in candidates if policy.decide(viewer, facts[v.id], "discover")]
     return visible[offset : offset + limit]
 
@@ -410,7 +411,12 @@ def _visible_versions(
 def browse() -> str:
     page = max(1, request.args.get("page", 1, type=int) or 1)
     text = request.args.get("q", "").strip()
-    found = _visible_versions(_me(), text=text, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+    me = _me()
+    view_as, as_school, as_role = _view_as(me)
+    found = _visible_versions(
+        me, text=text, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE, viewer=view_as
+    )
+    s = db.session()
     return render_template(
         "materials/browse.html",
         versions=found[:PAGE_SIZE],
@@ -418,7 +424,34 @@ def browse() -> str:
         has_more=len(found) > PAGE_SIZE,
         q=text,
         v=vocabularies,
+        as_school=as_school,
+        as_role=as_role,
+        member_schools=s.scalars(
+            select(School).where(School.status == MembershipStatus.ACTIVE).order_by(School.name)
+        ).all()
+        if me is not None and me.role is Role.SCHOOL_ADMIN
+        else [],
     )
+
+
+def _view_as(me: Person | None) -> tuple[policy.Viewer | None, School | None, str]:
+    """A school admin previews the catalogue as a student or teacher of a member school."""
+    school_id = request.args.get("as_school", type=int)
+    role = request.args.get("as_role", "student")
+    if me is None or me.role is not Role.SCHOOL_ADMIN or not school_id:
+        return None, None, ""
+    school = db.session().get(School, school_id)
+    if school is None or role not in ("student", "teacher"):
+        abort(404)
+    viewer = policy.Viewer(
+        person_id=-1,
+        school_id=school.id,
+        role=role,
+        school_active=school.status is MembershipStatus.ACTIVE,
+        region=school.region,
+        income=school.income_group.value,
+    )
+    return viewer, school, role
 
 
 @bp.route("/materials/<int:material_id>")
