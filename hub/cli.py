@@ -64,6 +64,9 @@ def demo_command() -> None:
     except ContentStoreError as exc:
         s.rollback()
         _fail(f"cannot store the demo files: {exc}")
+    from .search import catch_up_now
+
+    catch_up_now(current_app._get_current_object(), lock_timeout=30)  # type: ignore[attr-defined]
     click.echo(summary.describe())
     if added.materials:
         click.echo(
@@ -117,6 +120,7 @@ def serve(host: str, port: int, threads: int) -> None:
     except ServiceUnavailable as exc:
         _fail(str(exc))
     url = f"http://{host}:{port}/"
+    _start_follower(app)
     try:
         from gunicorn.app.base import BaseApplication
     except ImportError:
@@ -225,9 +229,141 @@ def store_collect(grace_hours: float) -> None:
     click.echo(f"{len(removed)} orphan blobs removed.")
 
 
+@click.group("index", help="Build, follow and check the search index.")
+def index_group() -> None:
+    """Search index commands."""
+
+
+@index_group.command("rebuild")
+@with_appcontext
+def index_rebuild() -> None:
+    """Build a new index of every material and swap it in (searches go on meanwhile)."""
+    from search_index import SearchIndexError
+
+    from .services import indexing
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    path = app.config["HUB_INDEX_PATH"]
+    with click.progressbar(
+        length=1, label="Indexing materials", file=sys.stderr, show_pos=True
+    ) as bar:
+
+        def progress(done: int, total: int | None) -> None:
+            bar.length = max(total or done, 1)
+            bar.update(done - bar.pos)
+
+        try:
+            rebuilt = indexing.rebuild(db.session(), path, progress=progress)
+        except (SearchIndexError, OSError) as exc:
+            _fail(f"could not rebuild the index in {path}: {exc}")
+    click.echo(
+        f"The index in {path} holds {rebuilt.doc_count()} materials "
+        f"(outbox position {rebuilt.position})."
+    )
+    rebuilt.close()
+
+
+@index_group.command("follow")
+@click.option("--once", is_flag=True, help="Apply what is pending and stop.")
+@click.option("--interval", default=2.0, show_default=True, help="Seconds between polls.")
+@with_appcontext
+def index_follow(once: bool, interval: float) -> None:
+    """Apply the outbox to this host's index copy, and keep doing so (one writer per copy)."""
+    from search_index import IndexBusy, SearchIndexError
+
+    from .models import utcnow
+    from .search import index_for
+    from .services import indexing
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    index = index_for(app)
+    last_sweep = utcnow()
+    click.echo(
+        f"Following the outbox into {app.config['HUB_INDEX_PATH']} (at position {index.position})."
+    )
+    while True:
+        session = app.extensions["hub.db"].new_session()
+        try:
+            now = utcnow()
+            if indexing.requeue_time_windows(session, last_sweep, now):
+                session.commit()
+            last_sweep = now
+            applied = indexing.catch_up(session, index, lock_timeout=30)
+            if applied:
+                click.echo(f"applied {applied} changes; position {index.position}")
+        except IndexBusy as exc:
+            click.echo(f"waiting: {exc}", err=True)
+        except (SearchIndexError, OSError) as exc:
+            _fail(f"cannot update the index: {exc}; run `hub index rebuild`")
+        finally:
+            session.close()
+        if once:
+            return
+        time.sleep(interval)
+
+
+@index_group.command("check")
+@with_appcontext
+def index_check() -> None:
+    """Report materials missing, stale or extra in the index (exit 1 on any)."""
+    from search_index import SearchIndexError
+
+    from .search import index_for
+    from .services import indexing
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        report = index_for(app).check(indexing.expected_fingerprints(db.session()))
+    except (SearchIndexError, OSError) as exc:
+        _fail(f"cannot read the index: {exc}; run `hub index rebuild`")
+    for name in ("missing", "stale", "extra"):
+        items = getattr(report, name)
+        if items:
+            click.echo(
+                f"{len(items)} {name}: {', '.join(items[:20])}"
+                + (" ..." if len(items) > 20 else "")
+            )
+    if not report.ok:
+        _fail(
+            "the index is out of step with the database; `hub index follow --once` applies "
+            "pending changes, `hub index rebuild` starts afresh"
+        )
+    click.echo("The index matches the database.")
+
+
+def _start_follower(app: Flask, interval: float = 2.0) -> None:
+    """Keep this single host's index copy following the outbox (`hub index follow` elsewhere)."""
+    import threading
+
+    from .search import catch_up_now
+    from .services import indexing
+
+    def follow() -> None:
+        from .models import utcnow
+
+        last = utcnow()
+        while True:
+            session = app.extensions["hub.db"].new_session()
+            try:
+                now = utcnow()
+                if indexing.requeue_time_windows(session, last, now):
+                    session.commit()
+                last = now
+            except Exception:  # noqa: BLE001 - the follower must outlive a bad moment
+                app.logger.exception("index follower: could not queue time windows")
+            finally:
+                session.close()
+            catch_up_now(app, lock_timeout=5)
+            time.sleep(interval)
+
+    catch_up_now(app, lock_timeout=30)
+    threading.Thread(target=follow, name="index-follower", daemon=True).start()
+
+
 def register_cli(app: Flask) -> None:
     """Add the hub's commands to ``app.cli``."""
     app.cli.add_command(db_group)
+    app.cli.add_command(index_group)
     app.cli.add_command(store_group)
     app.cli.add_command(demo_command)
     app.cli.add_command(create_admin)

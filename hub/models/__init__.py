@@ -19,12 +19,14 @@ from .material import (
     VersionState,
 )
 from .membership import MembershipEvent
+from .outbox import IndexChange
 from .person import SCHOOL_ROLES, Person, Role
 from .school import IncomeGroup, MembershipStatus, School
 from .usage import AccessRequest, RequestStatus, UsageEvent
 
 __all__ = [
     "SCHOOL_ROLES",
+    "IndexChange",
     "AccessRequest",
     "RequestStatus",
     "UsageEvent",

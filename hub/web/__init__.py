@@ -26,6 +26,7 @@ def register_web(app: Flask) -> None:
         membership,
         requests,
         school_admin,
+        search,
         sharing,
     )
     from .errors import register_error_pages
@@ -40,6 +41,7 @@ def register_web(app: Flask) -> None:
         materials.bp,
         sharing.bp,
         requests.bp,
+        search.bp,
     ):
         app.register_blueprint(blueprint)
     register_error_pages(app)
@@ -62,7 +64,11 @@ def register_web(app: Flask) -> None:
 
     @app.context_processor
     def navigation() -> dict[str, Any]:
-        links: list[tuple[str, str]] = [("main.home", "Home"), ("materials.browse", "Browse")]
+        links: list[tuple[str, str]] = [
+            ("main.home", "Home"),
+            ("search.search", "Search"),
+            ("materials.browse", "Browse"),
+        ]
         if current_user.is_authenticated:
             links.append(("membership.directory", "Members"))
             if current_user.role is Role.SCHOOL_ADMIN:

@@ -38,7 +38,7 @@ from tests.factories import ConsortiumAdminFactory, PersonFactory, SchoolFactory
 # Every GET route that shows a material, and how this test visits it.
 COVERED_GET = {
     "materials.show", "materials.compare", "materials.file", "materials.browse",
-    "materials.edit",
+    "materials.edit", "search.search",
 }  # fmt: skip
 # POST routes that act on a material: a person who may not see it gets 404 (or is sent to
 # sign in / refused for their role before any lookup).
@@ -170,18 +170,38 @@ def test_no_surface_shows_what_decide_denies_nor_hides_what_it_allows(
     app: Flask, session: Session
 ) -> None:
     people, probes = _consortium(session, app)
+    session.commit()
+    from hub.search import catch_up_now, index_for, shutdown
+
+    catch_up_now(app)
     mismatches: list[str] = []
     for person in people:
         client = _client(app, person)
         viewer = policy.viewer_for(session, person)
         who = "visitor" if person is None else f"{person.role.value}@{person.school_id}"
         listing = "".join(client.get(f"/browse?page={p}").get_data(as_text=True) for p in (1, 2))
+        searched = client.get("/search?q=").get_data(as_text=True)
+        results = index_for(app).search(
+            "", person_tokens=policy.viewer_tokens(viewer), page_size=50
+        )
+        visible_ids = {
+            str(p.material.id)
+            for p in probes
+            if policy.decide(viewer, policy.facts_for(session, p.version), "discover")
+        }
+        if {h.id for h in results.hits} != visible_ids or results.total != len(visible_ids):
+            mismatches.append(f"{who}: search hits differ from decide()")
+        counted = sum(count for _, count in results.facets["school"])
+        if counted != len(visible_ids):
+            mismatches.append(f"{who}: school facet counts {counted}, visible {len(visible_ids)}")
         for probe in probes:
             facts = policy.facts_for(session, probe.version)
             can = {a: policy.decide(viewer, facts, a).allowed for a in policy.ACTIONS}
             m, f = probe.material.id, probe.file.id
             if (probe.title in listing) != can["discover"]:
                 mismatches.append(f"{who}: browse shows {probe.title}={not can['discover']}")
+            if (probe.title in searched) != can["discover"]:
+                mismatches.append(f"{who}: search shows {probe.title}={not can['discover']}")
             page = client.get(f"/materials/{m}?v=1")
             if (page.status_code == 200) != can["view"] or page.status_code not in (200, 404):
                 mismatches.append(f"{who}: page of {probe.title} -> {page.status_code}")
@@ -206,4 +226,5 @@ def test_no_surface_shows_what_decide_denies_nor_hides_what_it_allows(
                 edit = client.get(f"/materials/{m}/edit").status_code
                 if edit not in (403, 404):
                     mismatches.append(f"{who}: edit of hidden {probe.title} -> {edit}")
+    shutdown(app)
     assert mismatches == []

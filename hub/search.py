@@ -1,0 +1,73 @@
+"""The app's copy of the search index, kept up to date after every commit that changed it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from flask import Flask, current_app, g, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from search_index import MaterialIndex, SearchIndexError, open_index
+
+from .services import indexing
+
+log = logging.getLogger("hub.search")
+_open_lock = threading.Lock()
+
+
+def index_for(app: Flask) -> MaterialIndex:
+    """This process's index copy (opened once: a searcher costs 60-300 ms to open)."""
+    index: MaterialIndex | None = app.extensions.get("hub.index")
+    if index is None:
+        with _open_lock:
+            index = app.extensions.get("hub.index")
+            if index is None:
+                index = open_index(app.config["HUB_INDEX_PATH"])
+                app.extensions["hub.index"] = index
+    return index
+
+
+def index() -> MaterialIndex:
+    """The current app's index copy."""
+    return index_for(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+def _after_commit(session: Session) -> None:
+    if session.info.pop("hub.outbox_written", False) and has_app_context():
+        g.hub_index_dirty = True
+
+
+def init_app(app: Flask) -> None:
+    """Apply the outbox right after a request's commit (best effort; the follower does the rest)."""
+    indexing.track_changes()
+    if not event.contains(Session, "after_commit", _after_commit):
+        event.listen(Session, "after_commit", _after_commit)
+
+    @app.teardown_request
+    def _catch_up(_exc: BaseException | None) -> None:
+        if not g.pop("hub_index_dirty", False):
+            return
+        catch_up_now(app)
+
+
+def catch_up_now(app: Flask, lock_timeout: float = 0.5) -> int:
+    """Apply pending changes to this process's copy; never lets an error reach a person."""
+    session = app.extensions["hub.db"].new_session()
+    try:
+        return indexing.catch_up(session, index_for(app), lock_timeout=lock_timeout)
+    except (SearchIndexError, OSError):
+        # Another writer, a full disk...: `hub index follow` catches up; searches go on.
+        log.exception("could not update the search index now; the follower will")
+        return 0
+    finally:
+        session.close()
+
+
+def shutdown(app: Flask) -> Any:
+    """Close the index copy (tests, CLI)."""
+    index: MaterialIndex | None = app.extensions.pop("hub.index", None)
+    if index is not None:
+        index.close()

@@ -1,0 +1,281 @@
+"""Keeping the search index in step with the database (the database is the truth).
+
+- Every flush that changes a material, its versions or grants, or a school's standing writes
+  an ``IndexChange`` row in the same transaction (``track_changes``), so nothing is forgotten.
+- ``catch_up`` applies the changes an index copy has not seen yet, in order, and the index
+  records how far it came; after a crash it simply goes on from there.
+- ``rebuild`` builds a new index from all materials and swaps it in; ``check`` compares.
+
+The documents carry the policy module's access tokens; the search filters by the person's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from sqlalchemy import event, func, inspect, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from search_index import IndexedMaterial, MaterialIndex
+from search_index import rebuild as rebuild_index
+
+from .. import policy
+from ..models import (
+    AudienceGrant,
+    IndexChange,
+    Material,
+    MaterialVersion,
+    School,
+    VersionState,
+    utcnow,
+)
+
+log = logging.getLogger("hub.indexing")
+BATCH = 500
+# School columns whose change alters what other people may find.
+SCHOOL_FIELDS = {"status", "region", "income_group", "ceiling_audience", "ceiling_rights", "name"}
+
+
+# Writing the outbox ----------------------------------------------------------------------
+
+
+def _changed_material_ids(session: Session) -> set[int]:
+    ids: set[int] = set()
+    school_ids: set[int] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Material) and obj.id is not None:
+            ids.add(obj.id)
+        elif isinstance(obj, (MaterialVersion, AudienceGrant)) and obj.material_id is not None:
+            ids.add(obj.material_id)
+        elif isinstance(obj, School) and obj in session.dirty:
+            state = inspect(obj)  # which columns changed in this flush
+            if any(state.attrs[name].history.has_changes() for name in SCHOOL_FIELDS):
+                school_ids.add(obj.id)
+    if school_ids:
+        with session.no_autoflush:
+            ids.update(
+                session.scalars(select(Material.id).where(Material.school_id.in_(school_ids)))
+            )
+    return ids
+
+
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if session.info.get("hub.no_outbox"):
+        return
+    ids = _changed_material_ids(session)
+    for material_id in sorted(ids):
+        session.add(IndexChange(material_id=material_id))
+    if ids:
+        session.info["hub.outbox_written"] = True
+
+
+def _after_flush(session: Session, _context: Any) -> None:
+    # New materials have an id only after the flush: queue them now (in the same transaction).
+    if session.info.get("hub.no_outbox"):
+        return
+    new_ids = {obj.id for obj in session.new if isinstance(obj, Material)}
+    pending = session.info.setdefault("hub.new_materials", set())
+    pending.update(i for i in new_ids if i is not None)
+
+
+def _before_commit(session: Session) -> None:
+    pending = session.info.pop("hub.new_materials", set())
+    if pending:
+        session.add_all(IndexChange(material_id=i) for i in sorted(pending))
+        session.flush()
+        session.info["hub.outbox_written"] = True
+
+
+def track_changes() -> None:
+    """Listen on every session (once): changes that matter to search write the outbox."""
+    if event.contains(Session, "before_flush", _before_flush):
+        return
+    event.listen(Session, "before_flush", _before_flush)
+    event.listen(Session, "after_flush", _after_flush)
+    event.listen(Session, "before_commit", _before_commit)
+
+
+def queue_all(session: Session, material_ids: Iterable[int]) -> None:
+    """Queue materials for re-indexing (time windows passing, manual repairs)."""
+    session.add_all(IndexChange(material_id=i) for i in sorted(set(material_ids)))
+
+
+# Documents -------------------------------------------------------------------------------
+
+
+def _audience(version: MaterialVersion) -> list[str]:
+    return [*version.educational_context, *version.professions]
+
+
+def document_for(
+    version: MaterialVersion, facts: policy.MaterialFacts, now: dt.datetime
+) -> IndexedMaterial | None:
+    """The index document of a material's current published version (None: keep it out)."""
+    tokens = policy.access_tokens(facts, now)
+    if not tokens:
+        return None
+    material = version.material
+    return IndexedMaterial(
+        id=str(material.id),
+        fingerprint=fingerprint(version, material),
+        title=version.title,
+        summary=version.summary,
+        topics=list(version.topics),
+        body=version.extracted_text or "",
+        language=version.language or "und",
+        languages=version.all_languages,
+        regions=list(version.regions),
+        countries=list(version.countries),
+        who_regions=list(version.who_regions),
+        income=list(version.income),
+        financing=list(version.financing),
+        setting=list(version.setting),
+        resources=list(version.resources),
+        level=version.level,
+        resource_type=version.resource_type if material.kind.value == "material" else "module",
+        audience=_audience(version),
+        licence=version.licence,
+        school=str(material.school_id),
+        school_name=material.school.name,
+        published=version.published_at or version.created_at,
+        popularity=material.popularity,
+        access_tokens=sorted(tokens),
+    )
+
+
+def fingerprint(version: MaterialVersion, material: Material) -> str:
+    """What changes when the document must change: version, grants, standing, windows."""
+    school = material.school
+    grants = ";".join(
+        f"{g.id}:{g.kind.value}:{','.join(g.values)}:{g.can_view}{g.can_download}"
+        f"{g.can_adapt}:{g.expires_at}"
+        for g in material.grants
+    )
+    return "|".join(
+        str(x)
+        for x in (
+            version.id,
+            version.updated_at.isoformat(),
+            material.teachers_only,
+            material.available_from,
+            material.available_until,
+            material.popularity,
+            school.status.value,
+            school.ceiling_audience,
+            ",".join(school.ceiling_rights),
+            grants,
+        )
+    )
+
+
+def _current_versions(
+    session: Session, material_ids: Iterable[int] | None
+) -> list[MaterialVersion]:
+    query = (
+        select(MaterialVersion)
+        .join(Material, Material.id == MaterialVersion.material_id)
+        .where(MaterialVersion.state == VersionState.PUBLISHED, Material.retired_at.is_(None))
+        .options(
+            selectinload(MaterialVersion.material).selectinload(Material.grants),
+            selectinload(MaterialVersion.material).selectinload(Material.school),
+        )
+    )
+    if material_ids is not None:
+        query = query.where(MaterialVersion.material_id.in_(list(material_ids)))
+    return list(session.scalars(query))
+
+
+def documents(
+    session: Session, material_ids: Iterable[int] | None = None, now: dt.datetime | None = None
+) -> Iterator[IndexedMaterial]:
+    """Documents of the given materials (all when None) that anyone may find right now."""
+    now = now or utcnow()
+    ids = None if material_ids is None else list(material_ids)
+    chunks = [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)] if ids is not None else [None]
+    for chunk in chunks:
+        versions = _current_versions(session, chunk)
+        facts = policy.facts_for_versions(session, versions)
+        for version in versions:
+            doc = document_for(version, facts[version.id], now)
+            if doc is not None:
+                yield doc
+
+
+# Applying the outbox ---------------------------------------------------------------------
+
+
+def catch_up(
+    session: Session, index: MaterialIndex, *, lock_timeout: float = 10.0, limit: int | None = None
+) -> int:
+    """Apply the outbox rows the index has not seen, in order; return how many were applied."""
+    applied = 0
+    while limit is None or applied < limit:
+        rows = session.execute(
+            select(IndexChange.id, IndexChange.material_id)
+            .where(IndexChange.id > index.position)
+            .order_by(IndexChange.id)
+            .limit(BATCH)
+        ).all()
+        if not rows:
+            break
+        ids = {material_id for _, material_id in rows}
+        docs = list(documents(session, ids))
+        found = {int(d.id) for d in docs}
+        if not index.apply(
+            docs,
+            [str(i) for i in sorted(ids - found)],
+            position=rows[-1][0],
+            lock_timeout=lock_timeout,
+        ):
+            break  # another writer holds this copy: it will apply them
+        applied += len(rows)
+    return applied
+
+
+def rebuild(
+    session: Session, path: str, progress: Callable[[int, int | None], None] | None = None
+) -> MaterialIndex:
+    """Build a new index of every findable material and swap it in; searches go on meanwhile."""
+    position = session.scalar(select(func.max(IndexChange.id))) or 0
+    total = (
+        session.scalar(
+            select(func.count())
+            .select_from(MaterialVersion)
+            .join(Material, Material.id == MaterialVersion.material_id)
+            .where(MaterialVersion.state == VersionState.PUBLISHED, Material.retired_at.is_(None))
+        )
+        or 0
+    )
+    return rebuild_index(
+        path, documents(session), position=position, total=total, progress=progress
+    )
+
+
+def expected_fingerprints(session: Session) -> dict[str, str]:
+    """What the index should hold: material id -> fingerprint."""
+    return {doc.id: doc.fingerprint for doc in documents(session)}
+
+
+def requeue_time_windows(session: Session, since: dt.datetime, until: dt.datetime) -> int:
+    """Queue materials whose availability or a grant's end passed between ``since`` and
+    ``until`` (the index cannot see time pass by itself)."""
+    ids = set(
+        session.scalars(
+            select(Material.id).where(
+                or_(
+                    Material.available_from.between(since, until),
+                    Material.available_until.between(since, until),
+                )
+            )
+        )
+    )
+    ids.update(
+        session.scalars(
+            select(AudienceGrant.material_id).where(AudienceGrant.expires_at.between(since, until))
+        )
+    )
+    queue_all(session, ids)
+    return len(ids)

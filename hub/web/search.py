@@ -1,0 +1,142 @@
+"""Search: full text with facets, filtered by what the person may see (the policy's tokens)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from search_index import FACETS, SORTS, IndexUnavailable, QueryError, SearchIndexError
+
+from .. import db, policy
+from ..models import Material, MaterialVersion, Person, School, VersionState
+from ..search import index
+from ..services import geography, vocabularies
+from ..services.languages import language_name
+from .access import public
+
+bp = Blueprint("search", __name__)
+PAGE_SIZE = 20
+FACET_TITLES = {
+    "language": "Language", "languages": "Also in", "regions": "Written for (UN region)",
+    "countries": "Country", "who_regions": "WHO region", "income": "Income setting",
+    "financing": "Health system", "setting": "Care setting", "resources": "Resources",
+    "level": "Level", "resource_type": "Type", "audience": "Audience", "licence": "Licence",
+    "school": "School",
+}  # fmt: skip
+SHOWN_FACETS = (
+    "language",
+    "regions",
+    "income",
+    "setting",
+    "resources",
+    "level",
+    "resource_type",
+    "licence",
+    "school",
+    "financing",
+    "who_regions",
+    "audience",
+)
+
+
+def facet_label(facet: str, value: str, schools: dict[str, str]) -> str:
+    """A facet value in words."""
+    if facet in ("language", "languages"):
+        return language_name(value)
+    if facet == "regions":
+        return geography.subregion_name(value)
+    if facet == "countries":
+        try:
+            return geography.country(value).name
+        except Exception:  # noqa: BLE001 - an unknown code shows as itself
+            return value
+    if facet == "school":
+        return schools.get(value, value)
+    vocab = {
+        "who_regions": vocabularies.WHO_REGIONS,
+        "income": vocabularies.INCOME_GROUPS,
+        "financing": vocabularies.FINANCING,
+        "setting": vocabularies.SETTINGS,
+        "resources": vocabularies.RESOURCE_LEVELS,
+        "level": vocabularies.LEVELS,
+        "resource_type": {**vocabularies.RESOURCE_TYPES, "module": "Module"},
+        "audience": {**vocabularies.EDUCATIONAL_CONTEXTS, **vocabularies.PROFESSIONS},
+        "licence": vocabularies.LICENCE_NAMES,
+    }.get(facet, {})
+    return vocab.get(value, value)
+
+
+@bp.route("/search")
+@public
+def search() -> tuple[str, int]:
+    s = db.session()
+    person = s.get(Person, current_user.id) if current_user.is_authenticated else None
+    viewer = policy.viewer_for(s, person)
+    text = request.args.get("q", "").strip()
+    sort = request.args.get("sort", "relevance")
+    if sort not in SORTS:
+        sort = "relevance"
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    filters = {f: request.args.getlist(f) for f in FACETS if request.args.getlist(f)}
+    context: dict[str, Any] = {
+        "q": text,
+        "sort": sort,
+        "filters": filters,
+        "page": page,
+        "facet_titles": FACET_TITLES,
+        "shown_facets": SHOWN_FACETS,
+        "v": vocabularies,
+        "error": None,
+        "results": None,
+        "hits": [],
+    }
+    status = 200
+    try:
+        results = index().search(
+            text,
+            person_tokens=policy.viewer_tokens(viewer),
+            filters=filters,
+            sort=sort,
+            page=page,
+            page_size=PAGE_SIZE,
+        )
+    except QueryError as exc:
+        context["error"], status = str(exc), 400
+    except (IndexUnavailable, SearchIndexError, OSError):
+        context["error"] = (
+            "Search is being rebuilt or is not available just now. Browse the "
+            "materials meanwhile, or try again in a minute."
+        )
+        status = 503
+    else:
+        ids = [int(h.id) for h in results.hits]
+        versions = {
+            v.material_id: v
+            for v in s.scalars(
+                select(MaterialVersion)
+                .where(
+                    MaterialVersion.material_id.in_(ids),
+                    MaterialVersion.state == VersionState.PUBLISHED,
+                )
+                .options(joinedload(MaterialVersion.material).joinedload(Material.school))
+            )
+        }
+        # The index may lag a moment behind the database: the policy has the last word.
+        facts = policy.facts_for_versions(s, versions.values())
+        hits = [
+            (h, versions[int(h.id)])
+            for h in results.hits
+            if int(h.id) in versions
+            and policy.decide(viewer, facts[versions[int(h.id)].id], "discover")
+        ]
+        names = dict(s.execute(select(School.id, School.name)).all())
+        context.update(
+            results=results,
+            hits=hits,
+            label=lambda f, value: facet_label(f, value, {str(k): v for k, v in names.items()}),
+        )
+    return render_template("search/results.html", **context), status

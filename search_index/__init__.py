@@ -1,0 +1,48 @@
+"""Full-text, faceted search over learning materials, filtered by access tokens.
+
+A library that knows nothing of Flask or SQL: the hub feeds it :class:`IndexedMaterial`
+values (from its outbox, or all of them for a rebuild) and asks it to search on behalf of
+a person, always with that person's access tokens.
+
+Public API::
+
+    open_index(path) -> MaterialIndex
+    rebuild(path, documents, *, position, total=None, progress=None, procs=1) -> MaterialIndex
+    MaterialIndex.search(query_text, *, person_tokens, filters=None, sort="relevance",
+                         page=1, page_size=20) -> Results
+    MaterialIndex.apply(upserts, deletes, *, position=None, lock_timeout=10.0) -> bool
+    MaterialIndex.position -> int
+    MaterialIndex.refresh() -> bool
+    MaterialIndex.fingerprints() -> dict[str, str]
+    MaterialIndex.check(expected) -> CheckReport
+
+Folder layout, swap and crash behaviour: :mod:`search_index.storage`; query language:
+:mod:`search_index.querying`; analysis: :mod:`search_index.analysis`.
+"""
+
+from search_index.documents import FACETS, SORTS, CheckReport, Hit, IndexedMaterial, Results
+from search_index.errors import (
+    IndexBusy,
+    IndexCorrupt,
+    IndexUnavailable,
+    QueryError,
+    SearchIndexError,
+)
+from search_index.index import MaterialIndex, open_index, rebuild
+
+__all__ = [
+    "FACETS",
+    "SORTS",
+    "CheckReport",
+    "Hit",
+    "IndexBusy",
+    "IndexCorrupt",
+    "IndexUnavailable",
+    "IndexedMaterial",
+    "MaterialIndex",
+    "QueryError",
+    "Results",
+    "SearchIndexError",
+    "open_index",
+    "rebuild",
+]

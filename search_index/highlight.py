@@ -1,0 +1,103 @@
+"""Snippets: the parts of a hit where the search words occur, as escaped HTML with ``<mark>``.
+
+Whoosh's highlighter works field by field from one stored field; here one stored text was
+indexed in several fields (one per language of the material), so the stored text is
+re-analysed with each of those analyzers and a word is marked when any of them turns it
+into a term the query looked for in that field.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+
+from search_index.analysis import NEUTRAL_ANALYZER, STEM_ANALYZERS
+from search_index.schema import stem_field
+
+FRAGMENT_CHARS = 180
+MAX_FRAGMENTS = 2
+ELLIPSIS = "\u2026"
+
+
+def _match_spans(
+    text: str, part: str, langs: Sequence[str], terms: Mapping[str, set[str]]
+) -> list[tuple[int, int]]:
+    wanted = []
+    if langs:
+        for lang in langs:
+            found = terms.get(stem_field(part, lang))
+            if found:
+                wanted.append((STEM_ANALYZERS[lang], found))
+    else:
+        found = terms.get(part)
+        if found:
+            wanted.append((NEUTRAL_ANALYZER, found))
+    spans: set[tuple[int, int]] = set()
+    for analyzer, found in wanted:
+        for token in analyzer(text, chars=True, mode="query"):
+            if token.text in found:
+                spans.add((token.startchar, token.endchar))
+    return sorted(spans)
+
+
+def _mark(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> str:
+    out = []
+    pos = start
+    for s, e in spans:
+        if s < start or e > end:
+            continue
+        out.append(html.escape(text[pos:s]))
+        out.append(f"<mark>{html.escape(text[s:e])}</mark>")
+        pos = e
+    out.append(html.escape(text[pos:end]))
+    return "".join(out)
+
+
+def _windows(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Up to MAX_FRAGMENTS non-overlapping windows holding the most matches."""
+    candidates = []
+    for i, (s, _) in enumerate(spans):
+        start = max(0, s - FRAGMENT_CHARS // 4)
+        end = min(len(text), start + FRAGMENT_CHARS)
+        count = sum(1 for s2, e2 in spans[i:] if e2 <= end)
+        candidates.append((-count, start, end))
+    chosen: list[tuple[int, int]] = []
+    for _, start, end in sorted(candidates):
+        if all(end <= a or start >= b for a, b in chosen):
+            chosen.append((start, end))
+        if len(chosen) == MAX_FRAGMENTS:
+            break
+    # Snap to word boundaries so no word is cut in half.
+    snapped = []
+    for start, end in sorted(chosen):
+        if start > 0:
+            space = text.rfind(" ", 0, start + 1)
+            start = space + 1 if space >= 0 and start - space < 20 else start
+        if end < len(text):
+            space = text.find(" ", end)
+            end = space if 0 <= space - end < 20 else end
+        snapped.append((start, end))
+    return snapped
+
+
+def snippet(
+    text: str, part: str, langs: Sequence[str], terms: Mapping[str, set[str]], *, whole: bool
+) -> str | None:
+    """HTML for ``text`` with matches marked, or None when no search word occurs in it.
+
+    ``whole``: mark the whole text (titles); otherwise cut fragments around the matches.
+    """
+    if not text or not terms:
+        return None
+    spans = _match_spans(text, part, langs, terms)
+    if not spans:
+        return None
+    if whole:
+        return _mark(text, 0, len(text), spans)
+    pieces = []
+    for start, end in _windows(text, spans):
+        piece = _mark(text, start, end, spans)
+        pieces.append(
+            (ELLIPSIS if start > 0 else "") + piece + (ELLIPSIS if end < len(text) else "")
+        )
+    return " ".join(pieces)

@@ -1,0 +1,173 @@
+"""Search-box text: what is refused (with a message), and that nothing else ever escapes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from search_index import MaterialIndex, QueryError, open_index
+from search_index.querying import MAX_QUERY_CHARS, parse
+from tests.search_index.factories import PUBLIC, make_material
+
+MALFORMED = [
+    ('"heart failure', "quotation mark"),
+    ('heart "failure', "quotation mark"),
+    ('title:"heart', "quotation mark"),
+    ("(((", "parenthesis"),
+    ("(malaria", "parenthesis"),
+    ("malaria)", "parenthesis"),
+    ("(malaria))", "parenthesis"),
+    ("()", "nothing between"),
+    ("malaria ()", "nothing between"),
+    ("AND OR", "AND"),
+    ("AND malaria", "AND"),
+    ("malaria AND", "AND"),
+    ("malaria AND OR dengue", "AND"),
+    ("OR", "OR"),
+    ("OR malaria", "OR"),
+    ("malaria OR", "OR"),
+    ("malaria OR OR dengue", "OR"),
+    ("(OR)", "OR"),
+    ("NOT", "NOT"),
+    ("malaria NOT", "NOT"),
+    ("malaria NOT )", "NOT"),
+    ("title:", "title:"),
+    ("title: malaria", "title:"),
+    ("summary:", "summary:"),
+    ("ab*", "at least 3 letters"),
+    ("a*", "at least 3 letters"),
+    ("??", "no letters or digits"),
+    ("&& ||", "AND"),
+    ('""', "no letters or digits"),
+    ('" "', "no letters or digits"),
+    ("(" * 9 + "malaria" + ")" * 9, "nested"),
+    ("x" * (MAX_QUERY_CHARS + 1), "too long"),
+    (" ".join(f"w{n}" for n in range(40)), "too many words"),
+]
+
+
+@pytest.mark.parametrize(("text", "hint"), MALFORMED)
+def test_malformed_query_is_refused_with_a_message(
+    index: MaterialIndex, text: str, hint: str
+) -> None:
+    with pytest.raises(QueryError) as caught:
+        index.search(text, person_tokens=PUBLIC)
+    message = str(caught.value)
+    assert hint.lower() in message.lower()
+    assert message.endswith(".") and len(message) < 200
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "*",
+        "malaria",
+        "Malaria AND children",
+        "malaria OR dengue",
+        "malaria -dengue",
+        "malaria NOT dengue",
+        "+malaria",
+        "(malaria OR dengue) children",
+        '"heart failure" adults',
+        "title:malaria",
+        'topic:"heart failure"',
+        "cardio*",
+        "covid-19",
+        "COVID-19: overview",
+        "nosuchfield:malaria",
+        "http://example.org/x",
+        "what is sepsis?",
+        "1:2 dilution",
+        "and or not",
+        "β-blockers",
+        "الملاريا",
+        "малярия",
+        "疟疾",
+        "a" * MAX_QUERY_CHARS,
+    ],
+)
+def test_acceptable_query_searches(index: MaterialIndex, text: str) -> None:
+    results = index.search(text, person_tokens=PUBLIC)
+    assert results.total >= 0
+
+
+def test_unknown_field_is_searched_as_words(index: MaterialIndex) -> None:
+    index.apply([make_material(id="x", title="Dosage of malaria drugs")], [])
+    assert [h.id for h in index.search("dosage:malaria", person_tokens=PUBLIC).hits] == ["x"]
+
+
+@pytest.mark.parametrize(
+    ("filters", "sort", "page", "page_size"),
+    [
+        ({"colour": ["red"]}, "relevance", 1, 20),
+        ({}, "alphabetical", 1, 20),
+        ({}, "relevance", 0, 20),
+        ({}, "relevance", 1, 0),
+        ({}, "relevance", 1, 1000),
+        ({}, "relevance", 10_000, 20),
+    ],
+)
+def test_bad_filters_sort_or_paging_are_query_errors(
+    index: MaterialIndex, filters: dict[str, list[str]], sort: str, page: int, page_size: int
+) -> None:
+    with pytest.raises(QueryError):
+        index.search(
+            "malaria",
+            person_tokens=PUBLIC,
+            filters=filters,
+            sort=sort,
+            page=page,
+            page_size=page_size,
+        )
+
+
+_ALPHABET = st.sampled_from(
+    list('abcé "()*-+:?!&|\\/.,;\t\n\x00') + ["AND", "OR", "NOT", "title:", "text:", "ab*"]
+)
+
+
+@pytest.fixture(scope="module")
+def fuzz_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MaterialIndex]:
+    # One index for all examples: the property is about parsing and searching, not data.
+    index = open_index(tmp_path_factory.mktemp("fuzz"))
+    index.apply(
+        [
+            make_material(title="abc malaria", body="title text and or not"),
+            make_material(title="Anémie", language="fr", summary="abé abc"),
+            make_material(title="Chanjo", language="sw"),
+        ],
+        [],
+    )
+    yield index
+    index.close()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    text=st.one_of(
+        st.text(max_size=80),
+        st.lists(_ALPHABET, max_size=25).map("".join),
+        st.lists(_ALPHABET, max_size=12).map(" ".join),
+    )
+)
+def test_any_text_gives_results_or_a_query_error(fuzz_index: MaterialIndex, text: str) -> None:
+    try:
+        results = fuzz_index.search(text, person_tokens=PUBLIC)
+    except QueryError as exc:
+        assert str(exc)
+    else:
+        assert results.total >= 0
+
+
+@given(st.text(max_size=60))
+@settings(max_examples=200, deadline=None)
+def test_parser_alone_raises_only_query_errors(text: str) -> None:
+    try:
+        parse(text)
+    except QueryError:
+        pass

@@ -1,0 +1,138 @@
+"""Search in the hub: the outbox keeps the index in step; results and facets only ever show
+what the person may discover."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hub.models import IndexChange, MembershipStatus
+from hub.search import catch_up_now, index_for, shutdown
+from hub.services import membership
+from hub.services.membership import Decision
+from tests.conftest import sign_in
+from tests.factories import (
+    ConsortiumAdminFactory,
+    SchoolFactory,
+    StudentFactory,
+    TeacherFactory,
+    make_material,
+)
+
+
+@pytest.fixture(autouse=True)
+def _close_index(app: Flask) -> Iterator[None]:
+    yield
+    shutdown(app)
+
+
+def _search(client: FlaskClient, query: str = "", **params: str) -> str:
+    response = client.get("/search", query_string={"q": query, **params})
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return response.get_data(as_text=True)
+
+
+def test_every_change_writes_the_outbox_in_its_transaction(session: Session) -> None:
+    before = session.scalar(select(func.count()).select_from(IndexChange)) or 0
+    material = make_material(session, grants=[("consortium", [], "view")])
+    session.flush()
+    session.commit()  # the test's savepoint: the outbox rows are written with the change
+    ids = session.scalars(select(IndexChange.material_id).where(IndexChange.id > before)).all()
+    assert material.id in ids
+
+
+def test_published_materials_are_found_with_the_right_tokens(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
+    make_material(session, title="Malaria in pregnancy", grants=[("income", ["LMC"], "view")])
+    make_material(session, title="Malaria vector control", grants=[("public", [], "view")])
+    session.commit()
+    catch_up_now(app)
+    anonymous = _search(client, "malaria")
+    assert "vector control" in anonymous and "in pregnancy" not in anonymous
+    sign_in(client, StudentFactory(school=SchoolFactory(country="KE")))
+    kenyan = _search(client, "malaria")
+    assert "in pregnancy" in kenyan and "vector control" in kenyan
+    client.post("/sign-out")
+    sign_in(client, StudentFactory(school=SchoolFactory(country="SE")))
+    assert "in pregnancy" not in _search(client, "malaria")
+
+
+def test_facet_counts_cover_only_what_the_person_may_see(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
+    for i in range(3):
+        make_material(session, title=f"Open {i}", language="fr", grants=[("public", [], "view")])
+    for i in range(5):
+        make_material(session, title=f"Hidden {i}", language="fr")
+    session.commit()
+    catch_up_now(app)
+    results = index_for(app).search("", person_tokens=["public"])
+    assert dict(results.facets["language"]) == {"fr": 3}
+    page = _search(client, "", language="fr")
+    assert "3 materials" in page and "Hidden" not in page
+
+
+def test_suspending_a_school_hides_its_non_public_materials_from_search(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
+    owner = SchoolFactory()
+    make_material(session, owner, title="Members only course", grants=[("consortium", [], "view")])
+    session.commit()
+    catch_up_now(app)
+    reader = StudentFactory()
+    sign_in(client, reader)
+    assert "only course" in _search(client, "members")  # the search word itself is marked
+    membership.change_membership(
+        session, owner, Decision.SUSPEND, ConsortiumAdminFactory(), "Fees unpaid"
+    )
+    session.commit()
+    catch_up_now(app)
+    assert owner.status is MembershipStatus.SUSPENDED
+    assert "only course" not in _search(client, "members")
+
+
+def test_a_malformed_query_is_a_clear_400(client: FlaskClient) -> None:
+    response = client.get("/search", query_string={"q": '"unclosed'})
+    assert response.status_code == 400
+    assert b"is not closed" in response.data
+
+
+def test_publishing_through_the_pages_updates_search_after_the_commit(
+    client: FlaskClient, session: Session
+) -> None:
+    teacher = TeacherFactory()
+    material = make_material(
+        session, teacher.school, title="Cholera outbreak drill", grants=[("public", [], "view")]
+    )
+    session.commit()
+    sign_in(client, teacher)
+    # A change through the pages (a new grant) is applied right after its commit.
+    client.post(f"/materials/{material.id}/grants", data={"kind": "consortium", "rights": ["view"]})
+    client.post("/sign-out")
+    assert "outbreak drill" in _search(client, "cholera")
+
+
+def test_index_commands_rebuild_and_check(app: Flask, session: Session) -> None:
+    make_material(session, title="Asthma spacers", grants=[("public", [], "view")])
+    session.commit()
+    runner = app.test_cli_runner()
+    rebuilt = runner.invoke(args=["index", "rebuild"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "holds 1 materials" in rebuilt.output
+    shutdown(app)
+    assert runner.invoke(args=["index", "check"]).exit_code == 0
+    make_material(session, title="Not yet indexed", grants=[("public", [], "view")])
+    session.commit()
+    shutdown(app)
+    stale = runner.invoke(args=["index", "check"])
+    assert stale.exit_code != 0 and "1 missing" in stale.output
+    followed = runner.invoke(args=["index", "follow", "--once"])
+    assert followed.exit_code == 0, followed.output
+    shutdown(app)
+    assert runner.invoke(args=["index", "check"]).exit_code == 0
