@@ -448,3 +448,90 @@ def test_listing_pages_do_not_query_per_material(
         make_material(session, title=f"Many {i}", grants=[("consortium", [], "view")])
     many = queries_for_browse()
     assert many == few, f"{few} queries for 3 materials, {many} for 23: {statements[-8:]}"
+
+
+XSS_CORPUS = [
+    "<script>alert('x')</script>",
+    '<img src=x onerror="alert(1)">',
+    "<svg onload=alert(1)>",
+    '"><script>alert(1)</script>',
+    "javascript:alert(1)",
+    '<a href="javascript:alert(1)">click</a>',
+    "[click](javascript:alert(1))",
+    "<iframe src=//evil.example></iframe>",
+    "{{ 7*7 }}",
+]
+
+
+@pytest.mark.parametrize("payload", XSS_CORPUS)
+def test_no_text_field_can_run_script_on_the_material_page(
+    client: FlaskClient, session: Session, payload: str
+) -> None:
+    teacher = TeacherFactory()
+    version = materials.create_draft(session, teacher, MaterialKind.MODULE).latest
+    data = Metadata(
+        **{
+            **GOOD.__dict__,
+            "title": payload,
+            "summary": payload,
+            "topics": [payload],
+            "authors": [payload],
+            "tags": [payload],
+            "specialty": payload,
+            "objectives": [payload],
+        }
+    )
+    materials.save_draft(session, teacher, version, data, version.revision)
+    version.change_note = payload
+    session.flush()
+    sign_in(client, teacher)
+    page = client.get(f"/materials/{version.material_id}").get_data(as_text=True)
+    assert active_content(page) == []
+    assert "{{ 7*7 }}" not in payload or ">49<" not in page
+
+
+def active_content(html: str) -> list[str]:
+    """Script elements, event-handler attributes and javascript: links in ``html``."""
+    from html.parser import HTMLParser
+
+    found: list[str] = []
+
+    class Finder(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag in ("script", "iframe", "object", "embed") and not dict(attrs).get(
+                "src", ""
+            ).startswith("/static/"):
+                found.append(tag)
+            for name, value in attrs:
+                if name.startswith("on"):
+                    found.append(f"{tag}[{name}]")
+                if name in ("href", "src") and (value or "").strip().lower().startswith(
+                    "javascript:"
+                ):
+                    found.append(f"{tag}[{name}=javascript:]")
+
+    Finder().feed(html)
+    return found
+
+
+def test_markdown_files_are_shown_on_the_page(client: FlaskClient, session: Session) -> None:
+    teacher = TeacherFactory()
+    sign_in(client, teacher)
+    upload = client.post(
+        "/api/files?filename=notes.md",
+        data=b"# Key points\n\n* **Oxygen** first\n<script>x</script>",
+        headers={"Accept": "application/json"},
+    )
+    assert upload.status_code == 201
+    material = materials.create_draft(session, teacher)
+    session.flush()
+    client.post(f"/materials/{material.id}/files", data={"file_id": str(upload.get_json()["id"])})
+    page = client.get(f"/materials/{material.id}").get_data(as_text=True)
+    assert "<strong>Oxygen</strong>" in page and "<script>x" not in page
+
+
+def test_the_active_content_finder_finds_active_content() -> None:
+    assert active_content('<img src=x onerror="alert(1)"><a href="javascript:x">y</a>') == [
+        "img[onerror]", "a[href=javascript:]"]
+    assert active_content("<script>alert(1)</script>") == ["script"]
+    assert active_content('<script src="/static/upload.js"></script>') == []

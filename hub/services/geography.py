@@ -11,6 +11,8 @@ import functools
 from dataclasses import dataclass
 from importlib import resources
 
+import pycountry
+
 from .errors import InvalidInput
 
 
@@ -92,6 +94,14 @@ def find_country(text: str) -> Country:
     for c in table.values():
         if folded in (c.name.casefold(), c.iso3.casefold()):
             return c
+    # Other names people use ("Vietnam", "Côte d'Ivoire", "South Korea", numeric codes):
+    # pycountry knows the ISO 3166 names, official names and common names.
+    try:
+        found = pycountry.countries.lookup(cleaned)
+    except LookupError:
+        found = None
+    if found is not None and found.alpha_2 in table:
+        return table[found.alpha_2]
     raise InvalidInput(
         f"'{text}' is not a country we know; pick one from the list (for example Kenya or KE).",
         field="country",

@@ -24,6 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
+from content_store import ContentStoreError
+
 from .. import db, policy
 from ..models import (
     File,
@@ -493,6 +495,7 @@ def show(material_id: int) -> str:
         v=vocabularies,
         items=[i for i in version.items if policy.allowed(s, me, i.item_version, "view")],
         done=materials.items_done(s, me, version),
+        markdown_previews=_markdown_previews(version),
         **(_sharing_context(material) if can["manage"] else {}),
         size_in_words=files_service.size_in_words,
         can_inline=files_service.can_show_inline,
@@ -509,6 +512,24 @@ def item_done(material_id: int, number: int, item_id: int) -> Response:
     assert me is not None
     perform(lambda: materials.set_item_done(db.session(), me, version, item_id, done))
     return redirect(url_for("materials.show", material_id=material_id, v=number) + "#items")
+
+
+MARKDOWN_PREVIEW_LIMIT = 256 * 1024
+
+
+def _markdown_previews(version: MaterialVersion) -> dict[int, str]:
+    """Markdown files of the version rendered (and sanitised) for reading on the page."""
+    previews: dict[int, str] = {}
+    for f in version.files:
+        if f.media_type != "text/markdown" or f.size > MARKDOWN_PREVIEW_LIMIT:
+            continue
+        try:
+            with store().open(f.sha256) as stream:
+                text = stream.read(MARKDOWN_PREVIEW_LIMIT).decode("utf-8", "replace")
+        except ContentStoreError:
+            continue  # the file itself is still offered; `hub store check` reports the blob
+        previews[f.id] = render_markdown(text)
+    return previews
 
 
 def _sharing_context(material: Material) -> dict[str, Any]:
