@@ -136,3 +136,112 @@ def test_index_commands_rebuild_and_check(app: Flask, session: Session) -> None:
     assert followed.exit_code == 0, followed.output
     shutdown(app)
     assert runner.invoke(args=["index", "check"]).exit_code == 0
+
+
+MALFORMED = [
+    '"unclosed',
+    "AND",
+    "OR",
+    "NOT",
+    "AND OR",
+    "malaria AND",
+    "OR dengue",
+    "title:",
+    "topics:",
+    "(((",
+    ")))",
+    "(malaria",
+    "malaria)",
+    '"',
+    '""""',
+    "x" * 600,
+    "a AND AND b",
+    "NOT NOT",
+    "((()))",
+    '"a" "b',
+    'title:"open',
+    "summary:",
+    'AND "x',
+    "(OR)",
+    "( AND )",
+    "OR OR OR",
+    '"(" AND',
+    "NOT (",
+    "title:(",
+    "malaria OR",
+    " AND malaria",
+    '"' * 7,
+]
+
+
+@pytest.mark.parametrize("query", MALFORMED)
+def test_every_malformed_query_is_a_400_with_a_message(client: FlaskClient, query: str) -> None:
+    response = client.get("/search", query_string={"q": query})
+    if response.status_code == 200:
+        return  # the library understood it after all (e.g. as plain words): fine, not a 500
+    assert response.status_code == 400, query
+    assert b'class="error" id="q-error"' in response.data
+
+
+def test_the_malformed_corpus_mostly_needs_correcting(client: FlaskClient) -> None:
+    refused = sum(
+        client.get("/search", query_string={"q": q}).status_code == 400 for q in MALFORMED
+    )
+    assert refused >= 30
+
+
+def test_filters_can_be_removed_one_by_one(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
+    make_material(session, title="Open lecture", language="fr", grants=[("public", [], "view")])
+    session.commit()
+    catch_up_now(app)
+    page = _search(client, "", language="fr", level="clinical")
+    assert "Remove filter Language: French" in page and "Clear all filters" in page
+    assert "language=fr" not in page.split("Remove filter Language")[0].rsplit("href=", 1)[1]
+
+
+def test_no_results_helps(client: FlaskClient) -> None:
+    page = _search(client, "zzzzqqq")
+    assert "Nothing found" in page and "Sign in" in page
+
+
+def test_a_crash_between_commit_and_index_loses_nothing(
+    app: Flask, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_material(session, title="Survivor", grants=[("public", [], "view")])
+    session.commit()
+    index = index_for(app)
+    real_apply = index.apply
+
+    def crash(*args: object, **kwargs: object) -> bool:
+        raise OSError("the indexer was killed mid-batch")
+
+    monkeypatch.setattr(index, "apply", crash)
+    assert catch_up_now(app) == 0  # logged, never raised
+    monkeypatch.setattr(index, "apply", real_apply)
+    assert index.search("survivor", person_tokens=["public"]).total == 0
+    assert catch_up_now(app) > 0  # a restart goes on from where the index had come
+    assert index.search("survivor", person_tokens=["public"]).total == 1
+
+
+def test_two_index_copies_following_one_outbox_agree(
+    app: Flask, session: Session, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    from hub.services import indexing
+    from search_index import open_index
+
+    for i in range(4):
+        make_material(session, title=f"Copy test {i}", grants=[("public", [], "view")])
+    session.commit()
+    first = open_index(Path(str(tmp_path)) / "host-a")
+    second = open_index(Path(str(tmp_path)) / "host-b")
+    indexing.catch_up(session, first)
+    indexing.catch_up(session, second, limit=1)
+    indexing.catch_up(session, second)
+    assert first.fingerprints() == second.fingerprints() and len(first.fingerprints()) == 4
+    assert first.position == second.position
+    first.close()
+    second.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -68,6 +68,14 @@ def facet_label(facet: str, value: str, schools: dict[str, str]) -> str:
         "licence": vocabularies.LICENCE_NAMES,
     }.get(facet, {})
     return vocab.get(value, value)
+
+
+def _url_without(facet: str, value: str) -> str:
+    """This search's address without one filter value (and back on page 1)."""
+    args: dict[str, Any] = request.args.to_dict(flat=False)
+    args[facet] = [v for v in args.get(facet, []) if v != value]
+    args.pop("page", None)
+    return url_for("search.search", **args)
 
 
 @bp.route("/search")
@@ -137,6 +145,7 @@ def search() -> tuple[str, int]:
         context.update(
             results=results,
             hits=hits,
+            without=_url_without,
             label=lambda f, value: facet_label(f, value, {str(k): v for k, v in names.items()}),
         )
     return render_template("search/results.html", **context), status
