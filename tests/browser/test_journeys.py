@@ -1,0 +1,107 @@
+"""What people do with the hub, in a real browser."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_visitor_searches_public_materials(page: Any, live_hub: str) -> None:
+    page.goto(live_hub)
+    page.get_by_label("Search the catalogue").fill("malaria")
+    page.get_by_role("button", name="Search").first.click()
+    page.wait_for_url(re.compile(r"/search\?q=malaria"))
+    heading = page.locator("#hits-heading").inner_text()
+    assert "material" in heading
+    # Only public materials: every hit opens for a visitor.
+    first = page.locator(".hit-list .title").first
+    if first.count():
+        first.click()
+        assert page.locator("h1").count() == 1
+        assert "Why can I see this?" in page.content()
+        assert "shared with everyone" in page.content()
+
+
+def test_a_student_searches_with_facets_and_opens_a_material(page: Any, live_hub: str) -> None:
+    sign_in(page, live_hub, "student1.unsm@demo.example.org")
+    page.goto(f"{live_hub}/search?q=")
+    facet = (
+        page.locator("fieldset.facet")
+        .filter(has_text="Language")
+        .locator("input[type=checkbox]")
+        .first
+    )
+    facet.check()
+    page.get_by_role("button", name="Apply filters").click()
+    assert "Remove filter Language" in page.content()
+    page.locator(".hit-list .title").first.click()
+    assert "Why can I see this?" in page.content()
+    preview = page.get_by_role("link", name="Preview").first
+    if preview.count():
+        href = preview.get_attribute("href")
+        response = page.request.get(live_hub + href)
+        assert response.status == 200 and response.headers["content-type"] == "application/pdf"
+
+
+def test_a_teacher_publishes_shares_with_a_region_and_sees_who_can(
+    page: Any, live_hub: str, tmp_path: Path
+) -> None:
+    from hub.services.sample_files import pdf_document
+
+    sign_in(page, live_hub, "teacher1.unsm@demo.example.org")
+    page.goto(f"{live_hub}/materials/mine")
+    page.get_by_label("Working title").fill("Browser-made lecture on snakebite")
+    page.get_by_role("button", name="Create draft").click()
+    page.wait_for_url(re.compile(r"/materials/\d+/edit"))
+    pdf = tmp_path / "snakebite.pdf"
+    pdf.write_bytes(pdf_document("Snakebite", ["Antivenom and first aid."]))
+    page.locator("#files input[type=file]").set_input_files(str(pdf))
+    page.locator("#files").get_by_role("button", name="Attach").click()
+    page.wait_for_selector("text=snakebite.pdf")
+    page.get_by_label("Summary").fill("First aid and **antivenom** for snakebite.")
+    page.get_by_label("Language", exact=True).select_option("en")
+    page.get_by_label("Level").select_option("clinical")
+    page.get_by_label("Type of resource").select_option("lecture")
+    page.get_by_label("Sub-Saharan Africa").check()
+    page.get_by_role("button", name="Save and publish").click()
+    page.wait_for_selector("text=is published")
+    page.get_by_text("Share with more schools").click()
+    page.get_by_label("With").select_option("regions")
+    page.locator("#sharing").get_by_label("Latin America and the Caribbean").check()
+    page.locator("#sharing").get_by_role("button", name="Add grant").click()
+    page.wait_for_selector("text=The grant is added")
+    assert "Who can see this:" in page.content()
+    assert "Latin America and the Caribbean" in page.locator("#sharing").inner_text()
+
+
+def test_a_school_admin_invites_people_from_a_csv(page: Any, live_hub: str, tmp_path: Path) -> None:
+    sign_in(page, live_hub, "schooladmin1.unsm@demo.example.org")
+    page.goto(f"{live_hub}/school/invitations/import")
+    csv = tmp_path / "people.csv"
+    csv.write_text(
+        "email;name;role\nnew.student@example.org;New Student;student\nbroken;Broken;student\n",
+        encoding="utf-8",
+    )
+    page.get_by_label(re.compile("CSV file")).set_input_files(str(csv))
+    page.get_by_role("button", name="Preview").click()
+    page.wait_for_selector("text=Preview: nothing has been sent yet")
+    assert "invalid email" in page.content()
+    page.get_by_role("button", name="Invite 1 people").click()
+    page.wait_for_selector("text=1 invitations sent")
+    assert "new.student@example.org" in page.content()
+
+
+def test_a_consortium_admin_admits_a_school(page: Any, live_hub: str) -> None:
+    sign_in(page, live_hub, "consortium.admin@demo.example.org")
+    page.goto(f"{live_hub}/consortium/")
+    page.get_by_role("link", name="Hanoi Medical University").first.click()
+    page.get_by_role("button", name="Approve").click()
+    page.wait_for_selector("text=is now active")
+    assert "Application received." in page.content()
