@@ -24,8 +24,13 @@ run: $(VENV)/.installed
 	$(BIN)/hub demo
 	$(BIN)/hub serve --host $(HOST) --port $(PORT)
 
+# axe-core (accessibility checks in the browser tests) comes from the npm registry.
+tests/browser/node_modules/.installed: tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 ## test: install and run the whole test suite (HUB_TEST_DATABASE_URL selects PostgreSQL)
-test: $(VENV)/.installed
+test: $(VENV)/.installed tests/browser/node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
