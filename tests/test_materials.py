@@ -532,6 +532,24 @@ def test_markdown_files_are_shown_on_the_page(client: FlaskClient, session: Sess
 
 def test_the_active_content_finder_finds_active_content() -> None:
     assert active_content('<img src=x onerror="alert(1)"><a href="javascript:x">y</a>') == [
-        "img[onerror]", "a[href=javascript:]"]
+        "img[onerror]",
+        "a[href=javascript:]",
+    ]
     assert active_content("<script>alert(1)</script>") == ["script"]
     assert active_content('<script src="/static/upload.js"></script>') == []
+
+
+def test_my_list_keeps_bookmarks_but_never_shows_what_became_hidden(
+    client: FlaskClient, session: Session
+) -> None:
+    material = make_material(session, title="Bookmarked course",
+                             grants=[("consortium", [], "view")])
+    student = StudentFactory()
+    sign_in(client, student)
+    assert client.post(f"/materials/{material.id}/bookmark").status_code == 302
+    assert "Bookmarked course" in client.get("/my-list").get_data(as_text=True)
+    material.grants.clear()  # the owner withdraws the grant
+    session.flush()
+    assert "Bookmarked course" not in client.get("/my-list").get_data(as_text=True)
+    hidden = make_material(session, title="Never shared")
+    assert client.post(f"/materials/{hidden.id}/bookmark").status_code == 404

@@ -103,3 +103,34 @@ def test_security_headers_are_set(client: FlaskClient) -> None:
     response = client.get("/")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_home_by_role(app: Flask, client: FlaskClient, session: Session) -> None:
+    from hub.search import catch_up_now, shutdown
+    from tests.factories import make_material
+
+    school = SchoolFactory(country="KE", languages=["sw", "en"])
+    other = SchoolFactory(country="UG")
+    make_material(
+        session,
+        other,
+        title="Kiswahili lecture",
+        language="sw",
+        grants=[("consortium", [], "view")],
+    )
+    make_material(session, title="Open course", grants=[("public", [], "view")])
+    session.commit()
+    catch_up_now(app)
+    visitor = client.get("/").get_data(as_text=True)
+    assert "Open to everyone" in visitor and "Open course" in visitor
+    assert "Kiswahili lecture" not in visitor
+    student = PersonFactory(role=Role.STUDENT, school=school)
+    sign_in(client, student)
+    page = client.get("/").get_data(as_text=True)
+    assert "New in your languages" in page and "Kiswahili lecture" in page
+    assert "Adopted by other schools" not in page
+    client.post("/sign-out")
+    sign_in(client, PersonFactory(role=Role.SCHOOL_ADMIN, school=school))
+    admin_page = client.get("/").get_data(as_text=True)
+    assert "at a glance" in admin_page and "Adopted by other schools" in admin_page
+    shutdown(app)

@@ -7,6 +7,7 @@ from .invitation import Invitation
 from .material import (
     Adoption,
     AudienceGrant,
+    Bookmark,
     ConsentScope,
     GrantKind,
     ItemProgress,
@@ -32,6 +33,7 @@ __all__ = [
     "UsageEvent",
     "Adoption",
     "AudienceGrant",
+    "Bookmark",
     "ConsentScope",
     "GrantKind",
     "ItemProgress",

@@ -307,3 +307,15 @@ class ItemProgress(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     module_item_id: Mapped[int] = mapped_column(ForeignKey("module_item.id"), index=True)
     completed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Bookmark(Base):
+    """A material or module on a person's list ("My list")."""
+
+    __tablename__ = "bookmark"
+    __table_args__ = (UniqueConstraint("person_id", "material_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    material_id: Mapped[int] = mapped_column(ForeignKey("material.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

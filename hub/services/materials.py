@@ -18,6 +18,7 @@ from .. import policy
 from ..models import (
     Adoption,
     AudienceGrant,
+    Bookmark,
     ConsentScope,
     File,
     GrantKind,
@@ -768,3 +769,47 @@ def topics_in_use(session: Session, limit: int = 400) -> list[str]:
         for topic in topics or []:
             counts[topic] = counts.get(topic, 0) + 1
     return [t for t, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))][:limit]
+
+
+def toggle_bookmark(session: Session, person: Person, material: Material) -> bool:
+    """Put a material the person can see on their list, or take it off; True when on it."""
+    version = material.published or material.latest
+    if not policy.allowed(session, person, version, "view"):
+        raise NotFound("There is no such material, or it is not shared with you.")
+    existing = session.scalar(
+        select(Bookmark).where(Bookmark.person_id == person.id, Bookmark.material_id == material.id)
+    )
+    if existing is not None:
+        session.delete(existing)
+        return False
+    session.add(Bookmark(person_id=person.id, material_id=material.id))
+    return True
+
+
+def bookmarked(session: Session, person: Person) -> list[MaterialVersion]:
+    """The person's list: the version of each bookmarked material they may still view."""
+    material_ids = list(
+        session.scalars(
+            select(Bookmark.material_id)
+            .where(Bookmark.person_id == person.id)
+            .order_by(Bookmark.created_at.desc())
+        )
+    )
+    if not material_ids:
+        return []
+    versions = {
+        v.material_id: v
+        for v in session.scalars(
+            select(MaterialVersion).where(
+                MaterialVersion.material_id.in_(material_ids),
+                MaterialVersion.state == VersionState.PUBLISHED,
+            )
+        )
+    }
+    facts = policy.facts_for_versions(session, versions.values())
+    viewer = policy.viewer_for(session, person)
+    return [
+        versions[i]
+        for i in material_ids
+        if i in versions and policy.decide(viewer, facts[versions[i].id], "view")
+    ]

@@ -70,6 +70,7 @@ def register_web(app: Flask) -> None:
             ("materials.browse", "Browse"),
         ]
         if current_user.is_authenticated:
+            links.append(("materials.my_list", "My list"))
             links.append(("membership.directory", "Members"))
             if current_user.role is Role.SCHOOL_ADMIN:
                 links.append(("school_admin.profile", "My school"))

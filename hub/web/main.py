@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, render_template
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import db
-from ..models import MembershipStatus, School
+from .. import db, policy
+from ..models import (
+    Adoption,
+    ItemProgress,
+    Material,
+    MaterialKind,
+    MaterialVersion,
+    MembershipStatus,
+    ModuleItem,
+    Person,
+    RequestStatus,
+    Role,
+    School,
+)
+from ..services import access_requests, materials, usage, vocabularies
 from ..services.schools import is_active_member
 from .access import public, requires
+from .membership import INCOME_LABELS, region_income_chart
+from .search import found_versions
 
 bp = Blueprint("main", __name__)
 
@@ -18,16 +35,81 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @public
 def home() -> str:
+    """The home page: what matters to each role, and the hub and its members for visitors."""
     s = db.session()
     members = s.scalars(
         select(School).where(School.status == MembershipStatus.ACTIVE).order_by(School.name)
     ).all()
-    return render_template(
-        "home.html",
-        members=members,
-        member_countries=len({m.country for m in members}),
-        member_regions=len({m.region for m in members}),
+    context: dict[str, Any] = {
+        "members": members,
+        "member_countries": len({m.country for m in members}),
+        "member_regions": len({m.region for m in members}),
+        "chart": region_income_chart(members),
+        "income_labels": INCOME_LABELS,
+        "v": vocabularies,
+    }
+    person = s.get(Person, current_user.id) if current_user.is_authenticated else None
+    viewer = policy.viewer_for(s, person)
+    if person is None or person.school is None:
+        context["public_materials"] = found_versions(viewer, size=6)
+        return render_template("home.html", **context)
+    school = person.school
+    context.update(
+        school=school,
+        in_my_languages=found_versions(viewer, filters={"languages": school.languages}),
+        from_my_region=found_versions(viewer, filters={"regions": [school.region]}),
+        school_modules=[
+            m.published
+            for m in s.scalars(
+                select(Material).where(
+                    Material.school_id == school.id,
+                    Material.kind == MaterialKind.MODULE,
+                    Material.retired_at.is_(None),
+                )
+            )
+            if m.published
+        ],
+        continuing=_continuing(s, person),
     )
+    if person.role in (Role.TEACHER, Role.SCHOOL_ADMIN):
+        context["adopted_elsewhere"] = s.execute(
+            select(Adoption, School.name)
+            .join(Material, Material.id == Adoption.material_id)
+            .join(School, School.id == Adoption.school_id)
+            .where(
+                Material.school_id == school.id,
+                Adoption.school_id != school.id,
+                Adoption.ended_at.is_(None),
+            )
+            .order_by(Adoption.adopted_at.desc())
+            .limit(6)
+        ).all()
+        context["requests_waiting"] = (
+            [r for r in access_requests.incoming(s, person) if r.status is RequestStatus.PENDING]
+            if person.role is Role.SCHOOL_ADMIN
+            else []
+        )
+        context["my_requests"] = access_requests.outgoing(s, person)[:5]
+    if person.role is Role.SCHOOL_ADMIN:
+        context["usage"] = usage.report(s, school)
+    return render_template("home.html", **context)
+
+
+def _continuing(s: Any, person: Person) -> list[tuple[MaterialVersion, int, int]]:
+    """Modules the person started and has not finished: (version, done, total)."""
+    started = s.scalars(
+        select(MaterialVersion)
+        .join(ModuleItem, ModuleItem.module_version_id == MaterialVersion.id)
+        .join(ItemProgress, ItemProgress.module_item_id == ModuleItem.id)
+        .where(ItemProgress.person_id == person.id)
+        .distinct()
+    ).all()
+    out = []
+    for version in started:
+        done = len(materials.items_done(s, person, version))
+        if done < len(version.items) and policy.allowed(s, person, version, "view"):
+            out.append((version, done, len(version.items)))
+    return out[:5]
 
 
 @bp.route("/account")

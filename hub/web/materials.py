@@ -496,6 +496,8 @@ def show(material_id: int) -> str:
         items=[i for i in version.items if policy.allowed(s, me, i.item_version, "view")],
         done=materials.items_done(s, me, version),
         markdown_previews=_markdown_previews(version),
+        on_list=me is not None
+        and material.id in {b.material_id for b in materials.bookmarked(s, me)},
         **(_sharing_context(material) if can["manage"] else {}),
         size_in_words=files_service.size_in_words,
         can_inline=files_service.can_show_inline,
@@ -546,6 +548,35 @@ def _sharing_context(material: Material) -> dict[str, Any]:
         "describe_grant": policy.describe_grant,
         "grant_facts": policy.grant_facts,
     }
+
+
+@bp.route("/materials/<int:material_id>/bookmark", methods=["POST"])
+@requires()
+def bookmark(material_id: int) -> Response:
+    """Add to or remove from My list."""
+    material = _version(material_id, None, "view").material
+    me = _me()
+    assert me is not None
+    on = perform(lambda: materials.toggle_bookmark(db.session(), me, material))
+    flash("On your list." if on else "Taken off your list.", "success")
+    return redirect(request.form.get("back") or url_for("materials.show", material_id=material_id))
+
+
+@bp.route("/my-list")
+@requires()
+def my_list() -> str:
+    s = db.session()
+    me = _me()
+    assert me is not None
+    versions = materials.bookmarked(s, me)
+    progress = {
+        v.id: (len(materials.items_done(s, me, v)), len(v.items))
+        for v in versions
+        if v.material.kind is MaterialKind.MODULE
+    }
+    return render_template(
+        "materials/my_list.html", versions=versions, progress=progress, v=vocabularies
+    )
 
 
 @bp.route("/materials/<int:material_id>/compare")

@@ -87,7 +87,7 @@ def directory() -> str:
         and (not income or m.income_group.value == income)
         and (not language or language in m.languages)
     ]
-    chart = _region_income_chart(members)
+    chart = region_income_chart(members)
     languages = sorted({lang for m in members for lang in m.languages}, key=language_name)
     regions = sorted({m.region for m in members}, key=geography.subregion_name)
     return render_template(
@@ -103,7 +103,7 @@ def directory() -> str:
     )
 
 
-def _region_income_chart(members: Sequence[School]) -> list[dict[str, object]]:
+def region_income_chart(members: Sequence[School]) -> list[dict[str, object]]:
     """Rows of a stacked bar chart: per region, the count of members per income group."""
     by_region: dict[str, Counter[str]] = {}
     for m in members:

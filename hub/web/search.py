@@ -149,3 +149,43 @@ def search() -> tuple[str, int]:
             label=lambda f, value: facet_label(f, value, {str(k): v for k, v in names.items()}),
         )
     return render_template("search/results.html", **context), status
+
+
+def found_versions(
+    viewer: policy.Viewer,
+    *,
+    text: str = "",
+    filters: dict[str, list[str]] | None = None,
+    sort: str = "newest",
+    size: int = 6,
+) -> list[MaterialVersion]:
+    """Current versions the viewer may discover, from the index (empty if it is unavailable)."""
+    s = db.session()
+    try:
+        results = index().search(
+            text,
+            person_tokens=policy.viewer_tokens(viewer),
+            filters=filters or {},
+            sort=sort,
+            page_size=size,
+        )
+    except (SearchIndexError, OSError):
+        return []
+    ids = [int(h.id) for h in results.hits]
+    versions = {
+        v.material_id: v
+        for v in s.scalars(
+            select(MaterialVersion)
+            .where(
+                MaterialVersion.material_id.in_(ids),
+                MaterialVersion.state == VersionState.PUBLISHED,
+            )
+            .options(joinedload(MaterialVersion.material).joinedload(Material.school))
+        )
+    }
+    facts = policy.facts_for_versions(s, versions.values())
+    return [
+        versions[i]
+        for i in ids
+        if i in versions and policy.decide(viewer, facts[versions[i].id], "discover")
+    ]

@@ -84,8 +84,10 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     Tests marked ``axe`` may inject axe-core, which the hub's Content-Security-Policy would
     (rightly) refuse: their context bypasses it.
     """
-    context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                  bypass_csp=request.node.get_closest_marker("axe") is not None)
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900},
+        bypass_csp=request.node.get_closest_marker("axe") is not None,
+    )
     context.set_default_timeout(15_000)
     tab = context.new_page()
     yield tab

@@ -14,10 +14,21 @@ pytestmark = [pytest.mark.browser, pytest.mark.axe]
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 
 PUBLIC_PAGES = ["/", "/search?q=malaria", "/browse", "/sign-in", "/apply", "/forgot-password"]
-TEACHER_PAGES = ["/materials/mine", "/files", "/requests", "/directory", "/account",
-                 "/search?q=&language=en"]
-ADMIN_PAGES = ["/school/", "/school/people", "/school/sharing", "/school/report",
-               "/school/invitations/import"]
+TEACHER_PAGES = [
+    "/materials/mine",
+    "/files",
+    "/requests",
+    "/directory",
+    "/account",
+    "/search?q=&language=en",
+]
+ADMIN_PAGES = [
+    "/school/",
+    "/school/people",
+    "/school/sharing",
+    "/school/report",
+    "/school/invitations/import",
+]
 
 
 def _violations(page: Any) -> list[str]:
@@ -59,3 +70,24 @@ def test_school_admin_pages_have_no_serious_violations(page: Any, live_hub: str)
     page.locator("table a").first.click()
     own_material = page.url.replace(live_hub, "")
     assert _check(page, live_hub, [*ADMIN_PAGES, own_material]) == []
+
+
+def test_main_pages_stay_light(page: Any, live_hub: str) -> None:
+    """Schools may be on poor connections: HTML, CSS and scripts of a page under 200 KB."""
+    sign_in(page, live_hub, "teacher2.unsm@demo.example.org")
+    media = ("image/", "video/", "audio/", "application/pdf")
+    sizes: list[int] = []
+
+    def count(response: Any) -> None:
+        kind = response.headers.get("content-type", "")
+        if response.ok and response.request.method == "GET" and not kind.startswith(media):
+            sizes.append(len(response.body()))
+
+    page.on("response", count)
+    weights = {}
+    for path in ["/", "/search?q=malaria", "/browse", "/materials/mine", "/directory"]:
+        sizes.clear()
+        page.goto(live_hub + path, wait_until="networkidle")
+        weights[path] = sum(sizes)
+    page.remove_listener("response", count)
+    assert max(weights.values()) < 200_000, weights

@@ -46,11 +46,12 @@ COVERED_POST = {
     "materials.publish", "materials.attach", "materials.detach", "materials.set_items",
     "materials.new_version", "materials.retire", "materials.translation", "materials.adapt",
     "materials.adopt", "materials.item_done", "sharing.add_grant", "sharing.remove_grant",
-    "sharing.availability", "requests.ask",
+    "sharing.availability", "requests.ask", "materials.bookmark",
 }  # fmt: skip
 # Pages that list materials by name without a material in the address.
 LISTINGS = {
     "materials.browse",
+    "materials.my_list",  # only bookmarks the person may still view (tested in test_materials)
     "materials.mine",
     "materials.edit",
     "requests.overview",
