@@ -155,4 +155,4 @@ class Corpus:
     def query_words(self, rnd: random.Random) -> str:
         """A 2-word query in one language, both words from the mid-frequency band."""
         code = rnd.choices([c for c, _, _ in LANGUAGES], weights=[w for _, w, _ in LANGUAGES])[0]
-        return " ".join(rnd.sample(self.vocab[code][:60], 2))
+        return " ".join(rnd.sample(self.vocab[code][20:200], 2))

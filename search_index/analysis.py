@@ -1,16 +1,22 @@
-"""Text analysis: one stemming analyzer per language Whoosh can stem, and a neutral one.
+"""Text analysis: a stemmer per language Whoosh can stem, a neutral form for the others.
 
-Every analyzer lower-cases and folds accents (``anémie`` and ``anemie`` are the same
-term), so a person without the right keyboard still finds what they look for. The neutral
-analyzer does not stem: it makes materials in languages Whoosh cannot stem findable by
-their exact (folded) words.
+A word's *term* is: lower-cased, stemmed with its material's language (when Whoosh has a
+stemmer for it), accents folded (``anémie`` and ``anemie`` are the same term, so a person
+without the right keyboard still finds what they look for). Stemming happens before
+folding because the stemmers are written for correctly accented words. Materials in a
+language Whoosh cannot stem are indexed by their neutral terms (lower-cased, folded), so
+every language is findable.
+
+All languages share one field (see :mod:`search_index.schema`): a query word is turned
+into its term for every language present and the *distinct* terms are searched. Most words
+have one to three distinct terms across fifteen stemmers, where a field per language made
+Whoosh union a posting list per language (measured: about 2x slower queries). The cost is
+some cross-language matching: German ``Kinder`` (term ``kind``) also finds English "kind".
+Searching across languages is the default anyway; the ``languages`` filter narrows.
 
 No analyzer drops stop words when indexing: a word that is a stop word in one language may
 matter in another ("who", "die", "son"), and phrases keep their exact positions. Queries
 instead make stop words optional (they rank, they do not exclude); see :mod:`.querying`.
-
-Analyzer instances are module-level singletons, so their word-to-term caches serve indexing
-and querying alike; Whoosh pickles only their language into each index's schema.
 """
 
 from __future__ import annotations
@@ -21,10 +27,11 @@ from typing import Any
 
 import whoosh.lang
 from whoosh.analysis import Analyzer, Token
+from whoosh.formats import Positions
 from whoosh.lang import stemmer_for_language, stopwords_for_language
 from whoosh.support.charset import accent_map
 
-#: Languages (ISO 639-1) for which Whoosh has a stemmer; each gets its own text fields.
+#: Languages (ISO 639-1) for which Whoosh has a stemmer.
 STEM_LANGUAGES: tuple[str, ...] = tuple(
     lang for lang in whoosh.lang.languages if whoosh.lang.has_stemmer(lang)
 )
@@ -35,26 +42,27 @@ _LANGUAGE_ALIASES = {"nb": "no", "nn": "no"}
 # Whoosh's default word pattern: letters/digits, keeping "3.5" and "e.g" in one token.
 WORD_RE = re.compile(r"\w+(?:\.?\w+)*")
 
+#: Separates the header (the material's languages) from the text in a field value.
+LANGS_END = "\x1d"
+#: Separates a material's parts (title, topics, summary, body) in a field value.
+PART_SEPARATOR = "\x1e"
+#: Weights of title, topics, summary and body words in the ``text`` field.
+PART_WEIGHTS: tuple[float, ...] = (4.0, 3.0, 2.0, 1.0)
+# Positions skipped between parts and languages, so a quoted phrase never spans them.
+_GAP = 100
+_CACHE_LIMIT = 500_000
 
-class WordAnalyzer(Analyzer):  # type: ignore[misc]
-    """Words, lower-cased, stemmed for ``lang`` (when given), accents folded.
+Postings = dict[str, tuple[list[int], float]]
 
-    Equivalent to Whoosh's ``RegexTokenizer | LowercaseFilter | StemFilter | CharsetFilter``
-    but in one loop with one cache from the word as written to its term: profiling a
-    rebuild showed the generator chain and Whoosh's pure-Python stemming cache costing
-    most of the indexing time. Stemming happens before folding because the stemmers are
-    written for correctly accented words; folding their output still lets an unaccented
-    query meet an accented text.
-    """
 
-    _CACHE_LIMIT = 500_000
+class Terms:
+    """Word -> term for one language (None: neutral), with a cache shared process-wide."""
 
-    def __init__(self, lang: str | None = None) -> None:
+    _instances: dict[str | None, Terms] = {}
+
+    def __init__(self, lang: str | None) -> None:
         self.lang = lang
-        self._setup()
-
-    def _setup(self) -> None:
-        stem = stemmer_for_language(self.lang) if self.lang else None
+        stem = stemmer_for_language(lang) if lang else None
         fold = accent_map
         if stem is None:
             self._normalize: Callable[[str], str] = lambda w: w.lower().translate(fold)
@@ -62,32 +70,98 @@ class WordAnalyzer(Analyzer):  # type: ignore[misc]
             self._normalize = lambda w: stem(w.lower()).translate(fold)
         self._cache: dict[str, str] = {}
 
-    # Whoosh pickles the schema into the index: keep only the language.
-    def __getstate__(self) -> dict[str, Any]:
-        return {"lang": self.lang}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.lang = state["lang"]
-        self._setup()
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.lang == self.lang  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash((type(self), self.lang))
-
-    def __repr__(self) -> str:
-        return f"WordAnalyzer({self.lang!r})"
+    @classmethod
+    def of(cls, lang: str | None) -> Terms:
+        """The shared instance for ``lang``."""
+        found = cls._instances.get(lang)
+        if found is None:
+            found = cls._instances[lang] = cls(lang)
+        return found
 
     def term(self, word: str) -> str:
         """The index term of one word."""
         cache = self._cache
         term = cache.get(word)
         if term is None:
-            if len(cache) >= self._CACHE_LIMIT:
+            if len(cache) >= _CACHE_LIMIT:
                 cache.clear()
             term = cache[word] = self._normalize(word)
         return term
+
+    def terms(self, text: str) -> list[str]:
+        """The terms of every word of ``text``, in order."""
+        term = self.term
+        return [term(word) for word in WORD_RE.findall(text)]
+
+    def add_postings(self, text: str, pos: int, weight: float, out: Postings) -> int:
+        """Add each word of ``text`` to ``out`` (term -> positions, weight); return the
+        next position."""
+        cache = self._cache
+        term_of = self.term
+        for word in WORD_RE.findall(text):
+            term = cache.get(word)
+            if term is None:
+                term = term_of(word)
+            entry = out.get(term)
+            if entry is None:
+                out[term] = ([pos], weight)
+            else:
+                entry[0].append(pos)
+                out[term] = (entry[0], entry[1] + weight)
+            pos += 1
+        return pos
+
+
+def material_value(langs: list[str], parts: list[str]) -> str:
+    """A text field's value: the material's stemming languages, then its parts."""
+    return ",".join(langs) + LANGS_END + PART_SEPARATOR.join(parts)
+
+
+def _split(value: str) -> tuple[list[str | None], list[str]]:
+    header, _, text = value.partition(LANGS_END)
+    langs: list[str | None] = [lang for lang in header.split(",") if lang] or [None]
+    return langs, text.split(PART_SEPARATOR)
+
+
+class MaterialAnalyzer(Analyzer):  # type: ignore[misc]
+    """The analyzer of the text fields: a :func:`material_value` in, terms out.
+
+    Each part is analysed with each of the material's languages (or neutrally). With
+    ``weighted``, a word's weight depends on its part (:data:`PART_WEIGHTS`): a title word
+    counts as four occurrences, as BM25F would weigh a title field, which ranks a title
+    match over topics over summary over body.
+
+    Whoosh's own analyzers are chains of generators passing a Token per word through each
+    filter, with a pure-Python stemming cache; profiling a rebuild showed that machinery
+    costing more than the stemming. :meth:`postings` (used by :class:`FastPositions` when
+    indexing) does the same work in one loop, and ``__call__`` serves everything else.
+    """
+
+    def __init__(self, weighted: bool) -> None:
+        self.weighted = weighted
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, MaterialAnalyzer) and other.weighted == self.weighted
+
+    def __hash__(self) -> int:
+        return hash((MaterialAnalyzer, self.weighted))
+
+    def __repr__(self) -> str:
+        return f"MaterialAnalyzer(weighted={self.weighted})"
+
+    def _weights(self, count: int) -> tuple[float, ...]:
+        return PART_WEIGHTS if self.weighted else (1.0,) * count
+
+    def postings(self, value: str) -> Postings:
+        """Each term with its positions and weight."""
+        langs, parts = _split(value)
+        out: Postings = {}
+        pos = 0
+        for lang in langs:
+            terms = Terms.of(lang)
+            for weight, part in zip(self._weights(len(parts)), parts, strict=False):
+                pos = terms.add_postings(part, pos, weight, out) + _GAP
+        return out
 
     def __call__(
         self,
@@ -103,36 +177,43 @@ class WordAnalyzer(Analyzer):  # type: ignore[misc]
     ) -> Iterator[Token]:
         # One Token object, re-yielded (the Whoosh protocol: consumers copy what they keep).
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        cache = self._cache
-        term_of = self.term
+        if LANGS_END in value:
+            langs, parts = _split(value)
+        else:  # a query string: neutral terms
+            langs, parts = [None], [value]
         pos = start_pos
-        for match in WORD_RE.finditer(value):
-            word = match.group()
-            term = cache.get(word)
-            token.text = term if term is not None else term_of(word)
-            token.boost = 1.0
-            token.stopped = False
-            if keeporiginal:
-                token.original = word
-            if positions:
-                token.pos = pos
-                pos += 1
-            if chars:
-                token.startchar = start_char + match.start()
-                token.endchar = start_char + match.end()
-            yield token
+        for lang in langs:
+            term = Terms.of(lang).term
+            for weight, part in zip(self._weights(len(parts)), parts, strict=False):
+                for match in WORD_RE.finditer(part):
+                    token.text = term(match.group())
+                    token.boost = weight
+                    token.stopped = False
+                    if keeporiginal:
+                        token.original = match.group()
+                    if positions:
+                        token.pos = pos
+                    if chars:  # offsets within the part
+                        token.startchar = start_char + match.start()
+                        token.endchar = start_char + match.end()
+                    pos += 1
+                    yield token
+                pos += _GAP
 
 
-NEUTRAL_ANALYZER = WordAnalyzer(None)
-STEM_ANALYZERS: dict[str, WordAnalyzer] = {lang: WordAnalyzer(lang) for lang in STEM_LANGUAGES}
+class FastPositions(Positions):  # type: ignore[misc]
+    """Whoosh's ``Positions`` format (same bytes on disk), indexing through
+    :meth:`MaterialAnalyzer.postings` instead of a stream of Token objects."""
 
-
-def _all_stop_words() -> frozenset[str]:
-    words: set[str] = set()
-    for lang in whoosh.lang.languages:
-        if whoosh.lang.has_stopwords(lang):
-            words.update(neutral_terms(" ".join(stopwords_for_language(lang))))
-    return frozenset(words)
+    def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Iterator[Any]:
+        postings = getattr(analyzer, "postings", None)
+        if postings is None or not isinstance(value, str):
+            yield from super().word_values(value, analyzer, **kwargs)
+            return
+        boost = self.field_boost
+        encode = self.encode
+        for term, (poslist, weight) in postings(value).items():
+            yield term, len(poslist), weight * boost, encode(poslist)
 
 
 def primary_language(tag: str) -> str:
@@ -145,26 +226,21 @@ def stem_language(tag: str) -> str | None:
     """The stemming language for a BCP 47 tag, or None when Whoosh has no stemmer for it."""
     lang = primary_language(tag)
     lang = whoosh.lang.aliases.get(lang, lang) if len(lang) == 3 else lang
-    return lang if lang in STEM_ANALYZERS else None
+    return lang if lang in STEM_LANGUAGES else None
 
 
 def neutral_terms(text: str) -> list[str]:
-    """The neutral analyzer's terms for ``text``, in order."""
-    term = NEUTRAL_ANALYZER.term
-    return [term(word) for word in WORD_RE.findall(text)]
+    """The neutral terms of ``text``, in order."""
+    return Terms.of(None).terms(text)
 
 
-def stem_terms(lang: str, text: str) -> list[str]:
-    """The terms the stemming analyzer of ``lang`` makes of ``text``."""
-    term = STEM_ANALYZERS[lang].term
-    return [term(word) for word in WORD_RE.findall(text)]
+def _all_stop_words() -> frozenset[str]:
+    words: set[str] = set()
+    for lang in whoosh.lang.languages:
+        if whoosh.lang.has_stopwords(lang):
+            words.update(neutral_terms(" ".join(stopwords_for_language(lang))))
+    return frozenset(words)
 
 
 #: Folded stop words of every language Whoosh knows them for (optional in queries).
 STOP_WORDS: frozenset[str] = _all_stop_words()
-
-
-def word_spans(text: str) -> Iterator[tuple[int, int, str]]:
-    """``(start, end, word)`` for every word of ``text``, as the analyzers tokenise it."""
-    for match in WORD_RE.finditer(text):
-        yield match.start(), match.end(), match.group()

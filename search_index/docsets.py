@@ -23,14 +23,12 @@ from typing import Any
 
 from whoosh.reading import IndexReader
 
-from search_index.analysis import STEM_LANGUAGES
+from search_index.analysis import stem_language
 from search_index.schema import (
     FACETS_FIELD,
     POPULARITY_FIELD,
     PUBLISHED_FIELD,
-    TEXT_PARTS,
     facet_term,
-    stem_field,
 )
 
 _NONZERO = re.compile(rb"[^\x00]")
@@ -107,8 +105,7 @@ class ReaderState:
         self._keys: dict[str, list[int]] = {}
         self._lock = threading.Lock()
         self.live = self._live_bits()
-        self.languages = self._languages()
-        self.has_neutral = any(reader.field_length(part) > 0 for part in TEXT_PARTS)
+        self.languages, self.has_neutral = self._languages()
 
     def _live_bits(self) -> int:
         bits = (1 << self.size) - 1
@@ -118,15 +115,19 @@ class ReaderState:
                 bits &= ~(deleted << offset)
         return bits
 
-    def _languages(self) -> tuple[str, ...]:
-        # Query only the stemmed fields that hold something: the others cannot match, and
-        # each field costs a term lookup per query word.
-        reader = self.reader
-        return tuple(
-            lang
-            for lang in STEM_LANGUAGES
-            if any(reader.field_length(stem_field(part, lang)) > 0 for part in TEXT_PARTS)
-        )
+    def _languages(self) -> tuple[tuple[str, ...], bool]:
+        # The stemming languages present, and whether some material has none: a query word
+        # is turned into terms for these only (other languages' terms cannot match, and
+        # would only add cross-language noise).
+        langs: set[str] = set()
+        neutral = False
+        for tag in self.values("languages"):
+            lang = stem_language(tag)
+            if lang:
+                langs.add(lang)
+            else:
+                neutral = True
+        return tuple(sorted(langs)), neutral or not langs
 
     def term(self, field: str, value: str) -> int:
         """The bitset of documents with ``value`` in ``field`` (deleted ones may remain:

@@ -1,9 +1,9 @@
 """Snippets: the parts of a hit where the search words occur, as escaped HTML with ``<mark>``.
 
-Whoosh's highlighter works field by field from one stored field; here one stored text was
-indexed in several fields (one per language of the material), so the stored text is
-re-analysed with each of those analyzers and a word is marked when any of them turns it
-into a term the query looked for in that field.
+Whoosh's highlighter re-analyses one stored field with that field's analyzer; here a text
+part was indexed with each of its material's languages (and stored apart from the others),
+so each word of the stored part is marked when any of those languages turns it into a term
+the query looked for.
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 
-from search_index.analysis import NEUTRAL_ANALYZER, STEM_ANALYZERS
-from search_index.schema import stem_field
+from search_index.analysis import WORD_RE, Terms
 
 FRAGMENT_CHARS = 180
 MAX_FRAGMENTS = 2
@@ -22,22 +21,18 @@ ELLIPSIS = "\u2026"
 def _match_spans(
     text: str, part: str, langs: Sequence[str], terms: Mapping[str, set[str]]
 ) -> list[tuple[int, int]]:
-    wanted = []
-    if langs:
-        for lang in langs:
-            found = terms.get(stem_field(part, lang))
-            if found:
-                wanted.append((STEM_ANALYZERS[lang], found))
-    else:
-        found = terms.get(part)
-        if found:
-            wanted.append((NEUTRAL_ANALYZER, found))
-    spans: set[tuple[int, int]] = set()
-    for analyzer, found in wanted:
-        for token in analyzer(text, chars=True, mode="query"):
-            if token.text in found:
-                spans.add((token.startchar, token.endchar))
-    return sorted(spans)
+    wanted = set(terms.get("text", ()))
+    if part in ("title", "topics"):
+        wanted |= terms.get(part, set())
+    if not wanted:
+        return []
+    analysers = [Terms.of(lang) for lang in langs] or [Terms.of(None)]
+    spans = []
+    for match in WORD_RE.finditer(text):
+        word = match.group()
+        if any(analyser.term(word) in wanted for analyser in analysers):
+            spans.append(match.span())
+    return spans
 
 
 def _mark(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> str:

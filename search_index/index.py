@@ -28,6 +28,7 @@ import os
 import re
 import shutil
 import threading
+import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +63,7 @@ SUGGEST_BELOW = 3
 DEFAULT_LOCK_TIMEOUT = 10.0
 
 ProgressFn = Callable[[int, int | None], None]
+_SCHEMA_NAMES = set(build_schema().names())
 
 
 @dataclass
@@ -91,18 +93,35 @@ class _Outcome:
 
 
 def _open_whoosh(generation: Path) -> Any:
+    for attempt in range(20):
+        try:
+            ix = whoosh.index.open_dir(str(generation))
+            break
+        except FileNotFoundError:
+            # A writer replaced the table of contents between listing and opening it.
+            if attempt == 19 or not generation.is_dir():
+                raise
+            time.sleep(0.005 * (attempt + 1))
+    return _check_whoosh(ix, generation)
+
+
+def _open_whoosh_checked(generation: Path) -> Any:
     try:
-        ix = whoosh.index.open_dir(str(generation))
+        return _open_whoosh(generation)
     except whoosh.index.EmptyIndexError as exc:
         raise storage.corrupt(generation.parent, f"{generation} holds no index") from exc
     except OSError as exc:
         raise storage.unavailable(
             generation.parent, f"cannot read {generation} ({exc.strerror or exc})"
         ) from exc
+    except SearchIndexError:
+        raise
     except Exception as exc:  # an unpicklable TOC, a truncated file ...
         raise storage.corrupt(generation.parent, f"cannot open {generation} ({exc})") from exc
-    names = set(ix.schema.names())
-    if names != set(build_schema().names()):
+
+
+def _check_whoosh(ix: Any, generation: Path) -> Any:
+    if set(ix.schema.names()) != _SCHEMA_NAMES:
         raise storage.corrupt(generation.parent, "it was built by another version")
     return ix
 
@@ -151,7 +170,7 @@ class MaterialIndex:
         state = storage.read_state(generation)
         if state.get("schema_version") != SCHEMA_VERSION:
             raise storage.corrupt(self._root, "it was built by another version of the hub")
-        ix = _open_whoosh(generation)
+        ix = _open_whoosh_checked(generation)
         searcher = _open_searcher(ix, generation)
         return _View(generation, ix, searcher, ReaderState(searcher.reader(), self._segment_caches))
 
@@ -164,24 +183,26 @@ class MaterialIndex:
             # The generation folder went away under us: a rebuild swapped it.
             return True
 
-    def refresh(self) -> bool:
+    def refresh(self, *, wait: bool = True) -> bool:
         """Pick up changes committed since the searcher was opened (by this or another
         process, including a rebuild's swap). Returns True when a new searcher was opened.
 
-        Searches call this themselves; it costs a ``readlink`` and a directory listing when
-        nothing changed. Opening a new searcher costs tens to hundreds of milliseconds.
+        Searches call this themselves (with ``wait=False``: while one thread opens the new
+        searcher, the others answer from the current one rather than queue); it costs a
+        ``readlink`` and a directory listing when nothing changed. Opening a new searcher
+        costs tens to hundreds of milliseconds.
         """
         view = self._view
         if view is None:
             raise SearchIndexError("This MaterialIndex is closed.")
         if not self._stale(view):
             return False
-        # One thread opens the new searcher; the others keep using the current one.
-        if not self._refresh_lock.acquire(blocking=False):
+        if not self._refresh_lock.acquire(blocking=wait):
             return False
         try:
-            if self._view is not view:
-                return False
+            view = self._view
+            if view is None or not self._stale(view):
+                return False  # another thread refreshed meanwhile
             new = self._open_view()
             with self._lock:
                 old, self._view = self._view, new
@@ -196,7 +217,7 @@ class MaterialIndex:
     @contextlib.contextmanager
     def _using(self) -> Iterator[_View]:
         try:
-            self.refresh()
+            self.refresh(wait=False)
         except SearchIndexError:
             if self._view is None:
                 raise
@@ -452,7 +473,13 @@ class MaterialIndex:
         gone_set = set(gone)
         docs = {doc.id: doc for doc in upserts if doc.id not in gone_set}
         generation = self._current_generation()
-        ix = _open_whoosh(generation)
+        view = self._view
+        # The writer reads the latest table of contents itself, under the lock: the open
+        # index object of the current generation serves (and opening one can race with
+        # another writer's cleanup).
+        ix = view.ix if view is not None and view.generation == generation else None
+        if ix is None:
+            ix = _open_whoosh_checked(generation)
         try:
             writer = ix.writer(timeout=lock_timeout)
         except LockError as exc:

@@ -16,9 +16,9 @@ whose message says what to change:
 * ``OR`` between clauses, ``NOT``/``-`` before a clause, ``AND``/``+`` (the default), and
   ``( ... )`` to group. Operators must be written in capitals; lower-case ``and``/``or``
   are words;
-* ``title:``, ``topic:``/``topics:``, ``summary:``, ``text:``/``body:`` before a word or a
-  phrase restrict it to one part. Any other ``name:value`` is not a field: both sides are
-  searched as plain words (``dosage:malaria``, ``http://...`` are text, not mistakes).
+* ``title:`` and ``topic:``/``topics:`` before a word or a phrase restrict it to the title
+  or the topics. Any other ``name:value`` is not a field: both sides are searched as plain
+  words (``dosage:malaria``, ``http://...`` are text, not mistakes).
 
 Refused, with a message: an unclosed quotation mark, unbalanced parentheses, an operator
 without a clause on each side (``AND OR``, ``NOT`` at the end), a field prefix with nothing
@@ -35,9 +35,8 @@ from dataclasses import dataclass, field
 
 from whoosh import query as wq
 
-from search_index.analysis import NEUTRAL_ANALYZER, STEM_ANALYZERS, STOP_WORDS, neutral_terms
+from search_index.analysis import STOP_WORDS, Terms, neutral_terms
 from search_index.errors import QueryError
-from search_index.schema import TEXT_PARTS, stem_field
 
 MAX_QUERY_CHARS = 500
 MAX_CLAUSES = 32
@@ -45,15 +44,13 @@ MAX_DEPTH = 8
 MAX_PREFIX_TERMS = 64
 MIN_PREFIX_CHARS = 3
 
-#: What a person may write before a colon, and the text parts it selects.
+#: What a person may write before a colon, and the text fields it selects.
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "title": ("title",),
     "topic": ("topics",),
     "topics": ("topics",),
-    "summary": ("summary",),
-    "text": ("body",),
-    "body": ("body",),
 }
+DEFAULT_PARTS: tuple[str, ...] = ("text",)
 
 
 # --- The syntax tree -------------------------------------------------------------------
@@ -64,7 +61,7 @@ class Word:
     """A word (``prefix``: it ended in ``*``) in the given text parts."""
 
     text: str
-    parts: tuple[str, ...] = TEXT_PARTS
+    parts: tuple[str, ...] = DEFAULT_PARTS
     prefix: bool = False
 
 
@@ -73,7 +70,7 @@ class Phrase:
     """Quoted words, in order, in the given text parts."""
 
     text: str
-    parts: tuple[str, ...] = TEXT_PARTS
+    parts: tuple[str, ...] = DEFAULT_PARTS
 
 
 @dataclass(frozen=True)
@@ -282,7 +279,7 @@ class _Parser:
             raise QueryError(
                 f"The search has too many words (at most {MAX_CLAUSES}): shorten it."
             )
-        parts = FIELD_ALIASES[tok.field] if tok.field else TEXT_PARTS
+        parts = FIELD_ALIASES[tok.field] if tok.field else DEFAULT_PARTS
         if tok.kind == "PHRASE":
             if not neutral_terms(tok.text):
                 raise QueryError(
@@ -362,10 +359,11 @@ def _only_negative(node: Node) -> bool:
 class Compiler:
     """Turns a syntax tree into a Whoosh query for one reader.
 
-    ``languages``: the stemming languages present in the index (fields of other languages
-    are empty, so they are not queried). ``expand_prefix(field, prefix)`` lists index
-    terms starting with ``prefix``. ``terms`` collects, per field, the index terms of the
-    positive (not negated) words, for highlighting.
+    ``languages``: the stemming languages present in the index; ``has_neutral``: whether
+    some material is indexed neutrally. A word becomes its distinct terms over those.
+    ``expand_prefix(field, prefix)`` lists index terms starting with ``prefix``.
+    ``terms`` collects, per field, the terms of the positive (not negated) words, for
+    highlighting.
     """
 
     languages: tuple[str, ...]
@@ -373,12 +371,17 @@ class Compiler:
     has_neutral: bool = True
     terms: dict[str, set[str]] = field(default_factory=dict)
 
-    def fields(self, parts: tuple[str, ...]) -> Iterator[tuple[str, object]]:
-        for part in parts:
-            for lang in self.languages:
-                yield stem_field(part, lang), STEM_ANALYZERS[lang]
-            if self.has_neutral:
-                yield part, NEUTRAL_ANALYZER
+    def variants(self, text: str) -> list[list[str]]:
+        """The distinct term sequences of ``text`` over the index's languages."""
+        analysers = [Terms.of(lang) for lang in self.languages]
+        if self.has_neutral or not analysers:
+            analysers.append(Terms.of(None))
+        found: dict[tuple[str, ...], None] = {}
+        for analyser in analysers:
+            terms = tuple(analyser.terms(text))
+            if terms:
+                found.setdefault(terms, None)
+        return [list(terms) for terms in found]
 
     def compile(self, node: Node, positive: bool = True) -> wq.Query:
         if isinstance(node, MatchAll):
@@ -414,40 +417,37 @@ class Compiler:
 
     def _word(self, node: Word, positive: bool) -> wq.Query:
         alternatives: list[wq.Query] = []
-        for fieldname, analyzer in self.fields(node.parts):
-            tokens = [t.text for t in analyzer(node.text)]  # type: ignore[operator]
-            if not tokens:
-                continue
+        variants = self.variants(node.text)
+        for fieldname in node.parts:
             if node.prefix:
-                *head, last = tokens
-                expanded = list(_take(self.expand_prefix(fieldname, last), MAX_PREFIX_TERMS))
-                if not expanded:
-                    continue
-                self._note(fieldname, [*head, *expanded], positive)
-                prefix_q: wq.Query = wq.Or([wq.Term(fieldname, t) for t in expanded])
-                if head:
-                    prefix_q = wq.And([*(wq.Term(fieldname, t) for t in head), prefix_q])
-                alternatives.append(prefix_q)
-            elif len(tokens) == 1:
-                self._note(fieldname, tokens, positive)
-                alternatives.append(wq.Term(fieldname, tokens[0]))
-            else:
-                # "covid-19" is two tokens in the index: match them as a phrase.
-                self._note(fieldname, tokens, positive)
-                alternatives.append(wq.Phrase(fieldname, tokens))
+                for *head, last in variants:
+                    expanded = list(_take(self.expand_prefix(fieldname, last), MAX_PREFIX_TERMS))
+                    if not expanded:
+                        continue
+                    self._note(fieldname, [*head, *expanded], positive)
+                    prefix_q: wq.Query = wq.Or([wq.Term(fieldname, t) for t in expanded])
+                    if head:
+                        prefix_q = wq.And([*(wq.Term(fieldname, t) for t in head), prefix_q])
+                    alternatives.append(prefix_q)
+                continue
+            for terms in variants:
+                self._note(fieldname, terms, positive)
+                if len(terms) == 1:
+                    alternatives.append(wq.Term(fieldname, terms[0]))
+                else:
+                    # "covid-19" is two terms in the index: match them as a phrase.
+                    alternatives.append(wq.Phrase(fieldname, terms))
         return _any(alternatives)
 
     def _phrase(self, node: Phrase, positive: bool) -> wq.Query:
         alternatives: list[wq.Query] = []
-        for fieldname, analyzer in self.fields(node.parts):
-            tokens = [t.text for t in analyzer(node.text)]  # type: ignore[operator]
-            if not tokens:
-                continue
-            self._note(fieldname, tokens, positive)
-            if len(tokens) == 1:
-                alternatives.append(wq.Term(fieldname, tokens[0]))
-            else:
-                alternatives.append(wq.Phrase(fieldname, tokens))
+        for fieldname in node.parts:
+            for terms in self.variants(node.text):
+                self._note(fieldname, terms, positive)
+                if len(terms) == 1:
+                    alternatives.append(wq.Term(fieldname, terms[0]))
+                else:
+                    alternatives.append(wq.Phrase(fieldname, terms))
         return _any(alternatives)
 
 

@@ -1,24 +1,25 @@
 """The Whoosh schema and the mapping of an :class:`IndexedMaterial` onto it.
 
-Text parts (title, topics, summary, body) are indexed
+Text
+    ``text`` holds a material's title, topics, summary and body, analysed with the stemmer
+    of each of its languages that Whoosh can stem, or neutrally when none can (see
+    :mod:`search_index.analysis`), all languages in one field. A word's weight depends on
+    its part (title 4, topics 3, summary 2, body 1), which ranks a title match over topics
+    over summary over body. ``title`` and ``topics`` hold those parts alone, for ``title:``
+    and ``topic:`` searches. ``spell`` holds the unstemmed words of titles and topics: the
+    vocabulary "did you mean" suggestions are drawn from. Text fields keep positions, for
+    quoted phrases.
 
-* in ``<part>_<lang>`` with the stemming analyzer of each of the material's languages
-  that Whoosh can stem (``title_en``, ``body_fr`` ...), so "vaccines" finds "vaccine";
-* in ``<part>`` with the neutral analyzer (no stemming, accents folded) when none of the
-  material's languages has a stemmer, so every language is findable.
+    Why so few fields: a query word is looked up in every field it may occur in, and Whoosh
+    unions those posting lists in Python. One field per part and language (``title_en``,
+    ``body_fr`` ...) made a 2-word query about 4x slower at 100,000 materials (45 ms p50,
+    ~10 posting lists per word), and indexing slower (Whoosh's cost per distinct term
+    dominates a commit).
 
-A query word is analysed by each field's own analyzer, so it meets a material's text however
-that text was analysed; indexing stemmed materials a second time in neutral fields would add
-nothing a query could find, and would double the number of terms -- Whoosh's cost per
-distinct term dominates indexing time and size (measured: about 2x slower, 1.6x bigger).
-All text fields keep positions, for quoted phrases.
-The ``spell`` field holds the unstemmed words of titles and topics: the vocabulary that
-"did you mean" suggestions are drawn from.
-
-Field boosts rank a match in the title over topics over summary over body.
-Facet values share one exact-value field, ``facets``, as ``<facet>:<value>`` terms (one
-field instead of fourteen: Whoosh's cost per field and document is noticeable when
-indexing); the access tokens have their own, ``access``.
+Facets and access
+    Facet values share one exact-value field, ``facets``, as ``<facet>:<value>`` terms (one
+    field instead of fourteen: Whoosh's cost per field and document is noticeable when
+    indexing); the access tokens have their own, ``access``.
 """
 
 from __future__ import annotations
@@ -30,22 +31,24 @@ from typing import Any
 from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import COLUMN, ID, IDLIST, STORED, TEXT, Schema
 
-from search_index.analysis import NEUTRAL_ANALYZER, STEM_ANALYZERS, STEM_LANGUAGES, stem_language
+from search_index.analysis import (
+    FastPositions,
+    MaterialAnalyzer,
+    material_value,
+    stem_language,
+)
 from search_index.documents import FACETS, IndexedMaterial
 
 #: Bump when the schema or the analysis changes: older index folders are then refused
 #: with a message asking for ``hub index rebuild``.
-SCHEMA_VERSION = 1
-
-TEXT_PARTS: tuple[str, ...] = ("title", "topics", "summary", "body")
-PART_BOOSTS: dict[str, float] = {"title": 4.0, "topics": 3.0, "summary": 2.0, "body": 1.0}
+SCHEMA_VERSION = 3
 
 ACCESS_FIELD = "access"
+FACETS_FIELD = "facets"
 PUBLISHED_FIELD = "published"
 POPULARITY_FIELD = "popularity"
 SPELL_FIELD = "spell"
 KEY_FIELD = "key"
-FACETS_FIELD = "facets"
 
 #: Snippets are cut from at most this much of the body; the rest is searchable only.
 STORED_BODY_CHARS = 10_000
@@ -54,11 +57,16 @@ STORED_BODY_CHARS = 10_000
 # separator, which no value contains (it is stripped from values), and split on it again.
 _SEP = "\x1f"
 _VALUE_RE = re.compile(r"[^\x1f]+")
+_CONTROL_RE = re.compile(r"[\x1d\x1e\x1f]")
+
+#: Text fields that queries search: everything, or one part for ``title:``/``topic:``.
+TEXT_FIELDS: tuple[str, ...] = ("text", "title", "topics")
 
 
-def stem_field(part: str, lang: str) -> str:
-    """Name of the stemmed text field of ``part`` in ``lang`` (``title_en``)."""
-    return f"{part}_{lang}"
+def _text(weighted: bool) -> TEXT:
+    field = TEXT(analyzer=MaterialAnalyzer(weighted), phrase=True)
+    field.format = FastPositions(field_boost=field.format.field_boost)
+    return field
 
 
 def build_schema() -> Schema:
@@ -67,26 +75,22 @@ def build_schema() -> Schema:
         "id": ID(unique=True, stored=True),
         # "id\x1ffingerprint" per document, read by check() without unpickling stored text.
         KEY_FIELD: COLUMN(VarBytesColumn()),
-        # Raw text kept for snippets and the languages to re-analyse it with.
+        # Raw text kept for snippets, and the languages to re-analyse it with.
         "stored_title": STORED(),
         "stored_summary": STORED(),
         "stored_body": STORED(),
         "stored_langs": STORED(),
         ACCESS_FIELD: IDLIST(expression=_VALUE_RE),
+        FACETS_FIELD: IDLIST(expression=_VALUE_RE),
         # Sort keys only: column-only fields (no terms; a NUMERIC field would index four
         # range-query terms per value, which nothing here needs).
         PUBLISHED_FIELD: COLUMN(NumericColumn("q", default=0)),
         POPULARITY_FIELD: COLUMN(NumericColumn("q", default=0)),
+        SPELL_FIELD: TEXT(analyzer=MaterialAnalyzer(False), phrase=False),
+        "text": _text(weighted=True),
+        "title": _text(weighted=False),
+        "topics": _text(weighted=False),
     }
-    fields[FACETS_FIELD] = IDLIST(expression=_VALUE_RE)
-    fields[SPELL_FIELD] = TEXT(analyzer=NEUTRAL_ANALYZER, phrase=False)
-    for part in TEXT_PARTS:
-        boost = PART_BOOSTS[part]
-        fields[part] = TEXT(analyzer=NEUTRAL_ANALYZER, phrase=True, field_boost=boost)
-        for lang in STEM_LANGUAGES:
-            fields[stem_field(part, lang)] = TEXT(
-                analyzer=STEM_ANALYZERS[lang], phrase=True, field_boost=boost
-            )
     return Schema(**fields)
 
 
@@ -99,10 +103,6 @@ def _clean(values: list[str] | tuple[str, ...] | str) -> list[str]:
         if cleaned:
             seen.setdefault(cleaned, None)
     return list(seen)
-
-
-def _values(values: list[str] | tuple[str, ...] | str) -> str:
-    return _SEP.join(_clean(values))
 
 
 def facet_term(facet: str, value: str) -> str:
@@ -127,12 +127,10 @@ def timestamp(moment: datetime) -> int:
 
 def to_fields(doc: IndexedMaterial) -> dict[str, Any]:
     """The keyword arguments of ``writer.add_document`` for one material."""
-    texts = {
-        "title": doc.title,
-        "topics": "\n".join(doc.topics),
-        "summary": doc.summary,
-        "body": doc.body,
-    }
+    title = _CONTROL_RE.sub(" ", doc.title)
+    topics = _CONTROL_RE.sub(" ", "\n".join(doc.topics))
+    summary = _CONTROL_RE.sub(" ", doc.summary)
+    body = _CONTROL_RE.sub(" ", doc.body)
     langs = material_languages(doc)
     fields: dict[str, Any] = {
         "id": doc.id,
@@ -141,14 +139,14 @@ def to_fields(doc: IndexedMaterial) -> dict[str, Any]:
         "stored_summary": doc.summary,
         "stored_body": doc.body[:STORED_BODY_CHARS],
         "stored_langs": langs,
-        ACCESS_FIELD: _values(doc.access_tokens),
+        ACCESS_FIELD: _SEP.join(_clean(doc.access_tokens)),
         PUBLISHED_FIELD: timestamp(doc.published),
         POPULARITY_FIELD: int(doc.popularity),
+        SPELL_FIELD: material_value([], [f"{title}\n{topics}"]),
     }
-    languages = [doc.language, *doc.languages]
     facet_values: dict[str, list[str] | str] = {
         "language": doc.language,
-        "languages": languages,
+        "languages": [doc.language, *doc.languages],
         "regions": doc.regions,
         "countries": doc.countries,
         "who_regions": doc.who_regions,
@@ -163,17 +161,11 @@ def to_fields(doc: IndexedMaterial) -> dict[str, Any]:
         "school": doc.school,
     }
     fields[FACETS_FIELD] = _SEP.join(
-        facet_term(facet, value)
-        for facet in FACETS
-        for value in _clean(facet_values[facet])
+        facet_term(facet, value) for facet in FACETS for value in _clean(facet_values[facet])
     )
-    for part, text in texts.items():
-        if not text:
-            continue
-        if langs:
-            for lang in langs:
-                fields[stem_field(part, lang)] = text
-        else:
-            fields[part] = text
-    fields[SPELL_FIELD] = "\n".join([doc.title, *doc.topics])
+    fields["text"] = material_value(langs, [title, topics, summary, body])
+    if title:
+        fields["title"] = material_value(langs, [title])
+    if topics:
+        fields["topics"] = material_value(langs, [topics])
     return fields

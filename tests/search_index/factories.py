@@ -13,7 +13,6 @@ PUBLIC = ["public"]
 _ids = itertools.count(1)
 
 
-
 def make_material(**overrides: Any) -> IndexedMaterial:
     """A public English material with the given fields replaced (unique id by default)."""
     n = next(_ids)

@@ -105,8 +105,13 @@ def expected(
     return found, facets
 
 
-def check(results: Results, docs: Sequence[IndexedMaterial], person: Sequence[str],
-          filters: Mapping[str, Sequence[str]], query: str) -> None:
+def check(
+    results: Results,
+    docs: Sequence[IndexedMaterial],
+    person: Sequence[str],
+    filters: Mapping[str, Sequence[str]],
+    query: str,
+) -> None:
     found, facets = expected(docs, person, filters, query)
     assert set(ids(results)) <= found
     assert len(results.hits) == min(len(found), results.page_size)

@@ -108,9 +108,7 @@ def test_facet_values_are_exact(index: MaterialIndex) -> None:
     index.apply(
         [make_material(setting=["district hospital", "Rural, remote"], financing=["nhs"])], []
     )
-    results = index.search(
-        "", person_tokens=PUBLIC, filters={"setting": ["Rural, remote"]}
-    )
+    results = index.search("", person_tokens=PUBLIC, filters={"setting": ["Rural, remote"]})
     assert results.total == 1
     assert results.facets["setting"] == [("Rural, remote", 1), ("district hospital", 1)]
     assert index.search("", person_tokens=PUBLIC, filters={"setting": ["rural"]}).total == 0

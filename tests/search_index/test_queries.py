@@ -36,7 +36,7 @@ MALFORMED = [
     ("malaria NOT )", "NOT"),
     ("title:", "title:"),
     ("title: malaria", "title:"),
-    ("summary:", "summary:"),
+    ("topic:", "topic:"),
     ("ab*", "at least 3 letters"),
     ("a*", "at least 3 letters"),
     ("??", "no letters or digits"),

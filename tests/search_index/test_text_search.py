@@ -59,9 +59,7 @@ def test_search_crosses_languages_by_default_and_languages_filter_narrows(
         [
             make_material(id="en", title="Malaria in pregnancy", language="en"),
             make_material(id="fr", title="Le paludisme et la malaria", language="fr"),
-            make_material(
-                id="bi", title="Malaria handbook", language="en", languages=["en", "pt"]
-            ),
+            make_material(id="bi", title="Malaria handbook", language="en", languages=["en", "pt"]),
         ],
         [],
     )
@@ -141,14 +139,18 @@ def test_field_prefix_restricts_to_one_part(index: MaterialIndex) -> None:
     index.apply(
         [
             make_material(id="in-title", title="Sepsis"),
+            make_material(id="in-topics", title="Shock", topics=["Sepsis"]),
             make_material(id="in-body", title="Infections", body="sepsis and shock"),
         ],
         [],
     )
     assert found(index, "title:sepsis") == ["in-title"]
-    assert found(index, "text:sepsis") == ["in-body"]
+    assert found(index, "topic:sepsis") == ["in-topics"]
+    assert found(index, 'title:"sepsis"') == ["in-title"]
+    assert found(index, "sepsis") == ["in-body", "in-title", "in-topics"]
     # An unknown field name is not a field: its words are searched.
     assert found(index, "dosage:sepsis") == []
+    assert found(index, "shock:sepsis") == ["in-body", "in-topics"]
 
 
 def test_sort_newest_and_most_used(index: MaterialIndex) -> None:

@@ -44,9 +44,7 @@ def test_upsert_replaces_by_id(index: MaterialIndex) -> None:
 
 
 def test_same_id_twice_in_one_batch_keeps_the_last(index: MaterialIndex) -> None:
-    index.apply(
-        [make_material(id="a", title="Malaria"), make_material(id="a", title="Dengue")], []
-    )
+    index.apply([make_material(id="a", title="Malaria"), make_material(id="a", title="Dengue")], [])
     assert all_ids(index) == ["a"]
     assert ids(index.search("dengue", person_tokens=PUBLIC)) == ["a"]
 
@@ -104,9 +102,9 @@ def test_updates_and_deletes_by_another_writer_are_never_stale_or_doubled(
     writer.apply([make_material(id="d3", title="Malaria again")], ["e5"])
     results = reader.search("malaria", person_tokens=PUBLIC, page_size=100)
     assert results.total == 19
-    assert sorted(ids(results)) == sorted({f"d{n}" for n in range(10)} | {
-        f"e{n}" for n in range(10) if n != 5
-    })
+    assert sorted(ids(results)) == sorted(
+        {f"d{n}" for n in range(10)} | {f"e{n}" for n in range(10) if n != 5}
+    )
     assert reader.search("", person_tokens=PUBLIC).facets["school"] == [("s1", 19)]
     reader.close()
     writer.close()
