@@ -134,3 +134,27 @@ def test_home_by_role(app: Flask, client: FlaskClient, session: Session) -> None
     admin_page = client.get("/").get_data(as_text=True)
     assert "at a glance" in admin_page and "Adopted by other schools" in admin_page
     shutdown(app)
+
+
+def test_home_offers_to_continue_a_started_module(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
+    from hub.models import MaterialKind, VersionState
+    from hub.search import shutdown
+    from hub.services import materials
+    from tests.factories import TeacherFactory, make_material
+
+    teacher = TeacherFactory()
+    school = teacher.school
+    steps = [make_material(session, school, title=f"Step {i}") for i in range(2)]
+    module = materials.create_draft(session, teacher, MaterialKind.MODULE).latest
+    module.title = "Sepsis module"
+    materials.set_module_items(session, teacher, module, [m.published.id for m in steps], [])
+    module.state = VersionState.PUBLISHED
+    student = PersonFactory(role=Role.STUDENT, school=school)
+    materials.set_item_done(session, student, module, module.items[0].id, True)
+    session.commit()
+    sign_in(client, student)
+    page = client.get("/").get_data(as_text=True)
+    assert "Continue where you left off" in page and "1 of 2 done" in page
+    shutdown(app)

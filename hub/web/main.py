@@ -97,13 +97,14 @@ def home() -> str:
 
 def _continuing(s: Any, person: Person) -> list[tuple[MaterialVersion, int, int]]:
     """Modules the person started and has not finished: (version, done, total)."""
-    started = s.scalars(
-        select(MaterialVersion)
-        .join(ModuleItem, ModuleItem.module_version_id == MaterialVersion.id)
+    # Distinct ids first: PostgreSQL cannot compare the JSON columns of whole rows.
+    started_ids = s.scalars(
+        select(ModuleItem.module_version_id)
         .join(ItemProgress, ItemProgress.module_item_id == ModuleItem.id)
         .where(ItemProgress.person_id == person.id)
         .distinct()
     ).all()
+    started = s.scalars(select(MaterialVersion).where(MaterialVersion.id.in_(started_ids))).all()
     out = []
     for version in started:
         done = len(materials.items_done(s, person, version))
