@@ -1,23 +1,33 @@
 """Full-text, faceted search over learning materials, filtered by access tokens.
 
 A library that knows nothing of Flask or SQL: the hub feeds it :class:`IndexedMaterial`
-values (from its outbox, or all of them for a rebuild) and asks it to search on behalf of
-a person, always with that person's access tokens.
+values (from its outbox, or all of them for a rebuild) and searches on behalf of a person,
+always with that person's access tokens.
 
 Public API::
 
     open_index(path) -> MaterialIndex
     rebuild(path, documents, *, position, total=None, progress=None, procs=1) -> MaterialIndex
+
     MaterialIndex.search(query_text, *, person_tokens, filters=None, sort="relevance",
-                         page=1, page_size=20) -> Results
+                         page=1, page_size=20, facets=True, highlights=True) -> Results
     MaterialIndex.apply(upserts, deletes, *, position=None, lock_timeout=10.0) -> bool
     MaterialIndex.position -> int
-    MaterialIndex.refresh() -> bool
     MaterialIndex.fingerprints() -> dict[str, str]
     MaterialIndex.check(expected) -> CheckReport
+    MaterialIndex.refresh(*, wait=True) -> bool
+    MaterialIndex.warm() -> None
+    MaterialIndex.doc_count() -> int
+    MaterialIndex.close() -> None          (also a context manager)
 
-Folder layout, swap and crash behaviour: :mod:`search_index.storage`; query language:
-:mod:`search_index.querying`; analysis: :mod:`search_index.analysis`.
+    FACETS, SORTS, IndexedMaterial, Results, Hit, CheckReport
+    SearchIndexError > QueryError, IndexBusy, IndexUnavailable > IndexCorrupt
+
+Where to read more: the folder layout, the atomic swap and crash behaviour in
+:mod:`search_index.storage`; the search-box language and what it refuses in
+:mod:`search_index.querying`; languages and stemming in :mod:`search_index.analysis`; the
+fields in :mod:`search_index.schema`; facet counting in :mod:`search_index.docsets`;
+Whoosh traps avoided, threads and refreshing in :mod:`search_index.index`.
 """
 
 from search_index.documents import FACETS, SORTS, CheckReport, Hit, IndexedMaterial, Results

@@ -123,7 +123,7 @@ def _split(value: str) -> tuple[list[str | None], list[str]]:
     return langs, text.split(PART_SEPARATOR)
 
 
-class MaterialAnalyzer(Analyzer):  # type: ignore[misc]
+class MaterialAnalyzer(Analyzer):
     """The analyzer of the text fields: a :func:`material_value` in, terms out.
 
     Each part is analysed with each of the material's languages (or neutrally). With
@@ -201,7 +201,7 @@ class MaterialAnalyzer(Analyzer):  # type: ignore[misc]
                 pos += _GAP
 
 
-class FastPositions(Positions):  # type: ignore[misc]
+class FastPositions(Positions):
     """Whoosh's ``Positions`` format (same bytes on disk), indexing through
     :meth:`MaterialAnalyzer.postings` instead of a stream of Token objects."""
 

@@ -15,21 +15,25 @@ segments' bitsets shifted by their document offsets.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import re
-import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from whoosh.reading import IndexReader
 
 from search_index.analysis import stem_language
+from search_index.documents import FACETS
 from search_index.schema import (
     FACETS_FIELD,
+    KEY_FIELD,
     POPULARITY_FIELD,
     PUBLISHED_FIELD,
     facet_term,
 )
+
+SORT_FIELDS = {"newest": PUBLISHED_FIELD, "most_used": POPULARITY_FIELD}
 
 _NONZERO = re.compile(rb"[^\x00]")
 
@@ -68,11 +72,12 @@ class Membership:
 
 
 class SegmentCache:
-    """Bitsets of one segment's terms, by (field, value); valid for the segment's life."""
+    """Bitsets of one segment's terms, by (field, value), and its sort keys, by field;
+    valid for the segment's life (deletions are applied separately)."""
 
     def __init__(self) -> None:
         self.terms: dict[tuple[str, str], int] = {}
-        self.lock = threading.Lock()
+        self.keys: dict[str, list[int]] = {}
 
 
 class ReaderState:
@@ -99,11 +104,12 @@ class ReaderState:
         for segid in list(segment_caches):
             if segid not in current:
                 del segment_caches[segid]
+        self._offsets = [offset for _, offset, _ in self._leaves]
+        self._key_columns: dict[int, Any] = {}
         self._terms: dict[tuple[str, str], int] = {}
         self._values: dict[str, list[str]] = {}
         self._orders: dict[str, list[int]] = {}
         self._keys: dict[str, list[int]] = {}
-        self._lock = threading.Lock()
         self.live = self._live_bits()
         self.languages, self.has_neutral = self._languages()
 
@@ -183,17 +189,17 @@ class ReaderState:
         return found
 
     def sort_keys(self, field: str) -> list[int]:
-        """The column value of every document number (0 for a deleted one)."""
+        """The column value of every document number (deleted ones included)."""
         keys = self._keys.get(field)
         if keys is None:
-            with self._lock:
-                keys = self._keys.get(field)
-                if keys is None:
-                    keys = []
-                    for leaf, _, _ in self._leaves:
-                        column = leaf.column_reader(field)
-                        keys.extend(column[d] for d in range(leaf.doc_count_all()))
-                    self._keys[field] = keys
+            keys = []
+            for leaf, _, cache in self._leaves:
+                seg_keys = cache.keys.get(field)
+                if seg_keys is None:
+                    column = leaf.column_reader(field)
+                    seg_keys = cache.keys[field] = list(column)
+                keys.extend(seg_keys)
+            self._keys[field] = keys
         return keys
 
     def order(self, field: str) -> list[int]:
@@ -204,6 +210,25 @@ class ReaderState:
             order = sorted(range(self.size), key=lambda d: (-keys[d], d))
             self._orders[field] = order
         return order
+
+    def doc_id(self, docnum: int) -> str:
+        """The material id of a document number (from the ``key`` column)."""
+        index = bisect.bisect_right(self._offsets, docnum) - 1
+        leaf, offset, _ = self._leaves[index]
+        column = self._key_columns.get(index)
+        if column is None:
+            column = self._key_columns[index] = leaf.column_reader(KEY_FIELD)
+        raw: bytes = column[docnum - offset]
+        return raw.decode("utf-8").partition("\x1f")[0]
+
+    def warm(self) -> None:
+        """Compute every facet value's bitset and the sort keys now rather than on the
+        first searches that need them (about a second at 100,000 materials)."""
+        for facet in FACETS:
+            for value in self.values(facet):
+                self.facet(facet, value)
+        for field in SORT_FIELDS.values():
+            self.sort_keys(field)
 
     def top_by(self, field: str, bits: int, count: int, limit: int) -> list[int]:
         """The first ``limit`` documents of ``bits`` (which has ``count`` members) by
@@ -223,6 +248,3 @@ class ReaderState:
                 if len(found) == limit:
                     break
         return found
-
-
-SORT_FIELDS = {"newest": PUBLISHED_FIELD, "most_used": POPULARITY_FIELD}

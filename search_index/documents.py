@@ -66,8 +66,10 @@ class IndexedMaterial:
     access_tokens: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        if not self.id or not self.id.strip():
-            raise ValueError("IndexedMaterial.id must not be empty")
+        if not self.id or not self.id.strip() or any(ord(c) < 32 for c in self.id):
+            raise ValueError(
+                f"IndexedMaterial.id must be non-empty, without control characters: {self.id!r}"
+            )
         if self.published.tzinfo is None or self.published.utcoffset() is None:
             raise ValueError(
                 f"IndexedMaterial.published must be timezone-aware (material {self.id!r})"

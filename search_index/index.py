@@ -3,7 +3,8 @@
 One :class:`MaterialIndex` per process and index folder (the hub keeps one per worker).
 It keeps one Whoosh searcher open and replaces it when the index changed (another
 process committed, or a rebuild swapped generations): every search first checks, which
-costs a ``readlink`` and a directory listing. Searches are thread-safe; a searcher being
+costs a ``readlink`` and a directory listing. Searches are thread-safe: they take turns on
+the searcher (Whoosh's readers share file positions, see ``_View``), and a searcher being
 replaced is closed only when the last search using it has finished.
 
 Whoosh-Reloaded 2.7.5 traps this module avoids (each has a test):
@@ -17,6 +18,9 @@ Whoosh-Reloaded 2.7.5 traps this module avoids (each has a test):
   skipping, nothing to assert.
 * ``writer()`` raises ``LockError`` at once when another writer holds the lock; writers
   here wait up to a timeout and then raise :class:`IndexBusy`.
+* One searcher cannot serve two threads at once (shared file positions): see ``_View``.
+* Opening a searcher copied the whole index into memory (735 MB and 290 ms at 100,000
+  materials): indexes are opened through :class:`~search_index.storage.MappedFileStorage`.
 """
 
 from __future__ import annotations
@@ -41,11 +45,17 @@ from whoosh.searching import Searcher
 
 from search_index import storage
 from search_index.analysis import neutral_terms
-from search_index.docsets import SORT_FIELDS, Membership, ReaderState, SegmentCache
+from search_index.docsets import (
+    SORT_FIELDS,
+    Membership,
+    ReaderState,
+    SegmentCache,
+    bits_from_docnums,
+)
 from search_index.documents import FACETS, SORTS, CheckReport, Hit, IndexedMaterial, Results
-from search_index.errors import IndexBusy, IndexUnavailable, QueryError, SearchIndexError
+from search_index.errors import IndexBusy, QueryError, SearchIndexError
 from search_index.highlight import snippet
-from search_index.querying import Compiler, Node, parse, positive_words
+from search_index.querying import AndNode, Compiler, MatchAll, Node, Not, parse, positive_words
 from search_index.schema import (
     ACCESS_FIELD,
     KEY_FIELD,
@@ -61,6 +71,8 @@ MAX_PAGE_SIZE = 100
 #: A search finding fewer materials than this gets a "did you mean" suggestion, if any.
 SUGGEST_BELOW = 3
 DEFAULT_LOCK_TIMEOUT = 10.0
+#: How long open_index waits for a first rebuild of an empty folder before giving up.
+OPEN_WAIT = 5.0
 
 ProgressFn = Callable[[int, int | None], None]
 _SCHEMA_NAMES = set(build_schema().names())
@@ -68,7 +80,13 @@ _SCHEMA_NAMES = set(build_schema().names())
 
 @dataclass
 class _View:
-    """One open generation and searcher, with the searches currently using it."""
+    """One open generation and searcher, with the searches currently using it.
+
+    ``lock``: Whoosh's readers seek and read shared file objects, so two threads searching
+    one searcher at once read each other's positions (measured: truncated zlib streams,
+    unpickling errors, wrong hits). Searches on a view take turns; they lose little, since
+    the work is pure Python and the GIL serialises it anyway.
+    """
 
     generation: Path
     ix: Any
@@ -76,6 +94,7 @@ class _View:
     state: ReaderState
     users: int = 0
     retired: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -95,7 +114,7 @@ class _Outcome:
 def _open_whoosh(generation: Path) -> Any:
     for attempt in range(20):
         try:
-            ix = whoosh.index.open_dir(str(generation))
+            ix = whoosh.index.FileIndex(storage.MappedFileStorage(generation))
             break
         except FileNotFoundError:
             # A writer replaced the table of contents between listing and opening it.
@@ -149,7 +168,6 @@ class MaterialIndex:
         self._refresh_lock = threading.Lock()  # one thread opens a new searcher at a time
         self._segment_caches: dict[str, SegmentCache] = {}
         self._view: _View | None = None
-        self._closed = False
         self._view = self._open_view()
 
     # --- opening and refreshing --------------------------------------------------------
@@ -229,7 +247,8 @@ class MaterialIndex:
                 raise SearchIndexError("This MaterialIndex is closed.")
             view.users += 1
         try:
-            yield view
+            with view.lock:
+                yield view
         finally:
             with self._lock:
                 view.users -= 1
@@ -259,6 +278,12 @@ class MaterialIndex:
         current generation (0 for a new index)."""
         return int(storage.read_state(self._current_generation())["position"])
 
+    def warm(self) -> None:
+        """Prepare what searches cache (facet bitsets, sort keys) ahead of the first
+        search: call it when a worker starts, so no person waits for it."""
+        with self._using() as view:
+            view.state.warm()
+
     def doc_count(self) -> int:
         """Number of materials in the index."""
         with self._using() as view:
@@ -275,6 +300,8 @@ class MaterialIndex:
         sort: str = "relevance",
         page: int = 1,
         page_size: int = 20,
+        facets: bool = True,
+        highlights: bool = True,
     ) -> Results:
         """Search the materials a person may see.
 
@@ -290,6 +317,9 @@ class MaterialIndex:
         filters of the *other* facets (disjunctive faceting: choosing ``fr`` under
         language still shows how many there are in ``es``). A filtered facet's selected
         values are listed even at count 0, so they can be shown and removed.
+
+        ``facets=False`` skips the counts (``Results.facets`` is then empty) and
+        ``highlights=False`` the snippets, for callers that do not show them.
 
         Raises :class:`QueryError` (message for a person) for text, filters, sort or paging
         that cannot be used.
@@ -310,15 +340,16 @@ class MaterialIndex:
             )
         node = parse(query_text)
         if not tokens:
-            return Results([], 0, _empty_facets(selected), None, page, page_size)
+            counts = _empty_facets(selected) if facets else {}
+            return Results([], 0, counts, None, page, page_size)
 
         with self._using() as view:
             limit = page * page_size
-            outcome = self._evaluate(view, node, tokens, selected, sort, limit, facets=True)
+            outcome = self._evaluate(view, node, tokens, selected, sort, limit, facets=facets)
             start = (page - 1) * page_size
+            terms = outcome.terms if highlights else {}
             hits = [
-                self._hit(view, docnum, score, outcome.terms)
-                for docnum, score in outcome.hits[start:limit]
+                self._hit(view, docnum, score, terms) for docnum, score in outcome.hits[start:limit]
             ]
             suggestion = None
             if node is not None and outcome.total < SUGGEST_BELOW:
@@ -340,25 +371,33 @@ class MaterialIndex:
         visible = state.any_of(ACCESS_FIELD, tokens) & state.live
         scores: dict[int, float] | None = None
         terms: dict[str, set[str]] = {}
-        if node is None:
+        compiler = Compiler(
+            languages=state.languages,
+            expand_prefix=lambda f, p: _expand_prefix(state.reader, f, p),
+            has_neutral=state.has_neutral,
+        )
+        excluded = _only_exclusions(node)
+        if node is None or isinstance(node, MatchAll):
             base = visible
+        elif excluded is not None:
+            # "-malaria" alone: everything visible but those. Whoosh would walk every
+            # document to answer Not(...); the bitsets answer it at once.
+            base = visible
+            for part in excluded:
+                base &= ~bits_from_docnums(
+                    view.searcher.docs_for_query(compiler.compile(part, positive=False)),
+                    state.size,
+                )
         else:
-            compiler = Compiler(
-                languages=state.languages,
-                expand_prefix=lambda f, p: _expand_prefix(state.reader, f, p),
-                has_neutral=state.has_neutral,
-            )
             text_q = compiler.compile(node)
             terms = compiler.terms
             # The access filter folded into the query: Whoosh intersects the text matches
             # with the person's token postings as it goes (see the module docstring for
             # why optimize=False).
             access_q = wq.Or([wq.Term(ACCESS_FIELD, t) for t in tokens])
-            results = view.searcher.search(
-                wq.Require(text_q, access_q), limit=None, optimize=False
-            )
+            results = view.searcher.search(wq.Require(text_q, access_q), limit=None, optimize=False)
             scores = {docnum: score for score, docnum in results.top_n}
-            base = _bits(scores, state.size) & visible  # (& visible: belt and braces)
+            base = bits_from_docnums(scores, state.size) & visible  # belt and braces
 
         # Every filter as a bitset; "matched" passes them all.
         filter_bits = {name: state.any_facet(name, values) for name, values in selected.items()}
@@ -395,6 +434,9 @@ class MaterialIndex:
         return _Outcome(total, hits, counts, terms)
 
     def _hit(self, view: _View, docnum: int, score: float, terms: dict[str, set[str]]) -> Hit:
+        if not terms:
+            # No snippets to cut: the id column spares unpickling the stored text.
+            return Hit(view.state.doc_id(docnum), float(score), {})
         stored = view.searcher.stored_fields(docnum)
         highlights: dict[str, str] = {}
         if terms:
@@ -493,11 +535,11 @@ class MaterialIndex:
             if position is not None and position <= state["position"]:
                 writer.cancel()
                 return False
-            for doc in docs.values():
-                writer.update_document(**to_fields(doc))
-            for doc_id in gone:
-                writer.delete_by_term("id", doc_id)
-            writer.commit()
+            if docs or gone:
+                self._write(writer, generation, docs, gone)
+                writer.commit()
+            else:  # nothing to write: only the position moves
+                writer.cancel()
         except BaseException:
             with contextlib.suppress(Exception):
                 writer.cancel()
@@ -507,6 +549,27 @@ class MaterialIndex:
         with contextlib.suppress(SearchIndexError):
             self.refresh()
         return True
+
+    def _write(
+        self, writer: Any, generation: Path, docs: Mapping[str, IndexedMaterial], gone: list[str]
+    ) -> None:
+        # Replacing by id means finding the old copies. Whoosh's update_document opens a
+        # new searcher over the whole index to do that (hundreds of ms at 100,000
+        # materials); our open searcher serves when it shows exactly the commit the writer
+        # starts from (document numbers then agree).
+        view = self._view
+        searcher = None
+        if (
+            view is not None
+            and view.generation == generation
+            and view.searcher.reader().generation() == writer.generation - 1
+        ):
+            searcher = view.searcher
+        with view.lock if searcher is not None and view is not None else contextlib.nullcontext():
+            for doc_id in [*docs, *gone]:
+                writer.delete_by_term("id", doc_id, searcher=searcher)
+        for doc in docs.values():
+            writer.add_document(**to_fields(doc))
 
     # --- checking ----------------------------------------------------------------------
 
@@ -559,10 +622,13 @@ def _count(
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
-def _bits(scores: Mapping[int, float], size: int) -> int:
-    from search_index.docsets import bits_from_docnums
-
-    return bits_from_docnums(scores, size)
+def _only_exclusions(node: Node | None) -> list[Node] | None:
+    """The excluded clauses of a query made of nothing but exclusions, else None."""
+    if isinstance(node, AndNode) and isinstance(node.nodes[0], MatchAll):
+        rest = node.nodes[1:]
+        if rest and all(isinstance(n, Not) for n in rest):
+            return [n.node for n in rest if isinstance(n, Not)]
+    return None
 
 
 def _expand_prefix(reader: Any, fieldname: str, prefix: str) -> Iterator[str]:
@@ -588,13 +654,12 @@ def _closest_term(reader: Any, word: str) -> str | None:
 def _fingerprints(reader: Any) -> dict[str, str]:
     found: dict[str, str] = {}
     for leaf, _ in reader.leaf_readers():
-        column = leaf.column_reader(KEY_FIELD)
-        for docnum in range(leaf.doc_count_all()):
-            if leaf.is_deleted(docnum):
-                continue
-            raw = column[docnum]
-            doc_id, _, fingerprint = raw.decode("utf-8").partition("\x1f")
-            found[doc_id] = fingerprint
+        if leaf.segment() is None:  # an index with no segment yet
+            continue
+        for docnum, raw in enumerate(leaf.column_reader(KEY_FIELD)):
+            if not leaf.is_deleted(docnum):
+                doc_id, _, fingerprint = raw.decode("utf-8").partition("\x1f")
+                found[doc_id] = fingerprint
     return found
 
 
@@ -615,16 +680,21 @@ def open_index(path: str | os.PathLike[str]) -> MaterialIndex:
     """Open the index in ``path``, creating the folder and an empty index if missing.
 
     Raises :class:`IndexUnavailable` (or :class:`IndexCorrupt`) with the folder's name and
-    the repair (``hub index rebuild``) when it cannot be used.
+    the repair (``hub index rebuild``) when it cannot be used, and :class:`IndexBusy` when
+    the folder is empty because its first rebuild is still running.
     """
     root = Path(path)
     try:
         root.mkdir(parents=True, exist_ok=True)
         if storage.current_generation(root) is None:
-            with storage.layout_lock(root):
+            # A first rebuild may hold the lock for minutes: wait briefly, then say so.
+            with storage.layout_lock(
+                root, timeout=OPEN_WAIT, what="its first build (`hub index rebuild`) is running"
+            ):
                 if storage.current_generation(root) is None:  # nobody else made it meanwhile
-                    numbers = [storage.generation_number(g.name) or 0 for g in
-                               storage.generations(root)]
+                    numbers = [
+                        storage.generation_number(g.name) or 0 for g in storage.generations(root)
+                    ]
                     generation = _create_generation(root, max(numbers, default=0) + 1, 0)
                     storage.point_current_at(root, generation)
     except OSError as exc:
@@ -655,7 +725,7 @@ def rebuild(
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise storage.unavailable(root, exc.strerror or str(exc)) from exc
-    with storage.layout_lock(root, blocking=False, what="another rebuild is running"):
+    with storage.layout_lock(root, what="another rebuild is running"):
         previous = storage.current_generation(root)
         numbers = [storage.generation_number(g.name) or 0 for g in storage.generations(root)]
         number = max(numbers, default=0) + 1
@@ -696,6 +766,3 @@ def rebuild(
         storage.point_current_at(root, generation)
         storage.remove_old_generations(root, keep={generation, *([previous] if previous else [])})
     return MaterialIndex(root)
-
-
-

@@ -11,8 +11,9 @@ whose message says what to change:
   ``les``, ``who``) is optional when the query has other words: it ranks, it does not
   exclude;
 * ``"quoted phrases"``: the words in this order (stemmed like words);
-* ``word*``: words starting with at least 3 letters (expanded to at most
-  :data:`MAX_PREFIX_TERMS` index terms per field); a lone ``*`` means everything;
+* ``word*``: words starting with at least 3 letters (a prefix matching more than
+  :data:`MAX_PREFIX_TERMS` different index terms is refused: add letters); a lone ``*``
+  means everything;
 * ``OR`` between clauses, ``NOT``/``-`` before a clause, ``AND``/``+`` (the default), and
   ``( ... )`` to group. Operators must be written in capitals; lower-case ``and``/``or``
   are words;
@@ -41,7 +42,7 @@ from search_index.errors import QueryError
 MAX_QUERY_CHARS = 500
 MAX_CLAUSES = 32
 MAX_DEPTH = 8
-MAX_PREFIX_TERMS = 64
+MAX_PREFIX_TERMS = 128
 MIN_PREFIX_CHARS = 3
 
 #: What a person may write before a colon, and the text fields it selects.
@@ -163,8 +164,7 @@ def _lex(text: str) -> list[_Tok]:
                     end = text.find('"', i + 1)
                     if end < 0:
                         raise QueryError(
-                            'A quotation mark (") is not closed: add the closing one, '
-                            "or remove it."
+                            'A quotation mark (") is not closed: add the closing one, or remove it.'
                         )
                     toks.append(_Tok("PHRASE", text[i + 1 : end], field=name))
                     i = end + 1
@@ -220,7 +220,9 @@ class _Parser:
         while (tok := self.peek()) is not None and tok.kind == "OR":
             self.take()
             if (nxt := self.peek()) is None or nxt.kind in ("OR", "AND", "RPAREN"):
-                raise QueryError('"OR" needs a search word on each side, as in "malaria OR dengue".')
+                raise QueryError(
+                    '"OR" needs a search word on each side, as in "malaria OR dengue".'
+                )
             nodes.append(self.parse_and(depth))
         return nodes[0] if len(nodes) == 1 else OrNode(tuple(nodes))
 
@@ -276,9 +278,7 @@ class _Parser:
             raise QueryError(f'"{tok.kind}" needs a search word on each side.')
         self.clauses += 1
         if self.clauses > MAX_CLAUSES:
-            raise QueryError(
-                f"The search has too many words (at most {MAX_CLAUSES}): shorten it."
-            )
+            raise QueryError(f"The search has too many words (at most {MAX_CLAUSES}): shorten it.")
         parts = FIELD_ALIASES[tok.field] if tok.field else DEFAULT_PARTS
         if tok.kind == "PHRASE":
             if not neutral_terms(tok.text):
@@ -298,8 +298,7 @@ def _word(raw: str, parts: tuple[str, ...]) -> Node:
         letters = "".join(neutral_terms(stripped))
         if len(letters) < MIN_PREFIX_CHARS:
             raise QueryError(
-                f'"{raw}": put at least {MIN_PREFIX_CHARS} letters before the *, '
-                "as in cardio*."
+                f'"{raw}": put at least {MIN_PREFIX_CHARS} letters before the *, as in cardio*.'
             )
         return Word(stripped, parts, prefix=True)
     return Word(raw, parts)
@@ -321,6 +320,8 @@ def parse(text: str) -> Node | None:
     node = _drop_empty(node)
     if node is None:
         raise QueryError("The search has no letters or digits to look for.")
+    if isinstance(node, OrNode) and any(isinstance(n, MatchAll) for n in node.nodes):
+        return MatchAll()  # "malaria OR *" is everything
     if _only_negative(node):
         # "-malaria" alone: everything except; an explicit MatchAll makes that literal.
         node = AndNode((MatchAll(), node))
@@ -399,9 +400,7 @@ class Compiler:
     def _and(self, nodes: tuple[Node, ...], positive: bool) -> wq.Query:
         required: list[wq.Query] = []
         optional: list[wq.Query] = []
-        has_content = any(
-            not _is_stop(n) and not isinstance(n, Not | MatchAll) for n in nodes
-        )
+        has_content = any(not _is_stop(n) and not isinstance(n, Not | MatchAll) for n in nodes)
         for n in nodes:
             q = self.compile(n, positive)
             (optional if has_content and _is_stop(n) else required).append(q)
@@ -420,8 +419,17 @@ class Compiler:
         variants = self.variants(node.text)
         for fieldname in node.parts:
             if node.prefix:
-                for *head, last in variants:
-                    expanded = list(_take(self.expand_prefix(fieldname, last), MAX_PREFIX_TERMS))
+                # A prefix is part of a word: stemming it means nothing, and stems start
+                # like their words, so the neutral form finds stemmed terms too.
+                for *head, last in [neutral_terms(node.text)]:
+                    expanded = list(
+                        _take(self.expand_prefix(fieldname, last), MAX_PREFIX_TERMS + 1)
+                    )
+                    if len(expanded) > MAX_PREFIX_TERMS:
+                        raise QueryError(
+                            f'"{node.text}*" matches too many different words: '
+                            "add a few letters before the *."
+                        )
                     if not expanded:
                         continue
                     self._note(fieldname, [*head, *expanded], positive)

@@ -7,7 +7,7 @@
       gen-000002/                 the previous generation, kept until the next rebuild
       gen-000003/
         MAIN_*.toc, MAIN_*.seg    Whoosh's files (and its MAIN_WRITELOCK)
-        state.json                {"schema_version": 1, "position": 1234}
+        state.json                {"schema_version": 3, "position": 1234}
       .layout.lock                serialises creating the first generation and rebuilds
 
 A rebuild writes a complete new ``gen-NNNNNN`` folder, then points ``current`` at it with
@@ -21,6 +21,11 @@ they are closed.
 ``state.json`` is replaced atomically (write a temporary file, fsync, rename), after
 Whoosh's commit, so a crash between the two leaves the older position: the outbox
 follower then re-applies a few entries, which is harmless because upserts replace by id.
+
+Changes the follower commits to the old generation while a rebuild runs are dropped with
+it. Nothing is lost: the new generation records the position the rebuild was given (read
+before the documents were), and a follower reads ``position`` from whatever ``current``
+points at, so it re-applies every entry after that position.
 """
 
 from __future__ import annotations
@@ -29,12 +34,17 @@ import contextlib
 import errno
 import fcntl
 import json
+import mmap
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import StructFile
 
 from search_index.errors import IndexBusy, IndexCorrupt, IndexUnavailable
 
@@ -44,6 +54,31 @@ LAYOUT_LOCK = ".layout.lock"
 _GEN_RE = re.compile(r"gen-(\d{6})")
 
 REBUILD_HINT = "run `hub index rebuild` to build it again from the database"
+
+
+class MappedFileStorage(FileStorage):
+    """Whoosh's FileStorage, reading each file through its own read-only ``mmap``.
+
+    With the default storage, Whoosh-Reloaded 2.7.5 maps a segment and then wraps each of
+    its parts in ``BytesIO(memoryview)``, which *copies* them: opening a searcher on a
+    100,000-material index (480 MB) took 290 ms and 735 MB of private memory, in every
+    worker, twice while a refresh overlaps the old searcher. Reading through the mapping
+    instead costs 8 ms and no private memory (the page cache is shared between processes);
+    queries measured about 15% slower (more Python per read), a good trade for refreshing
+    after every commit.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        # supports_mmap=False: Whoosh's compound-file reader then reads "sub-files" of the
+        # file object below, which is the mapping, instead of copying mapped slices.
+        super().__init__(str(path), supports_mmap=False)
+
+    def open_file(self, name: str, **kwargs: Any) -> StructFile:
+        with open(self._fpath(name), "rb") as fh:
+            if os.fstat(fh.fileno()).st_size == 0:  # mmap refuses empty files
+                return super().open_file(name, **kwargs)
+            mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        return StructFile(mapped, name=name, **kwargs)
 
 
 def unavailable(path: Path, why: str) -> IndexUnavailable:
@@ -135,17 +170,23 @@ def write_state(generation: Path, state: dict[str, Any]) -> None:
 
 
 @contextlib.contextmanager
-def layout_lock(root: Path, *, blocking: bool = True, what: str = "") -> Iterator[None]:
-    """Hold the folder's layout lock (an ``flock``: released if the process dies)."""
+def layout_lock(root: Path, *, timeout: float = 0.0, what: str = "") -> Iterator[None]:
+    """Hold the folder's layout lock (an ``flock``: released if the process dies),
+    waiting up to ``timeout`` seconds for it, else raise :class:`IndexBusy`."""
     fd = os.open(root / LAYOUT_LOCK, os.O_CREAT | os.O_RDWR, 0o644)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
-        except BlockingIOError as exc:
-            raise IndexBusy(
-                f"The search index in {root} is busy: {what or 'another process holds it'}. "
-                "Try again when it has finished."
-            ) from exc
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as exc:
+                if time.monotonic() >= deadline:
+                    raise IndexBusy(
+                        f"The search index in {root} is busy: "
+                        f"{what or 'another process holds it'}. Try again when it has finished."
+                    ) from exc
+                time.sleep(0.05)
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the flock

@@ -99,9 +99,10 @@ def test_naive_published_is_refused() -> None:
         make_material(published=datetime(2024, 1, 1))
 
 
-def test_empty_id_is_refused() -> None:
+@pytest.mark.parametrize("bad", ["", " ", "a\x1fb", "line\nbreak"])
+def test_empty_or_control_character_id_is_refused(bad: str) -> None:
     with pytest.raises(ValueError):
-        make_material(id=" ")
+        make_material(id=bad)
 
 
 def test_library_use_raises_no_warnings(index_path: Path) -> None:

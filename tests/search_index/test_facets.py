@@ -112,3 +112,18 @@ def test_facet_values_are_exact(index: MaterialIndex) -> None:
     assert results.total == 1
     assert results.facets["setting"] == [("Rural, remote", 1), ("district hospital", 1)]
     assert index.search("", person_tokens=PUBLIC, filters={"setting": ["rural"]}).total == 0
+
+
+def test_facets_and_highlights_can_be_skipped(index: MaterialIndex) -> None:
+    index.apply([make_material(id="a", title="Malaria")], [])
+    results = index.search("malaria", person_tokens=PUBLIC, facets=False, highlights=False)
+    assert results.facets == {}
+    assert [(h.id, h.highlights) for h in results.hits] == [("a", {})]
+    assert results.total == 1
+
+
+def test_warm_prepares_without_changing_answers(index: MaterialIndex) -> None:
+    index.apply([make_material(level=level) for level in ("cpd", "cpd", "clinical")], [])
+    before = index.search("", person_tokens=PUBLIC)
+    index.warm()
+    assert index.search("", person_tokens=PUBLIC) == before

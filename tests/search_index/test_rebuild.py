@@ -132,3 +132,12 @@ def test_fingerprints_reflect_updates_and_deletes(index: MaterialIndex) -> None:
     index.apply([make_material(id="a", fingerprint="1"), make_material(id="b")], [])
     index.apply([make_material(id="a", fingerprint="2")], ["b"])
     assert index.fingerprints() == {"a": "2"}
+
+
+def test_opening_an_empty_folder_during_its_first_rebuild_is_busy(
+    index_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("search_index.index.OPEN_WAIT", 0.2)
+    index_path.mkdir()
+    with layout_lock(index_path), pytest.raises(IndexBusy, match="first build"):
+        open_index(index_path)

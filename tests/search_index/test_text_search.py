@@ -133,6 +133,8 @@ def test_prefix_and_exclusion_and_or(index: MaterialIndex) -> None:
     assert found(index, "cardiology OR renal") == ["cardio", "renal"]
     assert found(index, "-renal") == ["cardiac", "cardio"]
     assert found(index, "*") == ["cardiac", "cardio", "renal"]
+    assert found(index, "renal OR *") == ["cardiac", "cardio", "renal"]
+    assert found(index, "-renal -arrest") == ["cardio"]
 
 
 def test_field_prefix_restricts_to_one_part(index: MaterialIndex) -> None:

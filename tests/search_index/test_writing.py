@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from pathlib import Path
@@ -191,3 +192,50 @@ def test_searches_in_threads_while_writing(index: MaterialIndex) -> None:
             t.join()
     assert failures == []
     assert index.search("malaria", person_tokens=PUBLIC).total == 28
+
+
+def test_an_empty_batch_only_moves_the_position(index: MaterialIndex) -> None:
+    index.apply([make_material(id="a")], [], position=1)
+    assert index.apply([], [], position=2)
+    assert index.position == 2
+    assert all_ids(index) == ["a"]
+
+
+def test_concurrent_searches_in_threads_get_the_same_answers(index: MaterialIndex) -> None:
+    # Whoosh's readers share file positions: unserialised, two threads searching one
+    # searcher read each other's blocks (truncated zlib streams, wrong hits).
+    words = ["malaria", "dengue", "cholera", "measles", "typhoid", "sepsis"]
+    docs = [
+        make_material(
+            id=f"d{n}",
+            title=f"{words[n % 6]} {words[(n * 5) % 6]}",
+            body=" ".join(words[(n + k) % 6] for k in range(120)),
+            access_tokens=["public"] if n % 2 else ["school:x"],
+        )
+        for n in range(400)
+    ]
+    index.apply(docs, [])
+    queries = [f"{a} {b}" for a in words[:3] for b in words[3:]]
+    expected = {q: index.search(q, person_tokens=PUBLIC, page_size=50) for q in queries}
+    failures: list[object] = []
+
+    def run() -> None:
+        for q in queries:
+            try:
+                got = index.search(q, person_tokens=PUBLIC, page_size=50)
+                if got.total != expected[q].total or ids(got) != ids(expected[q]):
+                    failures.append(q)
+            except Exception as exc:  # pragma: no cover - reported below
+                failures.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often, as a loaded server would
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert failures == []
