@@ -8,14 +8,17 @@ One run, on one machine, so that the ratios mean something:
    every kind (public, consortium, regions, income, schools, none), some for teachers only,
    some embargoed or retired; written with SQLAlchemy Core ``executemany`` (no ORM events,
    so no outbox rows), plus four personas (an anonymous visitor, a student, two teachers);
-2. ``hub index rebuild`` (a subprocess, timed): materials/s and the index's size on disk;
+2. ``hub index rebuild`` (a subprocess, timed): materials/s and the index's size on disk,
+   and, for the split, ``indexing.documents`` alone (reading the database, the policy);
 3. gunicorn (2 workers x 4 threads) and, over 200 two-word queries drawn from the corpus
    vocabulary, for each persona in turn, at page 1 and page 5, interleaved query by query:
-   * a bare Whoosh query on the same index (the same text fields, no access filter, no
-     facets, no highlights, top 10) -- the baseline;
+   * a bare Whoosh query on the same index (the same text fields and terms, no access
+     filter, no facets, no highlights, top 10) -- the baseline; the run checks that it
+     matches as many materials as the library does with every access token;
    * ``MaterialIndex.search`` in this process with the persona's policy tokens (access
      filter, every facet, highlights, page size 20 as the endpoint uses);
-   * ``GET /search?q=...`` over HTTP (keep-alive, signed in as the persona);
+   * ``GET /search?q=...`` over HTTP (keep-alive, signed in as the persona); and
+     ``GET /healthz`` alone, the HTTP floor;
 4. publish-to-searchable: a signed-in teacher creates a material through the hub's pages
    (new draft, file uploaded through ``/api/files`` and attached, edit with
    ``then=publish``) and ``/search`` is polled until the new title is found.
