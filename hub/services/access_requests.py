@@ -22,7 +22,7 @@ from ..models import (
     Role,
     utcnow,
 )
-from . import audit
+from . import audit, sharing
 from .errors import Conflict, InvalidInput, NotFound
 
 RIGHTS = ("view", "download", "adapt")
@@ -102,19 +102,10 @@ def grant_request(
     if until is not None and until <= utcnow():
         raise InvalidInput("The end date must be in the future.", field="until")
     material = request.material
-    version = material.published or material.latest
     candidate = policy.Grant(
         kind="schools", values=frozenset({str(request.school_id)}), rights=frozenset(chosen)
     )
-    problems = policy.grant_problems(
-        version.licence,
-        [candidate],
-        policy.facts.ceiling_of(material.school),
-        version.patient_data.value,
-        version.consent_scope.value if version.consent_scope else None,
-    )
-    if problems:
-        raise InvalidInput(" ".join(problems), field="rights")
+    sharing.refuse_forbidden(material, [candidate], field="rights")
     grant = AudienceGrant(
         kind=GrantKind.SCHOOLS,
         values=[str(request.school_id)],

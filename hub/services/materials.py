@@ -34,7 +34,7 @@ from ..models import (
     VersionState,
     utcnow,
 )
-from . import audit, ceilings, geography, usage, vocabularies
+from . import audit, ceilings, geography, sharing, usage, vocabularies
 from .errors import Conflict, InvalidInput, NotFound, ServiceError
 from .languages import normalize_language
 
@@ -297,12 +297,8 @@ def publication_problems(version: MaterialVersion) -> dict[str, str]:
     elif not version.items:
         problems["items"] = "Add at least one material to the module."
     material = version.material
-    grant_issues = policy.grant_problems(
-        version.licence,
-        [policy.grant_facts(g) for g in material.grants],
-        policy.facts.ceiling_of(material.school),
-        version.patient_data.value,
-        version.consent_scope.value if version.consent_scope else None,
+    grant_issues = sharing.grant_problems(
+        material, [policy.grant_facts(g) for g in material.grants]
     )
     if grant_issues:
         problems["sharing"] = "Change the sharing first: " + " ".join(grant_issues)

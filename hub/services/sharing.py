@@ -53,6 +53,25 @@ def _check_values(session: Session, kind: GrantKind, values: Iterable[str]) -> l
     return list(dict.fromkeys(ids))
 
 
+def grant_problems(material: Material, grants: Iterable[policy.Grant]) -> list[str]:
+    """Why ``grants`` cannot be given on ``material`` (licence, ceiling, patients' consent)."""
+    version = material.published or material.latest
+    return policy.grant_problems(
+        version.licence,
+        list(grants),
+        policy.facts.ceiling_of(material.school),
+        version.patient_data.value,
+        version.consent_scope.value if version.consent_scope else None,
+    )
+
+
+def refuse_forbidden(material: Material, grants: Iterable[policy.Grant], field: str) -> None:
+    """Raise ``InvalidInput`` with every reason when the rules forbid ``grants``."""
+    problems = grant_problems(material, grants)
+    if problems:
+        raise InvalidInput(" ".join(problems), field=field)
+
+
 def add_grant(
     session: Session,
     person: Person,
@@ -78,19 +97,10 @@ def add_grant(
     if expires_at is not None and expires_at <= utcnow():
         raise InvalidInput("The end date must be in the future.", field="expires_at")
     checked = _check_values(session, grant_kind, values)
-    version = material.published or material.latest
     candidate = policy.Grant(
         kind=grant_kind.value, values=frozenset(checked), rights=frozenset(chosen | {"view"})
     )
-    problems = policy.grant_problems(
-        version.licence,
-        [candidate],
-        policy.facts.ceiling_of(material.school),
-        version.patient_data.value,
-        version.consent_scope.value if version.consent_scope else None,
-    )
-    if problems:
-        raise InvalidInput(" ".join(problems), field="kind")
+    refuse_forbidden(material, [candidate], field="kind")
     grant = AudienceGrant(
         kind=grant_kind,
         values=checked,

@@ -121,26 +121,14 @@ def search() -> tuple[str, int]:
         )
         status = 503
     else:
-        ids = [int(h.id) for h in results.hits]
-        versions = {
-            v.material_id: v
-            for v in s.scalars(
-                select(MaterialVersion)
-                .where(
-                    MaterialVersion.material_id.in_(ids),
-                    MaterialVersion.state == VersionState.PUBLISHED,
-                )
-                .options(joinedload(MaterialVersion.material).joinedload(Material.school))
+        found = dict(
+            zip(
+                [h.id for h in results.hits],
+                discoverable(viewer, [int(h.id) for h in results.hits]),
+                strict=False,
             )
-        }
-        # The index may lag a moment behind the database: the policy has the last word.
-        facts = policy.facts_for_versions(s, versions.values())
-        hits = [
-            (h, versions[int(h.id)])
-            for h in results.hits
-            if int(h.id) in versions
-            and policy.decide(viewer, facts[versions[int(h.id)].id], "discover")
-        ]
+        )
+        hits = [(h, found[h.id]) for h in results.hits if found.get(h.id) is not None]
         names = dict(s.execute(select(School.id, School.name)).all())
         context.update(
             results=results,
@@ -160,7 +148,6 @@ def found_versions(
     size: int = 6,
 ) -> list[MaterialVersion]:
     """Current versions the viewer may discover, from the index (empty if it is unavailable)."""
-    s = db.session()
     try:
         results = index().search(
             text,
@@ -171,13 +158,21 @@ def found_versions(
         )
     except (SearchIndexError, OSError):
         return []
-    ids = [int(h.id) for h in results.hits]
+    return [v for v in discoverable(viewer, [int(h.id) for h in results.hits]) if v is not None]
+
+
+def discoverable(viewer: policy.Viewer, material_ids: list[int]) -> list[MaterialVersion | None]:
+    """The current version of each hit, or None where the viewer may not discover it.
+
+    The index may lag a moment behind the database: the policy has the last word.
+    """
+    s = db.session()
     versions = {
         v.material_id: v
         for v in s.scalars(
             select(MaterialVersion)
             .where(
-                MaterialVersion.material_id.in_(ids),
+                MaterialVersion.material_id.in_(material_ids),
                 MaterialVersion.state == VersionState.PUBLISHED,
             )
             .options(joinedload(MaterialVersion.material).joinedload(Material.school))
@@ -186,6 +181,7 @@ def found_versions(
     facts = policy.facts_for_versions(s, versions.values())
     return [
         versions[i]
-        for i in ids
         if i in versions and policy.decide(viewer, facts[versions[i].id], "discover")
+        else None
+        for i in material_ids
     ]
