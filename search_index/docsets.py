@@ -111,6 +111,7 @@ class ReaderState:
         self._orders: dict[str, list[int]] = {}
         self._keys: dict[str, list[int]] = {}
         self.live = self._live_bits()
+        self.live_count = self.live.bit_count()
         self.languages, self.has_neutral = self._languages()
 
     def _live_bits(self) -> int:

@@ -6,14 +6,16 @@ materials, persons, filters and queries.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import search_index.index
 from search_index import FACETS, IndexedMaterial, MaterialIndex, Results, open_index
 from tests.search_index.factories import ids, make_material
 
@@ -28,7 +30,9 @@ def materials(draw: st.DrawFn) -> list[IndexedMaterial]:
     count = draw(st.integers(min_value=1, max_value=14))
     docs = []
     for n in range(count):
-        words = draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=3, unique=True))
+        words = draw(
+            st.lists(st.sampled_from([*WORDS, "the"]), min_size=1, max_size=3, unique=True)
+        )
         languages = draw(st.lists(st.sampled_from(LANGS), min_size=1, max_size=2, unique=True))
         docs.append(
             make_material(
@@ -50,7 +54,19 @@ filter_sets = st.dictionaries(
     st.lists(st.sampled_from(LEVELS + LANGS + ["a", "b", "c"]), min_size=1, max_size=2),
     max_size=2,
 )
-queries = st.sampled_from(["", *WORDS])
+queries = st.sampled_from(["", *WORDS, "the malaria", "dengue -cholera", "malaria OR the"])
+
+
+@contextlib.contextmanager
+def access_strategy(kind: str) -> Iterator[None]:
+    """Force the access filter into the Whoosh query (``require``) or onto the text
+    matches as a bitset (``bitset``); the library picks by the share the person sees."""
+    saved = search_index.index.REQUIRE_BELOW
+    search_index.index.REQUIRE_BELOW = 2.0 if kind == "require" else 0.0
+    try:
+        yield
+    finally:
+        search_index.index.REQUIRE_BELOW = saved
 
 
 def facet_values(doc: IndexedMaterial, facet: str) -> set[str]:
@@ -81,9 +97,19 @@ def expected(
 ) -> tuple[set[str], dict[str, list[tuple[str, int]]]]:
     """The model: which ids are found, and each facet's counts (disjunctive)."""
 
+    def matches(doc: IndexedMaterial) -> bool:
+        words = set(doc.title.split())
+        if " OR " in query:
+            return any(w in words for w in query.split(" OR ") if w != "the") or ("the" in words)
+        required = {w for w in query.split() if not w.startswith("-")}
+        if len(required) > 1:
+            required.discard("the")  # a stop word beside other words is optional
+        excluded = {w[1:] for w in query.split() if w.startswith("-")}
+        return required <= words and not excluded & words
+
     def candidate(doc: IndexedMaterial) -> bool:
         visible = bool(set(doc.access_tokens) & set(person))
-        return visible and set(query.split()) <= set(doc.title.split())
+        return visible and matches(doc)
 
     def passes(doc: IndexedMaterial, skip: str | None = None) -> bool:
         return all(
@@ -135,8 +161,13 @@ def test_hits_totals_and_facets_cover_exactly_what_the_person_may_see(
     with tempfile.TemporaryDirectory() as folder, open_index(folder) as index:
         index.apply(docs, [])
         for person, filters, query in cases:
-            results = index.search(query, person_tokens=person, filters=filters, page_size=100)
+            # Both ways of applying the access filter give the same answer, scores included.
+            with access_strategy("require"):
+                folded = index.search(query, person_tokens=person, filters=filters, page_size=100)
+            with access_strategy("bitset"):
+                results = index.search(query, person_tokens=person, filters=filters, page_size=100)
             check(results, docs, person, filters, query)
+            assert folded == results
 
 
 def test_no_tokens_finds_nothing(index: MaterialIndex) -> None:
