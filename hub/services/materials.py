@@ -782,6 +782,18 @@ def toggle_bookmark(session: Session, person: Person, material: Material) -> boo
     return True
 
 
+def is_bookmarked(session: Session, person: Person, material: Material) -> bool:
+    """Whether the material is on the person's list."""
+    return (
+        session.scalar(
+            select(Bookmark.id).where(
+                Bookmark.person_id == person.id, Bookmark.material_id == material.id
+            )
+        )
+        is not None
+    )
+
+
 def bookmarked(session: Session, person: Person) -> list[MaterialVersion]:
     """The person's list: the version of each bookmarked material they may still view."""
     material_ids = list(

@@ -41,6 +41,7 @@ from ..models import (
 from ..services import files as files_service
 from ..services import geography, materials, sharing, usage, vocabularies
 from ..services.errors import NotFound
+from ..services.extraction import extract_text
 from ..services.markdown import render as render_markdown
 from ..storage import store
 from .access import public, requires
@@ -223,10 +224,6 @@ def _publish(version: MaterialVersion) -> Response | tuple[str, int]:
 
 def _extract(version: MaterialVersion) -> str:
     """Text of the version's files for search; a file that cannot be read is skipped."""
-    try:
-        from ..services.extraction import extract_text
-    except ImportError:  # extraction arrives with its own module
-        return ""
     texts = []
     blob_store = store()
     for f in version.files:
@@ -467,8 +464,10 @@ def show(material_id: int) -> str:
     facts = policy.facts_for(s, version)
     can = {a: policy.decide(viewer, facts, a) for a in policy.ACTIONS}
     material = version.material
+    # One read of the facts for all versions, not one per version.
+    all_facts = policy.facts_for_versions(s, material.versions)
     visible_versions = [
-        v for v in material.versions if policy.decide(viewer, policy.facts_for(s, v), "view")
+        v for v in material.versions if policy.decide(viewer, all_facts[v.id], "view")
     ]
     lineage_from = material.adapted_from
     show_from = lineage_from is not None and bool(policy.allowed(s, me, lineage_from, "view"))
@@ -496,8 +495,7 @@ def show(material_id: int) -> str:
         items=[i for i in version.items if policy.allowed(s, me, i.item_version, "view")],
         done=materials.items_done(s, me, version),
         markdown_previews=_markdown_previews(version),
-        on_list=me is not None
-        and material.id in {b.material_id for b in materials.bookmarked(s, me)},
+        on_list=me is not None and materials.is_bookmarked(s, me, material),
         **(_sharing_context(material) if can["manage"] else {}),
         size_in_words=files_service.size_in_words,
         can_inline=files_service.can_show_inline,
