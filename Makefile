@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint install
+.PHONY: run test lint install translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,10 +16,23 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test,postgres,serve]'
 	touch $@
 
-install: $(VENV)/.installed
+# Interface translations: .po files are the source, compiled to .mo at install.
+CATALOGUES := $(wildcard hub/translations/*/LC_MESSAGES/messages.po)
+COMPILED   := $(CATALOGUES:.po=.mo)
+
+%.mo: %.po $(VENV)/.installed
+	$(BIN)/pybabel -q compile --statistics -i $< -o $@
+
+install: $(VENV)/.installed $(COMPILED)
+
+## translations: extract the hub's words into messages.pot and merge them into every .po file
+translations: $(VENV)/.installed
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k N_ --no-wrap --sort-by-file \
+		--project "Consortium Hub" -o hub/translations/messages.pot .
+	$(BIN)/pybabel -q update --no-wrap -i hub/translations/messages.pot -d hub/translations
 
 ## run: install, create the database, load the demo consortium and serve the hub
-run: $(VENV)/.installed
+run: install
 	$(BIN)/hub db upgrade
 	$(BIN)/hub demo
 	$(BIN)/hub serve --host $(HOST) --port $(PORT)
@@ -30,7 +43,7 @@ tests/browser/node_modules/.installed: tests/browser/package.json tests/browser/
 	touch $@
 
 ## test: install and run the whole test suite (HUB_TEST_DATABASE_URL selects PostgreSQL)
-test: $(VENV)/.installed tests/browser/node_modules/.installed
+test: install tests/browser/node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed

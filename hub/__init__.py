@@ -39,6 +39,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
+    from . import i18n
+
+    i18n.init_app(app)
+
     from . import search
 
     search.init_app(app)

@@ -55,6 +55,8 @@ class Person(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_sign_in_at: Mapped[dt.datetime | None] = mapped_column()
+    # The interface language the person chose ("fr", "ar"...); None follows the browser.
+    interface_language: Mapped[str | None] = mapped_column(String(8))
 
     school: Mapped[School | None] = relationship(back_populates="people")
 

@@ -28,7 +28,7 @@ bp = Blueprint("auth", __name__)
 SIGN_IN_FAILED = "That email and password do not match an active account."
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only follow ``next`` to a path on this site (no open redirect)."""
     if target:
         parts = urlsplit(target)
@@ -48,7 +48,7 @@ def _safe_next(target: str | None) -> str:
 @limiter.limit("10 per minute", methods=["POST"], key_func=submitted_email)
 def sign_in() -> str | Response | tuple[str, int]:
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(safe_next(request.args.get("next")))
     form = SignInForm()
     if form.validate_on_submit():
         s = db.session()
@@ -57,7 +57,7 @@ def sign_in() -> str | Response | tuple[str, int]:
             s.commit()
             login_user(person, remember=bool(form.remember.data))
             flash(f"Welcome, {person.name}.", "success")
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         form.password.errors = [SIGN_IN_FAILED]
         return render_template("auth/sign_in.html", form=form), 401
     status = 400 if request.method == "POST" else 200

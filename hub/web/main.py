@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, abort, redirect, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import db, policy
+from .. import db, i18n, policy
 from ..models import (
     Adoption,
     ItemProgress,
@@ -26,6 +27,7 @@ from ..models import (
 from ..services import access_requests, materials, usage, vocabularies
 from ..services.schools import is_active_member
 from .access import public, requires
+from .auth import safe_next
 from .membership import INCOME_LABELS, region_income_chart
 from .search import found_versions
 
@@ -121,6 +123,26 @@ def account() -> str:
         person=current_user,
         school_is_member=is_active_member(current_user.school),
     )
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def choose_language() -> Response:
+    """The language switcher: remember the choice (profile and cookie) and go back."""
+    code = i18n.supported(request.form.get("language"))
+    if code is None:
+        abort(400, description=_("Choose one of the languages in the list."))
+    if current_user.is_authenticated:
+        s = db.session()
+        person = s.get(Person, current_user.id)
+        if person is not None:
+            person.interface_language = code
+            s.commit()
+    response = redirect(safe_next(request.form.get("next")))
+    response.set_cookie(
+        i18n.COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+    )
+    return response
 
 
 @bp.route("/healthz")

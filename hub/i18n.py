@@ -1,0 +1,132 @@
+"""Interface languages: which one a request speaks, and the helpers pages use to speak it.
+
+The hub's own words are translated with Flask-Babel; the catalogues are ``.po`` files under
+``hub/translations`` compiled to ``.mo`` at install (``make install``). A person's saved
+preference wins, then the language a visitor picked with the switcher (a cookie), then the
+browser's ``Accept-Language``, then English.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from babel import Locale
+from babel.lists import format_list
+from flask import Flask, request
+from flask_babel import Babel, format_date, format_datetime, get_locale, lazy_gettext
+from flask_login import current_user
+
+TRANSLATIONS = Path(__file__).parent / "translations"
+COOKIE = "hub_language"
+
+
+@dataclass(frozen=True)
+class InterfaceLanguage:
+    """A language the hub's pages are available in."""
+
+    code: str
+    name: str  # in the language itself, so that a reader finds their own
+    direction: str  # "ltr" or "rtl"
+
+
+INTERFACE_LANGUAGES: dict[str, InterfaceLanguage] = {
+    lang.code: lang
+    for lang in (
+        InterfaceLanguage("en", "English", "ltr"),
+        InterfaceLanguage("fr", "Français", "ltr"),
+        InterfaceLanguage("es", "Español", "ltr"),
+        InterfaceLanguage("pt", "Português", "ltr"),
+        InterfaceLanguage("ar", "العربية", "rtl"),
+    )
+}
+DEFAULT = "en"
+
+babel = Babel()
+
+
+def supported(code: str | None) -> str | None:
+    """The interface language for ``code`` ("pt-BR" → "pt"), or None when the hub lacks it."""
+    if not code:
+        return None
+    base = code.replace("_", "-").split("-")[0].lower()
+    return base if base in INTERFACE_LANGUAGES else None
+
+
+def select_language() -> str:
+    """The interface language of the current request (see the module docstring for the order)."""
+    if current_user and current_user.is_authenticated:
+        chosen = supported(getattr(current_user, "interface_language", None))
+        if chosen:
+            return chosen
+    chosen = supported(request.cookies.get(COOKIE))
+    if chosen:
+        return chosen
+    return request.accept_languages.best_match(list(INTERFACE_LANGUAGES), DEFAULT) or DEFAULT
+
+
+def current_language() -> InterfaceLanguage:
+    """The interface language being spoken now (English outside a request)."""
+    locale = get_locale()
+    return INTERFACE_LANGUAGES.get(str(locale.language) if locale else DEFAULT) or (
+        INTERFACE_LANGUAGES[DEFAULT]
+    )
+
+
+def join_words(items: list[str]) -> str:
+    """'a, b and c' in the interface language."""
+    if not items:
+        return ""
+    return format_list([str(item) for item in items], locale=get_locale() or DEFAULT)
+
+
+def territory_name(code: str, fallback: str) -> str:
+    """A country's or UN M49 region's name in the interface language (``fallback`` if unknown)."""
+    locale = get_locale() or Locale.parse(DEFAULT)
+    return locale.territories.get(code) or fallback
+
+
+def language_display_name(tag: str, fallback: str) -> str:
+    """A content language's name (BCP 47 tag) in the interface language."""
+    locale = get_locale() or Locale.parse(DEFAULT)
+    base = tag.replace("_", "-")
+    return (
+        locale.languages.get(base.replace("-", "_"))
+        or locale.languages.get(base.split("-")[0])
+        or fallback
+    )
+
+
+def short_date(value: dt.date | dt.datetime | None) -> str:
+    """A date for the interface language ("25 nov. 2026"); empty for None."""
+    if value is None:
+        return ""
+    return format_date(value, "medium")
+
+
+def short_datetime(value: dt.datetime | None) -> str:
+    """A date and time (UTC) for the interface language; empty for None."""
+    if value is None:
+        return ""
+    return format_datetime(value, "medium")
+
+
+# The switcher's label when the language has no better word for "Language" yet.
+SWITCHER_LABEL = lazy_gettext("Interface language")
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-Babel to ``app`` and give templates the language, its direction and helpers."""
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    babel.init_app(app, locale_selector=select_language)
+    app.jinja_env.filters.update(date=short_date, datetime=short_datetime)
+
+    @app.context_processor
+    def interface_language() -> dict[str, Any]:
+        return {
+            "interface": current_language(),
+            "interface_languages": list(INTERFACE_LANGUAGES.values()),
+            "join_words": join_words,
+        }
