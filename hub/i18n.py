@@ -15,7 +15,7 @@ from typing import Any
 
 from babel import Locale
 from babel.lists import format_list
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_babel import Babel, format_date, format_datetime, get_locale, lazy_gettext
 from flask_login import current_user
 
@@ -57,6 +57,8 @@ def supported(code: str | None) -> str | None:
 
 def select_language() -> str:
     """The interface language of the current request (see the module docstring for the order)."""
+    if not has_request_context():
+        return DEFAULT  # commands and background work speak English
     if current_user and current_user.is_authenticated:
         chosen = supported(getattr(current_user, "interface_language", None))
         if chosen:

@@ -489,6 +489,18 @@ def load_demo_materials(session: Session, store: ContentStore) -> MaterialsSumma
                     attachments.append(
                         _file(session, store, school, png, "figure.png", "image/png", author)
                     )
+                if rtype == "video":
+                    attachments.append(
+                        _file(
+                            session,
+                            store,
+                            school,
+                            sample_files.lecture_video(),
+                            "lecture.webm",
+                            "video/webm",
+                            author,
+                        )
+                    )
                 session.flush()
                 version.extracted_text = f"{version.title} {covers} {school.name}"
                 version.attachments = [

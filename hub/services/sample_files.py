@@ -27,10 +27,12 @@ import textwrap
 import unicodedata
 import zipfile
 import zlib
+from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 __all__ = [
     "docx_document",
+    "lecture_video",
     "markdown_note",
     "pdf_document",
     "png_image",
@@ -627,3 +629,12 @@ def pptx_presentation(title: str, slides: list[str]) -> bytes:
         )
     members.append(("docProps/core.xml", _core_properties(title)))
     return _zip(members)
+
+
+def lecture_video() -> bytes:
+    """A 20-second WebM (VP8, 320x180) showing the elapsed second: a real video to seek in.
+
+    Shipped rather than generated, because encoding video needs a codec library; it was made
+    with PyAV (libvpx, a keyframe every second so that seeking lands exactly).
+    """
+    return (Path(__file__).resolve().parent.parent / "data" / "sample-lecture.webm").read_bytes()

@@ -91,3 +91,12 @@ def test_main_pages_stay_light(page: Any, live_hub: str) -> None:
         weights[path] = sum(sizes)
     page.remove_listener("response", count)
     assert max(weights.values()) < 200_000, weights
+
+
+@pytest.mark.parametrize("code", ["fr", "ar"])
+def test_translated_pages_have_no_serious_violations(page: Any, live_hub: str, code: str) -> None:
+    page.context.add_cookies([{"name": "hub_language", "value": code, "url": live_hub}])
+    sign_in_paths = ["/", "/search?q=malaria", "/browse", "/apply"]
+    assert _check(page, live_hub, sign_in_paths) == []
+    page.goto(live_hub + "/")
+    assert page.get_attribute("html", "lang") == code

@@ -105,3 +105,76 @@ def test_a_consortium_admin_admits_a_school(page: Any, live_hub: str) -> None:
     page.get_by_role("button", name="Approve").click()
     page.wait_for_selector("text=is now active")
     assert "Application received." in page.content()
+
+
+def test_a_student_previews_a_pdf_seeks_in_a_video_and_bookmarks_it(
+    page: Any, live_hub: str
+) -> None:
+    sign_in(page, live_hub, "student1.unsm@demo.example.org")
+    video_statuses: list[int] = []
+    page.on(
+        "response",
+        lambda r: video_statuses.append(r.status) if "lecture.webm" in r.url else None,
+    )
+    page.goto(f"{live_hub}/search?q=&resource_type=video")
+    page.locator(".hit-list .title").first.click()
+    title = page.locator("h1").inner_text()
+    # The PDF opens inline, as a preview.
+    href = page.locator("a", has_text="Preview").first.get_attribute("href")
+    pdf = page.request.get(live_hub + href)
+    assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
+    # Seeking lands where asked; the server answers the player's range requests.
+    position = page.evaluate("""async () => {
+        const v = document.querySelector('video');
+        if (v.readyState < 1) {
+            await new Promise(r => v.addEventListener('loadedmetadata', r, {once: true}));
+        }
+        const seeked = new Promise(r => v.addEventListener('seeked', r, {once: true}));
+        v.currentTime = 12;
+        await seeked;
+        return {duration: v.duration, at: v.currentTime};
+    }""")
+    assert 19 < position["duration"] < 21
+    assert abs(position["at"] - 12) < 0.5
+    assert 206 in video_statuses
+    # Bookmarking puts it on My list.
+    page.get_by_role("button", name="Add to my list").click()
+    page.wait_for_selector("text=On my list")
+    page.get_by_role("link", name="My list").click()
+    assert title in page.locator("main").inner_text()
+
+
+def _catalogue(code: str) -> Any:
+    from babel.support import Translations
+
+    from hub.i18n import TRANSLATIONS
+
+    return Translations.load(str(TRANSLATIONS), [code])
+
+
+def test_the_interface_switches_to_french_and_to_arabic_right_to_left(
+    page: Any, live_hub: str
+) -> None:
+    page.goto(f"{live_hub}/search?q=malaria")
+    page.get_by_label("Language", exact=True).select_option("fr")
+    page.get_by_role("button", name="Change").click()
+    page.wait_for_selector("html[lang=fr]")
+    french = _catalogue("fr")
+    assert page.url.endswith("/search?q=malaria")
+    assert page.get_attribute("html", "dir") == "ltr"
+    nav = page.get_by_role("navigation").inner_text()
+    assert french.gettext("Search") in nav and french.gettext("Browse") in nav
+    # The switcher keeps working in French: its label is French now.
+    page.get_by_label(french.gettext("Language"), exact=True).select_option("ar")
+    page.get_by_role("button", name=french.gettext("Change")).click()
+    page.wait_for_selector("html[lang=ar]")
+    arabic = _catalogue("ar")
+    assert page.get_attribute("html", "dir") == "rtl"
+    assert arabic.gettext("Search") in page.get_by_role("navigation").inner_text()
+    # Right to left: the brand sits at the right edge, the navigation to its left.
+    brand = page.locator(".brand").bounding_box()
+    nav_box = page.get_by_role("navigation").bounding_box()
+    assert brand["x"] > nav_box["x"]
+    # The choice stays for the next page.
+    page.goto(f"{live_hub}/browse")
+    assert page.get_attribute("html", "lang") == "ar"

@@ -1,0 +1,197 @@
+"""Interface languages: every word marked, every catalogue complete, and the language chosen
+from the profile, the switcher or the browser."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_babel import force_locale, gettext
+from sqlalchemy.orm import Session
+
+from hub.i18n import COOKIE, INTERFACE_LANGUAGES, TRANSLATIONS
+from tests import i18n_check
+from tests.conftest import csrf_token, sign_in
+from tests.factories import StudentFactory, make_material
+
+TRANSLATED = [code for code in INTERFACE_LANGUAGES if code != "en"]
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _catalogue(code: str) -> Catalog:
+    with open(TRANSLATIONS / code / "LC_MESSAGES" / "messages.po", "rb") as f:
+        return read_po(f, locale=code)
+
+
+def _template() -> Catalog:
+    with open(TRANSLATIONS / "messages.pot", "rb") as f:
+        return read_po(f)
+
+
+def _ids(message_id: str | tuple[str, ...]) -> tuple[str, ...]:
+    return message_id if isinstance(message_id, tuple) else (message_id,)
+
+
+# Marking and catalogues ------------------------------------------------------------------
+
+
+def test_every_interface_string_is_marked_for_translation() -> None:
+    findings = i18n_check.all_findings()
+    assert not findings, "unmarked interface text:\n" + "\n".join(map(str, findings[:50]))
+
+
+def test_the_catalogue_template_holds_every_marked_string() -> None:
+    method_map = [("hub/**.py", "python"), ("hub/templates/**.html", "jinja2")]
+    keywords = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "N_": None,
+                "ngettext": (1, 2), "lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
+    in_source = {
+        _ids(message)[0]
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            str(ROOT), method_map, keywords=keywords
+        )
+    }
+    in_template = {_ids(m.id)[0] for m in _template() if m.id}
+    missing = sorted(in_source - in_template)
+    assert not missing, f"run `make translations`; messages.pot lacks: {missing[:20]}"
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_catalogue_translates_every_string(code: str) -> None:
+    catalogue = _catalogue(code)
+    problems = []
+    for message in _template():
+        if not message.id:
+            continue
+        translated = catalogue.get(message.id, message.context)
+        if translated is None:
+            problems.append(f"missing: {message.id!r}")
+            continue
+        strings = translated.string if isinstance(translated.string, tuple) else (
+            translated.string,
+        )
+        if translated.fuzzy or not all(strings):
+            problems.append(f"untranslated or fuzzy: {message.id!r}")
+            continue
+        wanted = set(PLACEHOLDER.findall(" ".join(_ids(message.id))))
+        for text in strings:
+            if set(PLACEHOLDER.findall(text)) - wanted or (
+                not isinstance(message.id, tuple) and set(PLACEHOLDER.findall(text)) != wanted
+            ):
+                problems.append(f"placeholders differ: {message.id!r} -> {text!r}")
+    assert not problems, f"{code}: {len(problems)} problems\n" + "\n".join(problems[:30])
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_compiled_catalogue_is_current(code: str) -> None:
+    po = TRANSLATIONS / code / "LC_MESSAGES" / "messages.po"
+    mo = po.with_suffix(".mo")
+    assert mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime, (
+        f"{mo} is missing or older than its .po: run `make install` to compile the catalogues"
+    )
+
+
+# Choosing the language -----------------------------------------------------------------
+
+
+def _translated(app: Flask, code: str, text: str) -> str:
+    with app.test_request_context(), force_locale(code):
+        return gettext(text)
+
+
+@pytest.mark.parametrize("code", list(INTERFACE_LANGUAGES))
+def test_browser_language_chooses_the_interface(app: Flask, client: FlaskClient, code: str) -> None:
+    page = client.get("/", headers={"Accept-Language": f"{code};q=0.9,de;q=0.5"}).get_data(
+        as_text=True
+    )
+    direction = "rtl" if code == "ar" else "ltr"
+    assert f'<html lang="{code}" dir="{direction}">' in page
+    assert _translated(app, code, "Sign in") in page
+
+
+def test_a_regional_browser_language_gets_its_base_language(client: FlaskClient) -> None:
+    page = client.get("/", headers={"Accept-Language": "pt-BR,pt;q=0.8"}).get_data(as_text=True)
+    assert '<html lang="pt" dir="ltr">' in page
+
+
+def test_an_unknown_browser_language_gets_english(client: FlaskClient) -> None:
+    page = client.get("/", headers={"Accept-Language": "sw,de;q=0.5"}).get_data(as_text=True)
+    assert '<html lang="en" dir="ltr">' in page
+
+
+def test_every_page_offers_the_switcher_with_each_language_in_its_own_words(
+    client: FlaskClient,
+) -> None:
+    for path in ("/", "/search", "/browse", "/sign-in", "/apply", "/no/such/page"):
+        page = client.get(path).get_data(as_text=True)
+        assert 'action="/language"' in page, path
+        for language in INTERFACE_LANGUAGES.values():
+            assert f'lang="{language.code}"' in page and language.name in page, path
+
+
+def test_a_visitor_switching_to_arabic_keeps_it_and_returns_to_the_page(
+    client: FlaskClient,
+) -> None:
+    token = csrf_token(client.get("/search").get_data(as_text=True))
+    response = client.post(
+        "/language", data={"language": "ar", "next": "/search?q=malaria", "csrf_token": token}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/search?q=malaria")
+    page = client.get("/search", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in page
+
+
+def test_switching_never_redirects_off_the_site(client: FlaskClient) -> None:
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    response = client.post(
+        "/language", data={"language": "fr", "next": "//evil.example/", "csrf_token": token}
+    )
+    assert response.status_code == 302
+    assert "evil" not in response.headers["Location"]
+
+
+def test_an_unknown_language_is_a_400_in_words(client: FlaskClient) -> None:
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    response = client.post("/language", data={"language": "xx", "csrf_token": token})
+    assert response.status_code == 400
+    assert "Choose one of the languages in the list." in response.get_data(as_text=True)
+
+
+def test_a_signed_in_persons_choice_is_saved_in_their_profile(
+    client: FlaskClient, session: Session
+) -> None:
+    student = StudentFactory()
+    sign_in(client, student)
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    client.post("/language", data={"language": "es", "csrf_token": token})
+    session.refresh(student)
+    assert student.interface_language == "es"
+    client.delete_cookie(COOKIE)
+    page = client.get("/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert '<html lang="es" dir="ltr">' in page
+
+
+def test_the_profile_wins_over_the_browser(client: FlaskClient, session: Session) -> None:
+    student = StudentFactory(interface_language="pt")
+    sign_in(client, student)
+    page = client.get("/", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert '<html lang="pt" dir="ltr">' in page
+
+
+def test_dates_follow_the_interface_language(client: FlaskClient, session: Session) -> None:
+    material = make_material(session, title="Dengue triage", grants=[("public", [], "view")])
+    material.versions[0].published_at = dt.datetime(2026, 3, 14, 9, 30, tzinfo=dt.UTC)
+    session.commit()
+    path = f"/materials/{material.id}"
+    english = client.get(path, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    french = client.get(path, headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Mar 14, 2026" in english
+    assert "14 mars 2026" in french
