@@ -195,3 +195,17 @@ def test_dates_follow_the_interface_language(client: FlaskClient, session: Sessi
     french = client.get(path, headers={"Accept-Language": "fr"}).get_data(as_text=True)
     assert "Mar 14, 2026" in english
     assert "14 mars 2026" in french
+
+
+def test_choosing_the_browser_language_on_the_account_page_forgets_the_choice(
+    client: FlaskClient, session: Session
+) -> None:
+    student = StudentFactory(interface_language="ar")
+    sign_in(client, student)
+    page = client.get("/account").get_data(as_text=True)
+    assert 'value="browser"' in page
+    client.post("/language", data={"language": "browser", "csrf_token": csrf_token(page)})
+    session.refresh(student)
+    assert student.interface_language is None
+    page = client.get("/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert '<html lang="fr" dir="ltr">' in page

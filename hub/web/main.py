@@ -122,15 +122,20 @@ def account() -> str:
         "account.html",
         person=current_user,
         school_is_member=is_active_member(current_user.school),
+        follow_browser=FOLLOW_BROWSER,
     )
 
 
 @bp.route("/language", methods=["POST"])
 @public
 def choose_language() -> Response:
-    """The language switcher: remember the choice (profile and cookie) and go back."""
-    code = i18n.supported(request.form.get("language"))
-    if code is None:
+    """The language switcher: remember the choice (profile and cookie) and go back.
+
+    ``browser`` (offered on the account page) forgets the choice: the browser's languages decide.
+    """
+    wanted = request.form.get("language")
+    code = None if wanted == FOLLOW_BROWSER else i18n.supported(wanted)
+    if code is None and wanted != FOLLOW_BROWSER:
         abort(400, description=_("Choose one of the languages in the list."))
     if current_user.is_authenticated:
         s = db.session()
@@ -139,10 +144,16 @@ def choose_language() -> Response:
             person.interface_language = code
             s.commit()
     response = redirect(safe_next(request.form.get("next")))
-    response.set_cookie(
-        i18n.COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
-    )
+    if code is None:
+        response.delete_cookie(i18n.COOKIE)
+    else:
+        response.set_cookie(
+            i18n.COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+        )
     return response
+
+
+FOLLOW_BROWSER = "browser"
 
 
 @bp.route("/healthz")
