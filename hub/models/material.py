@@ -10,6 +10,7 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -26,6 +27,14 @@ class MaterialKind(enum.StrEnum):
     MATERIAL = "material"
     MODULE = "module"
 
+    @property
+    def label(self) -> str:
+        """The kind in words, in the interface language ("module")."""
+        return str(MATERIAL_KIND_LABELS[self.value])
+
+
+MATERIAL_KIND_LABELS = {"material": _l("material"), "module": _l("module")}
+
 
 class VersionState(enum.StrEnum):
     """A version is a draft until published; publishing the next one supersedes it."""
@@ -33,6 +42,18 @@ class VersionState(enum.StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
     SUPERSEDED = "superseded"
+
+    @property
+    def label(self) -> str:
+        """The state in words, in the interface language ("draft")."""
+        return str(VERSION_STATE_LABELS[self.value])
+
+
+VERSION_STATE_LABELS = {
+    "draft": _l("draft"),
+    "published": _l("published"),
+    "superseded": _l("superseded"),
+}
 
 
 class PatientData(enum.StrEnum):
@@ -42,6 +63,18 @@ class PatientData(enum.StrEnum):
     DEIDENTIFIED = "de-identified"
     CONSENTED = "consented"
 
+    @property
+    def label(self) -> str:
+        """What the material shows, in the interface language ("Shows no patients")."""
+        return str(PATIENT_DATA_LABELS[self.value])
+
+
+PATIENT_DATA_LABELS = {
+    "none": _l("Shows no patients"),
+    "de-identified": _l("Shows de-identified patients"),
+    "consented": _l("Shows patients who consented"),
+}
+
 
 class ConsentScope(enum.StrEnum):
     """How far the patients' consent lets the material travel."""
@@ -49,6 +82,18 @@ class ConsentScope(enum.StrEnum):
     OWN_SCHOOL = "own_school"
     CONSORTIUM = "consortium"
     PUBLIC = "public"
+
+    @property
+    def label(self) -> str:
+        """The scope in words, in the interface language ("Our school only")."""
+        return str(CONSENT_SCOPE_LABELS[self.value])
+
+
+CONSENT_SCOPE_LABELS = {
+    "own_school": _l("Our school only"),
+    "consortium": _l("The consortium"),
+    "public": _l("Anyone"),
+}
 
 
 class Material(Base):
@@ -224,6 +269,20 @@ class GrantKind(enum.StrEnum):
     REGIONS = "regions"
     INCOME = "income"
     SCHOOLS = "schools"
+
+    @property
+    def label(self) -> str:
+        """The audience kind in words, in the interface language ("consortium")."""
+        return str(GRANT_KIND_LABELS[self.value])
+
+
+GRANT_KIND_LABELS = {
+    "public": _l("public"),
+    "consortium": _l("consortium"),
+    "regions": _l("regions"),
+    "income": _l("income"),
+    "schools": _l("schools"),
+}
 
 
 class AudienceGrant(Base):

@@ -7,6 +7,7 @@ import enum
 import hashlib
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -27,9 +28,16 @@ class Role(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        """The role in words."""
-        return self.value.replace("_", " ")
+        """The role in words, in the interface language ("school admin")."""
+        return str(ROLE_LABELS[self.value])
 
+
+ROLE_LABELS = {
+    "student": _l("student"),
+    "teacher": _l("teacher"),
+    "school_admin": _l("school admin"),
+    "consortium_admin": _l("consortium admin"),
+}
 
 SCHOOL_ROLES = (Role.STUDENT, Role.TEACHER, Role.SCHOOL_ADMIN)
 

@@ -6,6 +6,7 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Enum, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -25,6 +26,20 @@ class MembershipStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"
     REJECTED = "rejected"
 
+    @property
+    def label(self) -> str:
+        """The status in words, in the interface language ("active")."""
+        return str(MEMBERSHIP_STATUS_LABELS[self.value])
+
+
+MEMBERSHIP_STATUS_LABELS = {
+    "applied": _l("applied"),
+    "active": _l("active"),
+    "suspended": _l("suspended"),
+    "withdrawn": _l("withdrawn"),
+    "rejected": _l("rejected"),
+}
+
 
 class IncomeGroup(enum.StrEnum):
     """World Bank income groups."""
@@ -33,6 +48,19 @@ class IncomeGroup(enum.StrEnum):
     UMC = "UMC"
     LMC = "LMC"
     LIC = "LIC"
+
+    @property
+    def label(self) -> str:
+        """The group in words, in the interface language ("Lower-middle income")."""
+        return str(INCOME_GROUP_LABELS[self.value])
+
+
+INCOME_GROUP_LABELS = {
+    "HIC": _l("High income"),
+    "UMC": _l("Upper-middle income"),
+    "LMC": _l("Lower-middle income"),
+    "LIC": _l("Low income"),
+}
 
 
 def enum_column(enum_cls: type[enum.Enum], name: str) -> Enum:

@@ -6,6 +6,7 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -23,6 +24,19 @@ class RequestStatus(enum.StrEnum):
     GRANTED = "granted"
     DECLINED = "declined"
     WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        """The status in words, in the interface language ("pending")."""
+        return str(REQUEST_STATUS_LABELS[self.value])
+
+
+REQUEST_STATUS_LABELS = {
+    "pending": _l("pending"),
+    "granted": _l("granted"),
+    "declined": _l("declined"),
+    "withdrawn": _l("withdrawn"),
+}
 
 
 class AccessRequest(Base):
