@@ -8,6 +8,10 @@ material is found exactly when ``decide(viewer, material, "discover")`` allows i
 The rules read plain facts (``Viewer``, ``MaterialFacts``), never the database, so that they
 are fast, easy to test for all inputs, and the same on every surface. DESIGN.md ("Licensing and
 sharing rules", "Patient data") is the specification.
+
+Reasons are lazy strings (``flask_babel.lazy_gettext``): ``decide`` only builds them, and they
+become words in the reader's interface language when shown (``Decision.reason``), so deciding
+stays fast and a cached decision speaks every language.
 """
 
 from __future__ import annotations
@@ -15,7 +19,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, TypeAlias
+
+from flask import has_request_context
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_babel.speaklater import LazyString
+
+from ..i18n import join_words, short_date
 
 Action = Literal["discover", "view", "download", "adapt", "edit", "publish", "manage"]
 ACTIONS: tuple[Action, ...] = ("discover", "view", "download", "adapt", "edit", "publish", "manage")
@@ -28,11 +40,22 @@ CREATIVE_COMMONS = {
 }  # fmt: skip
 LICENCES = (*sorted(CREATIVE_COMMONS), "LicenseRef-Consortium")
 INCOME_WORDS = {
-    "HIC": "high-income",
-    "UMC": "upper-middle-income",
-    "LMC": "lower-middle-income",
-    "LIC": "low-income",
+    "HIC": _l("high-income"),
+    "UMC": _l("upper-middle-income"),
+    "LMC": _l("lower-middle-income"),
+    "LIC": _l("low-income"),
 }
+RIGHT_WORDS = {"view": _l("view"), "download": _l("download"), "adapt": _l("adapt")}
+GRANT_KIND_WORDS = {
+    "public": _l("public"),
+    "consortium": _l("consortium"),
+    "regions": _l("regions"),
+    "income": _l("income"),
+    "schools": _l("schools"),
+}
+
+# A reason: plain text, or a lazy string that is translated when it is shown.
+Reason: TypeAlias = str | LazyString
 
 # How wide each kind of grant reaches; a school's ceiling is one of these levels.
 AUDIENCE_LEVEL = {
@@ -128,22 +151,28 @@ class Decision:
     """The answer, with the reasons a person can read."""
 
     allowed: bool
-    reasons: tuple[str, ...] = field(default_factory=tuple)
+    reasons: tuple[Reason, ...] = field(default_factory=tuple)
 
     def __bool__(self) -> bool:
         return self.allowed
 
     @property
     def reason(self) -> str:
-        return " ".join(self.reasons)
+        """The reasons in words, in the interface language."""
+        return " ".join(str(r) for r in self.reasons)
 
 
-def _allow(*reasons: str) -> Decision:
+def _allow(*reasons: Reason) -> Decision:
     return Decision(True, tuple(reasons))
 
 
-def _deny(*reasons: str) -> Decision:
+def _deny(*reasons: Reason) -> Decision:
     return Decision(False, tuple(reasons))
+
+
+def _later(build: Any, *args: Any) -> LazyString:
+    """A reason worded only when it is shown (``build(*args)`` runs then)."""
+    return LazyString(build, *args)
 
 
 # Grants that count ---------------------------------------------------------------------------
@@ -203,54 +232,97 @@ def _matches(grant: Grant, viewer: Viewer) -> bool:
 
 
 def describe_grant(grant: Grant) -> str:
-    """A grant in words: 'shared with low- and lower-middle-income schools'."""
+    """A grant in words, in the interface language: 'shared with low-income member schools'."""
     from ..services import geography  # names only; no rule depends on them
 
     if grant.kind == "public":
-        return "shared with everyone"
+        return _("shared with everyone")
     if grant.kind == "consortium":
-        return "shared with every member school of the consortium"
+        return _("shared with every member school of the consortium")
     if grant.kind == "regions":
-        names = sorted(geography.subregion_name(code) for code in grant.values)
-        return f"shared with member schools in {_join(names)}"
+        names = sorted(geography.subregion_display_name(code) for code in grant.values)
+        return _("shared with member schools in %(places)s", places=join_words(names))
     if grant.kind == "income":
         order = list(INCOME_WORDS)
         ranked = sorted(grant.values, key=lambda v: (order.index(v) if v in order else 9, v))
-        words = [INCOME_WORDS.get(v, v) for v in ranked]
-        return f"shared with {_join(words)} member schools"
-    return f"shared with {len(grant.values)} named partner school" + (
-        "s" if len(grant.values) != 1 else ""
+        words = [str(INCOME_WORDS.get(v, v)) for v in ranked]
+        return _("shared with %(groups)s member schools", groups=join_words(words))
+    return ngettext(
+        "shared with %(num)d named partner school",
+        "shared with %(num)d named partner schools",
+        len(grant.values),
     )
-
-
-def _join(words: list[str]) -> str:
-    if len(words) <= 1:
-        return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def _viewer_words(grant: Grant, viewer: Viewer) -> str:
     if grant.kind == "income" and viewer.income:
-        return f"your school is {viewer.income}"
+        return _("your school is %(group)s", group=viewer.income)
     if grant.kind == "regions" and viewer.region:
         from ..services import geography
 
-        return f"your school is in {geography.subregion_name(viewer.region)}"
+        return _(
+            "your school is in %(region)s",
+            region=geography.subregion_display_name(viewer.region),
+        )
     if grant.kind == "schools":
-        return "your school is one of them"
+        return _("your school is one of them")
     if grant.kind == "consortium":
-        return "your school is an active member"
-    return "anyone may see it"
+        return _("your school is an active member")
+    return _("anyone may see it")
+
+
+def _grant_reason(grant: Grant, viewer: Viewer) -> str:
+    return _(
+        "It is %(how_shared)s; %(why_you)s.",
+        how_shared=describe_grant(grant),
+        why_you=_viewer_words(grant, viewer),
+    )
+
+
+def _day(moment: dt.datetime) -> str:
+    # Outside a request (tests of the rules, the command line) there is no reader: ISO date.
+    return short_date(moment) if has_request_context() else f"{moment:%Y-%m-%d}"
+
+
+def _embargoed(until: dt.datetime) -> str:
+    return _("It is embargoed until %(date)s.", date=_day(until))
+
+
+def _ended(until: dt.datetime) -> str:
+    return _("It was available until %(date)s.", date=_day(until))
 
 
 # The decision -----------------------------------------------------------------------------------
 
+ONLY_CURRENT_FOUND = _l("Only the current published version is found in search.")
+YOUR_SCHOOL_STAFF = _l("It belongs to your school, and you are one of its teachers or admins.")
+ONLY_OWNERS_CHANGE = _l("Only teachers and admins of the school that owns it can change it.")
+STUDENTS_DO_NOT_ADAPT = _l("Students do not adapt materials; a teacher can.")
+IS_DRAFT = _l("It is a draft; only its school's teachers and admins see drafts.")
+NO_LONGER_PUBLISHED = _l("It is no longer published.")
+VERSION_NO_LONGER_PUBLISHED = _l("This version is no longer published.")
+TEACHERS_ONLY = _l("It is for teachers only (for example an exam bank).")
+YOUR_SCHOOL = _l("It belongs to your school.")
+ADAPTING_NEEDS_STAFF = _l(
+    "Adapting makes a new material in your school; only teachers and admins of a school can adapt."
+)
+NOT_LET = {
+    "download": _l("You may see it, but its school does not let others download it."),
+    "adapt": _l("You may see it, but its school does not let others adapt it."),
+}
+SCHOOL_NOT_ACTIVE = _l(
+    "Your school is not an active member of the consortium just now, so you see "
+    "only public materials of other schools."
+)
+NOT_PUBLIC = _l("It is not public; sign in to see what your school may use.")
+NOT_SHARED = _l("It is not shared with your school.")
 
-def _in_window(m: MaterialFacts, now: dt.datetime) -> str | None:
+
+def _in_window(m: MaterialFacts, now: dt.datetime) -> LazyString | None:
     if m.available_from is not None and now < m.available_from:
-        return f"It is embargoed until {m.available_from:%Y-%m-%d}."
+        return _later(_embargoed, m.available_from)
     if m.available_until is not None and now >= m.available_until:
-        return f"It was available until {m.available_until:%Y-%m-%d}."
+        return _later(_ended, m.available_until)
     return None
 
 
@@ -260,38 +332,35 @@ def decide(
     """May ``viewer`` do ``action`` with this version of a material? With the reasons why."""
     now = now or dt.datetime.now(dt.UTC)
     if action not in ACTIONS:
-        return _deny(f"'{action}' is not something the hub lets anyone do.")
+        return _deny(_l("'%(action)s' is not something the hub lets anyone do.", action=action))
     own = viewer.school_id is not None and viewer.school_id == m.owner_school_id
     if own and viewer.role in ("teacher", "school_admin"):
         if action == "discover" and not (m.is_current and m.state == "published" and not m.retired):
-            return _deny("Only the current published version is found in search.")
-        return _allow("It belongs to your school, and you are one of its teachers or admins.")
+            return _deny(ONLY_CURRENT_FOUND)
+        return _allow(YOUR_SCHOOL_STAFF)
     if action in ("edit", "publish", "manage"):
-        return _deny("Only teachers and admins of the school that owns it can change it.")
+        return _deny(ONLY_OWNERS_CHANGE)
     if viewer.is_student and action == "adapt":
-        return _deny("Students do not adapt materials; a teacher can.")
+        return _deny(STUDENTS_DO_NOT_ADAPT)
     if m.state == "draft":
-        return _deny("It is a draft; only its school's teachers and admins see drafts.")
+        return _deny(IS_DRAFT)
     adopted = m.version_id in viewer.adopted_versions
     if action == "discover":
         if not m.is_current or m.state != "published" or m.retired:
-            return _deny("It is no longer published.")
+            return _deny(NO_LONGER_PUBLISHED)
     elif not adopted and (not m.is_current or m.retired):
-        return _deny("This version is no longer published.")
+        return _deny(VERSION_NO_LONGER_PUBLISHED)
     if m.teachers_only and not viewer.is_staff:
-        return _deny("It is for teachers only (for example an exam bank).")
+        return _deny(TEACHERS_ONLY)
     window = _in_window(m, now)
-    if window:
+    if window is not None:
         return _deny(window)
     if own:
         if action in ("discover", "view", "download"):
-            return _allow("It belongs to your school.")
-        return _deny("Students do not adapt materials; a teacher can.")
+            return _allow(YOUR_SCHOOL)
+        return _deny(STUDENTS_DO_NOT_ADAPT)
     if action == "adapt" and (viewer.school_id is None or not viewer.is_staff):
-        return _deny(
-            "Adapting makes a new material in your school; only teachers and admins of "
-            "a school can adapt."
-        )
+        return _deny(ADAPTING_NEEDS_STAFF)
     needed = "view" if action in ("discover", "view") else action
     matched = False
     for grant, rights in effective_grants(m, now):
@@ -299,17 +368,14 @@ def decide(
             continue
         matched = True
         if needed in rights:
-            return _allow(f"It is {describe_grant(grant)}; {_viewer_words(grant, viewer)}.")
+            return _allow(_later(_grant_reason, grant, viewer))
     if matched:
-        return _deny(f"You may see it, but its school does not let others {action} it.")
+        return _deny(NOT_LET[needed])
     if not viewer.anonymous and not viewer.member_reach and viewer.role != "consortium_admin":
-        return _deny(
-            "Your school is not an active member of the consortium just now, so you see "
-            "only public materials of other schools."
-        )
+        return _deny(SCHOOL_NOT_ACTIVE)
     if viewer.anonymous:
-        return _deny("It is not public; sign in to see what your school may use.")
-    return _deny("It is not shared with your school.")
+        return _deny(NOT_PUBLIC)
+    return _deny(NOT_SHARED)
 
 
 # The token form -----------------------------------------------------------------------------------
@@ -368,20 +434,34 @@ def grant_problems(
     """Why a set of grants cannot be saved (licence, ceiling and consent rules), in words."""
     problems = []
     for grant in grants:
+        kind = str(GRANT_KIND_WORDS.get(grant.kind, grant.kind))
         if grant.kind == "public" and licence not in CREATIVE_COMMONS:
-            problems.append(f"A public grant needs a Creative Commons licence; {licence} is not.")
+            problems.append(
+                _(
+                    "A public grant needs a Creative Commons licence; %(licence)s is not.",
+                    licence=licence,
+                )
+            )
         if "adapt" in grant.rights and "-ND-" in licence:
-            problems.append(f"{licence} allows no derivatives, so no grant may give 'adapt'.")
+            problems.append(
+                _(
+                    "%(licence)s allows no derivatives, so no grant may give 'adapt'.",
+                    licence=licence,
+                )
+            )
         if AUDIENCE_LEVEL.get(grant.kind, 99) > AUDIENCE_LEVEL.get(ceiling.audience, -1):
-            problems.append(f"Your school's ceiling does not allow {grant.kind} grants.")
+            problems.append(_("Your school's ceiling does not allow %(kind)s grants.", kind=kind))
         extra = set(grant.rights) - set(ceiling.rights)
         if extra:
-            problems.append(f"Your school's ceiling does not allow {', '.join(sorted(extra))}.")
+            words = [str(RIGHT_WORDS.get(r, r)) for r in sorted(extra)]
+            problems.append(
+                _("Your school's ceiling does not allow %(rights)s.", rights=join_words(words))
+            )
         if patient_data == "consented":
             if consent_scope in (None, "own_school"):
-                problems.append("The patients consented to use in your school only.")
+                problems.append(_("The patients consented to use in your school only."))
             elif consent_scope == "consortium" and grant.kind == "public":
-                problems.append("The patients consented to use in the consortium, not publicly.")
+                problems.append(_("The patients consented to use in the consortium, not publicly."))
         if grant.kind in ("regions", "income", "schools") and not grant.values:
-            problems.append(f"A {grant.kind} grant must name at least one.")
+            problems.append(_("A %(kind)s grant must name at least one.", kind=kind))
     return list(dict.fromkeys(problems))
