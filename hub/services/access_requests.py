@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask import has_request_context
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import policy
+from ..i18n import short_date
 from ..models import (
     AccessRequest,
     AudienceGrant,
@@ -34,17 +37,17 @@ def request_access(
     """Ask the owner school for ``rights`` on a material the teacher can see."""
     version = material.published
     if version is None or not policy.allowed(session, teacher, version, "view"):
-        raise NotFound("There is no such material, or it is not shared with you.")
+        raise NotFound(_("There is no such material, or it is not shared with you."))
     if teacher.role not in (Role.TEACHER, Role.SCHOOL_ADMIN) or teacher.school_id is None:
-        raise Conflict("Teachers and school admins ask for access for their school.")
+        raise Conflict(_("Teachers and school admins ask for access for their school."))
     if teacher.school_id == material.school_id:
-        raise Conflict("It belongs to your school already.")
+        raise Conflict(_("It belongs to your school already."))
     wanted = [r for r in RIGHTS if r in rights]
     if not wanted:
-        raise InvalidInput("Say what your school needs: download and/or adapt.", field="rights")
+        raise InvalidInput(_("Say what your school needs: download and/or adapt."), field="rights")
     missing = [r for r in wanted if not policy.allowed(session, teacher, version, r)]  # type: ignore[arg-type]
     if not missing:
-        raise Conflict("Your school already has these rights.")
+        raise Conflict(_("Your school already has these rights."))
     pending = session.scalar(
         select(AccessRequest).where(
             AccessRequest.material_id == material.id,
@@ -54,8 +57,13 @@ def request_access(
     )
     if pending is not None:
         raise Conflict(
-            f"Your school asked already on {pending.created_at:%Y-%m-%d}; the owner "
-            "school has not answered yet."
+            _(
+                "Your school asked already on %(date)s; the owner school has not answered yet.",
+                # Outside a request (tests, commands) there is no reader: an ISO date.
+                date=short_date(pending.created_at)
+                if has_request_context()
+                else f"{pending.created_at:%Y-%m-%d}",
+            )
         )
     request = AccessRequest(
         material_id=material.id,
@@ -85,9 +93,9 @@ def _owned_request(session: Session, admin: Person, request_id: int) -> AccessRe
         or admin.role is not Role.SCHOOL_ADMIN
         or request.material.school_id != admin.school_id
     ):
-        raise NotFound("There is no such request.")
+        raise NotFound(_("There is no such request."))
     if request.status is not RequestStatus.PENDING:
-        raise Conflict(f"This request was already {request.status.value}.")
+        raise Conflict(_("This request was already %(status)s.", status=request.status.label))
     return request
 
 
@@ -98,9 +106,9 @@ def grant_request(
     request = _owned_request(session, admin, request_id)
     chosen = [r for r in RIGHTS if r in rights]
     if not chosen:
-        raise InvalidInput("Choose the rights to give.", field="rights")
+        raise InvalidInput(_("Choose the rights to give."), field="rights")
     if until is not None and until <= utcnow():
-        raise InvalidInput("The end date must be in the future.", field="until")
+        raise InvalidInput(_("The end date must be in the future."), field="until")
     material = request.material
     candidate = policy.Grant(
         kind="schools", values=frozenset({str(request.school_id)}), rights=frozenset(chosen)
@@ -139,7 +147,7 @@ def decline_request(session: Session, admin: Person, request_id: int, reason: st
     request = _owned_request(session, admin, request_id)
     reason = reason.strip()
     if not reason:
-        raise InvalidInput("Say why; the requesting school sees it.", field="reason")
+        raise InvalidInput(_("Say why; the requesting school sees it."), field="reason")
     request.status = RequestStatus.DECLINED
     request.decided_by_id = admin.id
     request.decided_at = utcnow()

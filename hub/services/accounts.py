@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -40,7 +41,12 @@ def normalize_email(raw: str) -> str:
         result = validate_email(raw.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
         raise InvalidInput(
-            f"'{raw.strip()}' is not a valid email address: {exc}", field="email"
+            _(
+                "'%(address)s' is not a valid email address: %(problem)s",
+                address=raw.strip(),
+                problem=str(exc),
+            ),
+            field="email",
         ) from None
     return result.normalized.lower()
 
@@ -49,10 +55,13 @@ def check_password_rules(password: str) -> None:
     """Raise ``InvalidInput`` if ``password`` is too weak to accept."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(
-            f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.", field="password"
+            _("Choose a password of at least %(num)d characters.", num=MIN_PASSWORD_LENGTH),
+            field="password",
         )
     if len(password) > 1024:
-        raise InvalidInput("That password is too long (1024 characters at most).", field="password")
+        raise InvalidInput(
+            _("That password is too long (1024 characters at most)."), field="password"
+        )
 
 
 def hash_password(password: str) -> str:
@@ -112,15 +121,16 @@ def create_person(
     normalized = normalize_email(email)
     name = name.strip()
     if not name:
-        raise InvalidInput("A name is required.", field="name")
+        raise InvalidInput(_("A name is required."), field="name")
     check_password_rules(password)
     if role in SCHOOL_ROLES and school is None:
-        raise InvalidInput(f"A {role.label} belongs to a school.", field="school")
+        raise InvalidInput(_("A %(role)s belongs to a school.", role=role.label), field="school")
     if role is Role.CONSORTIUM_ADMIN:
         school = None
     if session.scalar(select(Person.id).where(Person.email == normalized)) is not None:
         raise Conflict(
-            f"Someone with the email {normalized} already has an account.", field="email"
+            _("Someone with the email %(email)s already has an account.", email=normalized),
+            field="email",
         )
     person = Person(
         email=normalized,
@@ -145,7 +155,7 @@ def create_person(
 def change_password(session: Session, person: Person, current: str, new: str) -> None:
     """Change the person's password after checking the current one."""
     if not verify_password(person, current):
-        raise InvalidInput("The current password is not right.", field="current_password")
+        raise InvalidInput(_("The current password is not right."), field="current_password")
     check_password_rules(new)
     person.password_hash = hash_password(new)
     audit.record(session, person, "person.password_changed", person, school_id=person.school_id)
@@ -197,7 +207,10 @@ def invite_checked(
     for email, role, name in invitees:
         if role not in SCHOOL_ROLES:
             raise InvalidInput(
-                f"'{role}' is not a school role; choose student, teacher or school admin.",
+                _(
+                    "'%(role)s' is not a school role; choose student, teacher or school admin.",
+                    role=str(role),
+                ),
                 field="role",
             )
         token = secrets.token_urlsafe(32)
@@ -233,15 +246,29 @@ def check_invitable(session: Session, school: School, email: str) -> str:
     existing = session.scalar(select(Person).where(Person.email == normalized))
     if existing is not None:
         if existing.school_id == school.id:
-            raise Conflict(f"{normalized} is already a member of {school.name}.", field="email")
+            raise Conflict(
+                _(
+                    "%(email)s is already a member of %(school)s.",
+                    email=normalized,
+                    school=school.name,
+                ),
+                field="email",
+            )
         raise Conflict(
-            f"{normalized} already has an account with another school; a person "
-            "belongs to one school. Ask them to use that account.",
+            _(
+                "%(email)s already has an account with another school; a person "
+                "belongs to one school. Ask them to use that account.",
+                email=normalized,
+            ),
             field="email",
         )
     if open_invitation_for(session, school, normalized) is not None:
         raise Conflict(
-            f"{normalized} is already invited; resend the invitation from the list.", field="email"
+            _(
+                "%(email)s is already invited; resend the invitation from the list.",
+                email=normalized,
+            ),
+            field="email",
         )
     return normalized
 
@@ -264,13 +291,15 @@ def open_invitation(session: Session, token: str, now: dt.datetime | None = None
     invitation = session.scalar(select(Invitation).where(Invitation.token_digest == _digest(token)))
     now = now or utcnow()
     if invitation is None:
-        raise LinkInvalid("This invitation link is not valid. Ask your school admin for a new one.")
+        raise LinkInvalid(
+            _("This invitation link is not valid. Ask your school admin for a new one.")
+        )
     if invitation.accepted_at is not None:
-        raise LinkInvalid("This invitation has already been used. Sign in instead.")
+        raise LinkInvalid(_("This invitation has already been used. Sign in instead."))
     if invitation.revoked_at is not None:
-        raise LinkInvalid("This invitation was withdrawn. Ask your school admin for a new one.")
+        raise LinkInvalid(_("This invitation was withdrawn. Ask your school admin for a new one."))
     if now >= invitation.expires_at:
-        raise LinkInvalid("This invitation has expired. Ask your school admin for a new one.")
+        raise LinkInvalid(_("This invitation has expired. Ask your school admin for a new one."))
     return invitation
 
 
@@ -311,12 +340,12 @@ def person_for_reset(
     try:
         person_id, fingerprint = _reset_serializer(secret_key).loads(token, max_age=max_age)
     except SignatureExpired:
-        raise LinkInvalid("This reset link has expired. Ask for a new one.") from None
+        raise LinkInvalid(_("This reset link has expired. Ask for a new one.")) from None
     except (BadSignature, ValueError, TypeError):
-        raise LinkInvalid("This reset link is not valid. Ask for a new one.") from None
+        raise LinkInvalid(_("This reset link is not valid. Ask for a new one.")) from None
     person = session.get(Person, person_id)
     if person is None or not person.active or person.credential_fingerprint != fingerprint:
-        raise LinkInvalid("This reset link has already been used. Ask for a new one.")
+        raise LinkInvalid(_("This reset link has already been used. Ask for a new one."))
     return person
 
 

@@ -12,6 +12,10 @@ import enum
 import io
 from dataclasses import dataclass
 
+from flask import has_request_context
+from flask_babel import format_number
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -45,6 +49,22 @@ class Verdict(enum.StrEnum):
     @property
     def will_invite(self) -> bool:
         return self is Verdict.NEW
+
+    @property
+    def label(self) -> str:
+        """The verdict in words, in the interface language ("already invited")."""
+        return str(VERDICT_LABELS[self.value])
+
+
+VERDICT_LABELS = {
+    "new": _l("new"),
+    "already a member": _l("already a member"),
+    "member of another school": _l("member of another school"),
+    "already invited": _l("already invited"),
+    "invalid email": _l("invalid email"),
+    "unknown role": _l("unknown role"),
+    "duplicate in file": _l("duplicate in file"),
+}
 
 
 @dataclass(frozen=True)
@@ -83,25 +103,34 @@ def read_csv(data: bytes) -> list[dict[str, str]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidInput(
-            f"The file is not UTF-8 text (byte {exc.start + 1} cannot be read). In your "
-            "spreadsheet, save it as 'CSV UTF-8' and upload it again.",
+            _(
+                "The file is not UTF-8 text (byte %(byte)d cannot be read). In your "
+                "spreadsheet, save it as 'CSV UTF-8' and upload it again.",
+                byte=exc.start + 1,
+            ),
             field="file",
         ) from None
     if not text.strip():
-        raise InvalidInput("The file is empty.", field="file")
+        raise InvalidInput(_("The file is empty."), field="file")
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [h.strip().lower() for h in next(reader)]
     except csv.Error as exc:
-        raise InvalidInput(f"The file is not a readable CSV file: {exc}.", field="file") from None
+        raise InvalidInput(
+            _("The file is not a readable CSV file: %(problem)s.", problem=str(exc)), field="file"
+        ) from None
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        found = ", ".join(h for h in header if h) or "nothing"
+        found = ", ".join(h for h in header if h) or _("nothing")
         raise InvalidInput(
-            f"The first line must name the columns email, name and role; it has {found} "
-            f"(missing: {', '.join(missing)}).",
+            _(
+                "The first line must name the columns email, name and role; it has "
+                "%(found)s (missing: %(missing)s).",
+                found=found,
+                missing=", ".join(missing),
+            ),
             field="file",
         )
     positions = {c: header.index(c) for c in REQUIRED_COLUMNS}
@@ -116,10 +145,21 @@ def read_csv(data: bytes) -> list[dict[str, str]]:
             )
             if len(rows) > MAX_ROWS:
                 raise InvalidInput(
-                    f"The file has more than {MAX_ROWS:,} rows; split it.", field="file"
+                    _(
+                        "The file has more than %(rows)s rows; split it.",
+                        rows=format_number(MAX_ROWS) if has_request_context() else f"{MAX_ROWS:,}",
+                    ),
+                    field="file",
                 )
     except csv.Error as exc:
-        raise InvalidInput(f"Line {reader.line_num} cannot be read: {exc}.", field="file") from None
+        raise InvalidInput(
+            _(
+                "Line %(line)d cannot be read: %(problem)s.",
+                line=reader.line_num,
+                problem=str(exc),
+            ),
+            field="file",
+        ) from None
     return rows
 
 
@@ -137,7 +177,7 @@ def preview(session: Session, school: School, data: bytes) -> Preview:
             email, problem = None, exc.message
         parsed.append((index, raw, email, problem))
 
-    emails = [e for _, _, e, _ in parsed if e]
+    emails = [e for _line, _raw, e, _problem in parsed if e]
     people: dict[str, int | None] = {}
     invited: set[str] = set()
     now = utcnow()
@@ -169,19 +209,26 @@ def preview(session: Session, school: School, data: bytes) -> Preview:
             verdict, message = Verdict.INVALID_EMAIL, problem
         elif role is None or role not in SCHOOL_ROLES:
             verdict = Verdict.UNKNOWN_ROLE
-            message = f"'{raw['role']}' is not a role; use student, teacher or school admin."
+            message = _(
+                "'%(role)s' is not a role; use student, teacher or school admin.",
+                role=raw["role"],
+            )
         elif email in seen:
-            verdict, message = Verdict.DUPLICATE, f"{email} appears earlier in the file."
+            verdict = Verdict.DUPLICATE
+            message = _("%(email)s appears earlier in the file.", email=email)
         elif email in people:
             if people[email] == school.id:
-                verdict, message = Verdict.ALREADY_MEMBER, f"{email} is already a member."
+                verdict = Verdict.ALREADY_MEMBER
+                message = _("%(email)s is already a member.", email=email)
             else:
                 verdict = Verdict.OTHER_SCHOOL
-                message = f"{email} has an account with another school."
+                message = _("%(email)s has an account with another school.", email=email)
         elif email in invited:
-            verdict, message = Verdict.ALREADY_INVITED, f"{email} has an open invitation."
+            verdict = Verdict.ALREADY_INVITED
+            message = _("%(email)s has an open invitation.", email=email)
         else:
-            verdict, message = Verdict.NEW, f"Will be invited as {role.label}."
+            verdict = Verdict.NEW
+            message = _("Will be invited as %(role)s.", role=role.label)
         if email:
             seen.add(email)
         rows.append(

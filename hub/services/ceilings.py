@@ -5,29 +5,33 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import policy
+from ..i18n import join_words
 from ..models import Material, MembershipStatus, Person, Role, School, VersionState
 from ..models.material import MaterialVersion
 from . import audit
 from .errors import InvalidInput, NotFound
 
 AUDIENCES = {
-    "own_school": "our school only",
-    "schools": "named partner schools",
-    "regions": "schools in chosen regions",
-    "income": "schools of chosen income groups",
-    "consortium": "every member school",
-    "public": "everyone, including the public",
+    "own_school": _l("our school only"),
+    "schools": _l("named partner schools"),
+    "regions": _l("schools in chosen regions"),
+    "income": _l("schools of chosen income groups"),
+    "consortium": _l("every member school"),
+    "public": _l("everyone, including the public"),
 }
 DEFAULT_AUDIENCES = {
-    "own_school": "our school only",
-    "region": "member schools in our region",
-    "income": "member schools of our income group",
-    "consortium": "every member school",
-    "public": "everyone, including the public",
+    "own_school": _l("our school only"),
+    "region": _l("member schools in our region"),
+    "income": _l("member schools of our income group"),
+    "consortium": _l("every member school"),
+    "public": _l("everyone, including the public"),
 }
 DEFAULT_LEVEL = {
     "own_school": "own_school",
@@ -36,7 +40,7 @@ DEFAULT_LEVEL = {
     "consortium": "consortium",
     "public": "public",
 }
-RIGHT_WORDS = {"view": "view online", "download": "download", "adapt": "adapt"}
+RIGHT_WORDS = {"view": _l("view online"), "download": _l("download"), "adapt": _l("adapt")}
 
 
 @dataclass(frozen=True)
@@ -50,41 +54,53 @@ class Impact:
 
     def lines(self) -> list[str]:
         """The changes in words (empty when nothing changes)."""
+        # The English singular keeps the wording pages have always shown ("1 materials");
+        # translators still give every plural form of their language.
         out = []
         if self.no_longer_public:
             out.append(
-                f"{self.no_longer_public} materials will no longer be visible to the public."
+                ngettext(
+                    "%(num)d materials will no longer be visible to the public.",
+                    "%(num)d materials will no longer be visible to the public.",
+                    self.no_longer_public,
+                )
             )
         if self.fewer_schools:
-            out.append(f"{self.fewer_schools} materials will reach fewer member schools.")
+            out.append(
+                ngettext(
+                    "%(num)d materials will reach fewer member schools.",
+                    "%(num)d materials will reach fewer member schools.",
+                    self.fewer_schools,
+                )
+            )
         if self.fewer_rights:
             out.append(
-                f"{self.fewer_rights} materials will give other schools fewer rights "
-                "(download or adapt)."
+                ngettext(
+                    "%(num)d materials will give other schools fewer rights (download or adapt).",
+                    "%(num)d materials will give other schools fewer rights (download or adapt).",
+                    self.fewer_rights,
+                )
             )
         return out
 
 
 def summary(school: School) -> str:
     """The ceiling and defaults in plain words."""
-    rights = (
-        ", ".join(
-            RIGHT_WORDS[r] for r in ("view", "download", "adapt") if r in school.ceiling_rights
-        )
-        or "nothing"
-    )
-    default_rights = (
-        ", ".join(
-            RIGHT_WORDS[r] for r in ("view", "download", "adapt") if r in school.default_rights
-        )
-        or "nothing"
-    )
-    return (
-        f"Materials of {school.name} may be shared at most with "
-        f"{AUDIENCES.get(school.ceiling_audience, school.ceiling_audience)}, who may "
-        f"{rights}. A new material starts shared with "
-        f"{DEFAULT_AUDIENCES.get(school.default_audience, school.default_audience)} "
-        f"({default_rights})."
+    rights = join_words(
+        [str(RIGHT_WORDS[r]) for r in ("view", "download", "adapt") if r in school.ceiling_rights]
+    ) or _("nothing")
+    default_rights = join_words(
+        [str(RIGHT_WORDS[r]) for r in ("view", "download", "adapt") if r in school.default_rights]
+    ) or _("nothing")
+    return _(
+        "Materials of %(school)s may be shared at most with %(audience)s, who may "
+        "%(rights)s. A new material starts shared with %(default_audience)s "
+        "(%(default_rights)s).",
+        school=school.name,
+        audience=AUDIENCES.get(school.ceiling_audience, school.ceiling_audience),
+        rights=rights,
+        default_audience=DEFAULT_AUDIENCES.get(school.default_audience, school.default_audience),
+        default_rights=default_rights,
     )
 
 
@@ -94,28 +110,36 @@ def check_rules(
     """Refuse unknown audiences or rights, and defaults wider than the ceiling."""
     if audience not in AUDIENCES:
         raise InvalidInput(
-            f"'{audience}' is not an audience. Allowed: {', '.join(AUDIENCES)}.",
+            _(
+                "'%(value)s' is not an audience. Allowed: %(allowed)s.",
+                value=audience,
+                allowed=", ".join(AUDIENCES),
+            ),
             field="ceiling_audience",
         )
     if default_audience not in DEFAULT_AUDIENCES:
         raise InvalidInput(
-            f"'{default_audience}' is not a default audience. Allowed: "
-            f"{', '.join(DEFAULT_AUDIENCES)}.",
+            _(
+                "'%(value)s' is not a default audience. Allowed: %(allowed)s.",
+                value=default_audience,
+                allowed=", ".join(DEFAULT_AUDIENCES),
+            ),
             field="default_audience",
         )
     for value in (*rights, *default_rights):
         if value not in RIGHT_WORDS:
             raise InvalidInput(
-                f"'{value}' is not a right (view, download, adapt).", field="ceiling_rights"
+                _("'%(value)s' is not a right (view, download, adapt).", value=value),
+                field="ceiling_rights",
             )
     level = policy.rules.AUDIENCE_LEVEL
     if level[DEFAULT_LEVEL[default_audience]] > level[audience]:
         raise InvalidInput(
-            "The default cannot reach wider than the ceiling.", field="default_audience"
+            _("The default cannot reach wider than the ceiling."), field="default_audience"
         )
     if not set(default_rights) <= set(rights) | {"view"}:
         raise InvalidInput(
-            "The default rights cannot exceed the ceiling's.", field="default_rights"
+            _("The default rights cannot exceed the ceiling's."), field="default_rights"
         )
 
 
@@ -177,7 +201,7 @@ def set_sharing_rules(
 ) -> School:
     """Save the school's ceiling and defaults; lowering the ceiling narrows materials at once."""
     if admin.role is not Role.SCHOOL_ADMIN or admin.school_id is None:
-        raise NotFound("There is nothing here.")
+        raise NotFound(_("There is nothing here."))
     check_rules(audience, rights, default_audience, default_rights)
     school = session.get(School, admin.school_id)
     assert school is not None

@@ -38,6 +38,7 @@ from typing import IO, BinaryIO, NoReturn
 from xml.parsers import expat
 
 import pypdf
+from flask_babel import lazy_gettext as _l
 
 __all__ = ["SUPPORTED", "ExtractedText", "extract_text"]
 
@@ -87,7 +88,8 @@ class ExtractedText:
 
     ``complete`` is False when the text was cut (``max_chars``, ``max_bytes``, the time limit)
     or part of the file could not be read. ``problem`` says in words why text is missing, or
-    None when there is nothing to tell.
+    None when there is nothing to tell; it is a lazy string (``lazy_gettext``) worded in the
+    reader's interface language when shown, since extraction runs in a worker thread.
     """
 
     text: str
@@ -196,8 +198,12 @@ def _size_in_words(size: int) -> str:
     return f"{size} bytes"
 
 
-def _timeout_in_words(timeout_s: float) -> str:
-    return f"took longer than {timeout_s:g} s"
+def _timeout_in_words(timeout_s: float, busy: bool = False) -> str:
+    if busy:
+        return _l(
+            "took longer than %(seconds)s s (the extractor was busy)", seconds=f"{timeout_s:g}"
+        )
+    return _l("took longer than %(seconds)s s", seconds=f"{timeout_s:g}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -258,7 +264,7 @@ def _read_pdf(spool: IO[bytes], sink: _Sink) -> str | None:
         reader = pypdf.PdfReader(spool, strict=False)
         encrypted = reader.is_encrypted
     except Exception as exc:  # pypdf raises many kinds of error on damaged files
-        raise _Unreadable("not a valid PDF file") from exc
+        raise _Unreadable(_l("not a valid PDF file")) from exc
     if encrypted:
         # Many PDFs are encrypted only to restrict printing or editing, with an empty password
         # for opening: their text is there for anyone, so try that before giving up.
@@ -267,12 +273,12 @@ def _read_pdf(spool: IO[bytes], sink: _Sink) -> str | None:
         except Exception:  # e.g. AES without the cryptography package, or broken keys
             opened = False
         if not opened:
-            raise _Unreadable("the PDF is encrypted")
+            raise _Unreadable(_l("the PDF is encrypted"))
     try:
         pages = reader.pages
         count = len(pages)
     except Exception as exc:
-        raise _Unreadable("not a valid PDF file") from exc
+        raise _Unreadable(_l("not a valid PDF file")) from exc
 
     failed = 0
     found = False
@@ -290,11 +296,13 @@ def _read_pdf(spool: IO[bytes], sink: _Sink) -> str | None:
         found = found or bool(text.strip())
         sink.section()
     if count and failed == count:
-        raise _Unreadable("no page of the PDF could be read")
+        raise _Unreadable(_l("no page of the PDF could be read"))
     if failed:
-        return f"{failed} of {count} pages of the PDF could not be read"
+        return _l(
+            "%(failed)d of %(count)d pages of the PDF could not be read", failed=failed, count=count
+        )
     if count and not found:
-        return "the PDF has no text layer (it may be scanned images)"
+        return _l("the PDF has no text layer (it may be scanned images)")
     return None
 
 
@@ -325,7 +333,7 @@ class _Package:
         try:
             self.zip = zipfile.ZipFile(spool)
         except _ZIP_ERRORS as exc:
-            raise _Unreadable(f"not a valid {label} file") from exc
+            raise _Unreadable(_l("not a valid %(kind)s file", kind=label)) from exc
         self.names = {info.filename for info in self.zip.infolist()}
 
     def chunks(self, name: str) -> Iterator[bytes]:
@@ -333,13 +341,19 @@ class _Package:
         try:
             info = self.zip.getinfo(name)
         except KeyError:
-            raise _Unreadable(f"not a valid {self.label} file (no {name})") from None
+            raise _Unreadable(
+                _l("not a valid %(kind)s file (no %(part)s)", kind=self.label, part=name)
+            ) from None
         if info.flag_bits & 0x1:
-            raise _Unreadable(f"the {self.label} file is encrypted")
+            raise _Unreadable(_l("the %(kind)s file is encrypted", kind=self.label))
         limit = min(MAX_MEMBER_BYTES, self.budget)
         bomb = _Unreadable(
-            f"the {self.label} file would expand to more than {_size_in_words(limit)} "
-            "(refused as a possible zip bomb)"
+            _l(
+                "the %(kind)s file would expand to more than %(size)s "
+                "(refused as a possible zip bomb)",
+                kind=self.label,
+                size=_size_in_words(limit),
+            )
         )
         # The sizes in the directory can be checked before anything is inflated; counting
         # below covers a directory that lies.
@@ -358,9 +372,9 @@ class _Package:
                     self.sink.check()
                     yield chunk
         except _ZIP_ERRORS as exc:
-            raise _Unreadable(f"not a valid {self.label} file") from exc
+            raise _Unreadable(_l("not a valid %(kind)s file", kind=self.label)) from exc
         except RuntimeError as exc:  # zipfile's word for an encrypted member
-            raise _Unreadable(f"the {self.label} file is encrypted") from exc
+            raise _Unreadable(_l("the %(kind)s file is encrypted", kind=self.label)) from exc
         finally:
             self.budget -= read
 
@@ -382,7 +396,9 @@ def _parse_xml(
     parser.buffer_text = True
 
     def refuse(*_args: object) -> NoReturn:
-        raise _Unreadable(f"the {label} file declares a DTD or entities, which are refused")
+        raise _Unreadable(
+            _l("the %(kind)s file declares a DTD or entities, which are refused", kind=label)
+        )
 
     # Refusing the declaration itself covers internal entities (billion laughs) and external
     # ones (file and network access) alike; the standard library alone would parse them.
@@ -397,7 +413,7 @@ def _parse_xml(
             parser.Parse(chunk, False)
         parser.Parse(b"", True)
     except expat.ExpatError as exc:
-        raise _Unreadable(f"not a valid {label} file (damaged XML)") from exc
+        raise _Unreadable(_l("not a valid %(kind)s file (damaged XML)", kind=label)) from exc
 
 
 def _relationships(package: _Package, part: str) -> dict[str, tuple[str, str]]:
@@ -430,7 +446,7 @@ def _read_docx(spool: IO[bytes], sink: _Sink) -> str | None:
     package = _Package(spool, "DOCX", sink)
     main = _main_part(package, "word/document.xml")
     if main not in package.names:
-        raise _Unreadable("not a valid DOCX file (no document part)")
+        raise _Unreadable(_l("not a valid DOCX file (no document part)"))
     inside_t = False
 
     def start(tag: str, _attrs: dict[str, str]) -> None:
@@ -509,7 +525,7 @@ def _read_pptx(spool: IO[bytes], sink: _Sink) -> str | None:
 
     slides = _slide_order(package, _main_part(package, "ppt/presentation.xml"))
     if not slides:
-        raise _Unreadable("not a valid PPTX file (no slides)")
+        raise _Unreadable(_l("not a valid PPTX file (no slides)"))
     for slide in slides:
         _parse_xml(package.chunks(slide), "PPTX", start, end, text)
         sink.section()
@@ -597,7 +613,11 @@ def _read_html_zip(spool: IO[bytes], sink: _Sink) -> str | None:
     )
     problem = None
     if len(pages) > MAX_HTML_MEMBERS:
-        problem = f"only the first {MAX_HTML_MEMBERS} of {len(pages)} HTML pages were read"
+        problem = _l(
+            "only the first %(read)d of %(count)d HTML pages were read",
+            read=MAX_HTML_MEMBERS,
+            count=len(pages),
+        )
         sink.cut = True
         pages = pages[:MAX_HTML_MEMBERS]
     for name in pages:
@@ -639,14 +659,16 @@ def _extract(stream: BinaryIO, kind: str, sink: _Sink, max_bytes: int) -> Extrac
                     return ExtractedText(
                         "",
                         False,
-                        f"the file is larger than {_size_in_words(max_bytes)}; "
-                        "its text was not read",
+                        _l(
+                            "the file is larger than %(size)s; its text was not read",
+                            size=_size_in_words(max_bytes),
+                        ),
                     )
                 problem = _READERS[kind](spool, sink)
     except _Enough:
         pass
     except _Unreadable as exc:
-        return ExtractedText("", False, str(exc))
+        return ExtractedText("", False, exc.args[0])
     text = sink.text()
     return ExtractedText(text, not sink.cut and problem is None, problem)
 
@@ -677,7 +699,7 @@ def extract_text(
     deadline = time.monotonic() + timeout_s
     sink = _Sink(max_chars, deadline)
     if not _slots.acquire(timeout=max(0.0, timeout_s)):
-        return ExtractedText("", False, _timeout_in_words(timeout_s) + " (the extractor was busy)")
+        return ExtractedText("", False, _timeout_in_words(timeout_s, busy=True))
     result: Future[ExtractedText] = Future()
 
     def work() -> None:

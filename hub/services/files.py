@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import BinaryIO, cast
 
 import filetype
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from content_store import Blob, ContentStore, StoreUnavailable, TooLarge
@@ -58,17 +60,17 @@ ALLOWED: dict[str, Kind] = {
     "text/markdown": Kind("Markdown text", False),
 }  # fmt: skip
 
-ALLOWED_IN_WORDS = (
+ALLOWED_IN_WORDS = _l(
     "PDF, images (JPEG, PNG, GIF, WebP), MP4 or WebM video, MP3 audio, PowerPoint, Word, Excel, "
     "OpenDocument, ZIP packages (SCORM, Common Cartridge, HTML), plain text and Markdown"
 )
 
 PROGRAMS = {
-    "application/x-msdownload": "a Windows program",
-    "application/x-executable": "a program",
-    "application/x-mach-binary": "a macOS program",
-    "application/x-shockwave-flash": "a Flash program",
-    "application/vnd.microsoft.portable-executable": "a Windows program",
+    "application/x-msdownload": _l("a Windows program"),
+    "application/x-executable": _l("a program"),
+    "application/x-mach-binary": _l("a macOS program"),
+    "application/x-shockwave-flash": _l("a Flash program"),
+    "application/vnd.microsoft.portable-executable": _l("a Windows program"),
 }
 PROGRAM_EXTENSIONS = {
     "exe", "com", "bat", "cmd", "scr", "msi", "dll", "sh", "bash", "ps1", "vbs", "js", "jar",
@@ -122,29 +124,48 @@ def sniff(head: bytes, filename: str) -> str:
         mime = kind.mime
         if mime in PROGRAMS:
             raise UnsupportedFile(
-                f"'{filename}' is {PROGRAMS[mime]}, not a learning material; programs cannot be "
-                "uploaded."
+                _(
+                    "'%(name)s' is %(program)s, not a learning material; programs cannot be "
+                    "uploaded.",
+                    name=filename,
+                    program=PROGRAMS[mime],
+                )
             )
         if mime in ALLOWED:
             return mime
         raise UnsupportedFile(
-            f"'{filename}' is a {mime} file, which the hub does not accept. Allowed: "
-            f"{ALLOWED_IN_WORDS}."
+            _(
+                "'%(name)s' is a %(type)s file, which the hub does not accept. Allowed: "
+                "%(allowed)s.",
+                name=filename,
+                type=mime,
+                allowed=ALLOWED_IN_WORDS,
+            )
         )
     if ext in PROGRAM_EXTENSIONS:
         raise UnsupportedFile(
-            f"'{filename}' looks like a program or script; programs cannot be uploaded."
+            _(
+                "'%(name)s' looks like a program or script; programs cannot be uploaded.",
+                name=filename,
+            )
         )
     if _is_text(head):
         if ext in ("md", "markdown"):
             return "text/markdown"
         if ext in ("html", "htm", "svg", "xml", "xhtml"):
             raise UnsupportedFile(
-                f"'{filename}' is a web page; upload web content as a ZIP package instead."
+                _(
+                    "'%(name)s' is a web page; upload web content as a ZIP package instead.",
+                    name=filename,
+                )
             )
         return "text/plain"
     raise UnsupportedFile(
-        f"The hub could not recognise the type of '{filename}'. Allowed: {ALLOWED_IN_WORDS}."
+        _(
+            "The hub could not recognise the type of '%(name)s'. Allowed: %(allowed)s.",
+            name=filename,
+            allowed=ALLOWED_IN_WORDS,
+        )
     )
 
 
@@ -262,7 +283,7 @@ def store_upload(
     name = sanitize_filename(filename)
     head = _read_head(stream)
     if not head:
-        raise UnsupportedFile(f"'{name}' is empty.")
+        raise UnsupportedFile(_("'%(name)s' is empty.", name=name))
     media_type = sniff(head, name)
     body = ReadAhead(stream)
     try:
@@ -271,12 +292,19 @@ def store_upload(
         )
     except TooLarge:
         raise FileTooLarge(
-            f"'{name}' is larger than the hub accepts ({size_in_words(max_bytes)} at most)."
+            _(
+                "'%(name)s' is larger than the hub accepts (%(size)s at most).",
+                name=name,
+                size=size_in_words(max_bytes),
+            )
         ) from None
     except StoreUnavailable as exc:
         raise StorageUnavailable(
-            f"The file store is not available just now ({exc}). Nothing was saved; please try "
-            "again in a few minutes."
+            _(
+                "The file store is not available just now (%(problem)s). Nothing was saved; "
+                "please try again in a few minutes.",
+                problem=str(exc),
+            )
         ) from None
     finally:
         body.close()
@@ -286,7 +314,7 @@ def store_upload(
 def check_uploader(uploader: Person) -> None:
     """Only teachers and school admins upload; anyone else is told there is nothing here."""
     if uploader.role not in (Role.TEACHER, Role.SCHOOL_ADMIN) or uploader.school_id is None:
-        raise NotFound("There is nothing here.")
+        raise NotFound(_("There is nothing here."))
 
 
 def record_upload(session: Session, uploader: Person, upload: StoredUpload) -> File:
@@ -327,7 +355,7 @@ def file_for_download(session: Session, person: Person | None, file_id: int) -> 
         or person.school_id != record.school_id
         or person.role not in (Role.TEACHER, Role.SCHOOL_ADMIN)
     ):
-        raise NotFound("There is no such file.")
+        raise NotFound(_("There is no such file."))
     return record
 
 

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from importlib import resources
 
 import pycountry
+from flask_babel import gettext as _
 
+from ..i18n import current_language, territory_name
 from .errors import InvalidInput
 
 
@@ -63,7 +65,11 @@ def country(code: str) -> Country:
     found = _table().get(code.strip().upper())
     if found is None:
         raise InvalidInput(
-            f"'{code}' is not an ISO 3166-1 country code (for example KE, BR, FR).", field="country"
+            _(
+                "'%(code)s' is not an ISO 3166-1 country code (for example KE, BR, FR).",
+                code=code,
+            ),
+            field="country",
         )
     return found
 
@@ -77,6 +83,23 @@ def subregions() -> dict[str, str]:
 def subregion_name(code: str) -> str:
     """The name of M49 sub-region ``code``, or the code itself if unknown."""
     return subregions().get(code, code)
+
+
+def country_display_name(code: str) -> str:
+    """The country's name in the interface language (the table's English name in English)."""
+    found = _table().get(code.strip().upper())
+    english = found.name if found is not None else code
+    if current_language().code == "en":
+        return english
+    return territory_name(code.strip().upper(), english)
+
+
+def subregion_display_name(code: str) -> str:
+    """The M49 sub-region's name in the interface language (the table's name in English)."""
+    english = subregion_name(code)
+    if current_language().code == "en" or not code.isdigit():
+        return english
+    return territory_name(code.zfill(3), english)
 
 
 def find_country(text: str) -> Country:
@@ -103,6 +126,10 @@ def find_country(text: str) -> Country:
     if found is not None and found.alpha_2 in table:
         return table[found.alpha_2]
     raise InvalidInput(
-        f"'{text}' is not a country we know; pick one from the list (for example Kenya or KE).",
+        _(
+            "'%(text)s' is not a country we know; pick one from the list "
+            "(for example Kenya or KE).",
+            text=text,
+        ),
         field="country",
     )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import langcodes
+from flask_babel import gettext as _
 
+from ..i18n import DEFAULT, current_language, language_display_name
 from .errors import InvalidInput
 
 
@@ -11,16 +13,18 @@ def normalize_language(tag: str) -> str:
     """Return the standard form of BCP 47 ``tag`` or raise ``InvalidInput`` naming it."""
     cleaned = tag.strip()
     if not cleaned:
-        raise InvalidInput("A language is required.", field="languages")
+        raise InvalidInput(_("A language is required."), field="languages")
     try:
         lang = langcodes.Language.get(cleaned, normalize=True)
     except (langcodes.LanguageTagError, ValueError):
         raise InvalidInput(
-            f"'{tag}' is not a BCP 47 language tag (for example en, fr, pt-BR).", field="languages"
+            _("'%(tag)s' is not a BCP 47 language tag (for example en, fr, pt-BR).", tag=tag),
+            field="languages",
         ) from None
     if not lang.is_valid():
         raise InvalidInput(
-            f"'{tag}' is not a registered language (for example en, fr, pt-BR).", field="languages"
+            _("'%(tag)s' is not a registered language (for example en, fr, pt-BR).", tag=tag),
+            field="languages",
         )
     return lang.to_tag()
 
@@ -41,6 +45,14 @@ def language_name(tag: str, in_language: str = "en") -> str:
         return tag
 
 
+def display_name(tag: str) -> str:
+    """The language's name in the interface language (in English: as ``language_name``)."""
+    english = language_name(tag)
+    if current_language().code == DEFAULT:
+        return english
+    return language_display_name(tag, english)
+
+
 def resolve_language(text: str) -> str:
     """A BCP 47 tag from a tag (``pt-BR``) or a language's name in any language (``français``)."""
     cleaned = text.strip()
@@ -52,8 +64,11 @@ def resolve_language(text: str) -> str:
         return str(langcodes.find(cleaned).to_tag())
     except LookupError:
         raise InvalidInput(
-            f"'{text}' is neither a language tag nor a language name we know "
-            "(for example en, pt-BR, Français, Kiswahili).",
+            _(
+                "'%(text)s' is neither a language tag nor a language name we know "
+                "(for example en, pt-BR, Français, Kiswahili).",
+                text=text,
+            ),
             field="languages",
         ) from None
 
@@ -74,11 +89,15 @@ COMMON_TAGS = (
 
 
 def picker_options() -> list[tuple[str, str]]:
-    """(tag, label) for the language picker: the name in English and in the language itself."""
+    """(tag, label) for the language picker: the name in the interface language and in the
+    language itself."""
+    english_interface = current_language().code == DEFAULT
     options = []
     for tag in COMMON_TAGS:
         lang = langcodes.Language.get(tag)
-        english, own = str(lang.display_name("en")), str(lang.autonym())
-        label = english if own.casefold() == english.casefold() else f"{english} — {own}"
+        name, own = str(lang.display_name("en")), str(lang.autonym())
+        if not english_interface:
+            name = language_display_name(tag, name)
+        label = name if own.casefold() == name.casefold() else f"{name} — {own}"
         options.append((tag, label))
     return sorted(options, key=lambda o: o[1])

@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -150,41 +152,45 @@ def apply_metadata(version: MaterialVersion, data: Metadata) -> None:
     regions = attempt(
         "regions",
         lambda: vocabularies.check_many(
-            known_regions, data.regions, "regions", "UN M49 region code"
+            known_regions, data.regions, "regions", _l("UN M49 region code")
         ),
     )
     who = attempt(
         "who_regions",
         lambda: vocabularies.check_many(
-            vocabularies.WHO_REGIONS, data.who_regions, "who_regions", "WHO region"
+            vocabularies.WHO_REGIONS, data.who_regions, "who_regions", _l("WHO region")
         ),
     )
     income = attempt(
         "income",
         lambda: vocabularies.check_many(
-            vocabularies.INCOME_GROUPS, data.income, "income", "income group"
+            vocabularies.INCOME_GROUPS, data.income, "income", _l("income group")
         ),
     )
     financing = attempt(
         "financing",
         lambda: vocabularies.check_many(
-            vocabularies.FINANCING, data.financing, "financing", "financing type"
+            vocabularies.FINANCING, data.financing, "financing", _l("financing type")
         ),
     )
     setting = attempt(
         "setting",
-        lambda: vocabularies.check_many(vocabularies.SETTINGS, data.setting, "setting", "setting"),
+        lambda: vocabularies.check_many(
+            vocabularies.SETTINGS, data.setting, "setting", _l("setting")
+        ),
     )
     resources = attempt(
         "resources",
         lambda: vocabularies.check_many(
-            vocabularies.RESOURCE_LEVELS, data.resources, "resources", "resource level"
+            vocabularies.RESOURCE_LEVELS, data.resources, "resources", _l("resource level")
         ),
     )
     level = attempt(
         "level",
         lambda: (
-            vocabularies.check_one(vocabularies.LEVELS, data.level, "level", "educational level")
+            vocabularies.check_one(
+                vocabularies.LEVELS, data.level, "level", _l("educational level")
+            )
             if data.level
             else ""
         ),
@@ -193,7 +199,10 @@ def apply_metadata(version: MaterialVersion, data: Metadata) -> None:
         "resource_type",
         lambda: (
             vocabularies.check_one(
-                vocabularies.RESOURCE_TYPES, data.resource_type, "resource_type", "resource type"
+                vocabularies.RESOURCE_TYPES,
+                data.resource_type,
+                "resource_type",
+                _l("resource type"),
             )
             if data.resource_type
             else ""
@@ -202,7 +211,9 @@ def apply_metadata(version: MaterialVersion, data: Metadata) -> None:
     licence = attempt(
         "licence",
         lambda: (
-            vocabularies.check_one(vocabularies.LICENCE_NAMES, data.licence, "licence", "licence")
+            vocabularies.check_one(
+                vocabularies.LICENCE_NAMES, data.licence, "licence", _l("licence")
+            )
             if data.licence
             else ""
         ),
@@ -213,33 +224,39 @@ def apply_metadata(version: MaterialVersion, data: Metadata) -> None:
             vocabularies.EDUCATIONAL_CONTEXTS,
             data.educational_context,
             "educational_context",
-            "educational context",
+            _l("educational context"),
         ),
     )
     professions = attempt(
         "professions",
         lambda: vocabularies.check_many(
-            vocabularies.PROFESSIONS, data.professions, "professions", "profession"
+            vocabularies.PROFESSIONS, data.professions, "professions", _l("profession")
         ),
     )
     patient = attempt(
         "patient_data",
         lambda: vocabularies.check_one(
-            vocabularies.PATIENT_DATA, data.patient_data or "none", "patient_data", "patient data"
+            vocabularies.PATIENT_DATA,
+            data.patient_data or "none",
+            "patient_data",
+            _l("patient data"),
         ),
     )
     scope = attempt(
         "consent_scope",
         lambda: (
             vocabularies.check_one(
-                vocabularies.CONSENT_SCOPES, data.consent_scope, "consent_scope", "consent scope"
+                vocabularies.CONSENT_SCOPES,
+                data.consent_scope,
+                "consent_scope",
+                _l("consent scope"),
             )
             if data.consent_scope
             else ""
         ),
     )
     if patient == "consented" and not scope:
-        errors["consent_scope"] = "Say how far the patients' consent reaches."
+        errors["consent_scope"] = _("Say how far the patients' consent reaches.")
     hours: float | None = None
     if data.estimated_hours.strip():
         try:
@@ -247,7 +264,7 @@ def apply_metadata(version: MaterialVersion, data: Metadata) -> None:
             if not 0 < hours <= 1000:
                 raise ValueError
         except ValueError:
-            errors["estimated_hours"] = "Estimated hours must be a number between 0 and 1000."
+            errors["estimated_hours"] = _("Estimated hours must be a number between 0 and 1000.")
     if errors:
         raise MetadataErrors(errors)
     version.title = title
@@ -280,33 +297,35 @@ def publication_problems(version: MaterialVersion) -> dict[str, str]:
     """What is missing before ``version`` can be published (empty when it can)."""
     problems: dict[str, str] = {}
     if not version.title:
-        problems["title"] = "Give the material a title."
+        problems["title"] = _("Give the material a title.")
     if not version.summary.strip():
-        problems["summary"] = "Write a short summary."
+        problems["summary"] = _("Write a short summary.")
     if not version.language:
-        problems["language"] = "Say the language it is written in."
+        problems["language"] = _("Say the language it is written in.")
     if not version.licence:
-        problems["licence"] = "Choose a licence."
+        problems["licence"] = _("Choose a licence.")
     if version.material.kind is MaterialKind.MATERIAL:
         if not version.level:
-            problems["level"] = "Choose the educational level."
+            problems["level"] = _("Choose the educational level.")
         if not version.resource_type:
-            problems["resource_type"] = "Choose the type of resource."
+            problems["resource_type"] = _("Choose the type of resource.")
         if not version.attachments:
-            problems["files"] = "Attach at least one file."
+            problems["files"] = _("Attach at least one file.")
     elif not version.items:
-        problems["items"] = "Add at least one material to the module."
+        problems["items"] = _("Add at least one material to the module.")
     material = version.material
     grant_issues = sharing.grant_problems(
         material, [policy.grant_facts(g) for g in material.grants]
     )
     if grant_issues:
-        problems["sharing"] = "Change the sharing first: " + " ".join(grant_issues)
+        problems["sharing"] = _(
+            "Change the sharing first: %(problems)s", problems=" ".join(grant_issues)
+        )
     source = version.material.adapted_from
     if source is not None and "-SA-" in source.licence and version.licence != source.licence:
-        problems["licence"] = (
-            f"It adapts a {source.licence} material, so it must carry the same "
-            "licence (share alike)."
+        problems["licence"] = _(
+            "It adapts a %(licence)s material, so it must carry the same licence (share alike).",
+            licence=source.licence,
         )
     return problems
 
@@ -318,7 +337,7 @@ def get_material(session: Session, material_id: int) -> Material:
     """The material with ``material_id`` (``NotFound`` if none) — callers then ask the policy."""
     material = session.get(Material, material_id)
     if material is None or not material.versions:
-        raise NotFound("There is no such material, or it is not shared with you.")
+        raise NotFound(_("There is no such material, or it is not shared with you."))
     return material
 
 
@@ -350,9 +369,9 @@ def version_for(
     else:
         version = next((v for v in material.versions if v.number == number), None)
         if version is None:
-            raise NotFound("There is no such version.")
+            raise NotFound(_("There is no such version."))
     if not policy.allowed(session, person, version, action):
-        raise NotFound("There is no such material, or it is not shared with you.")
+        raise NotFound(_("There is no such material, or it is not shared with you."))
     return version
 
 
@@ -366,7 +385,7 @@ def _require(
     if not decision:
         if policy.allowed(session, person, version, "view"):
             raise Conflict(decision.reason)
-        raise NotFound("There is no such material, or it is not shared with you.")
+        raise NotFound(_("There is no such material, or it is not shared with you."))
 
 
 def create_draft(
@@ -377,7 +396,7 @@ def create_draft(
     It starts shared as the school's defaults say.
     """
     if teacher.school_id is None or teacher.role.value not in ("teacher", "school_admin"):
-        raise NotFound("There is nothing here.")
+        raise NotFound(_("There is nothing here."))
     school = session.get(School, teacher.school_id)
     assert school is not None
     material = Material(kind=kind, school_id=school.id, created_by_id=teacher.id)
@@ -410,13 +429,17 @@ def save_draft(
     """Save a draft's metadata; refuses a save based on an older revision (someone else saved)."""
     _require(session, person, version, "edit")
     if version.state is not VersionState.DRAFT:
-        raise Conflict("A published version never changes; make a new version to edit it.")
+        raise Conflict(_("A published version never changes; make a new version to edit it."))
     if revision != version.revision:
-        who = version.created_by.name if version.created_by else "someone"
+        who = version.created_by.name if version.created_by else _("someone")
         raise Conflict(
-            f"This draft was saved by {who} or another editor since you opened it "
-            f"(at {version.updated_at:%H:%M} UTC). Nothing was overwritten: reload to see the "
-            "latest, then apply your changes again."
+            _(
+                "This draft was saved by %(who)s or another editor since you opened it "
+                "(at %(time)s UTC). Nothing was overwritten: reload to see the "
+                "latest, then apply your changes again.",
+                who=who,
+                time=f"{version.updated_at:%H:%M}",
+            )
         )
     apply_metadata(version, data)
     version.revision += 1
@@ -430,13 +453,13 @@ def attach_files(
     """Attach files of the person's school to the draft, after those it has."""
     _require(session, person, version, "edit")
     if version.state is not VersionState.DRAFT:
-        raise Conflict("A published version never changes; make a new version to edit it.")
+        raise Conflict(_("A published version never changes; make a new version to edit it."))
     have = {a.file_id for a in version.attachments}
     position = len(version.attachments)
     for file_id in file_ids:
         record = session.get(File, file_id)
         if record is None or record.school_id != version.material.school_id:
-            raise NotFound("There is no such file.")
+            raise NotFound(_("There is no such file."))
         if file_id in have:
             continue
         version.attachments.append(VersionFile(file_id=file_id, position=position))
@@ -449,7 +472,7 @@ def detach_file(session: Session, person: Person, version: MaterialVersion, file
     """Remove a file from the draft (the file itself stays with the school)."""
     _require(session, person, version, "edit")
     if version.state is not VersionState.DRAFT:
-        raise Conflict("A published version never changes; make a new version to edit it.")
+        raise Conflict(_("A published version never changes; make a new version to edit it."))
     version.attachments = [a for a in version.attachments if a.file_id != file_id]
     for position, attachment in enumerate(version.attachments):
         attachment.position = position
@@ -461,7 +484,7 @@ def publish(
     """Publish the draft: the previous published version is superseded; adopters keep theirs."""
     _require(session, person, version, "publish")
     if version.state is not VersionState.DRAFT:
-        raise Conflict("This version is already published.")
+        raise Conflict(_("This version is already published."))
     problems = publication_problems(version)
     if problems:
         raise MetadataErrors(problems)
@@ -492,10 +515,17 @@ def new_version(
     latest = material.latest
     _require(session, person, latest, "edit")
     if material.draft is not None:
-        raise Conflict(f"Version {material.draft.number} is already a draft; edit that one.")
+        raise Conflict(
+            _(
+                "Version %(number)d is already a draft; edit that one.",
+                number=material.draft.number,
+            )
+        )
     note = plain_text(change_note, 500)
     if not note:
-        raise InvalidInput("Say in a few words what the new version changes.", field="change_note")
+        raise InvalidInput(
+            _("Say in a few words what the new version changes."), field="change_note"
+        )
     draft = copy_version(latest, material, number=latest.number + 1, author=person)
     draft.change_note = note
     session.add(draft)
@@ -557,11 +587,13 @@ def link_translation(
         material.translation_of_id = None
         return
     if original_id == material.id:
-        raise InvalidInput("A material cannot be a translation of itself.", field="translation_of")
+        raise InvalidInput(
+            _("A material cannot be a translation of itself."), field="translation_of"
+        )
     original = version_for(session, person, original_id, None, "view")
     if original.material.translation_of_id == material.id:
         raise InvalidInput(
-            "That material is already a translation of this one.", field="translation_of"
+            _("That material is already a translation of this one."), field="translation_of"
         )
     material.translation_of_id = original.material_id
     audit.record(
@@ -645,9 +677,9 @@ def adopt(session: Session, person: Person, version: MaterialVersion) -> Adoptio
     """The person's school adopts ``version``; an adoption of another version of it ends."""
     _require(session, person, version, "view")
     if person.school_id is None or person.role.value not in ("teacher", "school_admin"):
-        raise Conflict("A teacher adopts materials for their school.")
+        raise Conflict(_("A teacher adopts materials for their school."))
     if version.state is not VersionState.PUBLISHED:
-        raise Conflict("Only the published version can be adopted.")
+        raise Conflict(_("Only the published version can be adopted."))
     current = session.scalars(
         select(Adoption).where(
             Adoption.school_id == person.school_id,
@@ -694,22 +726,22 @@ def set_module_items(
     """
     _require(session, person, module_version, "edit")
     if module_version.material.kind is not MaterialKind.MODULE:
-        raise InvalidInput("Only modules have items.")
+        raise InvalidInput(_("Only modules have items."))
     if module_version.state is not VersionState.DRAFT:
-        raise Conflict("A published version never changes; make a new version to edit it.")
+        raise Conflict(_("A published version never changes; make a new version to edit it."))
     current = [i.item_version_id for i in module_version.items]
     if current != expected:
-        raise Conflict("The module changed since you loaded it; reload to see the current list.")
+        raise Conflict(_("The module changed since you loaded it; reload to see the current list."))
     if len(item_version_ids) > MAX_ITEMS:
-        raise InvalidInput(f"A module holds at most {MAX_ITEMS} items.", field="items")
+        raise InvalidInput(_("A module holds at most %(num)d items.", num=MAX_ITEMS), field="items")
     if len(set(item_version_ids)) != len(item_version_ids):
-        raise InvalidInput("A material appears twice in the module.", field="items")
+        raise InvalidInput(_("A material appears twice in the module."), field="items")
     for version_id in item_version_ids:
         item = session.get(MaterialVersion, version_id)
         if item is None or not policy.allowed(session, person, item, "view"):
-            raise NotFound("There is no such material, or it is not shared with you.")
+            raise NotFound(_("There is no such material, or it is not shared with you."))
         if item.material.kind is MaterialKind.MODULE:
-            raise InvalidInput("A module cannot contain another module.", field="items")
+            raise InvalidInput(_("A module cannot contain another module."), field="items")
     module_version.items = [
         ModuleItem(item_version_id=v, position=i) for i, v in enumerate(item_version_ids)
     ]
@@ -724,7 +756,7 @@ def set_item_done(
     _require(session, person, module_version, "view")
     item = next((i for i in module_version.items if i.id == item_id), None)
     if item is None:
-        raise NotFound("There is no such item in this module.")
+        raise NotFound(_("There is no such item in this module."))
     existing = session.scalar(
         select(ItemProgress).where(
             ItemProgress.person_id == person.id, ItemProgress.module_item_id == item_id
@@ -771,7 +803,7 @@ def toggle_bookmark(session: Session, person: Person, material: Material) -> boo
     """Put a material the person can see on their list, or take it off; True when on it."""
     version = material.published or material.latest
     if not policy.allowed(session, person, version, "view"):
-        raise NotFound("There is no such material, or it is not shared with you.")
+        raise NotFound(_("There is no such material, or it is not shared with you."))
     existing = session.scalar(
         select(Bookmark).where(Bookmark.person_id == person.id, Bookmark.material_id == material.id)
     )

@@ -11,9 +11,12 @@ import enum
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..i18n import join_words
 from ..models import MembershipEvent, MembershipStatus, Person, Role, School, utcnow
 from . import accounts, audit
 from .errors import Conflict, InvalidInput, NotFound
@@ -31,7 +34,25 @@ class Decision(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        """The decision as a button says it, in the interface language ("Approve")."""
+        return str(DECISION_LABELS[self.value])
+
+
+DECISION_LABELS = {
+    "approve": _l("Approve"),
+    "reject": _l("Reject"),
+    "suspend": _l("Suspend"),
+    "reinstate": _l("Reinstate"),
+    "withdraw": _l("Withdraw"),
+}
+# The decision as a verb inside a sentence ("Possible now: suspend, withdraw").
+DECISION_VERBS = {
+    "approve": _l("approve"),
+    "reject": _l("reject"),
+    "suspend": _l("suspend"),
+    "reinstate": _l("reinstate"),
+    "withdraw": _l("withdraw"),
+}
 
 
 # (current status, decision) -> new status. Anything else is refused.
@@ -45,6 +66,21 @@ TRANSITIONS: dict[tuple[MembershipStatus, Decision], MembershipStatus] = {
 
 # Decisions that take something away must say why.
 NEEDS_REASON = {Decision.REJECT, Decision.SUSPEND, Decision.WITHDRAW}
+# Refusals of a decision the school's status does not allow, one whole sentence per decision.
+CANNOT = {
+    "approve": _l("%(school)s is %(status)s: it cannot be approved. Possible now: %(possible)s."),
+    "reject": _l("%(school)s is %(status)s: it cannot be rejected. Possible now: %(possible)s."),
+    "suspend": _l("%(school)s is %(status)s: it cannot be suspended. Possible now: %(possible)s."),
+    "reinstate": _l(
+        "%(school)s is %(status)s: it cannot be reinstated. Possible now: %(possible)s."
+    ),
+    "withdraw": _l("%(school)s is %(status)s: it cannot be withdrawn. Possible now: %(possible)s."),
+}
+WHY = {
+    "reject": _l("Say why you reject %(school)s; the school sees it."),
+    "suspend": _l("Say why you suspend %(school)s; the school sees it."),
+    "withdraw": _l("Say why you withdraw %(school)s; the school sees it."),
+}
 
 
 def decisions_for(status: MembershipStatus) -> list[Decision]:
@@ -70,13 +106,17 @@ def normalize_website(raw: str) -> str:
     """``www.Example.org/`` → ``https://www.example.org``; refuses what is not a web address."""
     raw = raw.strip()
     if not raw:
-        raise InvalidInput("Give the school's website.", field="website")
+        raise InvalidInput(_("Give the school's website."), field="website")
     if "://" not in raw:
         raw = "https://" + raw
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or "." not in parts.netloc or " " in raw:
         raise InvalidInput(
-            f"'{raw}' is not a web address (for example https://med.example.edu).", field="website"
+            _(
+                "'%(address)s' is not a web address (for example https://med.example.edu).",
+                address=raw,
+            ),
+            field="website",
         )
     path = parts.path.rstrip("/")
     return f"{parts.scheme}://{parts.netloc.lower()}{path}"
@@ -111,8 +151,12 @@ def submit_application(session: Session, application: Application) -> tuple[Scho
     duplicate = find_duplicate(session, application.school_name, country, website)
     if duplicate is not None:
         raise Conflict(
-            f"{duplicate.name} ({duplicate.website}) has already applied or is a member. "
-            "If you are its admin, sign in; otherwise write to the consortium secretariat.",
+            _(
+                "%(school)s (%(website)s) has already applied or is a member. "
+                "If you are its admin, sign in; otherwise write to the consortium secretariat.",
+                school=duplicate.name,
+                website=duplicate.website,
+            ),
             field="school_name",
         )
     school = create_school(
@@ -150,19 +194,19 @@ def change_membership(
 ) -> MembershipEvent:
     """Apply a consortium admin's decision to ``school``; refuses illegal transitions."""
     if actor.role is not Role.CONSORTIUM_ADMIN:
-        raise NotFound("There is no such school.")
+        raise NotFound(_("There is no such school."))
     new_status = TRANSITIONS.get((school.status, decision))
     if new_status is None:
-        possible = ", ".join(d.value for d in decisions_for(school.status)) or "none"
+        possible = join_words(
+            [str(DECISION_VERBS[d.value]) for d in decisions_for(school.status)]
+        ) or _("none")
         raise Conflict(
-            f"{school.name} is {school.status.value}: it cannot be {_past(decision)}. "
-            f"Possible now: {possible}."
+            str(CANNOT[decision.value])
+            % {"school": school.name, "status": school.status.label, "possible": possible}
         )
     reason = reason.strip()
     if decision in NEEDS_REASON and not reason:
-        raise InvalidInput(
-            f"Say why you {decision.value} {school.name}; the school sees it.", field="reason"
-        )
+        raise InvalidInput(str(WHY[decision.value]) % {"school": school.name}, field="reason")
     event = MembershipEvent(
         school_id=school.id,
         from_status=school.status,
@@ -188,33 +232,32 @@ def change_membership(
     return event
 
 
-def _past(decision: Decision) -> str:
-    return {
-        "approve": "approved",
-        "reject": "rejected",
-        "suspend": "suspended",
-        "reinstate": "reinstated",
-        "withdraw": "withdrawn",
-    }[decision.value]
-
-
 def notification(school: School, event: MembershipEvent) -> tuple[str, str]:
-    """Subject and body of the mail that tells a school's admins about ``event``."""
+    """Subject and body of the mail that tells a school's admins about ``event``.
+
+    Worded in the current interface language: callers choose the recipient's
+    (``flask_babel.force_locale``).
+    """
     status = event.to_status
     texts = {
-        MembershipStatus.ACTIVE: "is now an active member of the consortium. Your teachers and "
-        "students can reach the materials that other schools share with members.",
-        MembershipStatus.REJECTED: "was not admitted to the consortium.",
-        MembershipStatus.SUSPENDED: "is suspended from the consortium. Until it is reinstated, "
-        "your people see only public materials of other schools, and other schools no longer "
-        "see your non-public materials.",
-        MembershipStatus.WITHDRAWN: "has been withdrawn from the consortium.",
-        MembershipStatus.APPLIED: "has applied to join the consortium.",
+        MembershipStatus.ACTIVE: _l(
+            "%(school)s is now an active member of the consortium. Your teachers and "
+            "students can reach the materials that other schools share with members."
+        ),
+        MembershipStatus.REJECTED: _l("%(school)s was not admitted to the consortium."),
+        MembershipStatus.SUSPENDED: _l(
+            "%(school)s is suspended from the consortium. Until it is reinstated, "
+            "your people see only public materials of other schools, and other schools no "
+            "longer see your non-public materials."
+        ),
+        MembershipStatus.WITHDRAWN: _l("%(school)s has been withdrawn from the consortium."),
+        MembershipStatus.APPLIED: _l("%(school)s has applied to join the consortium."),
     }
-    body = f"{school.name} {texts[status]}"
+    body = str(texts[status]) % {"school": school.name}
     if event.reason:
-        body += f"\n\nReason given: {event.reason}"
-    return f"Membership of {school.name}: {status.value}", body
+        body += "\n\n" + _("Reason given: %(reason)s", reason=event.reason)
+    subject = _("Membership of %(school)s: %(status)s", school=school.name, status=status.label)
+    return subject, body
 
 
 def school_admins(session: Session, school: School) -> list[Person]:

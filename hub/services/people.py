@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -19,7 +21,7 @@ from .errors import Conflict, InvalidInput, NotFound
 
 def _school_of(admin: Person) -> int:
     if admin.role is not Role.SCHOOL_ADMIN or admin.school_id is None:
-        raise NotFound("There is nothing here.")
+        raise NotFound(_("There is nothing here."))
     return admin.school_id
 
 
@@ -49,7 +51,7 @@ def member(session: Session, admin: Person, person_id: int) -> Person:
     """A person of the admin's school; ``NotFound`` for anyone else."""
     person = session.get(Person, person_id)
     if person is None or person.school_id != _school_of(admin):
-        raise NotFound("There is no such person in your school.")
+        raise NotFound(_("There is no such person in your school."))
     return person
 
 
@@ -72,7 +74,7 @@ def change_role(session: Session, admin: Person, person_id: int, role: Role) -> 
     """Give a person of the school another school role; the school keeps an admin."""
     person = member(session, admin, person_id)
     if role not in SCHOOL_ROLES:
-        raise InvalidInput("Choose student, teacher or school admin.", field="role")
+        raise InvalidInput(_("Choose student, teacher or school admin."), field="role")
     if person.role is role:
         return person
     if (
@@ -81,7 +83,10 @@ def change_role(session: Session, admin: Person, person_id: int, role: Role) -> 
         and _active_admins(session, person.school_id or 0) <= 1
     ):
         raise Conflict(
-            f"{person.name} is the school's only admin. Make someone else an admin first."
+            _(
+                "%(name)s is the school's only admin. Make someone else an admin first.",
+                name=person.name,
+            )
         )
     previous = person.role
     person.role = role
@@ -103,13 +108,13 @@ def set_active(session: Session, admin: Person, person_id: int, active: bool) ->
     if person.active is active:
         return person
     if not active and person.id == admin.id:
-        raise Conflict("You cannot deactivate your own account.")
+        raise Conflict(_("You cannot deactivate your own account."))
     if (
         not active
         and person.role is Role.SCHOOL_ADMIN
         and _active_admins(session, person.school_id or 0) <= 1
     ):
-        raise Conflict(f"{person.name} is the school's only active admin.")
+        raise Conflict(_("%(name)s is the school's only active admin.", name=person.name))
     person.active = active
     audit.record(
         session,
@@ -149,7 +154,7 @@ def invitations(session: Session, admin: Person) -> list[Invitation]:
 def _invitation(session: Session, admin: Person, invitation_id: int) -> Invitation:
     invitation = session.get(Invitation, invitation_id)
     if invitation is None or invitation.school_id != _school_of(admin):
-        raise NotFound("There is no such invitation.")
+        raise NotFound(_("There is no such invitation."))
     return invitation
 
 
@@ -157,7 +162,7 @@ def revoke_invitation(session: Session, admin: Person, invitation_id: int) -> In
     """Withdraw an invitation that has not been used."""
     invitation = _invitation(session, admin, invitation_id)
     if invitation.accepted_at is not None:
-        raise Conflict("That invitation was already accepted; deactivate the account instead.")
+        raise Conflict(_("That invitation was already accepted; deactivate the account instead."))
     if invitation.revoked_at is None:
         invitation.revoked_at = utcnow()
         audit.record(
@@ -172,11 +177,20 @@ def resend_invitation(
     """Replace an unused invitation with a fresh one (new link, new expiry)."""
     old = _invitation(session, admin, invitation_id)
     if old.accepted_at is not None:
-        raise Conflict("That invitation was already accepted.")
+        raise Conflict(_("That invitation was already accepted."))
     if old.revoked_at is None:
         old.revoked_at = utcnow()
     session.flush()
     return invite_one(session, admin, old.email, old.role, old.name)
+
+
+# An invitation's state in words (lazy: worded in the interface language when shown).
+INVITATION_STATE_LABELS = {
+    "accepted": _l("accepted"),
+    "revoked": _l("revoked"),
+    "expired": _l("expired"),
+    "open": _l("open"),
+}
 
 
 def invitation_state(invitation: Invitation) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from ..models import IncomeGroup, MembershipStatus, Person, School
@@ -24,18 +25,19 @@ def create_school(
     """Add a school; region and (unless given) income group come from its country."""
     name = name.strip()
     if not name:
-        raise InvalidInput("The school needs a name.", field="name")
+        raise InvalidInput(_("The school needs a name."), field="name")
     place = geography.country(country)
     income = income_group or place.income_group
     try:
         group = IncomeGroup(income)
     except ValueError:
         raise InvalidInput(
-            f"Income group '{income}' is not one of HIC, UMC, LMC, LIC.", field="income_group"
+            _("Income group '%(group)s' is not one of HIC, UMC, LMC, LIC.", group=income),
+            field="income_group",
         ) from None
     langs = normalize_languages(languages)
     if not langs:
-        raise InvalidInput("Name at least one language of instruction.", field="languages")
+        raise InvalidInput(_("Name at least one language of instruction."), field="languages")
     school = School(
         name=name,
         country=place.iso2,

@@ -10,6 +10,9 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -30,8 +33,8 @@ from .errors import Conflict, InvalidInput, NotFound
 def _require_manage(session: Session, person: Person, material: Material) -> None:
     if not policy.allowed(session, person, material.latest, "manage"):
         if policy.allowed(session, person, material.latest, "view"):
-            raise Conflict("Only teachers and admins of the school that owns it can share it.")
-        raise NotFound("There is no such material, or it is not shared with you.")
+            raise Conflict(_("Only teachers and admins of the school that owns it can share it."))
+        raise NotFound(_("There is no such material, or it is not shared with you."))
 
 
 def _check_values(session: Session, kind: GrantKind, values: Iterable[str]) -> list[str]:
@@ -39,16 +42,24 @@ def _check_values(session: Session, kind: GrantKind, values: Iterable[str]) -> l
     if kind in (GrantKind.PUBLIC, GrantKind.CONSORTIUM):
         return []
     if not values:
-        raise InvalidInput(f"Choose at least one for a {kind.value} grant.", field="values")
+        raise InvalidInput(
+            _("Choose at least one for a %(kind)s grant.", kind=kind.label), field="values"
+        )
     if kind is GrantKind.REGIONS:
-        return vocabularies.check_many(geography.subregions(), values, "values", "UN M49 region")
+        return vocabularies.check_many(
+            geography.subregions(), values, "values", _l("UN M49 region")
+        )
     if kind is GrantKind.INCOME:
-        return vocabularies.check_many(vocabularies.INCOME_GROUPS, values, "values", "income group")
+        return vocabularies.check_many(
+            vocabularies.INCOME_GROUPS, values, "values", _l("income group")
+        )
     ids = []
     for value in values:
         school = session.get(School, int(value)) if value.isdigit() else None
         if school is None:
-            raise InvalidInput(f"'{value}' is not a school of the consortium.", field="values")
+            raise InvalidInput(
+                _("'%(value)s' is not a school of the consortium.", value=value), field="values"
+            )
         ids.append(str(school.id))
     return list(dict.fromkeys(ids))
 
@@ -87,15 +98,21 @@ def add_grant(
         grant_kind = GrantKind(kind)
     except ValueError:
         raise InvalidInput(
-            f"'{kind}' is not an audience. Allowed: {', '.join(k.value for k in GrantKind)}.",
+            _(
+                "'%(value)s' is not an audience. Allowed: %(allowed)s.",
+                value=kind,
+                allowed=", ".join(k.value for k in GrantKind),
+            ),
             field="kind",
         ) from None
     chosen = set(rights)
     unknown = chosen - set(policy.rules.RIGHTS)
     if unknown or not chosen:
-        raise InvalidInput("Choose what they may do: view, download and/or adapt.", field="rights")
+        raise InvalidInput(
+            _("Choose what they may do: view, download and/or adapt."), field="rights"
+        )
     if expires_at is not None and expires_at <= utcnow():
-        raise InvalidInput("The end date must be in the future.", field="expires_at")
+        raise InvalidInput(_("The end date must be in the future."), field="expires_at")
     checked = _check_values(session, grant_kind, values)
     candidate = policy.Grant(
         kind=grant_kind.value, values=frozenset(checked), rights=frozenset(chosen | {"view"})
@@ -130,7 +147,7 @@ def remove_grant(session: Session, person: Person, material: Material, grant_id:
     _require_manage(session, person, material)
     grant = next((g for g in material.grants if g.id == grant_id), None)
     if grant is None:
-        raise NotFound("There is no such grant.")
+        raise NotFound(_("There is no such grant."))
     material.grants.remove(grant)
     audit.record(
         session,
@@ -156,7 +173,7 @@ def set_availability(
     _require_manage(session, person, material)
     if available_from and available_until and available_until <= available_from:
         raise InvalidInput(
-            "The end of availability must come after its start.", field="available_until"
+            _("The end of availability must come after its start."), field="available_until"
         )
     material.teachers_only = teachers_only
     material.available_from = available_from
@@ -185,16 +202,17 @@ class Audience:
 
     def sentence(self) -> str:
         """'Anyone on the internet' or '14 schools in 12 countries, students included'."""
-        who = (
-            "Anyone, signed in or not"
-            if self.public
-            else (
-                f"{self.schools} member school{'s' if self.schools != 1 else ''} in "
-                f"{self.countries} countr{'ies' if self.countries != 1 else 'y'}"
+        if self.public:
+            who = _("Anyone, signed in or not")
+        else:
+            who = _(
+                "%(schools)s in %(countries)s",
+                schools=ngettext("%(num)d member school", "%(num)d member schools", self.schools),
+                countries=ngettext("%(num)d country", "%(num)d countries", self.countries),
             )
-        )
-        students = "students included" if self.students else "teachers and admins only"
-        return f"{who}; {students}."
+        if self.students:
+            return _("%(who)s; students included.", who=who)
+        return _("%(who)s; teachers and admins only.", who=who)
 
 
 def audience(session: Session, material: Material) -> Audience:

@@ -6,6 +6,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -57,13 +58,9 @@ def report(session: Session, school: School, months: int = 12) -> Report:
         )
     ).all()
     names = dict(session.execute(select(School.id, School.name)).all())
-    by_country = Counter(e.country or "visitors" for e in others)
-    by_school = Counter(
-        names.get(e.school_id, "Visitors (not signed in)")
-        if e.school_id
-        else "Visitors (not signed in)"
-        for e in others
-    )
+    visitors, unknown = _("visitors"), _("Visitors (not signed in)")
+    by_country = Counter(e.country or visitors for e in others)
+    by_school = Counter(names.get(e.school_id, unknown) if e.school_id else unknown for e in others)
     by_month = Counter(e.occurred_at.strftime("%Y-%m") for e in others)
     return Report(
         by_country=by_country.most_common(),

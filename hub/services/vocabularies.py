@@ -1,112 +1,125 @@
 """The controlled vocabularies of material metadata (DESIGN.md: Material, Health-system context).
 
-Each vocabulary maps a stored code to the words people read. Unknown codes are refused with
-the allowed values.
+Each vocabulary maps a stored code to the words people read (lazy strings: worded in the
+interface language when shown). Unknown codes are refused with the allowed values.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from .errors import InvalidInput
 
 LEVELS = {
-    "preclinical": "Preclinical",
-    "clinical": "Clinical",
-    "postgraduate": "Postgraduate",
-    "cpd": "Continuing professional development",
+    "preclinical": _l("Preclinical"),
+    "clinical": _l("Clinical"),
+    "postgraduate": _l("Postgraduate"),
+    "cpd": _l("Continuing professional development"),
 }
 RESOURCE_TYPES = {
-    "lecture": "Lecture",
-    "slides": "Slides",
-    "video": "Video",
-    "case": "Case",
-    "virtual-patient": "Virtual patient",
-    "question-bank": "Question bank",
-    "simulation": "Simulation",
-    "guideline": "Guideline",
-    "scorm-package": "SCORM package",
-    "other": "Other",
+    "lecture": _l("Lecture"),
+    "slides": _l("Slides"),
+    "video": _l("Video"),
+    "case": _l("Case"),
+    "virtual-patient": _l("Virtual patient"),
+    "question-bank": _l("Question bank"),
+    "simulation": _l("Simulation"),
+    "guideline": _l("Guideline"),
+    "scorm-package": _l("SCORM package"),
+    "other": _l("Other"),
 }
 LICENCE_NAMES = {
-    "CC0-1.0": "CC0 1.0 (public domain dedication)",
-    "CC-BY-4.0": "CC BY 4.0 (attribution)",
-    "CC-BY-SA-4.0": "CC BY-SA 4.0 (attribution, share alike)",
-    "CC-BY-NC-4.0": "CC BY-NC 4.0 (attribution, non-commercial)",
-    "CC-BY-NC-SA-4.0": "CC BY-NC-SA 4.0 (attribution, non-commercial, share alike)",
-    "CC-BY-ND-4.0": "CC BY-ND 4.0 (attribution, no derivatives)",
-    "CC-BY-NC-ND-4.0": "CC BY-NC-ND 4.0 (attribution, non-commercial, no derivatives)",
-    "LicenseRef-Consortium": "Consortium terms (members only, no public use)",
+    "CC0-1.0": _l("CC0 1.0 (public domain dedication)"),
+    "CC-BY-4.0": _l("CC BY 4.0 (attribution)"),
+    "CC-BY-SA-4.0": _l("CC BY-SA 4.0 (attribution, share alike)"),
+    "CC-BY-NC-4.0": _l("CC BY-NC 4.0 (attribution, non-commercial)"),
+    "CC-BY-NC-SA-4.0": _l("CC BY-NC-SA 4.0 (attribution, non-commercial, share alike)"),
+    "CC-BY-ND-4.0": _l("CC BY-ND 4.0 (attribution, no derivatives)"),
+    "CC-BY-NC-ND-4.0": _l("CC BY-NC-ND 4.0 (attribution, non-commercial, no derivatives)"),
+    "LicenseRef-Consortium": _l("Consortium terms (members only, no public use)"),
 }
 FINANCING = {
-    "national-health-service": "National health service",
-    "national-health-insurance": "National health insurance",
-    "social-health-insurance": "Social health insurance",
-    "etatist-social-health-insurance": "Etatist social health insurance",
-    "private": "Private health system",
-    "out-of-pocket-dominant": "Out-of-pocket dominant",
+    "national-health-service": _l("National health service"),
+    "national-health-insurance": _l("National health insurance"),
+    "social-health-insurance": _l("Social health insurance"),
+    "etatist-social-health-insurance": _l("Etatist social health insurance"),
+    "private": _l("Private health system"),
+    "out-of-pocket-dominant": _l("Out-of-pocket dominant"),
 }
 SETTINGS = {
-    "primary-care": "Primary care",
-    "community": "Community",
-    "district-hospital": "District hospital",
-    "tertiary-hospital": "Tertiary hospital",
-    "rural-remote": "Rural and remote",
-    "humanitarian": "Humanitarian",
-    "public-health": "Public health",
+    "primary-care": _l("Primary care"),
+    "community": _l("Community"),
+    "district-hospital": _l("District hospital"),
+    "tertiary-hospital": _l("Tertiary hospital"),
+    "rural-remote": _l("Rural and remote"),
+    "humanitarian": _l("Humanitarian"),
+    "public-health": _l("Public health"),
 }
 RESOURCE_LEVELS = {
-    "high-resource": "High-resource",
-    "limited-resource": "Limited-resource",
-    "low-resource": "Low-resource",
+    "high-resource": _l("High-resource"),
+    "limited-resource": _l("Limited-resource"),
+    "low-resource": _l("Low-resource"),
 }
 WHO_REGIONS = {
-    "AFR": "WHO African Region",
-    "AMR": "WHO Region of the Americas",
-    "SEAR": "WHO South-East Asia Region",
-    "EUR": "WHO European Region",
-    "EMR": "WHO Eastern Mediterranean Region",
-    "WPR": "WHO Western Pacific Region",
+    "AFR": _l("WHO African Region"),
+    "AMR": _l("WHO Region of the Americas"),
+    "SEAR": _l("WHO South-East Asia Region"),
+    "EUR": _l("WHO European Region"),
+    "EMR": _l("WHO Eastern Mediterranean Region"),
+    "WPR": _l("WHO Western Pacific Region"),
 }
 INCOME_GROUPS = {
-    "HIC": "High income",
-    "UMC": "Upper-middle income",
-    "LMC": "Lower-middle income",
-    "LIC": "Low income",
+    "HIC": _l("High income"),
+    "UMC": _l("Upper-middle income"),
+    "LMC": _l("Lower-middle income"),
+    "LIC": _l("Low income"),
 }
 EDUCATIONAL_CONTEXTS = {
-    "undergraduate-professional": "Undergraduate professional education",
-    "graduate-professional": "Graduate professional education",
-    "cpd": "Continuing professional development",
-    "patient-caregiver": "Patient or caregiver education",
+    "undergraduate-professional": _l("Undergraduate professional education"),
+    "graduate-professional": _l("Graduate professional education"),
+    "cpd": _l("Continuing professional development"),
+    "patient-caregiver": _l("Patient or caregiver education"),
 }
 PROFESSIONS = {
-    "medicine": "Medicine",
-    "nursing": "Nursing",
-    "midwifery": "Midwifery",
-    "pharmacy": "Pharmacy",
-    "dentistry": "Dentistry",
-    "allied-health": "Allied health",
+    "medicine": _l("Medicine"),
+    "nursing": _l("Nursing"),
+    "midwifery": _l("Midwifery"),
+    "pharmacy": _l("Pharmacy"),
+    "dentistry": _l("Dentistry"),
+    "allied-health": _l("Allied health"),
 }
 PATIENT_DATA = {
-    "none": "Shows no patients",
-    "de-identified": "Shows de-identified patients",
-    "consented": "Shows patients who consented",
+    "none": _l("Shows no patients"),
+    "de-identified": _l("Shows de-identified patients"),
+    "consented": _l("Shows patients who consented"),
 }
 CONSENT_SCOPES = {
-    "own_school": "Our school only",
-    "consortium": "The consortium",
-    "public": "Anyone",
+    "own_school": _l("Our school only"),
+    "consortium": _l("The consortium"),
+    "public": _l("Anyone"),
 }
 
 
-def check_one(vocabulary: dict[str, str], value: str, field: str, what: str) -> str:
+def check_one(vocabulary: Mapping[str, object], value: str, field: str, what: str) -> str:
     """``value`` if it is a code of ``vocabulary``; otherwise a refusal listing the codes."""
     if value in vocabulary:
         return value
     raise InvalidInput(
-        f"'{value}' is not a known {what}. Allowed: {', '.join(vocabulary)}.", field=field
+        _(
+            "'%(value)s' is not a known %(what)s. Allowed: %(allowed)s.",
+            value=value,
+            what=what,
+            allowed=", ".join(vocabulary),
+        ),
+        field=field,
     )
 
 
-def check_many(vocabulary: dict[str, str], values: list[str], field: str, what: str) -> list[str]:
+def check_many(
+    vocabulary: Mapping[str, object], values: list[str], field: str, what: str
+) -> list[str]:
     """The de-duplicated ``values`` if all are codes of ``vocabulary``."""
     return list(dict.fromkeys(check_one(vocabulary, v, field, what) for v in values if v))
