@@ -2,6 +2,9 @@
 
 In development and tests nothing is sent: the log shows links such as password resets, and
 ``sent_messages()`` keeps a copy for tests.
+
+Messages are written in the recipient's language: callers compose the subject and body inside
+``flask_babel.force_locale(mail_language(recipient))``.
 """
 
 from __future__ import annotations
@@ -9,10 +12,27 @@ from __future__ import annotations
 import logging
 import smtplib
 from email.message import EmailMessage
+from typing import TYPE_CHECKING
 
 from flask import current_app
 
+from .i18n import DEFAULT, current_language, supported
+
+if TYPE_CHECKING:
+    from .models import Person
+
 log = logging.getLogger("hub.mail")
+
+
+def mail_language(recipient: Person | None) -> str:
+    """The interface language to write to ``recipient`` in: the one they chose, else English.
+
+    For someone without an account yet (an invitation), pass None: the sender's current
+    interface language.
+    """
+    if recipient is None:
+        return current_language().code
+    return supported(recipient.interface_language) or DEFAULT
 
 
 def send_mail(to: str, subject: str, body: str) -> None:
@@ -21,6 +41,7 @@ def send_mail(to: str, subject: str, body: str) -> None:
     message = EmailMessage()
     message["From"] = cfg["HUB_MAIL_SENDER"]
     message["To"] = to
+    subject, body = str(subject), str(body)  # lazy strings become text here
     message["Subject"] = subject
     message.set_content(body)
     current_app.extensions.setdefault("hub.sent_mail", []).append(message)

@@ -5,14 +5,34 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import db
 from ..extensions import login_manager
 from ..models import Person, Role
 from ..services import geography
-from ..services.languages import language_name, picker_options
+from ..services.languages import display_name, picker_options
 from ..services.markdown import render as render_markdown
+
+# The navigation's words (lazy: worded in the interface language when the page is drawn).
+NAV_LABELS = {
+    "home": _l("Home"),
+    "search": _l("Search"),
+    "browse": _l("Browse"),
+    "my_list": _l("My list"),
+    "members": _l("Members"),
+    "my_school": _l("My school"),
+    "people": _l("People"),
+    "sharing_rules": _l("Sharing rules"),
+    "usage": _l("Usage"),
+    "our_materials": _l("Our materials"),
+    "requests": _l("Requests"),
+    "files": _l("Files"),
+    "consortium": _l("Consortium"),
+    "account": _l("Account"),
+    "apply": _l("Apply to join"),
+}
 
 
 def register_web(app: Flask) -> None:
@@ -47,7 +67,8 @@ def register_web(app: Flask) -> None:
     register_error_pages(app)
 
     login_manager.login_view = "auth.sign_in"
-    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message = _l("Please sign in to see that page.")
+    login_manager.localize_callback = str  # flash() stores text, not a lazy string
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
@@ -65,32 +86,32 @@ def register_web(app: Flask) -> None:
     @app.context_processor
     def navigation() -> dict[str, Any]:
         links: list[tuple[str, str]] = [
-            ("main.home", "Home"),
-            ("search.search", "Search"),
-            ("materials.browse", "Browse"),
+            ("main.home", NAV_LABELS["home"]),
+            ("search.search", NAV_LABELS["search"]),
+            ("materials.browse", NAV_LABELS["browse"]),
         ]
         if current_user.is_authenticated:
-            links.append(("materials.my_list", "My list"))
-            links.append(("membership.directory", "Members"))
+            links.append(("materials.my_list", NAV_LABELS["my_list"]))
+            links.append(("membership.directory", NAV_LABELS["members"]))
             if current_user.role is Role.SCHOOL_ADMIN:
-                links.append(("school_admin.profile", "My school"))
-                links.append(("school_admin.people_list", "People"))
-                links.append(("sharing.school_rules", "Sharing rules"))
-                links.append(("requests.report", "Usage"))
+                links.append(("school_admin.profile", NAV_LABELS["my_school"]))
+                links.append(("school_admin.people_list", NAV_LABELS["people"]))
+                links.append(("sharing.school_rules", NAV_LABELS["sharing_rules"]))
+                links.append(("requests.report", NAV_LABELS["usage"]))
             if current_user.role in (Role.TEACHER, Role.SCHOOL_ADMIN):
-                links.append(("materials.mine", "Our materials"))
-                links.append(("requests.overview", "Requests"))
-                links.append(("files.uploads", "Files"))
+                links.append(("materials.mine", NAV_LABELS["our_materials"]))
+                links.append(("requests.overview", NAV_LABELS["requests"]))
+                links.append(("files.uploads", NAV_LABELS["files"]))
             if current_user.role is Role.CONSORTIUM_ADMIN:
-                links.append(("consortium_admin.schools", "Consortium"))
-            links.append(("main.account", "Account"))
+                links.append(("consortium_admin.schools", NAV_LABELS["consortium"]))
+            links.append(("main.account", NAV_LABELS["account"]))
         else:
-            links.append(("membership.apply", "Apply to join"))
+            links.append(("membership.apply", NAV_LABELS["apply"]))
         return {
             "nav_links": links,
-            "language_name": language_name,
-            "country_name": lambda code: geography.country(code).name,
-            "subregion_name": geography.subregion_name,
+            "language_name": display_name,
+            "country_name": geography.country_display_name,
+            "subregion_name": geography.subregion_display_name,
             "language_options": picker_options,
             "markdown": render_markdown,
         }

@@ -5,12 +5,15 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from .. import db
 from ..extensions import limiter, submitted_email
-from ..mail import send_mail
+from ..mail import mail_language, send_mail
 from ..models import Person
 from ..services import accounts
 from ..services.errors import LinkInvalid, ServiceError
@@ -25,7 +28,7 @@ from .forms import (
 
 bp = Blueprint("auth", __name__)
 
-SIGN_IN_FAILED = "That email and password do not match an active account."
+SIGN_IN_FAILED = _l("That email and password do not match an active account.")
 
 
 def safe_next(target: str | None) -> str:
@@ -56,9 +59,9 @@ def sign_in() -> str | Response | tuple[str, int]:
         if person is not None:
             s.commit()
             login_user(person, remember=bool(form.remember.data))
-            flash(f"Welcome, {person.name}.", "success")
+            flash(_("Welcome, %(name)s.", name=person.name), "success")
             return redirect(safe_next(request.args.get("next")))
-        form.password.errors = [SIGN_IN_FAILED]
+        form.password.errors = [str(SIGN_IN_FAILED)]
         return render_template("auth/sign_in.html", form=form), 401
     status = 400 if request.method == "POST" else 200
     return render_template("auth/sign_in.html", form=form), status
@@ -68,7 +71,7 @@ def sign_in() -> str | Response | tuple[str, int]:
 @requires()
 def sign_out() -> Response:
     logout_user()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("main.home"))
 
 
@@ -82,15 +85,21 @@ def forgot_password() -> str | Response | tuple[str, int]:
         if person is not None and person.active:
             token = accounts.make_reset_token(current_app.config["SECRET_KEY"], person)
             link = url_for("auth.reset_password", token=token, _external=True)
-            send_mail(
-                person.email,
-                "Reset your password",
-                f"Hello {person.name},\n\nTo choose a new password, open this link within an "
-                f"hour:\n\n{link}\n\nIf you did not ask for this, ignore this message.",
-            )
+            # In the language the person chose for the hub (English if they never chose).
+            with force_locale(mail_language(person)):
+                send_mail(
+                    person.email,
+                    _("Reset your password"),
+                    _(
+                        "Hello %(name)s,\n\nTo choose a new password, open this link within an "
+                        "hour:\n\n%(link)s\n\nIf you did not ask for this, ignore this message.",
+                        name=person.name,
+                        link=link,
+                    ),
+                )
         # The same answer whether or not the email is known, so that accounts cannot be probed.
         flash(
-            "If that email has an account, a reset link is on its way. It works for one hour.",
+            _("If that email has an account, a reset link is on its way. It works for one hour."),
             "info",
         )
         return redirect(url_for("auth.sign_in"))
@@ -116,7 +125,7 @@ def reset_password(token: str) -> str | Response | tuple[str, int]:
             form.password.errors = [exc.message]
         else:
             s.commit()
-            flash("Your password is changed. Sign in with it now.", "success")
+            flash(_("Your password is changed. Sign in with it now."), "success")
             return redirect(url_for("auth.sign_in"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/reset_password.html", form=form), status
@@ -144,7 +153,7 @@ def accept_invitation(token: str) -> str | Response | tuple[str, int]:
             if current_user.is_authenticated:
                 logout_user()
             login_user(person)
-            flash(f"Welcome to the hub, {person.name}.", "success")
+            flash(_("Welcome to the hub, %(name)s.", name=person.name), "success")
             return redirect(url_for("main.home"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/accept_invitation.html", form=form, invitation=invitation), status
@@ -169,7 +178,7 @@ def change_password() -> str | Response | tuple[str, int]:
             s.commit()
             # The session id includes the password fingerprint: sign in again with the new one.
             login_user(person)
-            flash("Your password is changed. Other devices are signed out.", "success")
+            flash(_("Your password is changed. Other devices are signed out."), "success")
             return redirect(url_for("main.account"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/change_password.html", form=form), status

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from .. import db
-from ..mail import send_mail
+from ..mail import mail_language, send_mail
 from ..models import IncomeGroup, MembershipStatus, Person, Role, School
 from ..services import audit, membership
 from ..services.errors import InvalidInput, NotFound
@@ -48,7 +50,7 @@ def schools() -> str:
 def _school(school_id: int) -> School:
     school = db.session().get(School, school_id)
     if school is None:
-        raise NotFound("There is no such school.")
+        raise NotFound(_("There is no such school."))
     return school
 
 
@@ -105,10 +107,19 @@ def change_membership(school_id: int, decision: str) -> Response | str | tuple[s
     except Refused as exc:
         form.reason.errors = [exc.message]
         return _school_page(school_id, exc.status, form)
-    subject, body = membership.notification(found, event)  # type: ignore[arg-type]
     for admin in membership.school_admins(s, found):
-        send_mail(admin.email, subject, body)
-    flash(f"{found.name} is now {found.status.value}. Its admins have been told.", "success")
+        # Each admin reads it in the interface language they chose (English if none).
+        with force_locale(mail_language(admin)):
+            subject, body = membership.notification(found, event)  # type: ignore[arg-type]
+            send_mail(admin.email, subject, body)
+    flash(
+        _(
+            "%(school)s is now %(status)s. Its admins have been told.",
+            school=found.name,
+            status=found.status.label,
+        ),
+        "success",
+    )
     return redirect(url_for("consortium_admin.school", school_id=school_id))
 
 
@@ -126,7 +137,7 @@ def set_income_group(school_id: int) -> Response | str | tuple[str, int]:
         try:
             group = IncomeGroup(form.income_group.data)
         except ValueError:
-            raise InvalidInput("Choose one of HIC, UMC, LMC, LIC.") from None
+            raise InvalidInput(_("Choose one of HIC, UMC, LMC, LIC.")) from None
         previous = found.income_group
         found.income_group = group
         audit.record(
@@ -144,5 +155,12 @@ def set_income_group(school_id: int) -> Response | str | tuple[str, int]:
         found = perform(change)
     except Refused as exc:
         return _school_page(school_id, exc.status)
-    flash(f"{found.name} is now in income group {found.income_group.value}.", "success")
+    flash(
+        _(
+            "%(school)s is now in income group %(group)s.",
+            school=found.name,
+            group=found.income_group.value,
+        ),
+        "success",
+    )
     return redirect(url_for("consortium_admin.school", school_id=school_id))

@@ -17,6 +17,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -71,14 +72,21 @@ def uploads() -> str | Response | tuple[str, int]:
     if request.method == "POST":
         upload = request.files.get("file")
         if upload is None or not upload.filename:
-            error, status = "Choose a file to upload.", 400
+            error, status = _("Choose a file to upload."), 400
         else:
             try:
                 record = _receive(upload.stream, upload.filename)
             except Refused as exc:
                 error, status = exc.message, exc.status
             else:
-                flash(f"{record.filename} is uploaded ({size_in_words(record.size)}).", "success")
+                flash(
+                    _(
+                        "%(name)s is uploaded (%(size)s).",
+                        name=record.filename,
+                        size=size_in_words(record.size),
+                    ),
+                    "success",
+                )
                 return redirect(url_for("files.uploads"))
     recent = (
         db.session()
@@ -109,7 +117,7 @@ def api_upload() -> tuple[Response, int]:
     """
     filename = request.args.get("filename", "").strip()
     if not filename:
-        return jsonify(error="Say the file's name with ?filename=.", status=400), 400
+        return jsonify(error=_("Say the file's name with ?filename=."), status=400), 400
     try:
         record = _receive(request.stream, filename)
     except Refused as exc:

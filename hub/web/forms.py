@@ -1,7 +1,13 @@
-"""Web forms (Flask-WTF: each carries its CSRF token)."""
+"""Web forms (Flask-WTF: each carries its CSRF token).
+
+Labels and messages are lazy strings: worded in the interface language when the form is drawn.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -18,93 +24,102 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from ..services.accounts import MIN_PASSWORD_LENGTH
 
 
-def _choices(*pairs: tuple[str, str]) -> list[SelectChoice]:
+def _choices(*pairs: tuple[str, Any]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
 _new_password = [
-    DataRequired(message="Choose a password."),
+    DataRequired(message=_l("Choose a password.")),
     Length(
         min=MIN_PASSWORD_LENGTH,
         max=1024,
-        message=f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.",
+        message=_l("Choose a password of at least %(num)d characters.", num=MIN_PASSWORD_LENGTH),
     ),
 ]
 _repeat = [
-    DataRequired(message="Type the password again."),
-    EqualTo("password", message="The two passwords differ."),
+    DataRequired(message=_l("Type the password again.")),
+    EqualTo("password", message=_l("The two passwords differ.")),
 ]
 
 
 class SignInForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(message="Enter your email.")])
-    password = PasswordField("Password", validators=[DataRequired(message="Enter your password.")])
-    remember = BooleanField("Keep me signed in on this device")
+    email = EmailField(_l("Email"), validators=[DataRequired(message=_l("Enter your email."))])
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(message=_l("Enter your password."))]
+    )
+    remember = BooleanField(_l("Keep me signed in on this device"))
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(message="Enter your email.")])
+    email = EmailField(_l("Email"), validators=[DataRequired(message=_l("Enter your email."))])
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField("New password", validators=_new_password)
-    confirm = PasswordField("New password again", validators=_repeat)
+    password = PasswordField(_l("New password"), validators=_new_password)
+    confirm = PasswordField(_l("New password again"), validators=_repeat)
 
 
 class AcceptInvitationForm(FlaskForm):
     name = StringField(
-        "Your name", validators=[DataRequired(message="Enter your name."), Length(max=200)]
+        _l("Your name"), validators=[DataRequired(message=_l("Enter your name.")), Length(max=200)]
     )
-    password = PasswordField("Choose a password", validators=_new_password)
-    confirm = PasswordField("Password again", validators=_repeat)
+    password = PasswordField(_l("Choose a password"), validators=_new_password)
+    confirm = PasswordField(_l("Password again"), validators=_repeat)
 
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
-        "Current password", validators=[DataRequired(message="Enter your current password.")]
+        _l("Current password"),
+        validators=[DataRequired(message=_l("Enter your current password."))],
     )
-    password = PasswordField("New password", validators=_new_password)
-    confirm = PasswordField("New password again", validators=_repeat)
+    password = PasswordField(_l("New password"), validators=_new_password)
+    confirm = PasswordField(_l("New password again"), validators=_repeat)
 
 
 class SchoolProfileForm(FlaskForm):
     """What a school says about itself (and can change later)."""
 
     languages = StringField(
-        "Languages of instruction",
-        validators=[DataRequired(message="Name at least one language of instruction.")],
+        _l("Languages of instruction"),
+        validators=[DataRequired(message=_l("Name at least one language of instruction."))],
     )
     website = StringField(
-        "Website", validators=[DataRequired(message="Give the school's website.")]
+        _l("Website"), validators=[DataRequired(message=_l("Give the school's website."))]
     )
-    contact_email = EmailField("Contact email for the consortium (optional)")
+    contact_email = EmailField(_l("Contact email for the consortium (optional)"))
 
 
 class ApplyForm(SchoolProfileForm):
     school_name = StringField(
-        "Name of the school",
-        validators=[DataRequired(message="Give the school's name."), Length(max=200)],
+        _l("Name of the school"),
+        validators=[DataRequired(message=_l("Give the school's name.")), Length(max=200)],
     )
-    country = StringField("Country", validators=[DataRequired(message="Choose the country.")])
+    country = StringField(
+        _l("Country"), validators=[DataRequired(message=_l("Choose the country."))]
+    )
     admin_name = StringField(
-        "Your name", validators=[DataRequired(message="Enter your name."), Length(max=200)]
+        _l("Your name"), validators=[DataRequired(message=_l("Enter your name.")), Length(max=200)]
     )
-    admin_email = EmailField("Your email", validators=[DataRequired(message="Enter your email.")])
-    password = PasswordField("Choose a password", validators=_new_password)
-    confirm = PasswordField("Password again", validators=_repeat)
+    admin_email = EmailField(
+        _l("Your email"), validators=[DataRequired(message=_l("Enter your email."))]
+    )
+    password = PasswordField(_l("Choose a password"), validators=_new_password)
+    confirm = PasswordField(_l("Password again"), validators=_repeat)
 
 
 class ReasonForm(FlaskForm):
-    reason = TextAreaField("Reason (the school sees it)", validators=[Length(max=2000)])
+    reason = TextAreaField(_l("Reason (the school sees it)"), validators=[Length(max=2000)])
 
 
 class InviteForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(message="Enter an email.")])
-    name = StringField("Name (optional)", validators=[Length(max=200)])
+    email = EmailField(_l("Email"), validators=[DataRequired(message=_l("Enter an email."))])
+    name = StringField(_l("Name (optional)"), validators=[Length(max=200)])
     role = SelectField(
-        "Role",
+        _l("Role"),
         choices=_choices(
-            ("student", "Student"), ("teacher", "Teacher"), ("school_admin", "School admin")
+            ("student", _l("Student")),
+            ("teacher", _l("Teacher")),
+            ("school_admin", _l("School admin")),
         ),
         default="student",
     )
@@ -112,18 +127,18 @@ class InviteForm(FlaskForm):
 
 class CsvUploadForm(FlaskForm):
     file = FileField(
-        "CSV file with the columns email, name, role",
-        validators=[FileRequired(message="Choose a CSV file.")],
+        _l("CSV file with the columns email, name, role"),
+        validators=[FileRequired(message=_l("Choose a CSV file."))],
     )
 
 
 class IncomeGroupForm(FlaskForm):
     income_group = SelectField(
-        "World Bank income group",
+        _l("World Bank income group"),
         choices=_choices(
-            ("HIC", "High income"),
-            ("UMC", "Upper-middle income"),
-            ("LMC", "Lower-middle income"),
-            ("LIC", "Low income"),
+            ("HIC", _l("High income")),
+            ("UMC", _l("Upper-middle income")),
+            ("LMC", _l("Lower-middle income")),
+            ("LIC", _l("Low income")),
         ),
     )

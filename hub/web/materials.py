@@ -19,6 +19,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -142,7 +144,7 @@ def create() -> Response:
 def edit(material_id: int) -> str | Response | tuple[str, int]:
     version = _version(material_id, None, "edit")
     if version.state is not VersionState.DRAFT:
-        flash("The published version never changes. Make a new version to edit.", "info")
+        flash(_("The published version never changes. Make a new version to edit."), "info")
         return redirect(url_for("materials.show", material_id=material_id))
     errors: dict[str, str] = {}
     status = 200
@@ -161,7 +163,7 @@ def edit(material_id: int) -> str | Response | tuple[str, int]:
         else:
             if request.form.get("then") == "publish":
                 return _publish(version)
-            flash("Draft saved.", "success")
+            flash(_("Draft saved."), "success")
             return redirect(url_for("materials.edit", material_id=material_id))
     return _edit_page(version, data, errors, status)
 
@@ -216,9 +218,12 @@ def _publish(version: MaterialVersion) -> Response | tuple[str, int]:
         )
     except Refused as exc:
         errors = getattr(exc.__cause__, "errors", None) or {"form": exc.message}
-        flash("It cannot be published yet: " + " ".join(errors.values()), "error")
+        flash(
+            _("It cannot be published yet: %(problems)s", problems=" ".join(errors.values())),
+            "error",
+        )
         return _edit_page(version, materials.Metadata.of(version), errors, exc.status)
-    flash(f"Version {version.number} is published.", "success")
+    flash(_("Version %(number)d is published.", number=version.number), "success")
     return redirect(url_for("materials.show", material_id=version.material_id))
 
 
@@ -271,7 +276,7 @@ def attach(material_id: int) -> Response | tuple[str, int]:
             version, materials.Metadata.of(version), {"files": exc.message}, exc.status
         )
     if ids:
-        flash(f"{len(ids)} file(s) attached.", "success")
+        flash(ngettext("%(num)d file attached.", "%(num)d files attached.", len(ids)), "success")
     return redirect(url_for("materials.edit", material_id=material_id) + "#files")
 
 
@@ -332,7 +337,7 @@ def retire(material_id: int) -> Response:
     material = _version(material_id, None, "manage").material
     perform(
         lambda: materials.retire(db.session(), _staff(), material),
-        "It is retired: it leaves search; schools that adopted it keep their version.",
+        _("It is retired: it leaves search; schools that adopted it keep their version."),
     )
     return redirect(url_for("materials.show", material_id=material_id))
 
@@ -345,7 +350,7 @@ def translation(material_id: int) -> Response:
     with contextlib.suppress(Refused):  # the refusal is flashed
         perform(
             lambda: materials.link_translation(db.session(), _staff(), material, original),
-            "The translation link is saved.",
+            _("The translation link is saved."),
         )
     return redirect(url_for("materials.show", material_id=material_id))
 
@@ -358,7 +363,7 @@ def adapt(material_id: int, number: int) -> Response:
         material = perform(lambda: materials.adapt(db.session(), _staff(), source))
     except Refused:
         return redirect(url_for("materials.show", material_id=material_id))
-    flash("Your adaptation is a new draft of your school. Its lineage is kept.", "success")
+    flash(_("Your adaptation is a new draft of your school. Its lineage is kept."), "success")
     return redirect(url_for("materials.edit", material_id=material.id))
 
 
@@ -369,7 +374,10 @@ def adopt(material_id: int, number: int) -> Response:
     with contextlib.suppress(Refused):  # the refusal is flashed
         perform(
             lambda: materials.adopt(db.session(), _staff(), version),
-            f"Your school adopted version {number}; it stays yours until you move.",
+            _(
+                "Your school adopted version %(number)d; it stays yours until you move.",
+                number=number,
+            ),
         )
     return redirect(url_for("materials.show", material_id=material_id, v=number))
 
@@ -542,7 +550,10 @@ def _sharing_context(material: Material) -> dict[str, Any]:
             .where(School.status == MembershipStatus.ACTIVE, School.id != material.school_id)
             .order_by(School.name)
         ).all(),
-        "subregions": sorted(geography.subregions().items(), key=lambda kv: kv[1]),
+        "subregions": sorted(
+            ((code, geography.subregion_display_name(code)) for code in geography.subregions()),
+            key=lambda kv: kv[1],
+        ),
         "describe_grant": policy.describe_grant,
         "grant_facts": policy.grant_facts,
     }
@@ -556,7 +567,7 @@ def bookmark(material_id: int) -> Response:
     me = _me()
     assert me is not None
     on = perform(lambda: materials.toggle_bookmark(db.session(), me, material))
-    flash("On your list." if on else "Taken off your list.", "success")
+    flash(_("On your list.") if on else _("Taken off your list."), "success")
     return redirect(request.form.get("back") or url_for("materials.show", material_id=material_id))
 
 

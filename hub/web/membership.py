@@ -6,26 +6,24 @@ from collections import Counter
 from collections.abc import Sequence
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from .. import db
 from ..models import IncomeGroup, MembershipStatus, Person, Role, School
+from ..models.school import INCOME_GROUP_LABELS
 from ..services import geography, membership
-from ..services.languages import language_name, resolve_languages
+from ..services.languages import display_name, resolve_languages
 from .access import public, requires
 from .actions import Refused, perform
 from .forms import ApplyForm
 
 bp = Blueprint("membership", __name__)
 
-INCOME_LABELS = {
-    IncomeGroup.HIC: "High income",
-    IncomeGroup.UMC: "Upper-middle income",
-    IncomeGroup.LMC: "Lower-middle income",
-    IncomeGroup.LIC: "Low income",
-}
+# The income groups in words (lazy: worded in the interface language when shown).
+INCOME_LABELS = {group: INCOME_GROUP_LABELS[group.value] for group in IncomeGroup}
 
 
 @bp.route("/apply", methods=["GET", "POST"])
@@ -58,8 +56,11 @@ def apply() -> str | Response | tuple[str, int]:
         else:
             login_user(admin)
             flash(
-                f"Thank you. The application of {school.name} is with the consortium; "
-                "you will hear by email when it is decided.",
+                _(
+                    "Thank you. The application of %(school)s is with the consortium; "
+                    "you will hear by email when it is decided.",
+                    school=school.name,
+                ),
                 "success",
             )
             return redirect(url_for("school_admin.profile"))
@@ -88,8 +89,8 @@ def directory() -> str:
         and (not language or language in m.languages)
     ]
     chart = region_income_chart(members)
-    languages = sorted({lang for m in members for lang in m.languages}, key=language_name)
-    regions = sorted({m.region for m in members}, key=geography.subregion_name)
+    languages = sorted({lang for m in members for lang in m.languages}, key=display_name)
+    regions = sorted({m.region for m in members}, key=geography.subregion_display_name)
     return render_template(
         "membership/directory.html",
         members=shown,
@@ -112,7 +113,7 @@ def region_income_chart(members: Sequence[School]) -> list[dict[str, object]]:
     for code, counts in sorted(by_region.items(), key=lambda kv: -sum(kv[1].values())):
         rows.append(
             {
-                "region": geography.subregion_name(code),
+                "region": geography.subregion_display_name(code),
                 "code": code,
                 "total": sum(counts.values()),
                 "segments": [(g.value, counts.get(g.value, 0)) for g in IncomeGroup],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -38,7 +39,7 @@ def ask(material_id: int) -> Response:
             request.form.getlist("rights"),
             request.form.get("message", ""),
         ),
-        "Your request is sent to the owner school's admins.",
+        _("Your request is sent to the owner school's admins."),
     )
     return redirect(url_for("materials.show", material_id=material_id))
 
@@ -64,13 +65,13 @@ def grant(request_id: int) -> Response:
     try:
         until = dt.datetime.fromisoformat(raw).replace(tzinfo=dt.UTC) if raw else None
     except ValueError:
-        flash(f"'{raw}' is not a date (YYYY-MM-DD).", "error")
+        flash(_("'%(value)s' is not a date (YYYY-MM-DD).", value=raw), "error")
         return redirect(url_for("requests.overview"))
     attempt(
         lambda: access_requests.grant_request(
             db.session(), _me(), request_id, request.form.getlist("rights"), until
         ),
-        "Granted: the school can use it as you chose.",
+        _("Granted: the school can use it as you chose."),
     )
     return redirect(url_for("requests.overview"))
 
@@ -82,7 +83,7 @@ def decline(request_id: int) -> Response:
         lambda: access_requests.decline_request(
             db.session(), _me(), request_id, request.form.get("reason", "")
         ),
-        "Declined; the school sees your reason.",
+        _("Declined; the school sees your reason."),
     )
     return redirect(url_for("requests.overview"))
 

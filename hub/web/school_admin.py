@@ -12,12 +12,14 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response
 
 from .. import db
-from ..mail import send_mail
+from ..mail import mail_language, send_mail
 from ..models import Role, School
 from ..services import accounts, bulk_invite, people
 from ..services.errors import ServiceError
@@ -39,17 +41,28 @@ def _admin_school() -> School:
 
 
 def send_invitations(issued: list[accounts.IssuedInvitation]) -> None:
-    """Mail each new invitation its link (after the transaction has committed)."""
-    for item in issued:
-        inv = item.invitation
-        link = url_for("auth.accept_invitation", token=item.token, _external=True)
-        send_mail(
-            inv.email,
-            f"Join {inv.school.name} on the consortium hub",
-            f"Hello{(' ' + inv.name) if inv.name else ''},\n\n{inv.school.name} invites you "
-            f"to the consortium hub as a {inv.role.label}. Open this link within 14 days "
-            f"to choose your password:\n\n{link}\n",
-        )
+    """Mail each new invitation its link (after the transaction has committed).
+
+    The invitees have no account yet, so the mail speaks the sender's interface language.
+    """
+    with force_locale(mail_language(None)):
+        for item in issued:
+            inv = item.invitation
+            link = url_for("auth.accept_invitation", token=item.token, _external=True)
+            greeting = _("Hello %(name)s,", name=inv.name) if inv.name else _("Hello,")
+            send_mail(
+                inv.email,
+                _("Join %(school)s on the consortium hub", school=inv.school.name),
+                greeting
+                + "\n\n"
+                + _(
+                    "%(school)s invites you to the consortium hub as a %(role)s. Open this "
+                    "link within 14 days to choose your password:\n\n%(link)s\n",
+                    school=inv.school.name,
+                    role=inv.role.label,
+                    link=link,
+                ),
+            )
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -69,7 +82,7 @@ def profile() -> str | Response | tuple[str, int]:
             school.contact_email = accounts.normalize_email(contact) if contact else None
 
         try:
-            perform(save, "The school's profile is saved.", flash_refusal=False)
+            perform(save, _("The school's profile is saved."), flash_refusal=False)
             return redirect(url_for("school_admin.profile"))
         except Refused as exc:
             getattr(form, exc.field or "website", form.website).errors = [exc.message]
@@ -110,6 +123,7 @@ def _people_page(status: int = 200, invite_form: InviteForm | None = None) -> st
         invite_form=invite_form or InviteForm(),
         invitations=people.invitations(s, current_user),
         invitation_state=people.invitation_state,
+        invitation_state_labels=people.INVITATION_STATE_LABELS,
     ), status  # type: ignore[return-value]
 
 
@@ -129,7 +143,9 @@ def change_role(person_id: int) -> Response | str:
         )
     except Refused as exc:
         return _people_page(exc.status)
-    return _flash_and_back(f"{person.name} is now a {person.role.label}.")
+    return _flash_and_back(
+        _("%(name)s is now a %(role)s.", name=person.name, role=person.role.label)
+    )
 
 
 @bp.route("/people/<int:person_id>/<any(deactivate, reactivate):action>", methods=["POST"])
@@ -141,8 +157,8 @@ def set_active(person_id: int, action: str) -> Response | str:
     except Refused as exc:
         return _people_page(exc.status)
     if active:
-        return _flash_and_back(f"{person.name} can sign in again.")
-    return _flash_and_back(f"{person.name} can no longer sign in. Their work stays.")
+        return _flash_and_back(_("%(name)s can sign in again.", name=person.name))
+    return _flash_and_back(_("%(name)s can no longer sign in. Their work stays.", name=person.name))
 
 
 def _flash_and_back(message: str) -> Response:
@@ -171,7 +187,7 @@ def invite() -> Response | str:
         form.email.errors = [exc.message]
         return _people_page(exc.status, form)
     send_invitations([issued])
-    return _flash_and_back(f"Invitation sent to {issued.invitation.email}.")
+    return _flash_and_back(_("Invitation sent to %(email)s.", email=issued.invitation.email))
 
 
 @bp.route("/invitations/<int:invitation_id>/resend", methods=["POST"])
@@ -184,7 +200,9 @@ def resend(invitation_id: int) -> Response | str:
     except Refused as exc:
         return _people_page(exc.status)
     send_invitations([issued])
-    return _flash_and_back(f"A new invitation is on its way to {issued.invitation.email}.")
+    return _flash_and_back(
+        _("A new invitation is on its way to %(email)s.", email=issued.invitation.email)
+    )
 
 
 @bp.route("/invitations/<int:invitation_id>/revoke", methods=["POST"])
@@ -194,7 +212,9 @@ def revoke(invitation_id: int) -> Response | str:
         inv = perform(lambda: people.revoke_invitation(db.session(), current_user, invitation_id))
     except Refused as exc:
         return _people_page(exc.status)
-    return _flash_and_back(f"The invitation of {inv.email} is withdrawn; its link no longer works.")
+    return _flash_and_back(
+        _("The invitation of %(email)s is withdrawn; its link no longer works.", email=inv.email)
+    )
 
 
 # Bulk invitation from CSV -----------------------------------------------------------------
@@ -238,7 +258,7 @@ def confirm_import() -> Response | tuple[str, int]:
     try:
         text = _csv_serializer().loads(request.form.get("payload", ""))
     except BadSignature:
-        abort(400, "The preview has expired or was altered; upload the file again.")
+        abort(400, _("The preview has expired or was altered; upload the file again."))
     school = _admin_school()
     try:
         issued = perform(
@@ -249,5 +269,9 @@ def confirm_import() -> Response | tuple[str, int]:
             "school_admin/import.html", form=CsvUploadForm(), preview=None
         ), exc.status
     send_invitations(issued)
-    flash(f"{len(issued)} invitations sent.", "success")
+    # The English singular keeps the wording the page has always shown ("1 invitations").
+    flash(
+        ngettext("%(num)d invitations sent.", "%(num)d invitations sent.", len(issued)),
+        "success",
+    )
     return redirect(url_for("school_admin.people_list"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -15,17 +17,18 @@ from .. import db, policy
 from ..models import Material, MaterialVersion, Person, School, VersionState
 from ..search import index
 from ..services import geography, vocabularies
-from ..services.languages import language_name
+from ..services.languages import display_name
 from .access import public
 
 bp = Blueprint("search", __name__)
 PAGE_SIZE = 20
 FACET_TITLES = {
-    "language": "Language", "languages": "Also in", "regions": "Written for (UN region)",
-    "countries": "Country", "who_regions": "WHO region", "income": "Income setting",
-    "financing": "Health system", "setting": "Care setting", "resources": "Resources",
-    "level": "Level", "resource_type": "Type", "audience": "Audience", "licence": "Licence",
-    "school": "School",
+    "language": _l("Language"), "languages": _l("Also in"),
+    "regions": _l("Written for (UN region)"), "countries": _l("Country"),
+    "who_regions": _l("WHO region"), "income": _l("Income setting"),
+    "financing": _l("Health system"), "setting": _l("Care setting"),
+    "resources": _l("Resources"), "level": _l("Level"), "resource_type": _l("Type"),
+    "audience": _l("Audience"), "licence": _l("Licence"), "school": _l("School"),
 }  # fmt: skip
 SHOWN_FACETS = (
     "language",
@@ -46,14 +49,11 @@ SHOWN_FACETS = (
 def facet_label(facet: str, value: str, schools: dict[str, str]) -> str:
     """A facet value in words."""
     if facet in ("language", "languages"):
-        return language_name(value)
+        return display_name(value)
     if facet == "regions":
-        return geography.subregion_name(value)
+        return geography.subregion_display_name(value)
     if facet == "countries":
-        try:
-            return geography.country(value).name
-        except Exception:  # noqa: BLE001 - an unknown code shows as itself
-            return value
+        return geography.country_display_name(value)  # an unknown code shows as itself
     if facet == "school":
         return schools.get(value, value)
     vocab = {
@@ -63,7 +63,7 @@ def facet_label(facet: str, value: str, schools: dict[str, str]) -> str:
         "setting": vocabularies.SETTINGS,
         "resources": vocabularies.RESOURCE_LEVELS,
         "level": vocabularies.LEVELS,
-        "resource_type": {**vocabularies.RESOURCE_TYPES, "module": "Module"},
+        "resource_type": {**vocabularies.RESOURCE_TYPES, "module": _l("Module")},
         "audience": {**vocabularies.EDUCATIONAL_CONTEXTS, **vocabularies.PROFESSIONS},
         "licence": vocabularies.LICENCE_NAMES,
     }.get(facet, {})
@@ -115,7 +115,7 @@ def search() -> tuple[str, int]:
     except QueryError as exc:
         context["error"], status = str(exc), 400
     except (IndexUnavailable, SearchIndexError, OSError):
-        context["error"] = (
+        context["error"] = _(
             "Search is being rebuilt or is not available just now. Browse the "
             "materials meanwhile, or try again in a minute."
         )

@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -40,7 +41,9 @@ def _date(name: str) -> dt.datetime | None:
     try:
         return dt.datetime.fromisoformat(raw).replace(tzinfo=dt.UTC)
     except ValueError:
-        raise InvalidInput(f"'{raw}' is not a date (YYYY-MM-DD).", field=name) from None
+        raise InvalidInput(
+            _("'%(value)s' is not a date (YYYY-MM-DD).", value=raw), field=name
+        ) from None
 
 
 def _back(material_id: int) -> Response:
@@ -62,7 +65,7 @@ def add_grant(material_id: int) -> Response:
                 request.form.getlist("rights"),
                 _date("expires_at"),
             ),
-            "The grant is added.",
+            _("The grant is added."),
         )
     except Refused as exc:
         if exc.status == 404:
@@ -79,7 +82,7 @@ def remove_grant(material_id: int, grant_id: int) -> Response:
     with contextlib.suppress(Refused):  # the refusal is flashed
         perform(
             lambda: sharing.remove_grant(db.session(), _me(), material, grant_id),
-            "The grant is withdrawn.",
+            _("The grant is withdrawn."),
         )
     return _back(material_id)
 
@@ -98,7 +101,7 @@ def availability(material_id: int) -> Response:
                 available_from=_date("available_from"),
                 available_until=_date("available_until"),
             ),
-            "Availability is saved.",
+            _("Availability is saved."),
         )
     except Refused:
         pass
@@ -140,7 +143,7 @@ def school_rules() -> str | Response | tuple[str, int]:
                     lambda: ceilings.set_sharing_rules(
                         s, _me(), audience, rights, default_audience, default_rights
                     ),
-                    "The sharing rules are saved. " + " ".join(impact.lines()),
+                    _("The sharing rules are saved.") + " " + " ".join(impact.lines()),
                 )
                 return redirect(url_for("sharing.school_rules"))
     return render_template(
