@@ -72,8 +72,9 @@ def select_language() -> str:
 def current_language() -> InterfaceLanguage:
     """The interface language being spoken now (English outside a request)."""
     locale = get_locale()
-    return INTERFACE_LANGUAGES.get(str(locale.language) if locale else DEFAULT) or (
-        INTERFACE_LANGUAGES[DEFAULT]
+    return (
+        INTERFACE_LANGUAGES.get(str(locale.language) if locale else DEFAULT)
+        or (INTERFACE_LANGUAGES[DEFAULT])
     )
 
 

@@ -154,8 +154,19 @@ def _call_name(node: ast.Call) -> str:
 # Calls whose message arguments reach people.
 MESSAGE_CALLS = {"flash", "abort", "Refused", "ValidationError", "StopValidation"}
 FIELD_SUFFIXES = ("Field",)
-VALIDATORS = {"DataRequired", "InputRequired", "Length", "Email", "EqualTo", "Optional", "Regexp",
-              "NumberRange", "AnyOf", "NoneOf", "URL"}
+VALIDATORS = {
+    "DataRequired",
+    "InputRequired",
+    "Length",
+    "Email",
+    "EqualTo",
+    "Optional",
+    "Regexp",
+    "NumberRange",
+    "AnyOf",
+    "NoneOf",
+    "URL",
+}
 
 
 def check_python(path: Path) -> list[Finding]:
@@ -177,9 +188,8 @@ def check_python(path: Path) -> list[Finding]:
                 for arg in node.args:
                     flag(arg)
                 for kw in node.keywords:
-                    if kw.arg in ("description", "label", "message", "description_", "render_kw"):
-                        if kw.arg != "render_kw":
-                            flag(kw.value)
+                    if kw.arg in ("description", "label", "message"):
+                        flag(kw.value)
             elif name in VALIDATORS:
                 for kw in node.keywords:
                     if kw.arg == "message":

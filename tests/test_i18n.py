@@ -50,8 +50,16 @@ def test_every_interface_string_is_marked_for_translation() -> None:
 
 def test_the_catalogue_template_holds_every_marked_string() -> None:
     method_map = [("hub/**.py", "python"), ("hub/templates/**.html", "jinja2")]
-    keywords = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "N_": None,
-                "ngettext": (1, 2), "lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
+    keywords = {
+        "_": None,
+        "_l": None,
+        "gettext": None,
+        "lazy_gettext": None,
+        "N_": None,
+        "ngettext": (1, 2),
+        "lazy_ngettext": (1, 2),
+        "pgettext": ((1, "c"), 2),
+    }
     in_source = {
         _ids(message)[0]
         for _file, _line, message, _comments, _context in extract_from_dir(
@@ -74,8 +82,8 @@ def test_catalogue_translates_every_string(code: str) -> None:
         if translated is None:
             problems.append(f"missing: {message.id!r}")
             continue
-        strings = translated.string if isinstance(translated.string, tuple) else (
-            translated.string,
+        strings = (
+            translated.string if isinstance(translated.string, tuple) else (translated.string,)
         )
         if translated.fuzzy or not all(strings):
             problems.append(f"untranslated or fuzzy: {message.id!r}")

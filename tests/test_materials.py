@@ -542,8 +542,9 @@ def test_the_active_content_finder_finds_active_content() -> None:
 def test_my_list_keeps_bookmarks_but_never_shows_what_became_hidden(
     client: FlaskClient, session: Session
 ) -> None:
-    material = make_material(session, title="Bookmarked course",
-                             grants=[("consortium", [], "view")])
+    material = make_material(
+        session, title="Bookmarked course", grants=[("consortium", [], "view")]
+    )
     student = StudentFactory()
     sign_in(client, student)
     assert client.post(f"/materials/{material.id}/bookmark").status_code == 302

@@ -162,7 +162,7 @@ def test_the_ceiling_page_shows_the_effect_before_saving(
         "default_rights": ["view"],
     }
     preview = client.post("/school/sharing", data=form).get_data(as_text=True)
-    assert "1 materials will no longer be visible to the public" in preview
+    assert "1 material will no longer be visible to the public" in preview
     session.expire_all()
     assert admin.school.ceiling_audience == "public"  # nothing saved yet
     saved = client.post("/school/sharing", data={**form, "confirm": "1"})

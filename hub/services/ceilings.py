@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -43,6 +44,12 @@ DEFAULT_LEVEL = {
 RIGHT_WORDS = {"view": _l("view online"), "download": _l("download"), "adapt": _l("adapt")}
 
 
+def rights_in_words(rights: Iterable[str]) -> str:
+    """Rights as a reader says them: 'view online, download and adapt'."""
+    chosen = set(rights)
+    return join_words([str(RIGHT_WORDS[r]) for r in RIGHT_WORDS if r in chosen])
+
+
 @dataclass(frozen=True)
 class Impact:
     """What a new ceiling would change for the school's published materials."""
@@ -54,13 +61,11 @@ class Impact:
 
     def lines(self) -> list[str]:
         """The changes in words (empty when nothing changes)."""
-        # The English singular keeps the wording pages have always shown ("1 materials");
-        # translators still give every plural form of their language.
         out = []
         if self.no_longer_public:
             out.append(
                 ngettext(
-                    "%(num)d materials will no longer be visible to the public.",
+                    "%(num)d material will no longer be visible to the public.",
                     "%(num)d materials will no longer be visible to the public.",
                     self.no_longer_public,
                 )
@@ -68,7 +73,7 @@ class Impact:
         if self.fewer_schools:
             out.append(
                 ngettext(
-                    "%(num)d materials will reach fewer member schools.",
+                    "%(num)d material will reach fewer member schools.",
                     "%(num)d materials will reach fewer member schools.",
                     self.fewer_schools,
                 )
@@ -76,7 +81,7 @@ class Impact:
         if self.fewer_rights:
             out.append(
                 ngettext(
-                    "%(num)d materials will give other schools fewer rights (download or adapt).",
+                    "%(num)d material will give other schools fewer rights (download or adapt).",
                     "%(num)d materials will give other schools fewer rights (download or adapt).",
                     self.fewer_rights,
                 )

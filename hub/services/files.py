@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, cast
 
 import filetype
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
@@ -368,9 +369,11 @@ def can_show_inline(media_type: str) -> bool:
 def size_in_words(n: int) -> str:
     """``2147483648`` → ``2 GB``; ``1536`` → ``1.5 KB``."""
     size = float(n)
-    for unit in ("bytes", "KB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
-            text = f"{size:.1f}".rstrip("0").rstrip(".") if unit != "bytes" else f"{int(size)}"
-            return f"{text} {unit}"
+    if size < 1024:
+        return ngettext("%(num)d byte", "%(num)d bytes", n)
+    for unit in ("KB", "MB", "GB", "TB"):
         size /= 1024
+        if size < 1024 or unit == "TB":
+            # Unit symbols are the same in every interface language; the number is not.
+            return f"{format_decimal(round(size, 1))} {unit}"
     raise AssertionError("unreachable")

@@ -12,6 +12,7 @@ from .. import db
 from ..extensions import login_manager
 from ..models import Person, Role
 from ..services import geography
+from ..services.ceilings import rights_in_words
 from ..services.languages import display_name, picker_options
 from ..services.markdown import render as render_markdown
 
@@ -114,6 +115,7 @@ def register_web(app: Flask) -> None:
             "subregion_name": geography.subregion_display_name,
             "language_options": picker_options,
             "markdown": render_markdown,
+            "rights_in_words": rights_in_words,
         }
 
     @app.after_request

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, redirect, render_template, request
+from flask import Blueprint, abort, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .. import db, i18n, policy
 from ..models import (
@@ -128,7 +129,7 @@ def account() -> str:
 
 @bp.route("/language", methods=["POST"])
 @public
-def choose_language() -> Response:
+def choose_language() -> WerkzeugResponse:
     """The language switcher: remember the choice (profile and cookie) and go back.
 
     ``browser`` (offered on the account page) forgets the choice: the browser's languages decide.

@@ -20,6 +20,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
@@ -588,6 +589,37 @@ def my_list() -> str:
     )
 
 
+# The metadata fields as the edit page names them (the compare page's row headings).
+FIELD_LABELS = {
+    "change_note": _l("Change note"),
+    "title": _l("Title"),
+    "summary": _l("Summary"),
+    "language": _l("Language"),
+    "other_languages": _l("Also in (bilingual)"),
+    "countries": _l("Countries"),
+    "regions": _l("Regions"),
+    "who_regions": _l("WHO regions"),
+    "income": _l("Income groups"),
+    "income_fiscal_year": _l("Income group fiscal year"),
+    "financing": _l("Health financing"),
+    "setting": _l("Setting"),
+    "resources": _l("Resources"),
+    "tags": _l("Free tags"),
+    "level": _l("Level"),
+    "resource_type": _l("Type of resource"),
+    "topics": _l("Topics"),
+    "licence": _l("Licence"),
+    "authors": _l("Authors"),
+    "educational_context": _l("Educational context"),
+    "professions": _l("Professions"),
+    "specialty": _l("Specialty"),
+    "patient_data": _l("Does it show patients?"),
+    "consent_scope": _l("Consent reaches"),
+    "objectives": _l("Learning objectives"),
+    "estimated_hours": _l("Estimated hours"),
+}
+
+
 @bp.route("/materials/<int:material_id>/compare")
 @public
 def compare(material_id: int) -> str:
@@ -596,7 +628,7 @@ def compare(material_id: int) -> str:
     from ..models.material import as_dict
 
     left, right = as_dict(a), as_dict(b)
-    rows = [(k, left[k], right[k]) for k in left if k != "number"]
+    rows = [(FIELD_LABELS.get(k, k), left[k], right[k]) for k in left if k != "number"]
     left_files = {f.sha256: f.filename for f in a.files}
     right_files = {f.sha256: f.filename for f in b.files}
     return render_template(

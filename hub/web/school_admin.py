@@ -269,9 +269,8 @@ def confirm_import() -> Response | tuple[str, int]:
             "school_admin/import.html", form=CsvUploadForm(), preview=None
         ), exc.status
     send_invitations(issued)
-    # The English singular keeps the wording the page has always shown ("1 invitations").
     flash(
-        ngettext("%(num)d invitations sent.", "%(num)d invitations sent.", len(issued)),
+        ngettext("%(num)d invitation sent.", "%(num)d invitations sent.", len(issued)),
         "success",
     )
     return redirect(url_for("school_admin.people_list"))

@@ -93,8 +93,8 @@ def test_a_school_admin_invites_people_from_a_csv(page: Any, live_hub: str, tmp_
     page.get_by_role("button", name="Preview").click()
     page.wait_for_selector("text=Preview: nothing has been sent yet")
     assert "invalid email" in page.content()
-    page.get_by_role("button", name="Invite 1 people").click()
-    page.wait_for_selector("text=1 invitations sent")
+    page.get_by_role("button", name="Invite 1 person").click()
+    page.wait_for_selector("text=1 invitation sent")
     assert "new.student@example.org" in page.content()
 
 
