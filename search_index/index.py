@@ -47,7 +47,7 @@ from whoosh import query as wq
 from whoosh.index import LockError
 from whoosh.searching import Searcher
 
-from search_index import storage
+from search_index import bulk, storage
 from search_index.analysis import neutral_terms
 from search_index.docsets import (
     SORT_FIELDS,
@@ -740,8 +740,9 @@ def rebuild(
     the documents, so that changes made meanwhile are applied again by the follower.
     Open indexes keep answering from the old generation and move to the new one on their
     next search. ``progress(done, total)`` is called every 1,000 documents and at the end.
-    ``procs`` > 1 indexes in that many processes (Whoosh's multiprocessing writer, one
-    segment each). Raises :class:`IndexBusy` when another rebuild of the folder runs.
+    ``procs=2`` indexes in two processes, one segment each (see :mod:`search_index.bulk`,
+    which writes Whoosh's segments without its posting pool). Raises :class:`IndexBusy`
+    when another rebuild of the folder runs.
     """
     root = Path(path)
     try:
@@ -757,27 +758,23 @@ def rebuild(
             shutil.rmtree(generation)
         generation.mkdir()
         try:
-            ix = whoosh.index.create_in(str(generation), build_schema())
-            options: dict[str, Any] = {"limitmb": 256}
-            if procs > 1:
-                options.update(procs=procs, multisegment=True)
-            writer = ix.writer(**options)
+            schema = build_schema()
+            whoosh.index.create_in(str(generation), schema)
             done = 0
             seen: set[str] = set()
-            try:
+
+            def fields() -> Iterator[dict[str, Any]]:
+                nonlocal done
                 for doc in documents:
                     if doc.id in seen:
                         raise ValueError(f"material {doc.id!r} appears twice in the rebuild")
                     seen.add(doc.id)
-                    writer.add_document(**to_fields(doc))
+                    yield to_fields(doc)
                     done += 1
                     if progress is not None and done % 1000 == 0:
                         progress(done, total)
-                writer.commit()
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    writer.cancel()
-                raise
+
+            bulk.build_segments(str(generation), schema, fields(), procs=procs)
             storage.write_state(
                 generation, {"schema_version": SCHEMA_VERSION, "position": position}
             )
