@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -35,6 +36,10 @@ from ..models import (
 
 log = logging.getLogger("hub.indexing")
 BATCH = 500
+#: Materials read from the database at a time when rebuilding.
+REBUILD_BATCH = 2_000
+#: Processes a rebuild indexes in (see search_index.bulk): two where there are two cores.
+REBUILD_PROCS = min(2, os.cpu_count() or 1)
 # School columns whose change alters what other people may find.
 SCHOOL_FIELDS = {"status", "region", "income_group", "ceiling_audience", "ceiling_rights", "name"}
 
@@ -171,32 +176,51 @@ def fingerprint(version: MaterialVersion, material: Material) -> str:
     )
 
 
-def _current_versions(
-    session: Session, material_ids: Iterable[int] | None
-) -> list[MaterialVersion]:
-    query = (
+def _findable_versions() -> Any:
+    return (
         select(MaterialVersion)
         .join(Material, Material.id == MaterialVersion.material_id)
         .where(MaterialVersion.state == VersionState.PUBLISHED, Material.retired_at.is_(None))
+    )
+
+
+def _current_versions(session: Session, material_ids: Iterable[int]) -> list[MaterialVersion]:
+    query = (
+        _findable_versions()
+        .where(MaterialVersion.material_id.in_(list(material_ids)))
         .options(
             selectinload(MaterialVersion.material).selectinload(Material.grants),
             selectinload(MaterialVersion.material).selectinload(Material.school),
         )
+        .order_by(MaterialVersion.material_id)
     )
-    if material_ids is not None:
-        query = query.where(MaterialVersion.material_id.in_(list(material_ids)))
     return list(session.scalars(query))
 
 
 def documents(
     session: Session, material_ids: Iterable[int] | None = None, now: dt.datetime | None = None
 ) -> Iterator[IndexedMaterial]:
-    """Documents of the given materials (all when None) that anyone may find right now."""
+    """Documents of the given materials (all when None) that anyone may find right now.
+
+    Read in chunks of ``REBUILD_BATCH`` (``BATCH`` for given ids), so that a rebuild holds
+    one chunk of rows in memory at a time, not the whole catalogue.
+    """
     now = now or utcnow()
-    ids = None if material_ids is None else list(material_ids)
-    chunks = [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)] if ids is not None else [None]
-    for chunk in chunks:
-        versions = _current_versions(session, chunk)
+    if material_ids is None:
+        ids = list(
+            session.scalars(
+                _findable_versions()
+                .with_only_columns(MaterialVersion.material_id)
+                .distinct()
+                .order_by(MaterialVersion.material_id)
+            )
+        )
+        size = REBUILD_BATCH
+    else:
+        ids = sorted(set(material_ids))
+        size = BATCH
+    for start in range(0, len(ids), size):
+        versions = _current_versions(session, ids[start : start + size])
         facts = policy.facts_for_versions(session, versions)
         for version in versions:
             doc = document_for(version, facts[version.id], now)
@@ -236,7 +260,11 @@ def catch_up(
 
 
 def rebuild(
-    session: Session, path: str, progress: Callable[[int, int | None], None] | None = None
+    session: Session,
+    path: str,
+    progress: Callable[[int, int | None], None] | None = None,
+    *,
+    procs: int = REBUILD_PROCS,
 ) -> MaterialIndex:
     """Build a new index of every findable material and swap it in; searches go on meanwhile."""
     position = session.scalar(select(func.max(IndexChange.id))) or 0
@@ -250,7 +278,7 @@ def rebuild(
         or 0
     )
     return rebuild_index(
-        path, documents(session), position=position, total=total, progress=progress
+        path, documents(session), position=position, total=total, progress=progress, procs=procs
     )
 
 
