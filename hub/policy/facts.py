@@ -70,14 +70,16 @@ def facts_for_versions(
     if not versions:
         return {}
     material_ids = {v.material_id for v in versions}
-    materials = {
-        m.id: m
-        for m in session.scalars(
-            select(Material)
-            .where(Material.id.in_(material_ids))
-            .options(selectinload(Material.grants), selectinload(Material.school))
-        )
-    }
+    materials = _loaded_materials(versions)
+    if materials is None:
+        materials = {
+            m.id: m
+            for m in session.scalars(
+                select(Material)
+                .where(Material.id.in_(material_ids))
+                .options(selectinload(Material.grants), selectinload(Material.school))
+            )
+        }
     current = dict(
         session.execute(
             select(MaterialVersion.material_id, func.max(MaterialVersion.id))
@@ -89,6 +91,22 @@ def facts_for_versions(
         ).all()
     )
     return {v.id: _facts(v, materials[v.material_id], current.get(v.material_id)) for v in versions}
+
+
+def _loaded_materials(versions: list[MaterialVersion]) -> dict[int, Material] | None:
+    """The versions' materials when the caller already loaded them with their grants and
+    school (eager loading), so no query is needed; else None."""
+    materials: dict[int, Material] = {}
+    for version in versions:
+        material = version.__dict__.get("material")
+        if (
+            material is None
+            or "grants" not in material.__dict__
+            or "school" not in material.__dict__
+        ):
+            return None
+        materials[version.material_id] = material
+    return materials
 
 
 def _facts(version: MaterialVersion, material: Material, current_id: int | None) -> MaterialFacts:

@@ -175,7 +175,10 @@ def discoverable(viewer: policy.Viewer, material_ids: list[int]) -> list[Materia
                 MaterialVersion.material_id.in_(material_ids),
                 MaterialVersion.state == VersionState.PUBLISHED,
             )
-            .options(joinedload(MaterialVersion.material).joinedload(Material.school))
+            .options(
+                joinedload(MaterialVersion.material).joinedload(Material.school),
+                joinedload(MaterialVersion.material).selectinload(Material.grants),
+            )
         )
     }
     facts = policy.facts_for_versions(s, versions.values())
