@@ -24,7 +24,12 @@ bitset over the text matches), ``access_facets`` (+ counts for all 14 facets),
 Then rebuild throughput (one process on a sample, two processes on the whole corpus; the
 time spent generating the corpus is subtracted), index size, and publish-to-searchable
 (one open index applies a material, another finds it). Absolute figures move from machine
-to machine and with the load; the ratios are what compare. Human lines first, then one
+to machine and with the load; the ratios are what compare. Then (unless ``--no-hub``) the
+hub's part, :mod:`benchmarks.search_hub` with the same number of materials and queries:
+the same kind of corpus in a hub database, ``hub index rebuild``, and the 2-term queries
+(access filter, every facet, highlights, pages 1 and 5) through the library and through
+``GET /search``, as ratios to a bare Whoosh query on that index, and publish-to-searchable
+through the hub's pages; its figures are under ``"hub"``. Human lines first, then one
 JSON object on the last line.
 """
 
@@ -33,6 +38,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import random
 import resource
 import sys
@@ -44,6 +50,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from benchmarks import search_hub
 from search_index import IndexedMaterial, open_index, rebuild
 from search_index.querying import Compiler, parse
 
@@ -335,6 +342,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--docs", type=int, help="number of materials (overrides --quick)")
     parser.add_argument("--queries", type=int, help="queries per measurement")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--no-hub",
+        action="store_true",
+        help="skip the hub's part (benchmarks.search_hub: database, `hub index rebuild`, /search)",
+    )
     args = parser.parse_args(argv)
     count = args.docs or (10_000 if args.quick else 100_000)
     n_queries = args.queries or (60 if args.quick else 200)
@@ -393,7 +405,9 @@ def main(argv: list[str] | None = None) -> int:
                     expand_prefix=lambda f, p: (),
                     has_neutral=state.has_neutral,
                 )
-                hits = view_searcher.search(compiler.compile(parse(text)), limit=10)
+                node = parse(text)
+                assert node is not None  # the benchmark's queries have words
+                hits = view_searcher.search(compiler.compile(node), limit=10)
                 return [hit.docnum for hit in hits]
 
             return run
@@ -464,6 +478,12 @@ def main(argv: list[str] | None = None) -> int:
 
     result["peak_rss_mib"] = peak_rss_mib()
     print(f"peak RSS: {result['peak_rss_mib']} MiB")
+    result["loadavg_1min"] = round(os.getloadavg()[0], 2)
+    if not args.no_hub:
+        # The same cases through the hub (database -> `hub index rebuild` -> /search over
+        # HTTP), against a bare Whoosh query on that index, in this run.
+        print("--- through the hub (benchmarks.search_hub) ---", flush=True)
+        result["hub"] = search_hub.figures(count, n_queries)
     print(json.dumps(result, sort_keys=True))
     return 0
 

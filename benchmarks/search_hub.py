@@ -1027,6 +1027,22 @@ def main(argv: list[str] | None = None) -> None:
     print(json.dumps(figures))
 
 
+def figures(count: int, n_queries: int, n_publishes: int = 3) -> dict[str, Any]:
+    """The hub's figures for ``count`` materials (what :func:`main` prints as JSON)."""
+    tmp = Path(tempfile.mkdtemp(prefix="bench-search-hub-"))
+    saved = dict(os.environ)
+    out: dict[str, Any] = {"materials": count, "schools": N_SCHOOLS, "queries": n_queries}
+    try:
+        with contextlib.ExitStack() as stack:
+            out.update(run(tmp, count, n_queries, n_publishes, stack))
+    finally:
+        subprocess.run(["rm", "-rf", str(tmp)], check=False)
+        os.environ.clear()
+        os.environ.update(saved)
+    out["loadavg_1min_after"] = round(os.getloadavg()[0], 2)
+    return out
+
+
 def run(
     tmp: Path, count: int, n_queries: int, n_publishes: int, stack: contextlib.ExitStack
 ) -> dict[str, Any]:
