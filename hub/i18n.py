@@ -16,7 +16,7 @@ from typing import Any
 from babel import Locale
 from babel.lists import format_list
 from flask import Flask, has_request_context, request
-from flask_babel import Babel, format_date, format_datetime, get_locale, lazy_gettext
+from flask_babel import Babel, format_date, format_datetime, get_locale
 from flask_login import current_user
 
 TRANSLATIONS = Path(__file__).parent / "translations"
@@ -114,10 +114,6 @@ def short_datetime(value: dt.datetime | None) -> str:
     if value is None:
         return ""
     return format_datetime(value, "medium")
-
-
-# The switcher's label when the language has no better word for "Language" yet.
-SWITCHER_LABEL = lazy_gettext("Interface language")
 
 
 def init_app(app: Flask) -> None:

@@ -102,6 +102,10 @@ def check_template(path: Path, env: Environment | None = None) -> list[Finding]:
                 in_trans += 1
             elif value == "endtrans":
                 in_trans -= 1
+        if kind == "name" and value in GETTEXT_NAMES and prev and prev[2] == "set":
+            findings.append(
+                Finding(path, line, f"{{% set {value} %}} hides the translation function")
+            )
         if kind == "data":
             # Keep line numbers: the skeleton has the data's own newlines.
             skeleton.append(MARK + "\n" * value.count("\n") if in_trans else value)

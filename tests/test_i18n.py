@@ -217,3 +217,52 @@ def test_choosing_the_browser_language_on_the_account_page_forgets_the_choice(
     assert student.interface_language is None
     page = client.get("/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
     assert '<html lang="fr" dir="ltr">' in page
+
+
+def _pages_without_arguments(app: Flask) -> list[str]:
+    return sorted(
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if "GET" in (rule.methods or ()) and not rule.arguments and rule.endpoint != "static"
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("code", list(INTERFACE_LANGUAGES))
+def test_every_page_renders_in_every_language_for_every_role(
+    app: Flask, client: FlaskClient, session: Session, code: str
+) -> None:
+    from tests.factories import ConsortiumAdminFactory, SchoolAdminFactory, TeacherFactory
+
+    teacher = TeacherFactory()
+    admin = SchoolAdminFactory(school=teacher.school)
+    material = make_material(
+        session, teacher.school, title="Snakebite", grants=[("consortium", [], "view,download")]
+    )
+    session.commit()
+    material_pages = [
+        f"/materials/{material.id}",
+        f"/materials/{material.id}/edit",
+        f"/materials/{material.id}/compare?a=1&b=1",
+        "/search?q=snakebite&page=2",
+        "/search?q=%22unbalanced",
+    ]
+    failures = []
+    for person in (
+        None,
+        StudentFactory(school=teacher.school),
+        teacher,
+        admin,
+        ConsortiumAdminFactory(),
+    ):
+        client.delete_cookie("session")
+        if person is not None:
+            session.commit()
+            sign_in(client, person)
+        for path in _pages_without_arguments(app) + material_pages:
+            response = client.get(path, headers={"Accept-Language": code})
+            if response.status_code >= 500:
+                failures.append(f"{person and person.role}: {path} -> {response.status_code}")
+            elif response.mimetype == "text/html" and response.status_code == 200:
+                assert f'<html lang="{code}"' in response.get_data(as_text=True), path
+    assert failures == []

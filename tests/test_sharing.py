@@ -34,7 +34,7 @@ def test_the_done_scenario_lmc_view_only(client: FlaskClient, session: Session) 
     lmc_student = StudentFactory(school=SchoolFactory(country="KE"))
     sign_in(client, lmc_student)
     page = client.get(f"/materials/{material.id}").get_data(as_text=True)
-    assert "lower-middle-income" in page and "your school is LMC" in page
+    assert "lower-middle-income" in page and "your school is lower-middle-income (LMC)" in page
     file_id = material.published.files[0].id
     download = client.get(f"/materials/{material.id}/v/1/files/{file_id}/x.pdf")
     assert download.status_code == 403 and b"not let others download" in download.data

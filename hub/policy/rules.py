@@ -256,7 +256,9 @@ def describe_grant(grant: Grant) -> str:
 
 def _viewer_words(grant: Grant, viewer: Viewer) -> str:
     if grant.kind == "income" and viewer.income:
-        return _("your school is %(group)s", group=viewer.income)
+        # The group in words, with the World Bank's code people also know it by.
+        words = INCOME_WORDS.get(viewer.income, viewer.income)
+        return _("your school is %(group)s", group=f"{words} ({viewer.income})")
     if grant.kind == "regions" and viewer.region:
         from ..services import geography
 
