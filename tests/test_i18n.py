@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.messages.catalog import Catalog
@@ -17,6 +18,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy.orm import Session
 
 from hub.i18n import COOKIE, INTERFACE_LANGUAGES, TRANSLATIONS
+from hub.models import Role
 from tests import i18n_check
 from tests.conftest import csrf_token, sign_in
 from tests.factories import StudentFactory, make_material
@@ -266,3 +268,42 @@ def test_every_page_renders_in_every_language_for_every_role(
             elif response.mimetype == "text/html" and response.status_code == 200:
                 assert f'<html lang="{code}"' in response.get_data(as_text=True), path
     assert failures == []
+
+
+# Mail speaks the recipient's language ---------------------------------------------------
+
+
+def _last_mail(app: Flask) -> Any:
+    with app.app_context():
+        from hub.mail import sent_messages
+
+        return sent_messages()[-1]
+
+
+def test_a_password_reset_mail_is_in_the_language_the_person_chose(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
+    StudentFactory(email="ines@example.org", interface_language="pt")
+    session.commit()
+    client.post(
+        "/forgot-password", data={"email": "ines@example.org"}, headers={"Accept-Language": "en"}
+    )
+    assert _last_mail(app)["Subject"] == _translated(app, "pt", "Reset your password")
+
+
+def test_an_invitation_is_written_in_the_inviting_admins_language(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
+    from tests.factories import SchoolAdminFactory
+
+    admin = SchoolAdminFactory(interface_language="fr")
+    session.commit()
+    sign_in(client, admin)
+    client.post("/school/invitations", data={"email": "new@example.org", "role": "student"})
+    mail = _last_mail(app)
+    assert mail["To"] == "new@example.org"
+    with app.test_request_context(), force_locale("fr"):
+        subject = gettext("Join %(school)s on the consortium hub", school=admin.school.name)
+        role = str(Role.STUDENT.label)
+    assert mail["Subject"] == subject
+    assert role in mail.get_content()

@@ -179,3 +179,21 @@ def test_the_interface_switches_to_french_and_to_arabic_right_to_left(
     # The choice stays for the next page.
     page.goto(f"{live_hub}/browse")
     assert page.get_attribute("html", "lang") == "ar"
+
+
+def test_facets_work_from_the_keyboard_with_a_visible_focus(page: Any, live_hub: str) -> None:
+    page.goto(f"{live_hub}/search?q=")
+    page.keyboard.press("Tab")
+    focused = page.evaluate(
+        "() => [document.activeElement.className, getComputedStyle(document.activeElement)"
+        ".outlineStyle, getComputedStyle(document.activeElement).outlineWidth]"
+    )
+    assert focused[0] == "skip-link" and focused[1] != "none" and focused[2] != "0px"
+    box = page.locator("fieldset.facet input[type=checkbox]").first
+    box.focus()
+    page.keyboard.press("Space")
+    assert box.is_checked()
+    page.get_by_role("button", name="Apply filters").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"language="))
+    assert "Remove filter" in page.content()
