@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..i18n import supported
 from ..models import MembershipEvent, MembershipStatus, Person, Role, School
 from . import accounts
 from .membership import Decision, change_membership
@@ -234,7 +235,7 @@ def load_demo(session: Session) -> DemoSummary:
 
     def ensure_person(email: str, name: str, role: Role, school: School | None) -> None:
         if _person(session, email) is None:
-            accounts.create_person(
+            person = accounts.create_person(
                 session,
                 email=email,
                 name=name,
@@ -243,6 +244,11 @@ def load_demo(session: Session) -> DemoSummary:
                 school=school,
                 password_hash=shared_hash,
             )
+            # People of schools teaching in a language the hub speaks see the hub in it
+            # (Geneva in French, Cairo in Arabic...); everyone can switch.
+            if school is not None and school.languages:
+                chosen = supported(school.languages[0])
+                person.interface_language = chosen if chosen != "en" else None
             summary.created += 1
 
     admin_email = f"consortium.admin@{DEMO_DOMAIN}"

@@ -100,3 +100,20 @@ def test_translated_pages_have_no_serious_violations(page: Any, live_hub: str, c
     assert _check(page, live_hub, sign_in_paths) == []
     page.goto(live_hub + "/")
     assert page.get_attribute("html", "lang") == code
+
+
+@pytest.mark.parametrize(
+    ("email", "paths"),
+    [
+        ("teacher2.unsm@demo.example.org", TEACHER_PAGES),
+        ("schooladmin1.ki@demo.example.org", ADMIN_PAGES),
+    ],
+    ids=["teacher", "school-admin"],
+)
+def test_signed_in_pages_right_to_left_have_no_serious_violations(
+    page: Any, live_hub: str, email: str, paths: list[str]
+) -> None:
+    sign_in(page, live_hub, email)
+    page.context.add_cookies([{"name": "hub_language", "value": "ar", "url": live_hub}])
+    assert _check(page, live_hub, paths) == []
+    assert page.get_attribute("html", "dir") == "rtl"
