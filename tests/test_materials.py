@@ -336,6 +336,38 @@ def test_browse_shows_what_the_person_may_discover(client: FlaskClient, session:
     assert client.get(f"/materials/{lmc.id}").status_code == 404
 
 
+def test_browse_pages_through_the_catalogue_in_chunks_without_gaps_or_repeats(
+    client: FlaskClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime as dt
+    import re
+
+    from hub.web import materials as pages
+
+    monkeypatch.setattr(pages, "BROWSE_CHUNK", 4)
+    monkeypatch.setattr(pages, "PAGE_SIZE", 3)
+    when = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    expected = []
+    for n in range(14):
+        public = n % 3 != 1  # every third one is for members only: hidden from visitors
+        made = make_material(
+            session,
+            title=f"Course {n:02d}",
+            grants=[("public" if public else "consortium", [], "view")],
+        )
+        # Several share a publication time: the order falls back to the id.
+        made.versions[0].published_at = when + dt.timedelta(days=n // 2)
+        if public:
+            expected.append(f"Course {n:02d}")
+    session.commit()
+    expected.sort(key=lambda t: (-(int(t[-2:]) // 2), -int(t[-2:])))
+    shown: list[str] = []
+    for page in range(1, 6):
+        html = client.get(f"/browse?page={page}").get_data(as_text=True)
+        shown += re.findall(r">(Course \d\d)<", html)
+    assert shown == expected
+
+
 def test_a_suspended_school_sees_only_public_materials(
     client: FlaskClient, session: Session
 ) -> None:

@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
@@ -395,7 +395,12 @@ def _visible_versions(
     offset: int = 0,
     viewer: policy.Viewer | None = None,
 ) -> list[MaterialVersion]:
-    """Current published versions ``person`` may discover, newest first (one policy pass)."""
+    """Current published versions ``person`` may discover, newest first.
+
+    Reads the catalogue newest first in chunks and asks the policy about each chunk, stopping
+    as soon as the page is full, so that a page costs a few chunks rather than the whole
+    catalogue.
+    """
     s = db.session()
     query = (
         select(MaterialVersion)
@@ -404,14 +409,36 @@ def _visible_versions(
         .order_by(MaterialVersion.published_at.desc(), MaterialVersion.id.desc())
         # The page shows each material's school: load them with the versions, not one by one.
         .options(joinedload(MaterialVersion.material).joinedload(Material.school))
+        .limit(BROWSE_CHUNK)
     )
     if text:
         query = query.where(MaterialVersion.title.ilike(f"%{text}%"))
-    candidates = [v for v in s.scalars(query) if not exclude or v.material_id not in exclude]
-    facts = policy.facts_for_versions(s, candidates)
     viewer = viewer or policy.viewer_for(s, person)
-    visible = [v for v in candidates if policy.decide(viewer, facts[v.id], "discover")]
-    return visible[offset : offset + limit]
+    wanted = offset + limit
+    visible: list[MaterialVersion] = []
+    chunk = query
+    while len(visible) < wanted:
+        rows = list(s.scalars(chunk).unique())
+        candidates = [v for v in rows if not exclude or v.material_id not in exclude]
+        facts = policy.facts_for_versions(s, candidates)
+        visible += [v for v in candidates if policy.decide(viewer, facts[v.id], "discover")]
+        if len(rows) < BROWSE_CHUNK:
+            break
+        last = rows[-1]
+        # Keyset paging: the next chunk starts after the last row of this one.
+        chunk = query.where(
+            or_(
+                MaterialVersion.published_at < last.published_at,
+                and_(
+                    MaterialVersion.published_at == last.published_at,
+                    MaterialVersion.id < last.id,
+                ),
+            )
+        )
+    return visible[offset:wanted]
+
+
+BROWSE_CHUNK = 200
 
 
 @bp.route("/browse")
