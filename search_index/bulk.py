@@ -25,6 +25,7 @@ bounds memory. Used only to build a new generation, which nothing else writes to
 from __future__ import annotations
 
 import contextlib
+import itertools
 import multiprocessing
 import os
 import queue
@@ -33,6 +34,7 @@ import struct
 import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator
+from operator import itemgetter, sub
 from pickle import dumps
 from typing import Any
 
@@ -60,8 +62,6 @@ _FLUSH_BYTES = 1 << 20
 _HASH_LENGTHS = struct.Struct("!ii")
 # Encoded single-position postings, by position (most postings have one).
 _SINGLE_POSITIONS: dict[int, bytes] = {}
-# term bytes -> (document numbers, weights, encoded values)
-_TermPostings = tuple[array, array, list[bytes]]
 
 
 class BulkSegmentWriter:
@@ -81,7 +81,14 @@ class BulkSegmentWriter:
         self.perdoc = self.codec.per_document_writer(storage, self.segment)
         self.docnum = 0
         self.postings_count = 0
-        self._posts: dict[str, dict[bytes, _TermPostings]] = {}
+        # Postings in the order they come, in flat arrays (one entry per posting: far
+        # cheaper than an array per term), sorted by term when the segment is written.
+        self._term_ids: dict[str, dict[bytes, int]] = {}
+        self._term_count = array("I")
+        self._post_terms = array("I")
+        self._post_docs = array("I")
+        self._post_weights = array("d")
+        self._post_values: list[bytes] = []
         # Field lengths as the lengths column gives them back (one byte, quantised).
         self._lengths: dict[str, dict[int, int]] = {}
         self._fields = {name: schema[name] for name in schema.names()}
@@ -119,6 +126,10 @@ class BulkSegmentWriter:
         perdoc = self.perdoc
         docnum = self.docnum
         schema_fields = self._fields
+        post_terms = self._post_terms
+        post_docs = self._post_docs
+        post_weights = self._post_weights
+        post_values = self._post_values
         perdoc.start_doc(docnum)
         for name in sorted(fields):
             value = fields[name]
@@ -129,20 +140,23 @@ class BulkSegmentWriter:
                 raise ValueError(f"no field named {name!r} in the schema")
             length = 0
             if field.indexed:
-                posts = self._posts.get(name)
-                if posts is None:
-                    posts = self._posts[name] = {}
+                term_ids = self._term_ids.get(name)
+                if term_ids is None:
+                    term_ids = self._term_ids[name] = {}
                 scorable = field.scorable
                 count = 0
                 for tbytes, freq, weight, vbytes in self._items(name, field, value):
                     if scorable:
                         length += freq
-                    entry = posts.get(tbytes)
-                    if entry is None:
-                        entry = posts[tbytes] = (array("I"), array("d"), [])
-                    entry[0].append(docnum)
-                    entry[1].append(weight)
-                    entry[2].append(vbytes)
+                    term = term_ids.get(tbytes)
+                    if term is None:
+                        term = term_ids[tbytes] = len(self._term_count)
+                        self._term_count.append(0)
+                    self._term_count[term] += 1
+                    post_terms.append(term)
+                    post_docs.append(docnum)
+                    post_weights.append(weight)
+                    post_values.append(vbytes)
                     count += 1
                 self.postings_count += count
                 if length:
@@ -162,14 +176,28 @@ class BulkSegmentWriter:
         self.perdoc.close()
         self.segment.set_doc_count(self.docnum)
         fieldwriter = self.codec.field_writer(self.storage, self.segment)
-        for name in sorted(self._posts):
-            self._write_field(fieldwriter, name, self._posts.pop(name))
+        # The postings by term (a stable sort: documents stay in order), then where each
+        # term's postings start.
+        starts = array("I", itertools.accumulate(self._term_count, initial=0))
+        order = array("I", sorted(range(len(self._post_terms)), key=self._post_terms.__getitem__))
+        self._post_terms = array("I")
+        for name in sorted(self._term_ids):
+            term_ids = self._term_ids.pop(name)
+            self._write_field(fieldwriter, name, term_ids, starts, order)
         fieldwriter.close()
+        self._post_docs, self._post_weights, self._post_values = array("I"), array("d"), []
         self._lengths.clear()
         self.segment.create_compound_file(self.storage)
         return self.segment
 
-    def _write_field(self, fieldwriter: Any, name: str, posts: dict[bytes, _TermPostings]) -> None:
+    def _write_field(
+        self,
+        fieldwriter: Any,
+        name: str,
+        term_ids: dict[bytes, int],
+        starts: array,
+        order: array,
+    ) -> None:
         # What FieldWriter.add_postings, W3PostingsWriter, W3TermInfo and the term table's
         # OrderedHashWriter do one posting and one call at a time, a term at a time, with
         # the postings file written in large pieces: the same terms, statistics and
@@ -196,9 +224,23 @@ class BulkSegmentWriter:
         pack_info = W3TermInfo._struct.pack
         lbyte = _length_byte
         last_key = tindex.lastkey
-        for tbytes in sorted(posts):
-            ids, weights, values = posts[tbytes]
-            n = len(ids)
+        docs_of = self._post_docs
+        weights_of = self._post_weights
+        values_of = self._post_values
+        for tbytes in sorted(term_ids):
+            term = term_ids[tbytes]
+            first_post, end_post = starts[term], starts[term + 1]
+            n = end_post - first_post
+            if n == 1:
+                k = order[first_post]
+                ids: Any = (docs_of[k],)
+                weights: Any = (weights_of[k],)
+                values: Any = (values_of[k],)
+            else:
+                pick = itemgetter(*order[first_post:end_post])
+                ids = pick(docs_of)
+                weights = pick(weights_of)
+                values = pick(values_of)
             start_offset = offset
             out.append(_MAGIC)
             size_total = 4
@@ -210,35 +252,34 @@ class BulkSegmentWriter:
                 if n == 1:
                     block_ids: Any = ids
                     raw_weights: Any = weights
-                    deltas: Any = (ids[0],)
-                    lens = [lengths.get(ids[0], 0)]
+                    deltas: Any = ids
+                    maxlength = lengths.get(ids[0], 0)
+                    minlength = maxlength or None
                 else:
                     block_ids = ids[start : start + limit]
                     raw_weights = weights[start : start + limit]
-                    deltas = []
-                    base = 0
-                    for d in block_ids:
-                        deltas.append(d - base)
-                        base = d
-                    deltas = tuple(deltas)
+                    deltas = tuple(map(sub, block_ids, (0, *block_ids[:-1])))
                     lens = [lengths.get(d, 0) for d in block_ids]
+                    nonzero = [x for x in lens if x]
+                    minlength = min(nonzero) if nonzero else None
+                    maxlength = max(0, max(lens))
                 block_weights = array("f", raw_weights)
+                count = len(block_weights)
                 maxweight = max(0, max(raw_weights))
-                nonzero = [x for x in lens if x]
-                minlength = min(nonzero) if nonzero else None
-                maxlength = max(0, max(lens))
                 # _mini_ids, _mini_weights, _mini_values
                 first = block_weights[0]
-                if all(w == 1.0 for w in block_weights):
+                if block_weights.count(1.0) == count:
                     mini_weights: Any = None
-                elif all(w == first for w in block_weights):
+                elif block_weights.count(first) == count:
                     mini_weights = first
                 else:
                     mini_weights = tuple(block_weights)
                 if fixed == 0:
                     mini_values: Any = None
                 else:
-                    present = [v for v in values[start : start + limit] if v]
+                    present = values[start : start + limit]
+                    if not all(present):
+                        present = [v for v in present if v]
                     if fixed is None or fixed < 0:
                         mini_values = tuple(present)
                     else:

@@ -60,7 +60,8 @@ def _corpus(n: int) -> list[dict[str, Any]]:
         docs.append(
             make_material(
                 id=f"d{i}",
-                title=" ".join(rnd.choices(WORDS, k=rnd.randint(1, 6))),
+                # Words of one material only: posting lists of one.
+                title=" ".join([f"only{i}", *rnd.choices(WORDS, k=rnd.randint(1, 6))]),
                 summary=" ".join(rnd.choices(WORDS, k=rnd.randint(0, 20))),
                 topics=[" ".join(rnd.choices(WORDS, k=2)) for _ in range(rnd.randint(0, 2))],
                 # Long enough for posting lists of several blocks (128 postings each).
@@ -145,6 +146,7 @@ def test_bulk_segment_matches_whooshs_writer(tmp_path: Path) -> None:
     # Terms, term statistics, and every posting block (info and decoded contents).
     assert actual["postings"].keys() == expected["postings"].keys()
     assert any(len(blocks) > 1 for _, blocks in expected["postings"].values())
+    assert any(stats[1] == 1 for stats, _ in expected["postings"].values())
     assert actual["postings"] == expected["postings"]
     assert sorted(p.name for p in bulk_dir.iterdir() if p.suffix == ".toc") == ["_MAIN_1.toc"]
     assert not (bulk_dir / "MAIN.tmp").exists()
