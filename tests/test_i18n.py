@@ -307,3 +307,16 @@ def test_an_invitation_is_written_in_the_inviting_admins_language(
         role = str(Role.STUDENT.label)
     assert mail["Subject"] == subject
     assert role in mail.get_content()
+
+
+def test_every_choice_has_words_for_each_of_its_members(app: Flask) -> None:
+    import hub.services.bulk_invite
+    import hub.services.membership  # noqa: F401  (their choices register on import)
+    from hub.models.base import Choice
+
+    choices = Choice.__subclasses__()
+    assert len(choices) >= 10
+    with app.test_request_context():
+        for choice in choices:
+            for member in choice:
+                assert member.label.strip(), f"{choice.__name__}.{member.name} has no words"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator
@@ -16,6 +18,21 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+class Choice(enum.StrEnum):
+    """A fixed choice (a role, a status...) that pages show in words, as ``member.label``.
+
+    Each choice registers its words (lazy translations) in ``CHOICE_WORDS`` next to its class.
+    """
+
+    @property
+    def label(self) -> str:
+        """The choice in words, in the interface language."""
+        return str(CHOICE_WORDS[type(self)][self.value])
+
+
+CHOICE_WORDS: dict[type[Choice], Mapping[str, Any]] = {}
 
 
 def utcnow() -> dt.datetime:

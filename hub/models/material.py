@@ -7,14 +7,13 @@ order, so modules are versioned, shared, searched and adopted by exactly the sam
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, utcnow
+from .base import CHOICE_WORDS, Base, Choice, utcnow
 from .school import enum_column
 
 if TYPE_CHECKING:
@@ -23,30 +22,21 @@ if TYPE_CHECKING:
     from .school import School
 
 
-class MaterialKind(enum.StrEnum):
+class MaterialKind(Choice):
     MATERIAL = "material"
     MODULE = "module"
 
-    @property
-    def label(self) -> str:
-        """The kind in words, in the interface language ("module")."""
-        return str(MATERIAL_KIND_LABELS[self.value])
-
 
 MATERIAL_KIND_LABELS = {"material": _l("material"), "module": _l("module")}
+CHOICE_WORDS[MaterialKind] = MATERIAL_KIND_LABELS
 
 
-class VersionState(enum.StrEnum):
+class VersionState(Choice):
     """A version is a draft until published; publishing the next one supersedes it."""
 
     DRAFT = "draft"
     PUBLISHED = "published"
     SUPERSEDED = "superseded"
-
-    @property
-    def label(self) -> str:
-        """The state in words, in the interface language ("draft")."""
-        return str(VERSION_STATE_LABELS[self.value])
 
 
 VERSION_STATE_LABELS = {
@@ -54,19 +44,15 @@ VERSION_STATE_LABELS = {
     "published": _l("published"),
     "superseded": _l("superseded"),
 }
+CHOICE_WORDS[VersionState] = VERSION_STATE_LABELS
 
 
-class PatientData(enum.StrEnum):
+class PatientData(Choice):
     """Whether a material shows patients (DESIGN.md: Patient data)."""
 
     NONE = "none"
     DEIDENTIFIED = "de-identified"
     CONSENTED = "consented"
-
-    @property
-    def label(self) -> str:
-        """What the material shows, in the interface language ("Shows no patients")."""
-        return str(PATIENT_DATA_LABELS[self.value])
 
 
 PATIENT_DATA_LABELS = {
@@ -74,19 +60,15 @@ PATIENT_DATA_LABELS = {
     "de-identified": _l("Shows de-identified patients"),
     "consented": _l("Shows patients who consented"),
 }
+CHOICE_WORDS[PatientData] = PATIENT_DATA_LABELS
 
 
-class ConsentScope(enum.StrEnum):
+class ConsentScope(Choice):
     """How far the patients' consent lets the material travel."""
 
     OWN_SCHOOL = "own_school"
     CONSORTIUM = "consortium"
     PUBLIC = "public"
-
-    @property
-    def label(self) -> str:
-        """The scope in words, in the interface language ("Our school only")."""
-        return str(CONSENT_SCOPE_LABELS[self.value])
 
 
 CONSENT_SCOPE_LABELS = {
@@ -94,6 +76,7 @@ CONSENT_SCOPE_LABELS = {
     "consortium": _l("The consortium"),
     "public": _l("Anyone"),
 }
+CHOICE_WORDS[ConsentScope] = CONSENT_SCOPE_LABELS
 
 
 class Material(Base):
@@ -261,7 +244,7 @@ class ModuleItem(Base):
     item_version: Mapped[MaterialVersion] = relationship(foreign_keys=[item_version_id])
 
 
-class GrantKind(enum.StrEnum):
+class GrantKind(Choice):
     """Who an audience grant admits (DESIGN.md: Licensing and sharing rules)."""
 
     PUBLIC = "public"
@@ -269,11 +252,6 @@ class GrantKind(enum.StrEnum):
     REGIONS = "regions"
     INCOME = "income"
     SCHOOLS = "schools"
-
-    @property
-    def label(self) -> str:
-        """The audience kind in words, in the interface language ("consortium")."""
-        return str(GRANT_KIND_LABELS[self.value])
 
 
 GRANT_KIND_LABELS = {
@@ -283,6 +261,7 @@ GRANT_KIND_LABELS = {
     "income": _l("income"),
     "schools": _l("schools"),
 }
+CHOICE_WORDS[GrantKind] = GRANT_KIND_LABELS
 
 
 class AudienceGrant(Base):

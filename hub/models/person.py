@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import hashlib
 from typing import TYPE_CHECKING
 
@@ -11,25 +10,20 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, utcnow
+from .base import CHOICE_WORDS, Base, Choice, utcnow
 from .school import enum_column
 
 if TYPE_CHECKING:
     from .school import School
 
 
-class Role(enum.StrEnum):
+class Role(Choice):
     """A person's role. ``consortium_admin`` is global; the others belong to a home school."""
 
     STUDENT = "student"
     TEACHER = "teacher"
     SCHOOL_ADMIN = "school_admin"
     CONSORTIUM_ADMIN = "consortium_admin"
-
-    @property
-    def label(self) -> str:
-        """The role in words, in the interface language ("school admin")."""
-        return str(ROLE_LABELS[self.value])
 
 
 ROLE_LABELS = {
@@ -38,6 +32,7 @@ ROLE_LABELS = {
     "school_admin": _l("school admin"),
     "consortium_admin": _l("consortium admin"),
 }
+CHOICE_WORDS[Role] = ROLE_LABELS
 
 SCHOOL_ROLES = (Role.STUDENT, Role.TEACHER, Role.SCHOOL_ADMIN)
 

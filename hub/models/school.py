@@ -10,14 +10,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Enum, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, utcnow
+from .base import CHOICE_WORDS, Base, Choice, utcnow
 
 if TYPE_CHECKING:
     from .membership import MembershipEvent
     from .person import Person
 
 
-class MembershipStatus(enum.StrEnum):
+class MembershipStatus(Choice):
     """Where a school stands in the consortium (DESIGN.md: Membership lifecycle)."""
 
     APPLIED = "applied"
@@ -25,11 +25,6 @@ class MembershipStatus(enum.StrEnum):
     SUSPENDED = "suspended"
     WITHDRAWN = "withdrawn"
     REJECTED = "rejected"
-
-    @property
-    def label(self) -> str:
-        """The status in words, in the interface language ("active")."""
-        return str(MEMBERSHIP_STATUS_LABELS[self.value])
 
 
 MEMBERSHIP_STATUS_LABELS = {
@@ -39,20 +34,16 @@ MEMBERSHIP_STATUS_LABELS = {
     "withdrawn": _l("withdrawn"),
     "rejected": _l("rejected"),
 }
+CHOICE_WORDS[MembershipStatus] = MEMBERSHIP_STATUS_LABELS
 
 
-class IncomeGroup(enum.StrEnum):
+class IncomeGroup(Choice):
     """World Bank income groups."""
 
     HIC = "HIC"
     UMC = "UMC"
     LMC = "LMC"
     LIC = "LIC"
-
-    @property
-    def label(self) -> str:
-        """The group in words, in the interface language ("Lower-middle income")."""
-        return str(INCOME_GROUP_LABELS[self.value])
 
 
 INCOME_GROUP_LABELS = {
@@ -61,6 +52,7 @@ INCOME_GROUP_LABELS = {
     "LMC": _l("Lower-middle income"),
     "LIC": _l("Low income"),
 }
+CHOICE_WORDS[IncomeGroup] = INCOME_GROUP_LABELS
 
 
 def enum_column(enum_cls: type[enum.Enum], name: str) -> Enum:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, utcnow
+from .base import CHOICE_WORDS, Base, Choice, utcnow
 from .school import enum_column
 
 if TYPE_CHECKING:
@@ -19,16 +18,11 @@ if TYPE_CHECKING:
     from .school import School
 
 
-class RequestStatus(enum.StrEnum):
+class RequestStatus(Choice):
     PENDING = "pending"
     GRANTED = "granted"
     DECLINED = "declined"
     WITHDRAWN = "withdrawn"
-
-    @property
-    def label(self) -> str:
-        """The status in words, in the interface language ("pending")."""
-        return str(REQUEST_STATUS_LABELS[self.value])
 
 
 REQUEST_STATUS_LABELS = {
@@ -37,6 +31,7 @@ REQUEST_STATUS_LABELS = {
     "declined": _l("declined"),
     "withdrawn": _l("withdrawn"),
 }
+CHOICE_WORDS[RequestStatus] = REQUEST_STATUS_LABELS
 
 
 class AccessRequest(Base):

@@ -8,7 +8,6 @@ countries write semicolons).
 from __future__ import annotations
 
 import csv
-import enum
 import io
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import SCHOOL_ROLES, Invitation, Person, Role, School, utcnow
+from ..models.base import CHOICE_WORDS, Choice
 from . import accounts
 from .errors import InvalidInput
 
@@ -35,7 +35,7 @@ ROLE_WORDS = {
 }
 
 
-class Verdict(enum.StrEnum):
+class Verdict(Choice):
     """What happens to one row."""
 
     NEW = "new"
@@ -50,11 +50,6 @@ class Verdict(enum.StrEnum):
     def will_invite(self) -> bool:
         return self is Verdict.NEW
 
-    @property
-    def label(self) -> str:
-        """The verdict in words, in the interface language ("already invited")."""
-        return str(VERDICT_LABELS[self.value])
-
 
 VERDICT_LABELS = {
     "new": _l("new"),
@@ -65,6 +60,7 @@ VERDICT_LABELS = {
     "unknown role": _l("unknown role"),
     "duplicate in file": _l("duplicate in file"),
 }
+CHOICE_WORDS[Verdict] = VERDICT_LABELS
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ audit event, and the school's admins are told by mail.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -18,12 +17,13 @@ from sqlalchemy.orm import Session
 
 from ..i18n import join_words
 from ..models import MembershipEvent, MembershipStatus, Person, Role, School, utcnow
+from ..models.base import CHOICE_WORDS, Choice
 from . import accounts, audit
 from .errors import Conflict, InvalidInput, NotFound
 from .schools import create_school
 
 
-class Decision(enum.StrEnum):
+class Decision(Choice):
     """What a consortium admin can do to a school's membership."""
 
     APPROVE = "approve"
@@ -31,11 +31,6 @@ class Decision(enum.StrEnum):
     SUSPEND = "suspend"
     REINSTATE = "reinstate"
     WITHDRAW = "withdraw"
-
-    @property
-    def label(self) -> str:
-        """The decision as a button says it, in the interface language ("Approve")."""
-        return str(DECISION_LABELS[self.value])
 
 
 DECISION_LABELS = {
@@ -45,6 +40,7 @@ DECISION_LABELS = {
     "reinstate": _l("Reinstate"),
     "withdraw": _l("Withdraw"),
 }
+CHOICE_WORDS[Decision] = DECISION_LABELS
 # The decision as a verb inside a sentence ("Possible now: suspend, withdraw").
 DECISION_VERBS = {
     "approve": _l("approve"),
