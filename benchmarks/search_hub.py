@@ -809,10 +809,12 @@ class Bare:
             for t in self.reader.lexicon("facets")
             if (t.decode() if isinstance(t, bytes) else t).startswith("languages:")
         } or set(whoosh.lang.languages)
+        # The library's stemmers (Snowball, through PyStemmer), so that the baseline looks
+        # up the very terms the index holds.
+        from search_index.analysis import snowball_stemmer
+
         self.stemmers = [
-            whoosh.lang.stemmer_for_language(lang)
-            for lang in sorted(present)
-            if whoosh.lang.has_stemmer(lang)
+            stem for lang in sorted(present) if (stem := snowball_stemmer(lang)) is not None
         ]
         self.title_parser = QueryParser("title", self.ix.schema)
 
