@@ -129,12 +129,12 @@ def search() -> tuple[str, int]:
             )
         )
         hits = [(h, found[h.id]) for h in results.hits if found.get(h.id) is not None]
-        names = dict(s.execute(select(School.id, School.name)).all())
+        names = {str(k): v for k, v in s.execute(select(School.id, School.name))}
         context.update(
             results=results,
             hits=hits,
             without=_url_without,
-            label=lambda f, value: facet_label(f, value, {str(k): v for k, v in names.items()}),
+            label=lambda f, value: facet_label(f, value, names),
         )
     return render_template("search/results.html", **context), status
 
