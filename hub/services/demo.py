@@ -224,6 +224,10 @@ class DemoSummary:
         ]
         width = max(len(e) for e, _, _ in self.sign_ins)
         lines += [f"  {e:<{width}}  {r:<16}  {s}" for e, r, s in self.sign_ins]
+        lines.append(
+            "People of schools teaching in French, Spanish, Portuguese or Arabic see the hub in "
+            "that language; the switcher at the top of every page changes it."
+        )
         return "\n".join(lines)
 
 
