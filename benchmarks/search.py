@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import search_hub
+from hub.policy.rules import LICENCES
 from search_index import IndexedMaterial, open_index, rebuild
 from search_index.querying import Compiler, parse
 
@@ -147,16 +148,6 @@ TYPES = [
     "other",
 ]
 AUDIENCE = ["medicine", "nursing", "midwifery", "pharmacy", "dentistry", "allied-health"]
-LICENCES = [
-    "CC0-1.0",
-    "CC-BY-4.0",
-    "CC-BY-SA-4.0",
-    "CC-BY-NC-4.0",
-    "CC-BY-NC-SA-4.0",
-    "CC-BY-ND-4.0",
-    "CC-BY-NC-ND-4.0",
-    "LicenseRef-Consortium",
-]
 
 
 @dataclass(frozen=True)

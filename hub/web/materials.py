@@ -418,7 +418,7 @@ def _visible_versions(
     visible: list[MaterialVersion] = []
     chunk = query
     while len(visible) < wanted:
-        rows = list(s.scalars(chunk).unique())
+        rows = list(s.scalars(chunk))
         candidates = [v for v in rows if not exclude or v.material_id not in exclude]
         facts = policy.facts_for_versions(s, candidates)
         visible += [v for v in candidates if policy.decide(viewer, facts[v.id], "discover")]
