@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from babel import Locale
 from babel.lists import format_list
-from flask import Flask, has_request_context, request
-from flask_babel import Babel, format_date, format_datetime, get_locale
+from flask import Flask, g, has_request_context, request
+from flask_babel import Babel, Domain, format_date, format_datetime, get_locale
 from flask_login import current_user
 
 TRANSLATIONS = Path(__file__).parent / "translations"
@@ -44,7 +45,35 @@ INTERFACE_LANGUAGES: dict[str, InterfaceLanguage] = {
 }
 DEFAULT = "en"
 
-babel = Babel()
+
+class _RequestDomain(Domain):
+    """Flask-Babel's message domain, remembering the request's catalogue.
+
+    Flask-Babel finds the locale and its catalogue again for every string it translates
+    (context lookups and ``str(locale)``, a few µs each time); a search page translates
+    about two hundred. The catalogue is remembered with the locale it is for, so
+    ``force_locale`` (mail in the recipient's language) still switches it.
+    """
+
+    def get_translations(self) -> Any:
+        ctx = g.get("_flask_babel") if g else None
+        remembered = getattr(ctx, "hub_translations", None)
+        if remembered is not None and remembered[0] is getattr(ctx, "babel_locale", None):
+            return remembered[1]
+        translations = super().get_translations()
+        ctx = g.get("_flask_babel") if g else None
+        if ctx is not None and getattr(ctx, "babel_locale", None) is not None:
+            ctx.hub_translations = (ctx.babel_locale, translations)
+        return translations
+
+
+class _Babel(Babel):
+    @cached_property
+    def domain_instance(self) -> Domain:
+        return _RequestDomain(domain=self.domain)
+
+
+babel = _Babel()
 
 
 def supported(code: str | None) -> str | None:

@@ -184,7 +184,9 @@ class MaterialVersion(Base):
     # Modules only.
     objectives: Mapped[list[str]] = mapped_column(JSON, default=list)
     estimated_hours: Mapped[float | None] = mapped_column(Float)
-    extracted_text: Mapped[str] = mapped_column(Text, default="")
+    # Up to 200,000 characters of a file's text: read only when indexing (deferred), not by
+    # every page that lists versions.
+    extracted_text: Mapped[str] = mapped_column(Text, default="", deferred=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

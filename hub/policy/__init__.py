@@ -14,7 +14,14 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from ..models import MaterialVersion, Person
-from .facts import facts_for, facts_for_versions, grant_facts, viewer_for
+from .facts import (
+    FACT_COLUMNS,
+    facts_for,
+    facts_for_versions,
+    facts_from_columns,
+    grant_facts,
+    viewer_for,
+)
 from .rules import (
     ACTIONS,
     ANONYMOUS,
@@ -47,6 +54,7 @@ __all__ = [
     "ACTIONS",
     "ANONYMOUS",
     "CREATIVE_COMMONS",
+    "FACT_COLUMNS",
     "LICENCES",
     "NO_CEILING",
     "Action",
@@ -62,6 +70,7 @@ __all__ = [
     "effective_grants",
     "facts_for",
     "facts_for_versions",
+    "facts_from_columns",
     "grant_facts",
     "grant_problems",
     "viewer_for",

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import event, func, inspect, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, undefer
 
 from search_index import IndexedMaterial, MaterialIndex
 from search_index import rebuild as rebuild_index
@@ -191,6 +191,7 @@ def _current_versions(session: Session, material_ids: Iterable[int]) -> list[Mat
         .options(
             selectinload(MaterialVersion.material).selectinload(Material.grants),
             selectinload(MaterialVersion.material).selectinload(Material.school),
+            undefer(MaterialVersion.extracted_text),
         )
         .order_by(MaterialVersion.material_id)
     )

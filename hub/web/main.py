@@ -30,7 +30,7 @@ from ..services.schools import is_active_member
 from .access import public, requires
 from .auth import safe_next
 from .membership import INCOME_LABELS, region_income_chart
-from .search import found_versions
+from .search import found_cards
 
 bp = Blueprint("main", __name__)
 
@@ -54,13 +54,13 @@ def home() -> str:
     person = s.get(Person, current_user.id) if current_user.is_authenticated else None
     viewer = policy.viewer_for(s, person)
     if person is None or person.school is None:
-        context["public_materials"] = found_versions(viewer, size=6)
+        context["public_materials"] = found_cards(viewer, size=6)
         return render_template("home.html", **context)
     school = person.school
     context.update(
         school=school,
-        in_my_languages=found_versions(viewer, filters={"languages": school.languages}),
-        from_my_region=found_versions(viewer, filters={"regions": [school.region]}),
+        in_my_languages=found_cards(viewer, filters={"languages": school.languages}),
+        from_my_region=found_cards(viewer, filters={"regions": [school.region]}),
         school_modules=[
             m.published
             for m in s.scalars(

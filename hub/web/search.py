@@ -9,14 +9,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from search_index import FACETS, SORTS, IndexUnavailable, QueryError, SearchIndexError
 
 from .. import db, policy
-from ..models import Material, MaterialVersion, Person, School, VersionState
+from ..models import Person, School
 from ..search import index
 from ..services import geography, vocabularies
+from ..services.discovery import MaterialCard, discoverable_cards
 from ..services.languages import display_name
 from .access import public
 
@@ -45,6 +45,19 @@ SHOWN_FACETS = (
     "audience",
 )
 
+# The words of each facet's values, where a vocabulary gives them.
+FACET_VOCABULARIES: dict[str, dict[str, Any]] = {
+    "who_regions": vocabularies.WHO_REGIONS,
+    "income": vocabularies.INCOME_GROUPS,
+    "financing": vocabularies.FINANCING,
+    "setting": vocabularies.SETTINGS,
+    "resources": vocabularies.RESOURCE_LEVELS,
+    "level": vocabularies.LEVELS,
+    "resource_type": {**vocabularies.RESOURCE_TYPES, "module": _l("Module")},
+    "audience": {**vocabularies.EDUCATIONAL_CONTEXTS, **vocabularies.PROFESSIONS},
+    "licence": vocabularies.LICENCE_NAMES,
+}
+
 
 def facet_label(facet: str, value: str, schools: dict[str, str]) -> str:
     """A facet value in words."""
@@ -56,18 +69,7 @@ def facet_label(facet: str, value: str, schools: dict[str, str]) -> str:
         return geography.country_display_name(value)  # an unknown code shows as itself
     if facet == "school":
         return schools.get(value, value)
-    vocab = {
-        "who_regions": vocabularies.WHO_REGIONS,
-        "income": vocabularies.INCOME_GROUPS,
-        "financing": vocabularies.FINANCING,
-        "setting": vocabularies.SETTINGS,
-        "resources": vocabularies.RESOURCE_LEVELS,
-        "level": vocabularies.LEVELS,
-        "resource_type": {**vocabularies.RESOURCE_TYPES, "module": _l("Module")},
-        "audience": {**vocabularies.EDUCATIONAL_CONTEXTS, **vocabularies.PROFESSIONS},
-        "licence": vocabularies.LICENCE_NAMES,
-    }.get(facet, {})
-    return vocab.get(value, value)
+    return FACET_VOCABULARIES.get(facet, {}).get(value, value)
 
 
 def _url_without(facet: str, value: str) -> str:
@@ -121,15 +123,19 @@ def search() -> tuple[str, int]:
         )
         status = 503
     else:
-        found = dict(
-            zip(
-                [h.id for h in results.hits],
-                discoverable(viewer, [int(h.id) for h in results.hits]),
-                strict=False,
+        cards = discoverable_cards(s, viewer, [int(h.id) for h in results.hits])
+        hits = [(h, card) for h, card in zip(results.hits, cards, strict=True) if card]
+        # Names of the schools a facet value or a filter shows, not of every school.
+        shown = {v for v, _count in results.facets.get("school", [])[:12]}
+        shown.update(filters.get("school", []))
+        names = {
+            str(k): v
+            for k, v in s.execute(
+                select(School.id, School.name).where(
+                    School.id.in_([int(i) for i in shown if i.isdigit()])
+                )
             )
-        )
-        hits = [(h, found[h.id]) for h in results.hits if found.get(h.id) is not None]
-        names = {str(k): v for k, v in s.execute(select(School.id, School.name))}
+        }
         context.update(
             results=results,
             hits=hits,
@@ -139,15 +145,15 @@ def search() -> tuple[str, int]:
     return render_template("search/results.html", **context), status
 
 
-def found_versions(
+def found_cards(
     viewer: policy.Viewer,
     *,
     text: str = "",
     filters: dict[str, list[str]] | None = None,
     sort: str = "newest",
     size: int = 6,
-) -> list[MaterialVersion]:
-    """Current versions the viewer may discover, from the index (empty if it is unavailable)."""
+) -> list[MaterialCard]:
+    """Cards of materials the viewer may discover, from the index (empty if it is unavailable)."""
     try:
         results = index().search(
             text,
@@ -158,33 +164,5 @@ def found_versions(
         )
     except (SearchIndexError, OSError):
         return []
-    return [v for v in discoverable(viewer, [int(h.id) for h in results.hits]) if v is not None]
-
-
-def discoverable(viewer: policy.Viewer, material_ids: list[int]) -> list[MaterialVersion | None]:
-    """The current version of each hit, or None where the viewer may not discover it.
-
-    The index may lag a moment behind the database: the policy has the last word.
-    """
-    s = db.session()
-    versions = {
-        v.material_id: v
-        for v in s.scalars(
-            select(MaterialVersion)
-            .where(
-                MaterialVersion.material_id.in_(material_ids),
-                MaterialVersion.state == VersionState.PUBLISHED,
-            )
-            .options(
-                joinedload(MaterialVersion.material).joinedload(Material.school),
-                joinedload(MaterialVersion.material).selectinload(Material.grants),
-            )
-        )
-    }
-    facts = policy.facts_for_versions(s, versions.values())
-    return [
-        versions[i]
-        if i in versions and policy.decide(viewer, facts[versions[i].id], "discover")
-        else None
-        for i in material_ids
-    ]
+    cards = discoverable_cards(db.session(), viewer, [int(h.id) for h in results.hits])
+    return [card for card in cards if card is not None]
