@@ -23,6 +23,8 @@ Whoosh-Reloaded 2.7.5 traps this module avoids (each has a test):
 * ``writer()`` raises ``LockError`` at once when another writer holds the lock; writers
   here wait up to a timeout and then raise :class:`IndexBusy`.
 * One searcher cannot serve two threads at once (shared file positions): see ``_View``.
+* Skipping to a document inside a posting block walked it one posting at a time (a quarter
+  of a two-word search's time): :mod:`search_index.skipping` binary-searches the block.
 * Opening a searcher copied the whole index into memory (735 MB and 290 ms at 100,000
   materials): indexes are opened through :class:`~search_index.storage.MappedFileStorage`.
 """
@@ -47,7 +49,7 @@ from whoosh import query as wq
 from whoosh.index import LockError
 from whoosh.searching import Searcher
 
-from search_index import bulk, storage
+from search_index import bulk, skipping, storage
 from search_index.analysis import neutral_terms
 from search_index.docsets import (
     SORT_FIELDS,
@@ -68,6 +70,8 @@ from search_index.schema import (
     build_schema,
     to_fields,
 )
+
+skipping.install()
 
 #: Results past this many are not served (deep pages cost more than they help).
 MAX_RESULT_WINDOW = 10_000
