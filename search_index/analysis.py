@@ -21,8 +21,10 @@ instead make stop words optional (they rank, they do not exclude); see :mod:`.qu
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -54,7 +56,10 @@ PART_WEIGHTS: tuple[float, ...] = (4.0, 3.0, 2.0, 1.0)
 _GAP = 100
 _CACHE_LIMIT = 500_000
 
-Postings = dict[str, tuple[list[int], float]]
+#: A value's postings (see :meth:`MaterialAnalyzer.postings`): its distinct terms, the
+#: position of each (an int when the term occurs once, else the list of its positions),
+#: the weight of each, and the number of words.
+Postings = tuple[list[str], list[Any], list[float], int]
 
 
 # Whoosh's language codes -> Snowball algorithm names.
@@ -126,24 +131,6 @@ class Terms:
         term = self.term
         return [term(word) for word in WORD_RE.findall(text)]
 
-    def add_postings(self, text: str, pos: int, weight: float, out: Postings) -> int:
-        """Add each word of ``text`` to ``out`` (term -> positions, weight); return the
-        next position."""
-        cache = self._cache
-        term_of = self.term
-        for word in WORD_RE.findall(text):
-            term = cache.get(word)
-            if term is None:
-                term = term_of(word)
-            entry = out.get(term)
-            if entry is None:
-                out[term] = ([pos], weight)
-            else:
-                entry[0].append(pos)
-                out[term] = (entry[0], entry[1] + weight)
-            pos += 1
-        return pos
-
 
 def material_value(langs: list[str], parts: list[str]) -> str:
     """A text field's value: the material's stemming languages, then its parts."""
@@ -186,15 +173,57 @@ class MaterialAnalyzer(Analyzer):
         return PART_WEIGHTS if self.weighted else (1.0,) * count
 
     def postings(self, value: str) -> Postings:
-        """Each term with its positions and weight."""
+        """Each distinct term of ``value`` with its positions and weight (see
+        :data:`Postings`), in order of first occurrence.
+
+        Indexing's hot loop (every word of every material), so written for CPython: terms
+        and positions of the whole value go into flat lists, and the dicts that group them
+        are built by C code (``dict(zip(...))``, ``Counter``). Only a term occurring more
+        than once costs a Python step per occurrence.
+        """
         langs, parts = _split(value)
-        out: Postings = {}
+        part_weights = self._weights(len(parts))
+        words: list[str] = []
+        positions: list[int] = []
+        weights: list[float] = []
         pos = 0
         for lang in langs:
             terms = Terms.of(lang)
-            for weight, part in zip(self._weights(len(parts)), parts, strict=False):
-                pos = terms.add_postings(part, pos, weight, out) + _GAP
-        return out
+            cached = terms._cache.get
+            term_of = terms.term
+            for weight, part in zip(part_weights, parts, strict=False):
+                found = [cached(word) or term_of(word) for word in WORD_RE.findall(part)]
+                count = len(found)
+                words += found
+                positions += range(pos, pos + count)
+                if self.weighted:
+                    weights += itertools.repeat(weight, count)
+                pos += count + _GAP
+        count = len(words)
+        last = dict(zip(words, positions, strict=True))
+        if len(last) == count:  # every term once (dict order: first occurrence)
+            return words, positions, weights if self.weighted else [1.0] * count, count
+        # Some terms occur more than once: gather their positions (and weights).
+        repeated: dict[str, list[int]] = {term: [] for term, n in Counter(words).items() if n > 1}
+        sums: dict[str, float] = {}
+        if self.weighted:
+            for term, position, weight in zip(words, positions, weights, strict=True):
+                group = repeated.get(term)
+                if group is not None:
+                    group.append(position)
+                    sums[term] = sums.get(term, 0.0) + weight
+        else:
+            for term, position in zip(words, positions, strict=True):
+                group = repeated.get(term)
+                if group is not None:
+                    group.append(position)
+        term_positions: list[Any] = list(map(repeated.get, last, last.values()))
+        if self.weighted:
+            singles = dict(zip(words, weights, strict=True)).values()
+            term_weights = list(map(sums.get, last, singles))
+        else:
+            term_weights = [float(len(p)) if p.__class__ is list else 1.0 for p in term_positions]
+        return list(last), term_positions, term_weights, count
 
     def __call__(
         self,
@@ -245,8 +274,35 @@ class FastPositions(Positions):
             return
         boost = self.field_boost
         encode = self.encode
-        for term, (poslist, weight) in postings(value).items():
+        terms, positions, weights, _ = postings(value)
+        for term, found, weight in zip(terms, positions, weights, strict=True):
+            poslist = found if found.__class__ is list else [found]
             yield term, len(poslist), weight * boost, encode(poslist)
+
+    def index_lists(
+        self, value: str, analyzer: Any
+    ) -> tuple[list[str], list[float], list[bytes], int]:
+        """The distinct terms of ``value``, their weights (with the field boost) and
+        encoded positions, and the number of words: what :meth:`word_values` yields, as
+        parallel lists (for :class:`search_index.bulk.BulkSegmentWriter`)."""
+        terms, positions, weights, count = analyzer.postings(value)
+        boost = self.field_boost
+        if boost != 1.0:
+            weights = [weight * boost for weight in weights]
+        encode = self.encode
+        single = _SINGLE_POSITIONS
+        # A single position is an int (its encoding made once), several a list.
+        try:
+            values = [single[p] if p.__class__ is int else encode(p) for p in positions]
+        except IndexError:
+            top = max(p if p.__class__ is int else 0 for p in positions)
+            single.extend(encode([p]) for p in range(len(single), 2 * top + 1))
+            values = [single[p] if p.__class__ is int else encode(p) for p in positions]
+        return terms, weights, values, count
+
+
+# Encoded single-position values, by position (most postings have one position).
+_SINGLE_POSITIONS: list[bytes] = []
 
 
 def primary_language(tag: str) -> str:

@@ -9,23 +9,37 @@ materials: 17 s adding documents and 41 s committing them, ~4 ms per material in
 for ~0.3 ms of analysis.
 
 :class:`BulkSegmentWriter` writes the same files through Whoosh's own codec writers
-(per-document writer, term table, posting blocks), but keeps postings grouped by term as
-they arrive (documents come in order, so each term's list is already sorted: only the
-term keys are sorted, once), keeps field lengths in memory, and hands each posting
-block of 128 to Whoosh's block writer in one go. The postings, term infos, lengths,
-stored fields and columns it writes are byte-for-byte those of ``SegmentWriter`` (tested).
+(per-document writer, term table, posting blocks), but keeps postings in flat arrays as
+they arrive: a term id, a weight and an encoded value per posting, where each document's
+postings start, field lengths by document. Analysis hands over each field's distinct
+terms as lists (:meth:`search_index.analysis.FastPositions.index_lists`), which become
+term ids through ``map(dict.get, ...)`` and array extends: no Python statement per
+posting here.
+
+Writing the segment is numpy's work up to the Python objects that get pickled: a stable
+argsort orders the postings by term (documents stay in order within a term), the ids,
+weights, values and field lengths are gathered in that order, and every block of 128
+postings gets its statistics (max and min non-zero length, max weight, weight sum, whether
+the weights are all 1.0 or all equal) from ``ufunc.reduceat`` over all block starts at
+once, and every term its own likewise. The Python loop left is per block and per term:
+pickle, zlib, term info, hash. Postings, term statistics, stored fields, columns and
+lengths decode to exactly what ``SegmentWriter`` writes (tested); the block data is
+pickled with protocol 3 rather than 2 (see ``_DATA_PROTOCOL``) and small blocks are not
+compressed, both of which Whoosh's reader reads as it does its own.
 
 :func:`build_segments` feeds documents to one writer per process: with ``procs=2`` a
 second process builds a second segment from the batches the first hands it while it is
 free (so the process that also reads the documents gives away what it cannot keep up
 with). A segment is closed and a new one started past ``max_postings`` postings, which
-bounds memory. Used only to build a new generation, which nothing else writes to.
+bounds memory (~20 bytes per posting while adding, plus the encoded values of postings
+with several positions; about twice that in numpy arrays while writing). Used only to
+build a new generation, which nothing else writes to.
 """
 
 from __future__ import annotations
 
 import contextlib
-import itertools
+import functools
 import multiprocessing
 import os
 import queue
@@ -34,34 +48,47 @@ import struct
 import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator
-from operator import itemgetter, sub
+from hashlib import md5
 from pickle import dumps
 from typing import Any
 
+import numpy as np
+from whoosh.analysis import IDTokenizer, RegexTokenizer
 from whoosh.codec import default_codec
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC as _MAGIC
 from whoosh.codec.whoosh3 import W3TermInfo
+from whoosh.fields import FieldType
 from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.filetables import md5_hash
+from whoosh.formats import Existence, Frequency
 from whoosh.index import TOC, clean_files
-from whoosh.system import pack_int, pack_long, pack_ushort
-from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.system import pack_int, pack_uint, pack_ushort
+from whoosh.util.numeric import length_to_byte
 
 from search_index.analysis import FastPositions
 
-#: A segment is closed past this many postings (bounds a writer's memory: ~60 bytes each).
+#: A segment is closed past this many postings (bounds a writer's memory: ~40 bytes each).
 MAX_POSTINGS = 12_000_000
 #: Documents handed to the second process at a time.
 BATCH = 200
 INDEXNAME = "MAIN"
 
 Fields = dict[str, Any]
+# Posting data (ids, weights, values) is pickled with protocol 3, where bytes values are
+# bytes (protocol 2, Whoosh's, makes each a call to codecs.encode of a latin-1 str):
+# measured 5x faster to pickle and to unpickle (phrase queries read positions), a third
+# smaller. Whoosh's reader unpickles whatever protocol it finds.
+_DATA_PROTOCOL = 3
 # Blocks whose pickle is shorter are stored uncompressed (zlib would not shrink them).
 _COMPRESS_FROM = 96
 # The postings file is written in pieces of about this size.
 _FLUSH_BYTES = 1 << 20
+# Posting lists are turned into Python objects this many postings at a time.
+_CHUNK = 1 << 16
 _HASH_LENGTHS = struct.Struct("!ii")
-# Encoded single-position postings, by position (most postings have one).
-_SINGLE_POSITIONS: dict[int, bytes] = {}
+_LAST_INT = struct.Struct("!I").unpack_from
+# Above any length byte: "no length" when looking for the shortest length.
+_NO_LENGTH = 256
 
 
 class BulkSegmentWriter:
@@ -83,43 +110,53 @@ class BulkSegmentWriter:
         self.postings_count = 0
         # Postings in the order they come, in flat arrays (one entry per posting: far
         # cheaper than an array per term), sorted by term when the segment is written.
-        self._term_ids: dict[str, dict[bytes, int]] = {}
-        self._term_count = array("I")
+        # Term ids are global (all fields); a field's terms are keyed by str when its
+        # field's index() encodes them (see _str_keys), by Whoosh's bytes otherwise.
+        self._term_ids: dict[str, dict[Any, int]] = {}
+        self._term_total = 0
         self._post_terms = array("I")
-        self._post_docs = array("I")
         self._post_weights = array("d")
         self._post_values: list[bytes] = []
-        # Field lengths as the lengths column gives them back (one byte, quantised).
+        # Where each document's postings start (its postings are contiguous).
+        self._doc_starts = array("q")
+        # Field length bytes (Whoosh's quantised lengths), by field and document.
         self._lengths: dict[str, dict[int, int]] = {}
         self._fields = {name: schema[name] for name in schema.names()}
-        # Fields indexed through MaterialAnalyzer.postings (FastPositions.word_values).
-        self._fast = {
+        # Fields whose terms are UTF-8 strings (FieldType.index), keyed by str.
+        self._str_keys = {
             name
             for name, field in self._fields.items()
-            if field.indexed
-            and isinstance(field.format, FastPositions)
-            and hasattr(field.analyzer, "postings")
+            if field.indexed and type(field).index is FieldType.index
         }
+        # How each such field's postings are made without Whoosh's token stream.
+        self._kinds = {name: _kind(self._fields[name]) for name in self._str_keys}
 
-    def _items(
-        self, name: str, field: Any, value: Any
-    ) -> Iterator[tuple[bytes, int, float, bytes]]:
-        if name not in self._fast or not isinstance(value, str):
-            yield from field.index(value)
-            return
-        # FastPositions.word_values + FieldType.index, with single positions encoded once.
-        boost = field.format.field_boost
-        encode = field.format.encode
-        single = _SINGLE_POSITIONS
-        for term, (poslist, weight) in field.analyzer.postings(value).items():
-            if len(poslist) == 1:
-                pos = poslist[0]
-                vbytes = single.get(pos)
-                if vbytes is None:
-                    vbytes = single[pos] = encode(poslist)
-            else:
-                vbytes = encode(poslist)
-            yield term.encode("utf-8"), len(poslist), weight * boost, vbytes
+    def _postings(self, name: str, field: Any, value: Any) -> tuple[list[Any], Any, Any, int]:
+        """The terms of ``value``, their weights and encoded values, and the sum of
+        their frequencies."""
+        kind = self._kinds.get(name) if isinstance(value, str) else None
+        if kind is _POSITIONS:
+            return field.format.index_lists(value, field.analyzer)
+        if kind is _FREQUENCY:  # the value is the number of positions
+            terms, positions, weights, count = field.analyzer.postings(value)
+            boost = field.format.field_boost
+            if boost != 1.0:
+                weights = [weight * boost for weight in weights]
+            values = [_ONCE if p.__class__ is int else pack_uint(len(p)) for p in positions]
+            return terms, weights, values, count
+        if kind is _WHOLE:  # Existence, IDTokenizer: the value is the one term
+            return [value], (field.format.field_boost,), (b"",), 1
+        if kind is _MATCHES:  # Existence, RegexTokenizer: each distinct match
+            terms = list(dict.fromkeys(field.analyzer.expression.findall(value)))
+            count = len(terms)
+            return terms, [field.format.field_boost] * count, [b""] * count, count
+        items = list(field.index(value))
+        if not items:
+            return [], (), (), 0
+        tbytes, freqs, item_weights, item_values = zip(*items, strict=True)
+        if name in self._str_keys:
+            return [t.decode() for t in tbytes], item_weights, item_values, sum(freqs)
+        return list(tbytes), item_weights, item_values, sum(freqs)
 
     def add(self, fields: Fields) -> None:
         """Add one document (the keyword arguments of ``writer.add_document``)."""
@@ -127,9 +164,7 @@ class BulkSegmentWriter:
         docnum = self.docnum
         schema_fields = self._fields
         post_terms = self._post_terms
-        post_docs = self._post_docs
-        post_weights = self._post_weights
-        post_values = self._post_values
+        self._doc_starts.append(len(post_terms))
         perdoc.start_doc(docnum)
         for name in sorted(fields):
             value = fields[name]
@@ -140,30 +175,29 @@ class BulkSegmentWriter:
                 raise ValueError(f"no field named {name!r} in the schema")
             length = 0
             if field.indexed:
-                term_ids = self._term_ids.get(name)
-                if term_ids is None:
-                    term_ids = self._term_ids[name] = {}
-                scorable = field.scorable
-                count = 0
-                for tbytes, freq, weight, vbytes in self._items(name, field, value):
-                    if scorable:
-                        length += freq
-                    term = term_ids.get(tbytes)
-                    if term is None:
-                        term = term_ids[tbytes] = len(self._term_count)
-                        self._term_count.append(0)
-                    self._term_count[term] += 1
-                    post_terms.append(term)
-                    post_docs.append(docnum)
-                    post_weights.append(weight)
-                    post_values.append(vbytes)
-                    count += 1
-                self.postings_count += count
-                if length:
+                terms, weights, values, length = self._postings(name, field, value)
+                if terms:
+                    term_ids = self._term_ids.get(name)
+                    if term_ids is None:
+                        term_ids = self._term_ids[name] = {}
+                    ids: list[Any] = list(map(term_ids.get, terms))
+                    if None in ids:  # new terms: the next ids
+                        new = [t for t, i in zip(terms, ids, strict=True) if i is None]
+                        first = self._term_total
+                        self._term_total += len(new)
+                        term_ids.update(zip(new, range(first, self._term_total), strict=True))
+                        ids = list(map(term_ids.__getitem__, terms))
+                    post_terms.extend(ids)
+                    self.postings_count += len(ids)
+                    self._post_weights.extend(weights)
+                    self._post_values.extend(values)
+                if not field.scorable:
+                    length = 0
+                elif length:
                     lengths = self._lengths.get(name)
                     if lengths is None:
                         lengths = self._lengths[name] = {}
-                    lengths[docnum] = byte_to_length(length_to_byte(length))
+                    lengths[docnum] = _length_byte(length)
             perdoc.add_field(name, field, value if field.stored else None, length)
             column = field.column_type
             if column:
@@ -176,180 +210,371 @@ class BulkSegmentWriter:
         self.perdoc.close()
         self.segment.set_doc_count(self.docnum)
         fieldwriter = self.codec.field_writer(self.storage, self.segment)
-        # The postings by term (a stable sort: documents stay in order), then where each
-        # term's postings start.
-        starts = array("I", itertools.accumulate(self._term_count, initial=0))
-        order = array("I", sorted(range(len(self._post_terms)), key=self._post_terms.__getitem__))
-        self._post_terms = array("I")
-        for name in sorted(self._term_ids):
-            term_ids = self._term_ids.pop(name)
-            self._write_field(fieldwriter, name, term_ids, starts, order)
+        if self._post_terms:
+            self._write_postings(fieldwriter)
+        tindex = fieldwriter._tindex
+        tindex._write_hashes = functools.partial(_write_hash_tables, tindex)
         fieldwriter.close()
-        self._post_docs, self._post_weights, self._post_values = array("I"), array("d"), []
         self._lengths.clear()
         self.segment.create_compound_file(self.storage)
         return self.segment
 
+    def _write_postings(self, fieldwriter: Any) -> None:
+        # Every term's rank in the order terms are written (by field, then by term).
+        names = sorted(name for name, ids in self._term_ids.items() if ids)
+        rank = np.empty(self._term_total, np.uint32)
+        keys_of: list[list[bytes]] = []
+        field_ranks = [0]
+        for name in names:
+            term_ids = self._term_ids.pop(name)
+            keys = sorted(term_ids)  # str order is UTF-8 byte order
+            ids = np.fromiter(map(term_ids.__getitem__, keys), np.int64, len(keys))
+            rank[ids] = np.arange(field_ranks[-1], field_ranks[-1] + len(keys))
+            field_ranks.append(field_ranks[-1] + len(keys))
+            keys_of.append([k.encode() for k in keys] if name in self._str_keys else keys)
+            del term_ids, keys, ids
+        self._term_ids.clear()
+        post = _SortedPostings(self, rank, self.codec._blocklimit)
+        for i, name in enumerate(names):
+            self._write_field(fieldwriter, name, keys_of[i], post, field_ranks[i])
+            keys_of[i] = []
+
     def _write_field(
-        self,
-        fieldwriter: Any,
-        name: str,
-        term_ids: dict[bytes, int],
-        starts: array,
-        order: array,
+        self, fieldwriter: Any, name: str, keys: list[bytes], post: _SortedPostings, rank0: int
     ) -> None:
         # What FieldWriter.add_postings, W3PostingsWriter, W3TermInfo and the term table's
         # OrderedHashWriter do one posting and one call at a time, a term at a time, with
-        # the postings file written in large pieces: the same terms, statistics and
-        # blocks. One difference: a block whose pickle is too small to gain from zlib is
-        # stored uncompressed (its header says so, as Whoosh's format provides).
+        # the postings and term files written in large pieces: the same terms, statistics
+        # and blocks. One difference: a block whose pickle is too small to gain from zlib
+        # is stored uncompressed (its header says so, as Whoosh's format provides).
         field = self._fields[name]
         fixed = field.format.fixed_value_size()
-        lengths = self._lengths.get(name, {})
+        joined = fixed is not None and fixed > 0  # values stored as one bytes string
         fieldwriter.start_field(name, field)
         prefix = pack_ushort(fieldwriter._fieldid)
         postfile = fieldwriter._postfile
         offset = postfile.tell()
-        out: list[bytes] = []
-        buffered = 0
         tindex = fieldwriter._tindex
         tfile = tindex.dbfile
-        tfile_write = tfile.write
-        term_offsets = tindex.index.append
         buckets = tindex.buckets
-        hashfn = tindex.hashfn
+        hashfn = None if tindex.hashfn is md5_hash else tindex.hashfn
         pack_lengths = _HASH_LENGTHS.pack
-        limit = self.codec._blocklimit
         level = self.codec._compression
+        compress = zlib.compress
         pack_info = W3TermInfo._struct.pack
-        lbyte = _length_byte
         last_key = tindex.lastkey
-        docs_of = self._post_docs
-        weights_of = self._post_weights
-        values_of = self._post_values
-        for tbytes in sorted(term_ids):
-            term = term_ids[tbytes]
-            first_post, end_post = starts[term], starts[term + 1]
-            n = end_post - first_post
-            if n == 1:
-                k = order[first_post]
-                ids: Any = (docs_of[k],)
-                weights: Any = (weights_of[k],)
-                values: Any = (values_of[k],)
-            else:
-                pick = itemgetter(*order[first_post:end_post])
-                ids = pick(docs_of)
-                weights = pick(weights_of)
-                values = pick(values_of)
-            start_offset = offset
-            out.append(_MAGIC)
-            size_total = 4
-            total_weight = 0.0
-            t_minlength: int | None = None
-            t_maxlength = 0
-            t_maxweight = 0.0
-            for start in range(0, n, limit):
-                if n == 1:
-                    block_ids: Any = ids
-                    raw_weights: Any = weights
-                    deltas: Any = ids
-                    maxlength = lengths.get(ids[0], 0)
-                    minlength = maxlength or None
-                else:
-                    block_ids = ids[start : start + limit]
-                    raw_weights = weights[start : start + limit]
-                    deltas = tuple(map(sub, block_ids, (0, *block_ids[:-1])))
-                    lens = [lengths.get(d, 0) for d in block_ids]
-                    nonzero = [x for x in lens if x]
-                    minlength = min(nonzero) if nonzero else None
-                    maxlength = max(0, max(lens))
-                block_weights = array("f", raw_weights)
-                count = len(block_weights)
-                maxweight = max(0, max(raw_weights))
-                # _mini_ids, _mini_weights, _mini_values
-                first = block_weights[0]
-                if block_weights.count(1.0) == count:
-                    mini_weights: Any = None
-                elif block_weights.count(first) == count:
-                    mini_weights = first
-                else:
-                    mini_weights = tuple(block_weights)
-                if fixed == 0:
-                    mini_values: Any = None
-                else:
-                    present = values[start : start + limit]
-                    if not all(present):
-                        present = [v for v in present if v]
-                    if fixed is None or fixed < 0:
-                        mini_values = tuple(present)
+        tpos = tfile.tell()
+        for c in post.chunks(self._lengths.get(name), rank0, rank0 + len(keys), fixed != 0):
+            # Per term: postings, blocks, weight, min/max length byte, max weight, ids.
+            t_counts, t_blocks, t_weight, t_minb, t_maxb, t_maxw, t_minid, t_maxid = c.terms
+            # Per block: start, end, last id, max weight, min/max length byte, and its
+            # weights as stored (None: all 1.0; a float: all the same; _VARIES: a tuple).
+            b_start, b_end, b_last, b_maxw, b_minb, b_maxb, b_weights = c.blocks
+            deltas, weights, values = c.deltas, c.weights, c.values
+            out: list[bytes] = []
+            entries: list[bytes] = []
+            positions: list[int] = []
+            b = 0
+            for j, key in enumerate(keys[c.first_term : c.first_term + len(t_counts)]):
+                start_offset = offset
+                out.append(_MAGIC)
+                size_total = 4
+                nblocks = t_blocks[j]
+                for k in range(nblocks):
+                    s = b_start[b]
+                    e = b_end[b]
+                    mini_weights = b_weights[b]
+                    if e - s == 1:  # most blocks: a term in one document
+                        if fixed == 0:
+                            mini_values: Any = None
+                        else:
+                            value = values[s]
+                            mini_values = value if joined else ((value,) if value else ())
+                        ids: Any = (deltas[s],)
                     else:
-                        mini_values = b"".join(present)
-                data = dumps((deltas, mini_weights, mini_values), 2)
-                comp = level if len(data) >= _COMPRESS_FROM else 0
-                if comp:
-                    data = zlib.compress(data, comp)
-                info = dumps(
-                    (
-                        len(block_ids),
-                        block_ids[-1],
-                        maxweight,
-                        comp,
-                        lbyte(minlength),
-                        lbyte(maxlength),
-                    ),
-                    2,
-                )
-                size = len(info) + len(data)
-                out.append(pack_int(-size if start + limit >= n else size))
-                out.append(info)
-                out.append(data)
-                size_total += 4 + size
-                # W3TermInfo.add_block
-                total_weight += sum(block_weights)
-                if t_minlength is None:
-                    t_minlength = minlength
-                elif minlength is not None:
-                    t_minlength = min(t_minlength, minlength)
-                if maxlength > t_maxlength:
-                    t_maxlength = maxlength
-                if maxweight > t_maxweight:
-                    t_maxweight = maxweight
-            offset += size_total
-            buffered += size_total
-            if buffered > _FLUSH_BYTES:
-                postfile.write(b"".join(out))
-                out.clear()
-                buffered = 0
-            terminfo = (
-                pack_info(
+                        if mini_weights is _VARIES:
+                            mini_weights = tuple(weights[s:e])
+                        if fixed == 0:
+                            mini_values = None
+                        else:
+                            present = values[s:e]
+                            if not all(present):
+                                present = [v for v in present if v]
+                            mini_values = b"".join(present) if joined else tuple(present)
+                        ids = tuple(deltas[s:e])
+                    data = dumps((ids, mini_weights, mini_values), _DATA_PROTOCOL)
+                    comp = 0
+                    if len(data) >= _COMPRESS_FROM:
+                        comp = level
+                        data = compress(data, level)
+                    info = dumps((e - s, b_last[b], b_maxw[b], comp, b_minb[b], b_maxb[b]), 2)
+                    size = len(info) + len(data)
+                    out.append(pack_int(-size if k == nblocks - 1 else size))
+                    out.append(info)
+                    out.append(data)
+                    size_total += 4 + size
+                    b += 1
+                terminfo = pack_info(
                     0,
-                    total_weight,
-                    n,
-                    0 if t_minlength is None else lbyte(t_minlength),
-                    lbyte(t_maxlength),
-                    t_maxweight,
-                    ids[0],
-                    ids[-1],
+                    t_weight[j],
+                    t_counts[j],
+                    t_minb[j],
+                    t_maxb[j],
+                    t_maxw[j],
+                    t_minid[j],
+                    t_maxid[j],
+                ) + _pack_extent(start_offset, size_total)
+                offset += size_total
+                # OrderedHashWriter.add
+                key = prefix + key
+                if key <= last_key:
+                    raise ValueError(f"terms out of order: {last_key!r}..{key!r}")
+                last_key = key
+                entry = pack_lengths(len(key), len(terminfo)) + key + terminfo
+                entries.append(entry)
+                positions.append(tpos)
+                # md5_hash without the hex string
+                h = (
+                    hashfn(key)
+                    if hashfn
+                    else _LAST_INT(md5(key, usedforsecurity=False).digest(), 12)[0]
                 )
-                + pack_long(start_offset)
-                + pack_int(size_total)
-            )
-            # OrderedHashWriter.add
-            key = prefix + tbytes
-            if key <= last_key:
-                raise ValueError(f"terms out of order: {last_key!r}..{key!r}")
-            last_key = key
-            pos = tfile.tell()
-            term_offsets(pos)
-            tfile_write(pack_lengths(len(key), len(terminfo)) + key + terminfo)
-            h = hashfn(key)
-            buckets[h & 255].append((h, pos))
-        postfile.write(b"".join(out))
+                buckets[h & 255].append((h, tpos))
+                tpos += len(entry)
+            postfile.write(b"".join(out))
+            tfile.write(b"".join(entries))
+            _extend(tindex.index, positions)
         tindex.lastkey = last_key
         fieldwriter.finish_field()
 
 
-def _length_byte(length: int | None, _cache: dict[int | None, int] = {}) -> int:  # noqa: B006
+class _Chunk:
+    """Some terms' postings and blocks as Python lists (see _SortedPostings.chunks)."""
+
+    def __init__(
+        self,
+        first_term: int,
+        terms: list[list[Any]],
+        blocks: list[list[Any]],
+        deltas: list[int],
+        weights: list[float],
+        values: list[bytes],
+    ) -> None:
+        self.first_term = first_term
+        self.terms = terms
+        self.blocks = blocks
+        self.deltas = deltas
+        self.weights = weights
+        self.values = values
+
+
+class _SortedPostings:
+    """A writer's postings in the order they are written, with per-block and per-term
+    statistics computed for all blocks and terms at once.
+
+    numpy does here what a Python loop did per posting: the stable sort by term (documents
+    stay in order), gathering ids, weights and values in that order, looking up the
+    field lengths, and the reductions of each block (``ufunc.reduceat`` over the block
+    starts) and of each term. What is left in Python is per block and per term: pickling,
+    compressing and writing.
+    """
+
+    def __init__(self, writer: BulkSegmentWriter, rank: np.ndarray, limit: int) -> None:
+        count = len(writer._post_terms)
+        term_rank = rank[np.frombuffer(writer._post_terms, np.uint32)]
+        writer._post_terms = array("I")
+        order = np.argsort(term_rank, kind="stable")
+        counts = np.bincount(term_rank, minlength=len(rank))
+        del term_rank
+        self.term_starts = np.zeros(len(counts) + 1, np.int64)
+        np.cumsum(counts, out=self.term_starts[1:])
+        doc_starts = np.frombuffer(writer._doc_starts, np.int64)
+        per_doc = np.diff(doc_starts, append=count)
+        docs = np.repeat(np.arange(len(doc_starts), dtype=np.uint32), per_doc)[order]
+        writer._doc_starts = array("q")
+        self.docs = docs
+        weights = np.frombuffer(writer._post_weights, np.float64)[order]
+        writer._post_weights = array("d")
+        values = np.fromiter(writer._post_values, object, count)
+        writer._post_values = []
+        self.values = values[order]
+        del values, order
+        self.doc_count = len(doc_starts)
+
+        # Blocks of `limit` postings: each term's postings cut from its start.
+        t_blocks = (counts + (limit - 1)) // limit
+        t_first_block = np.zeros(len(counts) + 1, np.int64)
+        np.cumsum(t_blocks, out=t_first_block[1:])
+        block_term = np.repeat(np.arange(len(counts)), t_blocks)
+        b_start = self.term_starts[block_term] + limit * (
+            np.arange(len(block_term)) - t_first_block[block_term]
+        )
+        b_end = np.minimum(b_start + limit, self.term_starts[block_term + 1])
+        self.b_start, self.b_end = b_start, b_end
+        self.t_first_block = t_first_block
+        self.t_blocks = t_blocks
+        self.counts = counts
+        # Weights: the block's largest (of the weights as given), the sum of the weights
+        # as Whoosh stores them (float32), and whether they are all 1.0 or all the same.
+        weights32 = weights.astype(np.float32)
+        self.weights32 = weights32
+        # (Whoosh's largest weight starts from 0: 0 where no weight is positive.)
+        self.b_maxw = np.maximum(np.maximum.reduceat(weights, b_start), 0)
+        del weights
+        b_sum = np.add.reduceat(weights32.astype(np.float64), b_start)
+        self.b_one = np.logical_and.reduceat(weights32 == 1.0, b_start)
+        self.b_first = weights32[b_start]
+        self.b_same = np.logical_and.reduceat(
+            weights32 == np.repeat(self.b_first, b_end - b_start), b_start
+        )
+        self.t_weight = np.add.reduceat(b_sum, t_first_block[:-1])
+        self.t_maxw = np.maximum.reduceat(self.b_maxw, t_first_block[:-1])
+        self.t_minid = docs[self.term_starts[:-1]]
+        self.t_maxid = docs[self.term_starts[1:] - 1]
+
+    def chunks(
+        self, lengths: dict[int, int] | None, rank0: int, rank1: int, with_values: bool
+    ) -> Iterator[_Chunk]:
+        """The terms ranked ``rank0`` to ``rank1`` (one field's), a few at a time."""
+        term_starts = self.term_starts
+        first_block = self.t_first_block
+        # The field's lengths (as length bytes) by document, then by posting.
+        table = np.zeros(self.doc_count, np.uint16)
+        if lengths:
+            table[np.fromiter(lengths.keys(), np.int64, len(lengths))] = np.fromiter(
+                lengths.values(), np.uint16, len(lengths)
+            )
+        rank = rank0
+        while rank < rank1:
+            # Terms up to _CHUNK postings (at least one term).
+            end = int(np.searchsorted(term_starts, term_starts[rank] + _CHUNK, "right")) - 1
+            end = min(max(end, rank + 1), rank1)
+            p0, p1 = int(term_starts[rank]), int(term_starts[end])
+            b0, b1 = int(first_block[rank]), int(first_block[end])
+            docs = self.docs[p0:p1].astype(np.int64)
+            b_start = self.b_start[b0:b1] - p0
+            b_end = self.b_end[b0:b1] - p0
+            # Ids as Whoosh's blocks store them: each block's first id, then differences.
+            deltas = np.empty_like(docs)
+            deltas[0] = docs[0]
+            np.subtract(docs[1:], docs[:-1], out=deltas[1:])
+            deltas[b_start] = docs[b_start]
+            lens = table[docs]
+            b_maxb = np.maximum.reduceat(lens, b_start)
+            lens[lens == 0] = _NO_LENGTH
+            b_minb = np.minimum.reduceat(lens, b_start)
+            b_minb[b_minb == _NO_LENGTH] = 0
+            t_first = first_block[rank:end] - b0
+            t_minb = np.minimum.reduceat(np.where(b_minb == 0, _NO_LENGTH, b_minb), t_first)
+            t_minb[t_minb == _NO_LENGTH] = 0
+            t_maxb = np.maximum.reduceat(b_maxb, t_first)
+            yield _Chunk(
+                rank - rank0,
+                [
+                    self.counts[rank:end].tolist(),
+                    self.t_blocks[rank:end].tolist(),
+                    self.t_weight[rank:end].tolist(),
+                    t_minb.tolist(),
+                    t_maxb.tolist(),
+                    self.t_maxw[rank:end].tolist(),
+                    self.t_minid[rank:end].tolist(),
+                    self.t_maxid[rank:end].tolist(),
+                ],
+                [
+                    b_start.tolist(),
+                    b_end.tolist(),
+                    (docs[b_end - 1]).tolist(),
+                    self.b_maxw[b0:b1].tolist(),
+                    b_minb.tolist(),
+                    b_maxb.tolist(),
+                    [
+                        None if one else (first if same else _VARIES)
+                        for one, same, first in zip(
+                            self.b_one[b0:b1].tolist(),
+                            self.b_same[b0:b1].tolist(),
+                            self.b_first[b0:b1].tolist(),
+                            strict=True,
+                        )
+                    ],
+                ],
+                deltas.tolist(),
+                self.weights32[p0:p1].tolist(),
+                self.values[p0:p1].tolist() if with_values else [],
+            )
+            rank = end
+
+
+# A block's weights are stored as a tuple (not all the same).
+_VARIES: Any = object()
+_pack_extent = struct.Struct("!qi").pack  # pack_long(offset) + pack_int(length)
+
+
+def _extend(index: Any, positions: list[int]) -> None:
+    """``GrowableArray.extend`` (widening the array first if needed), in one call."""
+    if positions:
+        top = positions[-1]  # positions increase
+        if isinstance(index.array, array):
+            try:
+                array(index.array.typecode, [top])
+            except OverflowError:
+                index._retype(top)
+        index.array.extend(positions)
+
+
+def _write_hash_tables(writer: Any) -> None:
+    """``HashWriter._write_hashes``, each table written in one piece."""
+    dbfile = writer.dbfile
+    for entries in writer.buckets:
+        numslots = 2 * len(entries)
+        writer.directory.append((dbfile.tell(), numslots))
+        if not entries:
+            continue
+        hashes = [0] * numslots
+        places = [0] * numslots  # 0: empty (no key is at 0, the file's header is)
+        for h, place in entries:
+            slot = (h >> 8) % numslots
+            while places[slot]:
+                slot = (slot + 1) % numslots
+            hashes[slot] = h
+            places[slot] = place
+        table = np.empty(numslots, _POINTER)
+        table["hash"] = hashes
+        table["place"] = places
+        dbfile.write(table.tobytes())
+
+
+# filetables._pointer ("!Iq") as a numpy record.
+_POINTER = np.dtype([("hash", ">u4"), ("place", ">i8")])
+
+# The encoded frequency 1 (Frequency format).
+_ONCE = pack_uint(1)
+# Field kinds indexed without Whoosh's token stream (same terms, weights and values).
+_POSITIONS, _FREQUENCY, _WHOLE, _MATCHES = "positions", "frequency", "whole", "matches"
+
+
+def _kind(field: Any) -> str | None:
+    """How :meth:`BulkSegmentWriter.add` indexes a field's str values (None: Whoosh's
+    ``field.index``)."""
+    fmt, analyzer = field.format, field.analyzer
+    if hasattr(analyzer, "postings"):
+        if type(fmt) is FastPositions:
+            return _POSITIONS
+        if type(fmt) is Frequency:
+            return _FREQUENCY
+    elif type(fmt) is Existence:
+        if type(analyzer) is IDTokenizer:
+            return _WHOLE
+        # (findall gives whole matches when the expression has no groups)
+        if (
+            type(analyzer) is RegexTokenizer
+            and not analyzer.gaps
+            and not analyzer.expression.groups
+        ):
+            return _MATCHES
+    return None
+
+
+def _length_byte(length: int, _cache: dict[int, int] = {}) -> int:  # noqa: B006
     """``length_to_byte``, remembered."""
     found = _cache.get(length)
     if found is None:

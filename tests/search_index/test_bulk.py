@@ -6,13 +6,18 @@ import io
 import pickle
 import random
 import struct
+import tempfile
 import zlib
 from pathlib import Path
 from typing import Any
 
 import whoosh.index
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh.formats import Positions
 
 from search_index import bulk, rebuild
+from search_index.analysis import LANGS_END, FastPositions, MaterialAnalyzer, material_value
 from search_index.schema import build_schema, to_fields
 from tests.search_index.factories import PUBLIC, make_material
 
@@ -125,9 +130,9 @@ def _segment_contents(folder: Path) -> dict[str, Any]:
     }
 
 
-def test_bulk_segment_matches_whooshs_writer(tmp_path: Path) -> None:
-    docs = _corpus(400)
-    whoosh_dir, bulk_dir = tmp_path / "whoosh", tmp_path / "bulk"
+def _build_both(folder: Path, docs: list[dict[str, Any]]) -> tuple[Any, Any]:
+    """The segment contents written by Whoosh's writer and by the bulk writer."""
+    whoosh_dir, bulk_dir = folder / "whoosh", folder / "bulk"
     whoosh_dir.mkdir()
     bulk_dir.mkdir()
     ix = whoosh.index.create_in(str(whoosh_dir), build_schema())
@@ -136,9 +141,14 @@ def test_bulk_segment_matches_whooshs_writer(tmp_path: Path) -> None:
             writer.add_document(**fields)
     schema = build_schema()
     whoosh.index.create_in(str(bulk_dir), schema)
-    assert bulk.build_segments(str(bulk_dir), schema, iter(docs)) == 400
+    assert bulk.build_segments(str(bulk_dir), schema, iter(docs)) == len(docs)
+    return _segment_contents(whoosh_dir), _segment_contents(bulk_dir)
 
-    expected, actual = _segment_contents(whoosh_dir), _segment_contents(bulk_dir)
+
+def test_bulk_segment_matches_whooshs_writer(tmp_path: Path) -> None:
+    docs = _corpus(400)
+    bulk_dir = tmp_path / "bulk"
+    expected, actual = _build_both(tmp_path, docs)
     # Stored fields, columns and lengths: the same bytes.
     assert actual["files"] == expected["files"]
     assert actual["doc_count"] == expected["doc_count"] == 400
@@ -170,3 +180,81 @@ def test_small_segments_and_two_processes_find_the_same(index_path: Path, tmp_pa
         assert index.search("malaria", person_tokens=PUBLIC).total == 466
         assert index.search('"dengue fever"', person_tokens=PUBLIC).total == 234
         assert len(index.fingerprints()) == 700
+
+
+def test_long_posting_lists_match_whooshs_writer(tmp_path: Path) -> None:
+    # Terms in every document (5 blocks of up to 128): weights all 1.0 (body), all
+    # equal but not 1.0 (title), mixed (title in some documents, body in others), and
+    # a term repeated within documents.
+    docs = [
+        to_fields(
+            make_material(
+                id=f"d{i}",
+                title="malaria" + (" fever" if i % 3 else ""),
+                body=" ".join(["children"] * (1 + i % 4) + (["fever"] if i % 5 else [])),
+                language=["en", "fr"][i % 2],
+            )
+        )
+        for i in range(600)
+    ]
+    expected, actual = _build_both(tmp_path, docs)
+    assert actual["postings"] == expected["postings"]
+    assert actual["files"] == expected["files"]
+    assert actual["field_lengths"] == expected["field_lengths"]
+    weights = [block[1][1] for _, blocks in expected["postings"].values() for block in blocks]
+    assert None in weights and 4.0 in weights and any(type(w) is tuple for w in weights)
+    assert max(stats[1] for stats, _ in expected["postings"].values()) == 600
+
+
+_words = st.sampled_from(WORDS)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(_words, min_size=0, max_size=5),
+            st.lists(_words, min_size=0, max_size=40),
+            st.sampled_from(["en", "fr", "de", "sw"]),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_any_small_corpus_matches_whooshs_writer(spec: list[Any]) -> None:
+    docs = [
+        to_fields(
+            make_material(
+                id=f"d{i}",
+                title=" ".join(title) or "x",
+                body=" ".join(body),
+                language=lang,
+            )
+        )
+        for i, (title, body, lang) in enumerate(spec)
+    ]
+    with tempfile.TemporaryDirectory() as folder:
+        expected, actual = _build_both(Path(folder), docs)
+    assert actual == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(["en", "fr", "de", "ru"]), max_size=2, unique=True),
+    st.lists(st.lists(_words, max_size=12).map(" ".join), min_size=1, max_size=4),
+    st.booleans(),
+)
+def test_fast_postings_equal_whooshs_token_stream(
+    langs: list[str], parts: list[str], weighted: bool
+) -> None:
+    value = material_value(langs, parts)
+    assert LANGS_END in value
+    analyzer = MaterialAnalyzer(weighted)
+    fast = FastPositions(field_boost=1.5)
+    whooshs = sorted(Positions.word_values(fast, value, analyzer))
+    assert sorted(fast.word_values(value, analyzer)) == whooshs
+    terms, weights, values, count = fast.index_lists(value, analyzer)
+    assert sorted(zip(terms, weights, values, strict=True)) == [
+        (term, weight, vbytes) for term, _, weight, vbytes in whooshs
+    ]
+    assert count == sum(freq for _, freq, _, _ in whooshs)
