@@ -15,6 +15,7 @@ from ..services import geography
 from ..services.ceilings import rights_in_words
 from ..services.languages import display_name, picker_options
 from ..services.markdown import render as render_markdown
+from .value_words import badges
 
 # The navigation's words (lazy: worded in the interface language when the page is drawn).
 NAV_LABELS = {
@@ -111,6 +112,7 @@ def register_web(app: Flask) -> None:
         return {
             "nav_links": links,
             "language_name": display_name,
+            "badge_list": badges,
             "country_name": geography.country_display_name,
             "subregion_name": geography.subregion_display_name,
             "language_options": picker_options,

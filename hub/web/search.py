@@ -15,10 +15,10 @@ from search_index import FACETS, SORTS, IndexUnavailable, QueryError, SearchInde
 from .. import db, policy
 from ..models import Person, School
 from ..search import index
-from ..services import geography, vocabularies
+from ..services import vocabularies
 from ..services.discovery import MaterialCard, discoverable_cards
-from ..services.languages import display_name
 from .access import public
+from .value_words import facet_label, values_in_words
 
 bp = Blueprint("search", __name__)
 PAGE_SIZE = 20
@@ -30,6 +30,7 @@ FACET_TITLES = {
     "resources": _l("Resources"), "level": _l("Level"), "resource_type": _l("Type"),
     "audience": _l("Audience"), "licence": _l("Licence"), "school": _l("School"),
 }  # fmt: skip
+FACET_VALUES_SHOWN = 12
 SHOWN_FACETS = (
     "language",
     "regions",
@@ -45,31 +46,38 @@ SHOWN_FACETS = (
     "audience",
 )
 
-# The words of each facet's values, where a vocabulary gives them.
-FACET_VOCABULARIES: dict[str, dict[str, Any]] = {
-    "who_regions": vocabularies.WHO_REGIONS,
-    "income": vocabularies.INCOME_GROUPS,
-    "financing": vocabularies.FINANCING,
-    "setting": vocabularies.SETTINGS,
-    "resources": vocabularies.RESOURCE_LEVELS,
-    "level": vocabularies.LEVELS,
-    "resource_type": {**vocabularies.RESOURCE_TYPES, "module": _l("Module")},
-    "audience": {**vocabularies.EDUCATIONAL_CONTEXTS, **vocabularies.PROFESSIONS},
-    "licence": vocabularies.LICENCE_NAMES,
-}
 
+def _facet_panels(
+    facets: dict[str, list[tuple[str, int]]],
+    filters: dict[str, list[str]],
+    schools: dict[str, str],
+) -> list[tuple[str, str, list[tuple[str, str, int, bool]]]]:
+    """Each shown facet with its title and its first values: (value, words, count, chosen).
 
-def facet_label(facet: str, value: str, schools: dict[str, str]) -> str:
-    """A facet value in words."""
-    if facet in ("language", "languages"):
-        return display_name(value)
-    if facet == "regions":
-        return geography.subregion_display_name(value)
-    if facet == "countries":
-        return geography.country_display_name(value)  # an unknown code shows as itself
-    if facet == "school":
-        return schools.get(value, value)
-    return FACET_VOCABULARIES.get(facet, {}).get(value, value)
+    Built here rather than in the template, which made a call per value (a few hundred a
+    page)."""
+    panels = []
+    for facet in SHOWN_FACETS:
+        values = facets.get(facet)
+        if not values:
+            continue
+        chosen = filters.get(facet, [])
+        shown = [value for value, _count in values[:FACET_VALUES_SHOWN]]
+        if facet == "school":
+            words = [schools.get(value, value) for value in shown]
+        else:
+            words = values_in_words(facet, shown)
+        panels.append(
+            (
+                facet,
+                str(FACET_TITLES[facet]),
+                [
+                    (value, word, count, value in chosen)
+                    for (value, count), word in zip(values, words, strict=False)
+                ],
+            )
+        )
+    return panels
 
 
 def _url_without(facet: str, value: str) -> str:
@@ -98,7 +106,6 @@ def search() -> tuple[str, int]:
         "filters": filters,
         "page": page,
         "facet_titles": FACET_TITLES,
-        "shown_facets": SHOWN_FACETS,
         "v": vocabularies,
         "error": None,
         "results": None,
@@ -139,6 +146,7 @@ def search() -> tuple[str, int]:
         context.update(
             results=results,
             hits=hits,
+            facet_panels=_facet_panels(results.facets, filters, names),
             without=_url_without,
             label=lambda f, value: facet_label(f, value, names),
         )

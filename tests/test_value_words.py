@@ -1,0 +1,47 @@
+"""Metadata values in words are remembered per interface language, never across languages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import Flask
+
+from hub.web.value_words import badges, value_words
+
+
+@dataclass
+class _Version:
+    language: str = "fr"
+    other_languages: list[str] = field(default_factory=lambda: ["en"])
+    level: str = "clinical"
+    resource_type: str = "lecture"
+    regions: list[str] = field(default_factory=lambda: ["202"])
+    setting: list[str] = field(default_factory=lambda: ["rural-remote"])
+    resources: list[str] = field(default_factory=list)
+    licence: str = "CC-BY-4.0"
+
+
+def _words_in(app: Flask, language: str, facet: str, value: str) -> str:
+    with app.test_request_context(headers={"Accept-Language": language}):
+        return value_words(facet, value)
+
+
+def test_a_value_is_worded_in_each_request_s_language(app: Flask) -> None:
+    assert _words_in(app, "fr", "level", "clinical") == "Clinique"
+    assert _words_in(app, "en", "level", "clinical") == "Clinical"
+    assert _words_in(app, "fr", "level", "clinical") == "Clinique"
+    assert _words_in(app, "fr", "language", "en") == "anglais"
+
+
+def test_badges_name_every_value_with_its_classes(app: Flask) -> None:
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        shown = badges(_Version())
+    assert shown == [
+        ("badge", "fr", "French"),
+        ("badge", "en", "English"),
+        ("badge", "", "Clinical"),
+        ("badge", "", "Lecture"),
+        ("badge region", "", "Sub-Saharan Africa"),
+        ("badge context", "", "Rural and remote"),
+        ("badge licence", "", "CC-BY-4.0"),
+    ]
