@@ -18,7 +18,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from whoosh.reading import IndexReader
@@ -30,8 +30,10 @@ from search_index.schema import (
     KEY_FIELD,
     POPULARITY_FIELD,
     PUBLISHED_FIELD,
+    TEXT_FIELDS,
     facet_term,
 )
+from search_index.scoring import segment_lengths
 
 SORT_FIELDS = {"newest": PUBLISHED_FIELD, "most_used": POPULARITY_FIELD}
 
@@ -72,12 +74,26 @@ class Membership:
 
 
 class SegmentCache:
-    """Bitsets of one segment's terms, by (field, value), and its sort keys, by field;
-    valid for the segment's life (deletions are applied separately)."""
+    """Bitsets of one segment's terms, by (field, value), its sort keys and its field
+    lengths (for scoring), by field; valid for the segment's life (deletions are applied
+    separately)."""
 
     def __init__(self) -> None:
         self.terms: dict[tuple[str, str], int] = {}
         self.keys: dict[str, list[int]] = {}
+        self.lengths: dict[str, Sequence[int | None] | None] = {}
+
+
+def cached_lengths(
+    segment_caches: dict[str, SegmentCache], segment_reader: Any, fieldname: str
+) -> Sequence[int | None] | None:
+    """The field lengths of one segment, read once per segment and field."""
+    cache = segment_caches.get(segment_reader.segment().segment_id())
+    if cache is None:  # a segment this index's readers no longer list
+        return segment_lengths(segment_reader, fieldname)
+    if fieldname not in cache.lengths:
+        cache.lengths[fieldname] = segment_lengths(segment_reader, fieldname)
+    return cache.lengths[fieldname]
 
 
 class ReaderState:
@@ -230,6 +246,10 @@ class ReaderState:
                 self.facet(facet, value)
         for field in SORT_FIELDS.values():
             self.sort_keys(field)
+        for leaf, _offset, cache in self._leaves:
+            for fieldname in TEXT_FIELDS:
+                if fieldname not in cache.lengths:
+                    cache.lengths[fieldname] = segment_lengths(leaf, fieldname)
 
     def top_by(self, field: str, bits: int, count: int, limit: int) -> list[int]:
         """The first ``limit`` documents of ``bits`` (which has ``count`` members) by

@@ -32,6 +32,7 @@ Whoosh-Reloaded 2.7.5 traps this module avoids (each has a test):
 from __future__ import annotations
 
 import contextlib
+import functools
 import heapq
 import itertools
 import os
@@ -57,6 +58,7 @@ from search_index.docsets import (
     ReaderState,
     SegmentCache,
     bits_from_docnums,
+    cached_lengths,
 )
 from search_index.documents import FACETS, SORTS, CheckReport, Hit, IndexedMaterial, Results
 from search_index.errors import IndexBusy, QueryError, SearchIndexError
@@ -70,6 +72,7 @@ from search_index.schema import (
     build_schema,
     to_fields,
 )
+from search_index.scoring import CachedLengthsBM25F
 
 skipping.install()
 
@@ -157,9 +160,9 @@ def _check_whoosh(ix: Any, generation: Path) -> Any:
     return ix
 
 
-def _open_searcher(ix: Any, generation: Path) -> Searcher:
+def _open_searcher(ix: Any, generation: Path, weighting: Any) -> Searcher:
     try:
-        return ix.searcher()
+        return ix.searcher(weighting=weighting)
     except OSError as exc:
         raise storage.unavailable(
             generation.parent, f"cannot read {generation} ({exc.strerror or exc})"
@@ -201,7 +204,8 @@ class MaterialIndex:
         if state.get("schema_version") != SCHEMA_VERSION:
             raise storage.corrupt(self._root, "it was built by another version of the hub")
         ix = _open_whoosh_checked(generation)
-        searcher = _open_searcher(ix, generation)
+        weighting = CachedLengthsBM25F(functools.partial(cached_lengths, self._segment_caches))
+        searcher = _open_searcher(ix, generation, weighting)
         return _View(generation, ix, searcher, ReaderState(searcher.reader(), self._segment_caches))
 
     def _stale(self, view: _View) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from .. import db
 from ..extensions import login_manager
@@ -79,7 +80,8 @@ def register_web(app: Flask) -> None:
         person_id, _, fingerprint = session_id.partition(":")
         if not person_id.isdigit():
             return None
-        person = db.session().get(Person, int(person_id))
+        # With the school, which nearly every page reads (the policy's viewer, the menus).
+        person = db.session().get(Person, int(person_id), options=[joinedload(Person.school)])
         # A changed password (or deactivation) ends every existing session.
         if person is None or not person.active or person.credential_fingerprint != fingerprint:
             return None
