@@ -221,6 +221,24 @@ def test_translations_are_linked_both_ways(session: Session) -> None:
     assert materials.translations(session, french) == [original]
 
 
+def test_a_translation_does_not_hint_at_an_original_the_viewer_may_not_see(
+    client: FlaskClient, session: Session
+) -> None:
+    # Shared with member schools only: the teacher may link to it, a visitor may not see it.
+    original = make_material(
+        session, title="Members-only original", grants=[("consortium", [], "view")]
+    )
+    teacher = TeacherFactory()
+    french = make_material(
+        session, teacher.school, title="Paludisme", language="fr", grants=[("public", [], "view")]
+    )
+    materials.link_translation(session, teacher, french, original.id)
+    session.commit()
+    page = client.get(f"/materials/{french.id}").get_data(as_text=True)
+    assert "Paludisme" in page
+    assert "Lineage" not in page and "Members-only original" not in page
+
+
 def test_module_items_refuse_a_stale_list(session: Session) -> None:
     teacher = TeacherFactory()
     a = make_material(session, teacher.school, title="A")
