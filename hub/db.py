@@ -89,3 +89,16 @@ def session() -> Session:
         g.db_session = database().new_session()
     s: Session = g.db_session
     return s
+
+
+def end_read_transaction() -> None:
+    """End the request's transaction before a long wait on something else (the index).
+
+    On SQLite a transaction begins IMMEDIATE, holding the write lock until it ends, and a
+    request's session keeps its transaction to the end of the request: concurrent searches
+    queued behind each other (4 clients at 100,000 materials: p95 1.2 s). Loaded objects
+    stay usable (sessions do not expire them on commit); the next query begins anew.
+    Only for requests that have written nothing yet.
+    """
+    if "db_session" in g:
+        g.db_session.commit()

@@ -4,6 +4,7 @@ what the person may discover."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -245,3 +246,24 @@ def test_two_index_copies_following_one_outbox_agree(
     assert first.position == second.position
     first.close()
     second.close()
+
+
+def test_a_search_holds_no_database_transaction_while_the_index_answers(
+    app: Flask, client: FlaskClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On SQLite a transaction holds the write lock: concurrent searches would queue.
+    from hub import db
+    from search_index import MaterialIndex
+
+    seen: list[bool] = []
+    search = MaterialIndex.search
+
+    def watching(self: MaterialIndex, *args: Any, **kwargs: Any) -> Any:
+        seen.append(db.session().in_transaction())
+        return search(self, *args, **kwargs)
+
+    monkeypatch.setattr(MaterialIndex, "search", watching)
+    sign_in(client, StudentFactory())
+    _search(client, "malaria")
+    client.get("/")  # the home page's shelves search too
+    assert seen and not any(seen)

@@ -94,6 +94,7 @@ def search() -> tuple[str, int]:
     s = db.session()
     person = s.get(Person, current_user.id) if current_user.is_authenticated else None
     viewer = policy.viewer_for(s, person)
+    db.end_read_transaction()  # the index answers next, for most of the request's time
     text = request.args.get("q", "").strip()
     sort = request.args.get("sort", "relevance")
     if sort not in SORTS:
@@ -162,6 +163,7 @@ def found_cards(
     size: int = 6,
 ) -> list[MaterialCard]:
     """Cards of materials the viewer may discover, from the index (empty if it is unavailable)."""
+    db.end_read_transaction()
     try:
         results = index().search(
             text,
