@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask
 
-from hub.web.value_words import badges, value_words
+from hub.web.value_words import badges, values_in_words
 
 
 @dataclass
@@ -23,7 +23,8 @@ class _Version:
 
 def _words_in(app: Flask, language: str, facet: str, value: str) -> str:
     with app.test_request_context(headers={"Accept-Language": language}):
-        return value_words(facet, value)
+        [words] = values_in_words(facet, [value])
+        return words
 
 
 def test_a_value_is_worded_in_each_request_s_language(app: Flask) -> None:

@@ -152,23 +152,9 @@ FACT_COLUMNS = (
 
 
 def fact_values(version: MaterialVersion, material: Material, school: School) -> tuple[Any, ...]:
-    """The values of :data:`FACT_COLUMNS` read from loaded objects."""
-    return (
-        version.id,
-        version.state,
-        version.licence,
-        version.patient_data,
-        version.consent_scope,
-        material.id,
-        material.school_id,
-        material.retired_at,
-        material.teachers_only,
-        material.available_from,
-        material.available_until,
-        school.status,
-        school.ceiling_audience,
-        school.ceiling_rights,
-    )
+    """The values of :data:`FACT_COLUMNS` read from loaded objects (the same attributes)."""
+    owners: dict[Any, Any] = {MaterialVersion: version, Material: material, School: school}
+    return tuple(getattr(owners[column.class_], column.key) for column in FACT_COLUMNS)
 
 
 def facts_from_columns(

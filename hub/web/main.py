@@ -25,7 +25,7 @@ from ..models import (
     Role,
     School,
 )
-from ..services import access_requests, materials, usage, vocabularies
+from ..services import access_requests, materials, usage
 from ..services.schools import is_active_member
 from .access import public, requires
 from .auth import safe_next
@@ -49,7 +49,6 @@ def home() -> str:
         "member_regions": len({m.region for m in members}),
         "chart": region_income_chart(members),
         "income_labels": INCOME_LABELS,
-        "v": vocabularies,
     }
     person = s.get(Person, current_user.id) if current_user.is_authenticated else None
     viewer = policy.viewer_for(s, person)

@@ -458,7 +458,6 @@ def browse() -> str:
         page=page,
         has_more=len(found) > PAGE_SIZE,
         q=text,
-        v=vocabularies,
         as_school=as_school,
         as_role=as_role,
         member_schools=s.scalars(
@@ -611,9 +610,7 @@ def my_list() -> str:
         for v in versions
         if v.material.kind is MaterialKind.MODULE
     }
-    return render_template(
-        "materials/my_list.html", versions=versions, progress=progress, v=vocabularies
-    )
+    return render_template("materials/my_list.html", versions=versions, progress=progress)
 
 
 # The metadata fields as the edit page names them (the compare page's row headings).

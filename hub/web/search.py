@@ -15,7 +15,6 @@ from search_index import FACETS, SORTS, IndexUnavailable, QueryError, SearchInde
 from .. import db, policy
 from ..models import Person, School
 from ..search import index
-from ..services import vocabularies
 from ..services.discovery import MaterialCard, discoverable_cards
 from .access import public
 from .value_words import facet_label, values_in_words
@@ -107,7 +106,6 @@ def search() -> tuple[str, int]:
         "filters": filters,
         "page": page,
         "facet_titles": FACET_TITLES,
-        "v": vocabularies,
         "error": None,
         "results": None,
         "hits": [],

@@ -51,13 +51,8 @@ def _words(language: str, facet: str, value: str) -> str:
     return str(facet_label(facet, value, {}))
 
 
-def value_words(facet: str, value: str) -> str:
-    """A value of a facet other than ``school`` in words, in the interface language."""
-    return _words(current_language().code, facet, value)
-
-
 def values_in_words(facet: str, values: list[str]) -> list[str]:
-    """:func:`value_words` of several values of one facet (one language lookup)."""
+    """Values of a facet other than ``school`` in words, in the interface language."""
     language = current_language().code
     return [_words(language, facet, value) for value in values]
 
