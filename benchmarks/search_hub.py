@@ -747,6 +747,9 @@ class Client:
 TOTAL_RE = re.compile(rb'id="hits-heading">([\d,]+) material')
 
 
+SERVER_TIMING_RE = re.compile(r"(\w+);dur=([0-9.]+)")
+
+
 def search_path(query: str, page: int) -> str:
     args = [("q", query)] + ([("page", str(page))] if page > 1 else [])
     return "/search?" + urllib.parse.urlencode(args)
@@ -864,6 +867,11 @@ class Samples:
     bare_title: list[float] = field(default_factory=list)
     library: list[float] = field(default_factory=list)
     hub: list[float] = field(default_factory=list)
+    # The endpoint's own split (its Server-Timing header): the index inside the worker,
+    # and the rest of the view (sign-in, policy, cards, rendering).
+    hub_index: list[float] = field(default_factory=list)
+    hub_page: list[float] = field(default_factory=list)
+    hub_outside: list[float] = field(default_factory=list)
     totals: list[int] = field(default_factory=list)
     mismatches: int = 0
     errors: int = 0
@@ -907,12 +915,17 @@ def measure_queries(
                 s.library.append(time.perf_counter() - start)
                 s.totals.append(found.total)
                 start = time.perf_counter()
-                status, _, body = client.request("GET", search_path(text, page))
+                status, headers, body = client.request("GET", search_path(text, page))
                 elapsed = time.perf_counter() - start
                 s.hub.append(elapsed)
                 if status != 200:
                     s.errors += 1
                     continue
+                timing = dict(SERVER_TIMING_RE.findall(headers.get("server-timing", "")))
+                if "index" in timing and "page" in timing:
+                    s.hub_index.append(float(timing["index"]) / 1000)
+                    s.hub_page.append(float(timing["page"]) / 1000)
+                    s.hub_outside.append(elapsed - s.hub_index[-1] - s.hub_page[-1])
                 shown = TOTAL_RE.search(body)
                 if shown is None or int(shown.group(1).replace(b",", b"")) != found.total:
                     s.mismatches += 1
@@ -1184,6 +1197,9 @@ def run(
             pooled.bare_title += s.bare_title
             pooled.library += s.library
             pooled.hub += s.hub
+            pooled.hub_index += s.hub_index
+            pooled.hub_page += s.hub_page
+            pooled.hub_outside += s.hub_outside
             pooled.totals += s.totals
             pooled.mismatches += s.mismatches
             pooled.errors += s.errors
@@ -1199,6 +1215,17 @@ def run(
                              ("hub", pooled.hub)):  # fmt: skip
             out[f"{name}_page{page}_p50_ms"] = round(pct(values, 0.5), 1)
             out[f"{name}_page{page}_p95_ms"] = round(pct(values, 0.95), 1)
+        if pooled.hub_index:
+            # Where the endpoint's time goes: the index in the worker, the rest of the view,
+            # and what is left of the latency (Flask's request handling, HTTP, gunicorn).
+            index_p50, page_p50 = pct(pooled.hub_index, 0.5), pct(pooled.hub_page, 0.5)
+            out[f"hub_page{page}_index_in_worker_p50_ms"] = round(index_p50 * 1000, 2)
+            out[f"hub_page{page}_view_besides_index_p50_ms"] = round(page_p50 * 1000, 2)
+            outside = pooled.hub_outside
+            out[f"hub_page{page}_outside_view_p50_ms"] = round(pct(outside, 0.5) * 1000, 2)
+            print(f"  page {page} endpoint split (p50): index in the worker {index_p50 * 1000:.1f} "
+                  f"ms, rest of the view {page_p50 * 1000:.1f} ms, outside the view (Flask, "
+                  f"HTTP) {pct(outside, 0.5) * 1000:.1f} ms")  # fmt: skip
         if pooled.bare_title:
             out["bare_title_p50_ms"] = round(pct(pooled.bare_title, 0.5), 2)
             out["bare_title_p95_ms"] = round(pct(pooled.bare_title, 0.95), 2)

@@ -112,7 +112,7 @@ def create_admin(email: str, name: str, password: str | None) -> None:
 @with_appcontext
 def serve(host: str, port: int, threads: int) -> None:
     """Run the hub and print its URL (gunicorn when installed, else Werkzeug)."""
-    from . import ServiceUnavailable, check_services
+    from . import ServiceUnavailable, check_services, prepare_worker
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
@@ -137,6 +137,7 @@ def serve(host: str, port: int, threads: int) -> None:
             self.cfg.set("accesslog", "-")
 
         def load(self) -> Flask:
+            prepare_worker(app)  # in the worker process, after the fork
             return app
 
     click.echo(f"The hub is running at {url}  (Ctrl+C stops it)")

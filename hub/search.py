@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import weakref
 from typing import Any
 
 from flask import Flask, current_app, g, has_app_context
@@ -13,6 +15,7 @@ from sqlalchemy.orm import Session
 from search_index import MaterialIndex, SearchIndexError, open_index
 
 from .services import indexing
+from .services.discovery import CardCache
 
 log = logging.getLogger("hub.search")
 _open_lock = threading.Lock()
@@ -27,12 +30,32 @@ def index_for(app: Flask) -> MaterialIndex:
             if index is None:
                 index = open_index(app.config["HUB_INDEX_PATH"])
                 app.extensions["hub.index"] = index
+                _apps_with_index.add(app)
     return index
+
+
+# A forked worker opens its own index copy: open files would share their read offsets with
+# the parent's (which may be following the outbox, as `hub serve` does).
+_apps_with_index: weakref.WeakSet[Flask] = weakref.WeakSet()
+
+
+def _forget_indexes() -> None:
+    for app in list(_apps_with_index):
+        app.extensions.pop("hub.index", None)
+
+
+os.register_at_fork(after_in_child=_forget_indexes)
 
 
 def index() -> MaterialIndex:
     """The current app's index copy."""
     return index_for(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+def card_cache() -> CardCache:
+    """This process's cache of result cards (kept valid by the outbox, see ``discovery``)."""
+    cache: CardCache = current_app.extensions["hub.cards"]
+    return cache
 
 
 def _after_commit(session: Session) -> None:
@@ -43,6 +66,7 @@ def _after_commit(session: Session) -> None:
 def init_app(app: Flask) -> None:
     """Apply the outbox right after a request's commit (best effort; the follower does the rest)."""
     indexing.track_changes()
+    app.extensions["hub.cards"] = CardCache()
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
 

@@ -21,13 +21,17 @@ from ..models import (
 from .rules import NO_CEILING, Ceiling, Grant, MaterialFacts, Viewer
 
 
-def viewer_for(session: Session, person: Person | None) -> Viewer:
-    """The viewer facts of ``person`` (``None``: an anonymous visitor)."""
+def viewer_for(session: Session, person: Person | None, *, adoptions: bool = True) -> Viewer:
+    """The viewer facts of ``person`` (``None``: an anonymous visitor).
+
+    ``adoptions=False`` skips reading the school's adoptions, for a viewer that only
+    discovers (search and its shelves): such a viewer cannot be asked about other actions.
+    """
     if person is None or not getattr(person, "is_authenticated", False):
         return Viewer()
     school = session.get(School, person.school_id) if person.school_id is not None else None
-    adopted: frozenset[int] = frozenset()
-    if school is not None:
+    adopted: frozenset[int] | None = None if not adoptions else frozenset()
+    if school is not None and adoptions:
         adopted = frozenset(
             session.scalars(
                 select(Adoption.version_id).where(

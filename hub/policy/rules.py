@@ -78,7 +78,9 @@ class Viewer:
     school_active: bool = False
     region: str | None = None
     income: str | None = None
-    adopted_versions: frozenset[int] = frozenset()  # versions the viewer's school adopted
+    # Versions the viewer's school adopted; None: not read (a viewer that only discovers,
+    # as search does: finding a material never depends on adoptions).
+    adopted_versions: frozenset[int] | None = frozenset()
 
     @property
     def anonymous(self) -> bool:
@@ -346,7 +348,9 @@ def decide(
         return _deny(STUDENTS_DO_NOT_ADAPT)
     if m.state == "draft":
         return _deny(IS_DRAFT)
-    adopted = m.version_id in viewer.adopted_versions
+    if action != "discover" and viewer.adopted_versions is None:
+        raise ValueError(f"this viewer was read without its adoptions: it cannot {action}")
+    adopted = viewer.adopted_versions is not None and m.version_id in viewer.adopted_versions
     if action == "discover":
         if not m.is_current or m.state != "published" or m.retired:
             return _deny(NO_LONGER_PUBLISHED)

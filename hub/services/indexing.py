@@ -75,6 +75,23 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
         session.add(IndexChange(material_id=material_id))
     if ids:
         session.info["hub.outbox_written"] = True
+    if any(isinstance(obj, IndexChange) for obj in session.new):
+        _serialise_outbox_writers(session)
+
+
+def _serialise_outbox_writers(session: Session) -> None:
+    """Make outbox rows become visible in position order, whatever the database.
+
+    Readers (index copies, the card cache) take "position N seen" to mean that no row
+    before N can still appear. SQLite gives that: one writer at a time. On PostgreSQL two
+    transactions could take positions 10 and 11 and commit 11 first, so that a reader
+    passes 10 before it exists and never applies it. Holding a lock that only outbox
+    writers take, from before their rows get positions until they commit, rules that out;
+    reads are not blocked.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("LOCK TABLE index_change IN SHARE ROW EXCLUSIVE MODE")
 
 
 def _after_flush(session: Session, _context: Any) -> None:

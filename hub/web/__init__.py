@@ -16,7 +16,7 @@ from ..services import geography
 from ..services.ceilings import rights_in_words
 from ..services.languages import display_name, picker_options
 from ..services.markdown import render as render_markdown
-from .value_words import badges
+from .value_words import badges_html
 
 # The navigation's words (lazy: worded in the interface language when the page is drawn).
 NAV_LABELS = {
@@ -114,7 +114,7 @@ def register_web(app: Flask) -> None:
         return {
             "nav_links": links,
             "language_name": display_name,
-            "badge_list": badges,
+            "badges_html": badges_html,
             "country_name": geography.country_display_name,
             "subregion_name": geography.subregion_display_name,
             "language_options": picker_options,

@@ -11,6 +11,7 @@ import functools
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from ..i18n import current_language
 from ..models import MaterialVersion
@@ -72,3 +73,37 @@ def badges(version: MaterialVersion | MaterialCard) -> list[tuple[str, str, str]
     if version.licence:
         out.append(("badge licence", "", version.licence))
     return out
+
+
+_BADGE = Markup('<span class="{}">{}</span>')
+_BADGE_LANG = Markup('<span class="{}" lang="{}">{}</span>')
+#: Badges' HTML by interface language and the values shown (a results page draws twenty).
+_BADGES_HTML: dict[tuple[Any, ...], Markup] = {}
+_BADGES_HTML_SIZE = 20_000
+
+
+def badges_html(version: MaterialVersion | MaterialCard) -> Markup:
+    """A version's badges as HTML, remembered by what they show (the page's language and
+    the values), so a card drawn again costs a lookup."""
+    key = (
+        current_language().code,
+        version.language,
+        tuple(version.other_languages),
+        version.level,
+        version.resource_type,
+        tuple(version.regions),
+        tuple(version.setting),
+        tuple(version.resources),
+        version.licence,
+    )
+    html = _BADGES_HTML.get(key)
+    if html is None:
+        spans = (
+            _BADGE_LANG.format(classes, lang, words) if lang else _BADGE.format(classes, words)
+            for classes, lang, words in badges(version)
+        )
+        html = Markup('<span class="badges">{}</span>').format(Markup("").join(spans))
+        if len(_BADGES_HTML) >= _BADGES_HTML_SIZE:
+            _BADGES_HTML.clear()
+        _BADGES_HTML[key] = html
+    return html

@@ -1,0 +1,89 @@
+"""Serving processes: each opens its own index copy, warmed before anyone searches, and
+outbox writers take their positions one at a time."""
+
+from __future__ import annotations
+
+import gc
+import os
+import threading
+
+import pytest
+from flask import Flask
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from hub import SERVING_GC_THRESHOLDS, prepare_worker
+from hub.models import IndexChange
+from hub.search import index_for, shutdown
+from hub.services import indexing
+from search_index import MaterialIndex, SearchIndexError
+
+
+@pytest.fixture()
+def gc_state() -> object:
+    thresholds = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*thresholds)
+
+
+def test_a_worker_warms_its_index_and_sets_its_collector_before_serving(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, gc_state: object
+) -> None:
+    warmed: list[MaterialIndex] = []
+    monkeypatch.setattr(MaterialIndex, "warm", lambda self: warmed.append(self))
+    prepare_worker(app)
+    assert warmed == [index_for(app)]
+    assert gc.get_freeze_count() > 0
+    assert gc.get_threshold() == SERVING_GC_THRESHOLDS
+    shutdown(app)
+
+
+def test_a_worker_starts_even_when_its_index_cannot_be_warmed(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, gc_state: object
+) -> None:
+    def unavailable(self: MaterialIndex) -> None:
+        raise SearchIndexError("being rebuilt")
+
+    monkeypatch.setattr(MaterialIndex, "warm", unavailable)
+    prepare_worker(app)  # logs a warning; searches say "not available" themselves
+    shutdown(app)
+
+
+def test_a_forked_worker_opens_its_own_index_copy(app: Flask) -> None:
+    index = index_for(app)
+    pid = os.fork()
+    if pid == 0:  # the child: the parent's copy (and its open files) must not be used
+        os._exit(0 if "hub.index" not in app.extensions else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert index_for(app) is index  # the parent keeps its own
+    shutdown(app)
+
+
+def test_outbox_writers_take_positions_one_at_a_time(engine: Engine) -> None:
+    # Readers take "position N seen" to mean no earlier row can still appear: a second
+    # writer must not take a position while the first is uncommitted (SQLite: its write
+    # lock; PostgreSQL: the outbox lock taken at the flush).
+    indexing.track_changes()
+    first, second = Session(engine), Session(engine)
+    flushed = threading.Event()
+
+    def write_second() -> None:
+        second.add(IndexChange(material_id=-2))
+        second.flush()
+        flushed.set()
+
+    try:
+        first.add(IndexChange(material_id=-1))
+        first.flush()
+        writer = threading.Thread(target=write_second)
+        writer.start()
+        assert not flushed.wait(0.5), "a second writer took a position before the first ended"
+        first.rollback()
+        assert flushed.wait(10)
+        writer.join()
+    finally:
+        second.rollback()
+        first.close()
+        second.close()
