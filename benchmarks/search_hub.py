@@ -1219,13 +1219,13 @@ def run(
             # Where the endpoint's time goes: the index in the worker, the rest of the view,
             # and what is left of the latency (Flask's request handling, HTTP, gunicorn).
             index_p50, page_p50 = pct(pooled.hub_index, 0.5), pct(pooled.hub_page, 0.5)
-            out[f"hub_page{page}_index_in_worker_p50_ms"] = round(index_p50 * 1000, 2)
-            out[f"hub_page{page}_view_besides_index_p50_ms"] = round(page_p50 * 1000, 2)
+            out[f"hub_page{page}_index_in_worker_p50_ms"] = round(index_p50, 2)
+            out[f"hub_page{page}_view_besides_index_p50_ms"] = round(page_p50, 2)
             outside = pooled.hub_outside
-            out[f"hub_page{page}_outside_view_p50_ms"] = round(pct(outside, 0.5) * 1000, 2)
-            print(f"  page {page} endpoint split (p50): index in the worker {index_p50 * 1000:.1f} "
-                  f"ms, rest of the view {page_p50 * 1000:.1f} ms, outside the view (Flask, "
-                  f"HTTP) {pct(outside, 0.5) * 1000:.1f} ms")  # fmt: skip
+            out[f"hub_page{page}_outside_view_p50_ms"] = round(pct(outside, 0.5), 2)
+            print(f"  page {page} endpoint split (p50): index in the worker {index_p50:.1f} "
+                  f"ms, rest of the view {page_p50:.1f} ms, outside the view (Flask, "
+                  f"HTTP) {pct(outside, 0.5):.1f} ms")  # fmt: skip
         if pooled.bare_title:
             out["bare_title_p50_ms"] = round(pct(pooled.bare_title, 0.5), 2)
             out["bare_title_p95_ms"] = round(pct(pooled.bare_title, 0.95), 2)

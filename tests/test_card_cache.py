@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from hub import policy
@@ -42,9 +43,9 @@ def test_a_card_is_read_once_then_served_from_the_cache(session: Session) -> Non
     assert len(cache) == 1
     # Behind the outbox's back (no ORM events): the cache does not see it, which proves
     # the second answer came from the cache and not from the database.
-    session.connection().exec_driver_sql(
-        "UPDATE material_version SET title = 'Changed quietly' WHERE material_id = %d"
-        % material.id
+    session.execute(
+        text("UPDATE material_version SET title = 'Changed quietly' WHERE material_id = :id"),
+        {"id": material.id},
     )
     assert _cards(session, ANONYMOUS, [material.id], cache) == ["Cached"]
 

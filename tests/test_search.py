@@ -267,3 +267,38 @@ def test_a_search_holds_no_database_transaction_while_the_index_answers(
     _search(client, "malaria")
     client.get("/")  # the home page's shelves search too
     assert seen and not any(seen)
+
+
+def test_facet_choices_show_what_is_chosen_and_escape_their_words(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
+    school = SchoolFactory(name="Medicine & <Health> School")
+    make_material(
+        session, school, title="Open lecture", language="fr", grants=[("public", [], "view")]
+    )
+    session.commit()
+    catch_up_now(app)
+    page = _search(client, "", language="fr")
+    assert '<input type="checkbox" name="language" value="fr" checked> French' in page
+    assert f'name="school" value="{school.id}"> Medicine &amp; &lt;Health&gt; School' in page
+    assert "<Health>" not in page
+
+
+def test_a_result_card_links_to_its_material_and_names_its_version(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
+    material = make_material(session, title="Open lecture", grants=[("public", [], "view")])
+    session.commit()
+    catch_up_now(app)
+    page = _search(client, "lecture")
+    assert f'href="/materials/{material.id}"' in page and "v1</span>" in page
+    french = client.get("/search", query_string={"q": "lecture"}, headers={"Accept-Language": "fr"})
+    assert 'class="badge" lang="en">anglais</span>' in french.get_data(as_text=True)
+
+
+def test_search_answers_say_how_long_the_index_took(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
+    response = client.get("/search", query_string={"q": "malaria"})
+    timing = response.headers["Server-Timing"]
+    assert timing.startswith("index;dur=") and ", page;dur=" in timing

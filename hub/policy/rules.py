@@ -330,6 +330,14 @@ def _in_window(m: MaterialFacts, now: dt.datetime) -> LazyString | None:
     return None
 
 
+class ViewerWithoutAdoptions(ValueError):
+    """A viewer read with ``adoptions=False`` was asked about more than discovering (a
+    mistake in the caller: which versions its school adopted decides those actions)."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__(f"this viewer was read without its adoptions: it cannot {action}")
+
+
 def decide(
     viewer: Viewer, m: MaterialFacts, action: Action, now: dt.datetime | None = None
 ) -> Decision:
@@ -349,7 +357,7 @@ def decide(
     if m.state == "draft":
         return _deny(IS_DRAFT)
     if action != "discover" and viewer.adopted_versions is None:
-        raise ValueError(f"this viewer was read without its adoptions: it cannot {action}")
+        raise ViewerWithoutAdoptions(action)
     adopted = viewer.adopted_versions is not None and m.version_id in viewer.adopted_versions
     if action == "discover":
         if not m.is_current or m.state != "published" or m.retired:
