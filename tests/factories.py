@@ -165,3 +165,24 @@ def make_material(
     session.flush()
     session.refresh(material)
     return material
+
+
+def publish_new_version(
+    session: Session, material: Material, title: str, language: str = "en"
+) -> MaterialVersion:
+    """Publish version 2 of ``material`` directly (the first becomes superseded)."""
+    first = material.published
+    assert first is not None
+    first.state = VersionState.SUPERSEDED
+    version = MaterialVersion(
+        material_id=material.id,
+        number=first.number + 1,
+        title=title,
+        language=language,
+        licence=first.licence,
+        state=VersionState.PUBLISHED,
+        published_at=utcnow(),
+    )
+    session.add(version)
+    session.flush()
+    return version

@@ -14,13 +14,17 @@ from hub import policy
 from hub.models import (
     AudienceGrant,
     Material,
-    MaterialVersion,
     MembershipStatus,
-    VersionState,
     utcnow,
 )
 from hub.services.discovery import CardCache, discoverable_cards
-from tests.factories import SchoolFactory, StudentFactory, TeacherFactory, make_material
+from tests.factories import (
+    SchoolFactory,
+    StudentFactory,
+    TeacherFactory,
+    make_material,
+    publish_new_version,
+)
 
 ANONYMOUS = policy.Viewer()
 
@@ -103,20 +107,7 @@ def _regrant_to_a_region(session: Session, material: Material) -> None:
 
 
 def _publish_a_new_version(session: Session, material: Material) -> None:
-    first = material.published
-    assert first is not None
-    first.state = VersionState.SUPERSEDED
-    session.add(
-        MaterialVersion(
-            material_id=material.id,
-            number=2,
-            title="Second edition",
-            language="fr",
-            licence=first.licence,
-            state=VersionState.PUBLISHED,
-            published_at=utcnow(),
-        )
-    )
+    publish_new_version(session, material, "Second edition", language="fr")
 
 
 CHANGES: list[Callable[[Session, Material], None]] = [

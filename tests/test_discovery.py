@@ -7,9 +7,9 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from hub import policy
-from hub.models import Material, MaterialVersion, MembershipStatus, VersionState, utcnow
+from hub.models import MembershipStatus, utcnow
 from hub.services.discovery import discoverable_cards
-from tests.factories import SchoolFactory, StudentFactory, make_material
+from tests.factories import SchoolFactory, StudentFactory, make_material, publish_new_version
 
 ANONYMOUS = policy.Viewer()
 
@@ -18,28 +18,10 @@ def _viewer(session: Session, school_country: str = "KE") -> policy.Viewer:
     return policy.viewer_for(session, StudentFactory(school=SchoolFactory(country=school_country)))
 
 
-def _publish_second_version(session: Session, material: Material, title: str) -> None:
-    first = material.published
-    assert first is not None
-    first.state = VersionState.SUPERSEDED
-    session.add(
-        MaterialVersion(
-            material_id=material.id,
-            number=2,
-            title=title,
-            language="en",
-            licence=first.licence,
-            state=VersionState.PUBLISHED,
-            published_at=utcnow(),
-        )
-    )
-    session.flush()
-
-
 def test_a_card_shows_the_current_version_and_its_school(session: Session) -> None:
     school = SchoolFactory(name="Makerere School of Medicine")
     material = make_material(session, school, title="Malaria v1", grants=[("public", [], "view")])
-    _publish_second_version(session, material, "Malaria v2")
+    publish_new_version(session, material, "Malaria v2")
     [card] = discoverable_cards(session, ANONYMOUS, [material.id])
     assert card is not None
     assert (card.title, card.number, card.school_name) == ("Malaria v2", 2, school.name)
