@@ -148,7 +148,13 @@ class CardCache:
                 for material_id in list(self._entries)[:overflow]:
                     del self._entries[material_id]
 
-    def _store_names(self, position: int, names: dict[int, str]) -> None:
+    def known_names(self, school_ids: Iterable[int]) -> dict[int, str]:
+        """The names held for these schools (those not held are left out)."""
+        names = self._school_names
+        return {i: names[i] for i in school_ids if i in names}
+
+    def store_names(self, position: int, names: dict[int, str]) -> None:
+        """Keep school names read at ``position``, unless the cache has moved on since."""
         with self._lock:
             if position == self._position:
                 self._school_names.update(names)
@@ -178,8 +184,7 @@ class CardSnapshot:
     def school_names(self, session: Session, ids: Iterable[int]) -> dict[int, str]:
         """School id -> name for these schools."""
         wanted = set(ids)
-        held = self.cache._school_names
-        names = {i: held[i] for i in wanted if i in held}
+        names = self.cache.known_names(wanted)
         missing = wanted - names.keys()
         if missing:
             found: dict[int, str] = {
@@ -189,7 +194,7 @@ class CardSnapshot:
                 )
             }
             names.update(found)
-            self.cache._store_names(self.position, found)
+            self.cache.store_names(self.position, found)
         return names
 
 
