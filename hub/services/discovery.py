@@ -18,6 +18,7 @@ policy's decision itself is never cached: it depends on the viewer and on the ti
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -145,7 +146,7 @@ class CardCache:
             self._entries.update(entries)
             overflow = len(self._entries) - self.size
             if overflow > 0:
-                for material_id in list(self._entries)[:overflow]:
+                for material_id in list(itertools.islice(self._entries, overflow)):
                     del self._entries[material_id]
 
     def known_names(self, school_ids: Iterable[int]) -> dict[int, str]:

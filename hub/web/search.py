@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any
 
@@ -48,28 +49,23 @@ SHOWN_FACETS = (
 )
 
 
-#: A facet value's checkbox, escaped, around where "checked" goes, by (facet, value,
-#: words): the same few hundred values come back on every page.
-_CHOICE_HTML: dict[tuple[str, str, str], tuple[str, str]] = {}
-_CHOICE_HTML_SIZE = 50_000
+@functools.lru_cache(maxsize=50_000)
+def _choice_html(facet: str, value: str, words: str) -> tuple[str, str]:
+    """A facet value's checkbox, escaped, before and after where "checked" goes: the same
+    few hundred values come back on every page."""
+    return (
+        f'<label><input type="checkbox" name="{escape(facet)}" value="{escape(value)}"',
+        f"> {escape(words)} ",
+    )
 
 
 def _choices_html(facet: str, values: list[tuple[str, str, int, bool]]) -> Markup:
     """A facet's checkboxes, one label each: (value, words, count, chosen)."""
     parts = []
     for value, words, count, chosen in values:
-        key = (facet, value, words)
-        html = _CHOICE_HTML.get(key)
-        if html is None:
-            html = (
-                f'<label><input type="checkbox" name="{escape(facet)}" value="{escape(value)}"',
-                f"> {escape(words)} ",
-            )
-            if len(_CHOICE_HTML) >= _CHOICE_HTML_SIZE:
-                _CHOICE_HTML.clear()
-            _CHOICE_HTML[key] = html
+        before, after = _choice_html(facet, value, words)
         checked = " checked" if chosen else ""
-        parts.append(f'{html[0]}{checked}{html[1]}<span class="count">{count:d}</span></label>')
+        parts.append(f'{before}{checked}{after}<span class="count">{count:d}</span></label>')
     return Markup("\n".join(parts))
 
 

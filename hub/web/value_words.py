@@ -8,7 +8,7 @@ each again (a lazy string, Flask-Babel's lookups) was a good part of its renderi
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -58,7 +58,9 @@ def values_in_words(facet: str, values: list[str]) -> list[str]:
     return [_words(language, facet, value) for value in values]
 
 
-def badges(version: MaterialVersion | MaterialCard) -> list[tuple[str, str, str]]:
+def badges(
+    version: MaterialVersion | MaterialCard | _BadgeValues,
+) -> list[tuple[str, str, str]]:
     """A version's (or a result card's) badges as (CSS classes, lang attribute or "", words)."""
     language = current_language().code
     out = [("badge", version.language, _words(language, "language", version.language))]
@@ -77,16 +79,25 @@ def badges(version: MaterialVersion | MaterialCard) -> list[tuple[str, str, str]
 
 _BADGE = Markup('<span class="{}">{}</span>')
 _BADGE_LANG = Markup('<span class="{}" lang="{}">{}</span>')
-#: Badges' HTML by interface language and the values shown (a results page draws twenty).
-_BADGES_HTML: dict[tuple[Any, ...], Markup] = {}
-_BADGES_HTML_SIZE = 20_000
+
+
+class _BadgeValues(NamedTuple):
+    """What a version's badges show (the attributes :func:`badges` reads), hashable."""
+
+    language: str
+    other_languages: tuple[str, ...]
+    level: str
+    resource_type: str
+    regions: tuple[str, ...]
+    setting: tuple[str, ...]
+    resources: tuple[str, ...]
+    licence: str
 
 
 def badges_html(version: MaterialVersion | MaterialCard) -> Markup:
     """A version's badges as HTML, remembered by what they show (the page's language and
     the values), so a card drawn again costs a lookup."""
-    key = (
-        current_language().code,
+    values = _BadgeValues(
         version.language,
         tuple(version.other_languages),
         version.level,
@@ -96,14 +107,14 @@ def badges_html(version: MaterialVersion | MaterialCard) -> Markup:
         tuple(version.resources),
         version.licence,
     )
-    html = _BADGES_HTML.get(key)
-    if html is None:
-        spans = (
-            _BADGE_LANG.format(classes, lang, words) if lang else _BADGE.format(classes, words)
-            for classes, lang, words in badges(version)
-        )
-        html = Markup('<span class="badges">{}</span>').format(Markup("").join(spans))
-        if len(_BADGES_HTML) >= _BADGES_HTML_SIZE:
-            _BADGES_HTML.clear()
-        _BADGES_HTML[key] = html
-    return html
+    return _badges_markup(current_language().code, values)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _badges_markup(language: str, values: _BadgeValues) -> Markup:
+    # ``language`` is the one being spoken when this is first asked: the cache key.
+    spans = (
+        _BADGE_LANG.format(classes, lang, words) if lang else _BADGE.format(classes, words)
+        for classes, lang, words in badges(values)
+    )
+    return Markup('<span class="badges">{}</span>').format(Markup("").join(spans))
