@@ -17,7 +17,14 @@ from typing import Any
 from babel import Locale
 from babel.lists import format_list
 from flask import Flask, g, has_request_context, request
-from flask_babel import Babel, Domain, format_date, format_datetime, get_locale
+from flask_babel import (
+    Babel,
+    Domain,
+    format_date,
+    format_datetime,
+    get_locale,
+    get_translations,
+)
 from flask_login import current_user
 
 TRANSLATIONS = Path(__file__).parent / "translations"
@@ -65,6 +72,19 @@ class _RequestDomain(Domain):
         if ctx is not None and getattr(ctx, "babel_locale", None) is not None:
             ctx.hub_translations = (ctx.babel_locale, translations)
         return translations
+
+
+def _catalogue() -> Any:
+    """The request's catalogue as :class:`_RequestDomain` remembered it (Flask-Babel's own
+    lookup when it has not yet, or outside a request)."""
+    try:
+        ctx = g._flask_babel
+        locale, translations = ctx.hub_translations
+        if locale is ctx.babel_locale:
+            return translations
+    except (AttributeError, RuntimeError):  # nothing remembered yet; no app context
+        pass
+    return get_translations()
 
 
 class _Babel(Babel):
@@ -149,6 +169,15 @@ def init_app(app: Flask) -> None:
     """Bind Flask-Babel to ``app`` and give templates the language, its direction and helpers."""
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=select_language)
+    # Templates translate a few dozen strings a page: through the remembered catalogue, not
+    # Flask-Babel's context and domain lookups for each (what its own callables do).
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: _catalogue().ugettext(s),
+        ngettext=lambda s, p, n: _catalogue().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _catalogue().unpgettext(c, s, p, n),
+    )
     app.jinja_env.filters.update(date=short_date, datetime=short_datetime)
 
     @app.context_processor

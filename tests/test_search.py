@@ -3,6 +3,8 @@ what the person may discover."""
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterator
 from typing import Any
 
@@ -302,3 +304,7 @@ def test_search_answers_say_how_long_the_index_took(
     response = client.get("/search", query_string={"q": "malaria"})
     timing = response.headers["Server-Timing"]
     assert timing.startswith("index;dur=") and ", page;dur=" in timing
+    parts = dict(re.findall(r"(\w+);dur=([0-9.]+)", timing))
+    assert set(parts) == {"index", "page", "viewer", "cards", "render"}
+    besides_index = sum(float(parts[name]) for name in ("viewer", "cards", "render"))
+    assert besides_index <= float(parts["page"]) + 0.01

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask
 
-from hub.web.value_words import badges, values_in_words
+from hub.web.value_words import badges, badges_html, values_in_words
 
 
 @dataclass
@@ -46,3 +46,10 @@ def test_badges_name_every_value_with_its_classes(app: Flask) -> None:
         ("badge context", "", "Rural and remote"),
         ("badge licence", "", "CC-BY-4.0"),
     ]
+
+
+def test_badge_markup_escapes_what_it_shows(app: Flask) -> None:
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        html = str(badges_html(_Version(licence='<b>"x"</b>', other_languages=[])))
+    assert html.startswith('<span class="badges"><span class="badge" lang="fr">French</span>')
+    assert '<span class="badge licence">&lt;b&gt;&#34;x&#34;&lt;/b&gt;</span></span>' in html

@@ -18,6 +18,7 @@ from .material import (
     PatientData,
     VersionFile,
     VersionState,
+    grant_rights,
 )
 from .membership import MembershipEvent
 from .outbox import IndexChange
@@ -55,5 +56,6 @@ __all__ = [
     "Person",
     "Role",
     "School",
+    "grant_rights",
     "utcnow",
 ]

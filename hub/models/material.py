@@ -7,6 +7,7 @@ order, so modules are versioned, shared, searched and adopted by exactly the sam
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
@@ -287,18 +288,20 @@ class AudienceGrant(Base):
 
     def rights(self) -> frozenset[str]:
         """The rights this grant gives; downloading or adapting implies viewing."""
-        rights = {
-            name
-            for name, on in (
-                ("view", self.can_view),
-                ("download", self.can_download),
-                ("adapt", self.can_adapt),
-            )
-            if on
-        }
-        if rights:
-            rights.add("view")
-        return frozenset(rights)
+        return grant_rights(self.can_view, self.can_download, self.can_adapt)
+
+
+@functools.lru_cache(maxsize=8)
+def grant_rights(can_view: bool, can_download: bool, can_adapt: bool) -> frozenset[str]:
+    """The rights a grant with these flags gives; downloading or adapting implies viewing."""
+    rights = {
+        name
+        for name, on in (("view", can_view), ("download", can_download), ("adapt", can_adapt))
+        if on
+    }
+    if rights:
+        rights.add("view")
+    return frozenset(rights)
 
 
 class Adoption(Base):

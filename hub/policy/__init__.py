@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session
 from ..models import MaterialVersion, Person
 from .facts import (
     FACT_COLUMNS,
+    GRANT_COLUMNS,
     facts_for,
     facts_for_versions,
     facts_from_columns,
     grant_facts,
+    grant_from_columns,
     viewer_for,
 )
 from .rules import (
@@ -55,6 +57,7 @@ __all__ = [
     "ANONYMOUS",
     "CREATIVE_COMMONS",
     "FACT_COLUMNS",
+    "GRANT_COLUMNS",
     "LICENCES",
     "NO_CEILING",
     "Action",
@@ -72,6 +75,7 @@ __all__ = [
     "facts_for_versions",
     "facts_from_columns",
     "grant_facts",
+    "grant_from_columns",
     "grant_problems",
     "viewer_for",
     "viewer_tokens",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -11,12 +13,14 @@ from sqlalchemy.orm import Session, selectinload
 from ..models import (
     Adoption,
     AudienceGrant,
+    GrantKind,
     Material,
     MaterialVersion,
     MembershipStatus,
     Person,
     School,
     VersionState,
+    grant_rights,
 )
 from .rules import NO_CEILING, Ceiling, Grant, MaterialFacts, Viewer
 
@@ -52,11 +56,53 @@ def viewer_for(session: Session, person: Person | None, *, adoptions: bool = Tru
 
 def grant_facts(grant: AudienceGrant) -> Grant:
     """A stored grant as the rules see it."""
+    return grant_from_columns(
+        grant.kind, grant.values, grant.can_view, grant.can_download, grant.can_adapt,
+        grant.expires_at,
+    )  # fmt: skip
+
+
+#: A grant's columns, in the order :func:`grant_from_columns` takes them after the
+#: material's id: what a page that needs many materials' grants selects.
+GRANT_COLUMNS = (
+    AudienceGrant.material_id,
+    AudienceGrant.kind,
+    AudienceGrant.values,
+    AudienceGrant.can_view,
+    AudienceGrant.can_download,
+    AudienceGrant.can_adapt,
+    AudienceGrant.expires_at,
+)
+
+
+def grant_from_columns(
+    kind: GrantKind,
+    values: Iterable[str],
+    can_view: bool,
+    can_download: bool,
+    can_adapt: bool,
+    expires_at: dt.datetime | None,
+) -> Grant:
+    """A grant as the rules see it, from its columns (see :data:`GRANT_COLUMNS`)."""
+    return _grant(kind.value, tuple(values), can_view, can_download, can_adapt, expires_at)
+
+
+@functools.lru_cache(maxsize=4096)
+def _grant(
+    kind: str,
+    values: tuple[str, ...],
+    can_view: bool,
+    can_download: bool,
+    can_adapt: bool,
+    expires_at: dt.datetime | None,
+) -> Grant:
+    # Grants are frozen and the same few ("public, view") recur across thousands of
+    # materials: one object each, shared by every page's facts.
     return Grant(
-        kind=grant.kind.value,
-        values=frozenset(grant.values),
-        rights=grant.rights(),
-        expires_at=grant.expires_at,
+        kind=kind,
+        values=frozenset(values),
+        rights=grant_rights(can_view, can_download, can_adapt),
+        expires_at=expires_at,
     )
 
 
@@ -68,7 +114,12 @@ def ceiling_of(school: School) -> Ceiling:
 def _ceiling(audience: str | None, rights: Iterable[str] | None) -> Ceiling:
     if not audience:
         return NO_CEILING
-    return Ceiling(audience=audience, rights=frozenset(rights or ()))
+    return _ceiling_of(audience, tuple(sorted(rights or ())))
+
+
+@functools.lru_cache(maxsize=256)
+def _ceiling_of(audience: str, rights: tuple[str, ...]) -> Ceiling:
+    return Ceiling(audience=audience, rights=frozenset(rights))
 
 
 def facts_for_versions(
@@ -129,7 +180,7 @@ def _loaded_materials(versions: list[MaterialVersion]) -> dict[int, Material] | 
 def _facts(version: MaterialVersion, material: Material, current_id: int | None) -> MaterialFacts:
     return facts_from_columns(
         fact_values(version, material, material.school),
-        grants=material.grants,
+        grants=[grant_facts(g) for g in material.grants],
         current_id=current_id,
     )
 
@@ -162,10 +213,11 @@ def fact_values(version: MaterialVersion, material: Material, school: School) ->
 
 
 def facts_from_columns(
-    values: Sequence[Any], *, grants: Iterable[AudienceGrant], current_id: int | None
+    values: Sequence[Any], *, grants: Iterable[Grant], current_id: int | None
 ) -> MaterialFacts:
     """The facts of one version from the values of :data:`FACT_COLUMNS` and its material's
-    grants; ``current_id`` is the material's newest published version."""
+    grants (as :func:`grant_facts` gives them); ``current_id`` is the material's newest
+    published version."""
     (
         version_id, state, licence, patient_data, consent_scope,
         material_id, school_id, retired_at, teachers_only, available_from, available_until,
@@ -185,7 +237,7 @@ def facts_from_columns(
         licence=licence,
         patient_data=patient_data.value,
         consent_scope=consent_scope.value if consent_scope else None,
-        grants=tuple(grant_facts(g) for g in grants),
+        grants=tuple(grants),
         ceiling=_ceiling(ceiling_audience, ceiling_rights),
     )
 

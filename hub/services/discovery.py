@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from .. import policy
@@ -73,9 +73,13 @@ _CARD_COLUMNS = (
 )  # with the licence, which the facts read too
 
 
+_OUTBOX_HEAD = select(func.max(IndexChange.id))
+
+
 def outbox_head(session: Session) -> int:
     """The newest outbox position (0 for an empty outbox)."""
-    return session.scalar(select(func.max(IndexChange.id))) or 0
+    # Through the connection: read on every search, and the ORM adds nothing to a max().
+    return session.connection().scalar(_OUTBOX_HEAD) or 0
 
 
 class CardCache:
@@ -199,26 +203,33 @@ class CardSnapshot:
         return names
 
 
+# Built once: a results page runs them for every search with cards to read.
+_CURRENT_VERSIONS = (
+    select(*policy.FACT_COLUMNS, *_CARD_COLUMNS)
+    .join(Material, Material.id == MaterialVersion.material_id)
+    .join(School, School.id == Material.school_id)
+    .where(
+        MaterialVersion.material_id.in_(bindparam("material_ids", expanding=True)),
+        MaterialVersion.state == VersionState.PUBLISHED,
+    )
+    # Oldest first: the last row of a material is its current version.
+    .order_by(MaterialVersion.id)
+)
+_GRANTS = select(*policy.GRANT_COLUMNS).where(
+    AudienceGrant.material_id.in_(bindparam("material_ids", expanding=True))
+)
+
+
 def _read_entries(session: Session, material_ids: Sequence[int]) -> dict[int, CardEntry]:
     """The entry of each material, from the database (None where none is published)."""
-    rows = session.execute(
-        select(*policy.FACT_COLUMNS, *_CARD_COLUMNS)
-        .join(Material, Material.id == MaterialVersion.material_id)
-        .join(School, School.id == Material.school_id)
-        .where(
-            MaterialVersion.material_id.in_(material_ids),
-            MaterialVersion.state == VersionState.PUBLISHED,
-        )
-        # Oldest first: the last row of a material is its current version.
-        .order_by(MaterialVersion.id)
-    ).all()
+    # Through the session's connection: plain rows, without the ORM's result layer.
+    connection = session.connection()
+    rows = connection.execute(_CURRENT_VERSIONS, {"material_ids": list(material_ids)}).all()
     current = {row.material_id: row for row in rows}
-    grants: dict[int, list[AudienceGrant]] = defaultdict(list)
+    grants: dict[int, list[policy.Grant]] = defaultdict(list)
     if current:
-        for grant in session.scalars(
-            select(AudienceGrant).where(AudienceGrant.material_id.in_(current))
-        ):
-            grants[grant.material_id].append(grant)
+        for material_id, *columns in connection.execute(_GRANTS, {"material_ids": list(current)}):
+            grants[material_id].append(policy.grant_from_columns(*columns))  # type: ignore[arg-type]
     width = len(policy.FACT_COLUMNS)
     entries: dict[int, CardEntry] = dict.fromkeys(material_ids)
     for material_id, row in current.items():

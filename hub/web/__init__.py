@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from .. import db
@@ -17,6 +18,12 @@ from ..services.ceilings import rights_in_words
 from ..services.languages import display_name, picker_options
 from ..services.markdown import render as render_markdown
 from .value_words import badges_html
+
+# The signed-in person of every request, with the school, which nearly every page reads
+# (the policy's viewer, the menus); built once.
+_PERSON = (
+    select(Person).options(joinedload(Person.school)).where(Person.id == bindparam("person_id"))
+)
 
 # The navigation's words (lazy: worded in the interface language when the page is drawn).
 NAV_LABELS = {
@@ -80,8 +87,7 @@ def register_web(app: Flask) -> None:
         person_id, _, fingerprint = session_id.partition(":")
         if not person_id.isdigit():
             return None
-        # With the school, which nearly every page reads (the policy's viewer, the menus).
-        person = db.session().get(Person, int(person_id), options=[joinedload(Person.school)])
+        person = db.session().scalars(_PERSON, {"person_id": int(person_id)}).one_or_none()
         # A changed password (or deactivation) ends every existing session.
         if person is None or not person.active or person.credential_fingerprint != fingerprint:
             return None

@@ -8,10 +8,10 @@ each again (a lazy string, Flask-Babel's lookups) was a good part of its renderi
 from __future__ import annotations
 
 import functools
-from typing import Any, NamedTuple
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..i18n import current_language
 from ..models import MaterialVersion
@@ -58,9 +58,7 @@ def values_in_words(facet: str, values: list[str]) -> list[str]:
     return [_words(language, facet, value) for value in values]
 
 
-def badges(
-    version: MaterialVersion | MaterialCard | _BadgeValues,
-) -> list[tuple[str, str, str]]:
+def badges(version: MaterialVersion | MaterialCard) -> list[tuple[str, str, str]]:
     """A version's (or a result card's) badges as (CSS classes, lang attribute or "", words)."""
     language = current_language().code
     out = [("badge", version.language, _words(language, "language", version.language))]
@@ -77,44 +75,15 @@ def badges(
     return out
 
 
-_BADGE = Markup('<span class="{}">{}</span>')
-_BADGE_LANG = Markup('<span class="{}" lang="{}">{}</span>')
-
-
-class _BadgeValues(NamedTuple):
-    """What a version's badges show (the attributes :func:`badges` reads), hashable."""
-
-    language: str
-    other_languages: tuple[str, ...]
-    level: str
-    resource_type: str
-    regions: tuple[str, ...]
-    setting: tuple[str, ...]
-    resources: tuple[str, ...]
-    licence: str
-
-
 def badges_html(version: MaterialVersion | MaterialCard) -> Markup:
-    """A version's badges as HTML, remembered by what they show (the page's language and
-    the values), so a card drawn again costs a lookup."""
-    values = _BadgeValues(
-        version.language,
-        tuple(version.other_languages),
-        version.level,
-        version.resource_type,
-        tuple(version.regions),
-        tuple(version.setting),
-        tuple(version.resources),
-        version.licence,
-    )
-    return _badges_markup(current_language().code, values)
+    """A version's badges as HTML; each badge's markup is remembered by what it shows
+    (classes, language, words), so a card drawn with values met before costs lookups."""
+    spans = "".join(_badge_html(classes, lang, words) for classes, lang, words in badges(version))
+    return Markup(f'<span class="badges">{spans}</span>')
 
 
-@functools.lru_cache(maxsize=20_000)
-def _badges_markup(language: str, values: _BadgeValues) -> Markup:
-    # ``language`` is the one being spoken when this is first asked: the cache key.
-    spans = (
-        _BADGE_LANG.format(classes, lang, words) if lang else _BADGE.format(classes, words)
-        for classes, lang, words in badges(values)
-    )
-    return Markup('<span class="badges">{}</span>').format(Markup("").join(spans))
+@functools.lru_cache(maxsize=16_384)
+def _badge_html(classes: str, lang: str, words: str) -> str:
+    if lang:
+        return f'<span class="{escape(classes)}" lang="{escape(lang)}">{escape(words)}</span>'
+    return f'<span class="{escape(classes)}">{escape(words)}</span>'
