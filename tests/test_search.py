@@ -286,6 +286,22 @@ def test_facet_choices_show_what_is_chosen_and_escape_their_words(
     assert "<Health>" not in page
 
 
+def test_a_result_card_escapes_what_its_material_and_school_are_called(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
+    school = SchoolFactory(name="Health & <Care> School")
+    make_material(
+        session, school, title='Fluids & <b>"shock"</b>', grants=[("public", [], "view")]
+    )
+    session.commit()
+    catch_up_now(app)
+    # Found by its school's facet, not its words: the title comes from the card, unmarked.
+    page = _search(client, "", school=str(school.id))
+    assert "Fluids &amp; &lt;b&gt;&#34;shock&#34;&lt;/b&gt;</a>" in page
+    assert "Health &amp; &lt;Care&gt; School · v1</span>" in page
+    assert "<b>" not in page and "<Care>" not in page
+
+
 def test_a_result_card_links_to_its_material_and_names_its_version(
     app: Flask, client: FlaskClient, session: Session
 ) -> None:

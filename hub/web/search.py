@@ -12,14 +12,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from search_index import FACETS, SORTS, IndexUnavailable, QueryError, SearchIndexError
+from search_index import FACETS, SORTS, Hit, IndexUnavailable, QueryError, SearchIndexError
 
 from .. import db, policy
 from ..models import Person
 from ..search import card_cache, index
 from ..services.discovery import MaterialCard, discoverable_cards
 from .access import public
-from .value_words import facet_label, values_in_words
+from .value_words import badges_html, facet_label, values_in_words
 
 bp = Blueprint("search", __name__)
 PAGE_SIZE = 20
@@ -105,6 +105,22 @@ def _facet_panels(
     return panels
 
 
+def _card_html(hit: Hit, card: MaterialCard, href: str, version_words: str) -> Markup:
+    """One result card: the title (highlighted where the search words occur), the school
+    and version, a snippet and the badges. The index escapes its highlights."""
+    title = hit.highlights.get("title") or escape(card.title)
+    snippet = hit.highlights.get("summary") or hit.highlights.get("body")
+    version = escape(version_words % {"number": card.number})
+    return Markup(
+        f'<li class="card">\n'
+        f'  <a class="title" href="{escape(href.format(card.material_id))}" '
+        f'lang="{escape(card.language)}" dir="auto">{title}</a>\n'
+        f'  <span class="small">{escape(card.school_name)} · {version}</span>\n'
+        + (f'  <p class="snippet">{snippet}</p>\n' if snippet else "")
+        + f"  {badges_html(card)}\n</li>"
+    )
+
+
 def _url_without(facet: str, value: str) -> str:
     """This search's address without one filter value (and back on page 1)."""
     args: dict[str, Any] = request.args.to_dict(flat=False)
@@ -161,7 +177,15 @@ def search() -> Response:
     else:
         searched = time.perf_counter() - searching
         cards = discoverable_cards(s, viewer, [int(h.id) for h in results.hits], cached)
-        hits = [(h, card) for h, card in zip(results.hits, cards, strict=True) if card]
+        # Worded and routed once for the page's twenty cards (a translation and a url_for
+        # per card were a fifth of the page's rendering).
+        version_words = _("v%(number)s")
+        href = url_for("materials.show", material_id=_ID_MARK).replace(str(_ID_MARK), "{}")
+        hits = [
+            _card_html(hit, card, href, version_words)
+            for hit, card in zip(results.hits, cards, strict=True)
+            if card
+        ]
         # Names of the schools a facet value or a filter shows, not of every school.
         shown = {v for v, _count in results.facets.get("school", [])[:FACET_VALUES_SHOWN]}
         shown.update(filters.get("school", []))
@@ -172,12 +196,6 @@ def search() -> Response:
         context.update(
             results=results,
             hits=hits,
-            # Worded and routed once for the page's twenty cards (a translation and a
-            # url_for per card were a fifth of the page's rendering).
-            version_words=_("v%(number)s"),
-            material_href=url_for("materials.show", material_id=_ID_MARK).replace(
-                str(_ID_MARK), "{}"
-            ),
             facet_panels=_facet_panels(results.facets, filters, names),
             without=_url_without,
             label=lambda f, value: facet_label(f, value, names),
