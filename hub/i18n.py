@@ -118,6 +118,15 @@ def select_language() -> str:
     return request.accept_languages.best_match(list(INTERFACE_LANGUAGES), DEFAULT) or DEFAULT
 
 
+# One Locale per interface language, parsed once: Flask-Babel keeps what the selector gives,
+# and a Locale loads its CLDR data on first use (number formats on every results page).
+_LOCALES = {code: Locale.parse(code) for code in INTERFACE_LANGUAGES}
+
+
+def _selected_locale() -> Locale:
+    return _LOCALES[select_language()]
+
+
 def current_language() -> InterfaceLanguage:
     """The interface language being spoken now (English outside a request)."""
     locale = get_locale()
@@ -168,7 +177,7 @@ def short_datetime(value: dt.datetime | None) -> str:
 def init_app(app: Flask) -> None:
     """Bind Flask-Babel to ``app`` and give templates the language, its direction and helpers."""
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
-    babel.init_app(app, locale_selector=select_language)
+    babel.init_app(app, locale_selector=_selected_locale)
     # Templates translate a few dozen strings a page: through the remembered catalogue, not
     # Flask-Babel's context and domain lookups for each (what its own callables do).
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]

@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 from search_index import FACETS, SORTS, Hit, IndexUnavailable, QueryError, SearchIndexError
 
 from .. import db, policy
+from ..i18n import current_language
 from ..models import Person
 from ..search import card_cache, index
 from ..services.discovery import MaterialCard, discoverable_cards
@@ -105,7 +106,9 @@ def _facet_panels(
     return panels
 
 
-def _card_html(hit: Hit, card: MaterialCard, href: str, version_words: str) -> Markup:
+def _card_html(
+    hit: Hit, card: MaterialCard, href: str, version_words: str, language: str
+) -> Markup:
     """One result card: the title (highlighted where the search words occur), the school
     and version, a snippet and the badges. The index escapes its highlights."""
     title = hit.highlights.get("title") or escape(card.title)
@@ -117,7 +120,7 @@ def _card_html(hit: Hit, card: MaterialCard, href: str, version_words: str) -> M
         f'lang="{escape(card.language)}" dir="auto">{title}</a>\n'
         f'  <span class="small">{escape(card.school_name)} · {version}</span>\n'
         + (f'  <p class="snippet">{snippet}</p>\n' if snippet else "")
-        + f"  {badges_html(card)}\n</li>"
+        + f"  {badges_html(card, language)}\n</li>"
     )
 
 
@@ -181,8 +184,9 @@ def search() -> Response:
         # per card were a fifth of the page's rendering).
         version_words = _("v%(number)s")
         href = url_for("materials.show", material_id=_ID_MARK).replace(str(_ID_MARK), "{}")
+        language = current_language().code
         hits = [
-            _card_html(hit, card, href, version_words)
+            _card_html(hit, card, href, version_words, language)
             for hit, card in zip(results.hits, cards, strict=True)
             if card
         ]

@@ -58,9 +58,12 @@ def values_in_words(facet: str, values: list[str]) -> list[str]:
     return [_words(language, facet, value) for value in values]
 
 
-def badges(version: MaterialVersion | MaterialCard) -> list[tuple[str, str, str]]:
-    """A version's (or a result card's) badges as (CSS classes, lang attribute or "", words)."""
-    language = current_language().code
+def badges(
+    version: MaterialVersion | MaterialCard, language: str | None = None
+) -> list[tuple[str, str, str]]:
+    """A version's (or a result card's) badges as (CSS classes, lang attribute or "", words),
+    in the interface language (``language``: its code, when the caller has it already)."""
+    language = language or current_language().code
     out = [("badge", version.language, _words(language, "language", version.language))]
     out += [("badge", tag, _words(language, "language", tag)) for tag in version.other_languages]
     if version.level:
@@ -75,10 +78,13 @@ def badges(version: MaterialVersion | MaterialCard) -> list[tuple[str, str, str]
     return out
 
 
-def badges_html(version: MaterialVersion | MaterialCard) -> Markup:
-    """A version's badges as HTML; each badge's markup is remembered by what it shows
-    (classes, language, words), so a card drawn with values met before costs lookups."""
-    spans = "".join(_badge_html(classes, lang, words) for classes, lang, words in badges(version))
+def badges_html(version: MaterialVersion | MaterialCard, language: str | None = None) -> Markup:
+    """A version's badges as HTML (see :func:`badges`); each badge's markup is remembered by
+    what it shows (classes, language, words), so a card drawn with values met before costs
+    lookups."""
+    spans = "".join(
+        _badge_html(classes, lang, words) for classes, lang, words in badges(version, language)
+    )
     return Markup(f'<span class="badges">{spans}</span>')
 
 
