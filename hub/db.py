@@ -31,7 +31,8 @@ class Database:
             # (busy timeout), instead of failing with "database is locked" when two requests
             # that read first try to write at once. Views keep transactions short (uploads
             # end theirs before streaming), and PostgreSQL is the choice for heavy use.
-            event.listen(self.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+            # A session that only reads (see reads_only) begins DEFERRED and holds no write lock.
+            event.listen(self.engine, "begin", _begin_sqlite)
         self._bind: Engine | Connection = self.engine
         self._factory = sessionmaker(bind=self.engine, expire_on_commit=False)
 
@@ -45,14 +46,25 @@ class Database:
                 bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
             )
 
-    def new_session(self) -> Session:
-        """A fresh session; the caller closes it."""
+    def new_session(self, *, reads_only: bool = False) -> Session:
+        """A fresh session; the caller closes it (``reads_only``: see :func:`reads_only`)."""
+        if reads_only:
+            return self._factory(execution_options={READS_ONLY: True})
         return self._factory()
 
     def ping(self) -> None:
         """Raise if the database does not answer."""
         with self.new_session() as s:
             s.execute(text("SELECT 1"))
+
+
+#: Execution option of sessions that only read: on SQLite their transactions begin DEFERRED.
+READS_ONLY = "hub_reads_only"
+
+
+def _begin_sqlite(conn: Connection) -> None:
+    reading = conn.get_execution_options().get(READS_ONLY)
+    conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -89,9 +101,17 @@ def database() -> Database:
 def session() -> Session:
     """The session of the current request (or CLI command), created on first use."""
     if "db_session" not in g:
-        g.db_session = database().new_session()
+        g.db_session = database().new_session(reads_only=g.get("hub_reads_only", False))
     s: Session = g.db_session
     return s
+
+
+def reads_only() -> None:
+    """Declare, before anything reads the database, that the current request only reads
+    (search): on SQLite its transactions then begin DEFERRED, so it neither waits for a
+    writer's lock nor holds one (searches went on waiting behind any write, up to the
+    busy timeout). Its session must write nothing."""
+    g.hub_reads_only = True
 
 
 def end_read_transaction() -> None:

@@ -4,7 +4,6 @@ what the person may discover."""
 from __future__ import annotations
 
 import re
-
 from collections.abc import Iterator
 from typing import Any
 
@@ -290,9 +289,7 @@ def test_a_result_card_escapes_what_its_material_and_school_are_called(
     app: Flask, client: FlaskClient, session: Session
 ) -> None:
     school = SchoolFactory(name="Health & <Care> School")
-    make_material(
-        session, school, title='Fluids & <b>"shock"</b>', grants=[("public", [], "view")]
-    )
+    make_material(session, school, title='Fluids & <b>"shock"</b>', grants=[("public", [], "view")])
     session.commit()
     catch_up_now(app)
     # Found by its school's facet, not its words: the title comes from the card, unmarked.

@@ -6,13 +6,15 @@ from __future__ import annotations
 import gc
 import os
 import threading
+import time
+from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from hub import SERVING_GC_THRESHOLDS, prepare_worker
+from hub import SERVING_GC_THRESHOLDS, create_app, db, prepare_worker
 from hub.models import IndexChange
 from hub.search import index_for, shutdown
 from hub.services import indexing
@@ -87,3 +89,40 @@ def test_outbox_writers_take_positions_one_at_a_time(engine: Engine) -> None:
         second.rollback()
         first.close()
         second.close()
+
+
+def test_a_reading_session_does_not_wait_for_a_writer(engine: Engine) -> None:
+    # On SQLite every other transaction begins IMMEDIATE and would queue behind the writer
+    # for the busy timeout (30 s); a search's session begins DEFERRED and reads at once.
+    indexing.track_changes()
+    writer = Session(engine)
+    reader = Session(engine, execution_options={db.READS_ONLY: True})
+    try:
+        writer.add(IndexChange(material_id=-3))
+        writer.flush()  # holds the write lock (SQLite), the outbox lock (PostgreSQL)
+        started = time.monotonic()
+        assert reader.scalar(select(func.count()).select_from(IndexChange)) is not None
+        assert time.monotonic() - started < 5
+    finally:
+        writer.rollback()
+        writer.close()
+        reader.close()
+
+
+def test_the_search_page_reads_without_taking_the_write_lock(app_config: dict[str, Any]) -> None:
+    # Its own app on the test database, not bound to the test's connection (which holds a
+    # transaction of its own for the whole test).
+    application = create_app(app_config)
+    indexing.track_changes()
+    writer = application.extensions["hub.db"].new_session()
+    try:
+        writer.add(IndexChange(material_id=-4))
+        writer.flush()
+        started = time.monotonic()
+        response = application.test_client().get("/search", query_string={"q": "malaria"})
+        assert response.status_code in (200, 503)  # 503: this app's index was never built
+        assert time.monotonic() - started < 5
+    finally:
+        writer.rollback()
+        writer.close()
+        shutdown(application)

@@ -136,6 +136,7 @@ def _url_without(facet: str, value: str) -> str:
 @public
 def search() -> Response:
     started = time.perf_counter()
+    db.reads_only()
     s = db.session()
     person = s.get(Person, current_user.id) if current_user.is_authenticated else None
     viewer = policy.viewer_for(s, person, adoptions=False)
