@@ -63,10 +63,9 @@ class _RequestDomain(Domain):
     """
 
     def get_translations(self) -> Any:
-        ctx = g.get("_flask_babel") if g else None
-        remembered = getattr(ctx, "hub_translations", None)
-        if remembered is not None and remembered[0] is getattr(ctx, "babel_locale", None):
-            return remembered[1]
+        remembered = _remembered_catalogue()
+        if remembered is not None:
+            return remembered
         translations = super().get_translations()
         ctx = g.get("_flask_babel") if g else None
         if ctx is not None and getattr(ctx, "babel_locale", None) is not None:
@@ -74,17 +73,21 @@ class _RequestDomain(Domain):
         return translations
 
 
-def _catalogue() -> Any:
-    """The request's catalogue as :class:`_RequestDomain` remembered it (Flask-Babel's own
-    lookup when it has not yet, or outside a request)."""
+def _remembered_catalogue() -> Any:
+    """The catalogue :class:`_RequestDomain` remembered for the request's current locale,
+    or None (nothing remembered yet, another locale forced since, or no app context)."""
     try:
         ctx = g._flask_babel
         locale, translations = ctx.hub_translations
-        if locale is ctx.babel_locale:
-            return translations
-    except (AttributeError, RuntimeError):  # nothing remembered yet; no app context
-        pass
-    return get_translations()
+    except (AttributeError, RuntimeError):
+        return None
+    return translations if locale is ctx.babel_locale else None
+
+
+def _catalogue() -> Any:
+    """The request's catalogue: the remembered one, else Flask-Babel's own lookup."""
+    remembered = _remembered_catalogue()
+    return remembered if remembered is not None else get_translations()
 
 
 class _Babel(Babel):
@@ -180,7 +183,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=_selected_locale)
     # Templates translate a few dozen strings a page: through the remembered catalogue, not
     # Flask-Babel's context and domain lookups for each (what its own callables do).
-    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
         gettext=lambda s: _catalogue().ugettext(s),
         ngettext=lambda s, p, n: _catalogue().ungettext(s, p, n),
         newstyle=True,

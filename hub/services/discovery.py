@@ -228,8 +228,13 @@ def _read_entries(session: Session, material_ids: Sequence[int]) -> dict[int, Ca
     current = {row.material_id: row for row in rows}
     grants: dict[int, list[policy.Grant]] = defaultdict(list)
     if current:
-        for material_id, *columns in connection.execute(_GRANTS, {"material_ids": list(current)}):
-            grants[material_id].append(policy.grant_from_columns(*columns))  # type: ignore[arg-type]
+        for grant in connection.execute(_GRANTS, {"material_ids": list(current)}):
+            material_id, kind, values, can_view, can_download, can_adapt, expires_at = grant
+            grants[material_id].append(
+                policy.grant_from_columns(
+                    kind, values, can_view, can_download, can_adapt, expires_at
+                )
+            )
     width = len(policy.FACT_COLUMNS)
     entries: dict[int, CardEntry] = dict.fromkeys(material_ids)
     for material_id, row in current.items():
