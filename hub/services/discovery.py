@@ -24,11 +24,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import policy
 from ..models import AudienceGrant, IndexChange, Material, MaterialVersion, School, VersionState
+from ..models.queries import IdListSelect
 
 
 @dataclass(frozen=True)
@@ -203,58 +204,58 @@ class CardSnapshot:
         return names
 
 
-# Built once: a results page runs them for every search with cards to read.
-_CURRENT_VERSIONS = (
-    select(*policy.FACT_COLUMNS, *_CARD_COLUMNS)
-    .join(Material, Material.id == MaterialVersion.material_id)
-    .join(School, School.id == Material.school_id)
-    .where(
-        MaterialVersion.material_id.in_(bindparam("material_ids", expanding=True)),
-        MaterialVersion.state == VersionState.PUBLISHED,
+# Run on the DB-API cursor (see IdListSelect): a results page reads them for every search
+# whose cards the cache does not hold.
+_CURRENT_VERSIONS = IdListSelect(
+    lambda ids: (
+        select(*policy.FACT_COLUMNS, *_CARD_COLUMNS)
+        .join(Material, Material.id == MaterialVersion.material_id)
+        .join(School, School.id == Material.school_id)
+        .where(
+            MaterialVersion.material_id.in_(ids),
+            MaterialVersion.state == VersionState.PUBLISHED,
+        )
+        # Oldest first: the last row of a material is its current version.
+        .order_by(MaterialVersion.id)
     )
-    # Oldest first: the last row of a material is its current version.
-    .order_by(MaterialVersion.id)
 )
-_GRANTS = select(*policy.GRANT_COLUMNS).where(
-    AudienceGrant.material_id.in_(bindparam("material_ids", expanding=True))
+_GRANTS = IdListSelect(
+    lambda ids: select(*policy.GRANT_COLUMNS).where(AudienceGrant.material_id.in_(ids))
 )
 
 
 def _read_entries(session: Session, material_ids: Sequence[int]) -> dict[int, CardEntry]:
     """The entry of each material, from the database (None where none is published)."""
-    # Through the session's connection: plain rows, without the ORM's result layer.
     connection = session.connection()
-    rows = connection.execute(_CURRENT_VERSIONS, {"material_ids": list(material_ids)}).all()
-    current = {row.material_id: row for row in rows}
-    grants: dict[int, list[policy.Grant]] = defaultdict(list)
-    if current:
-        for grant in connection.execute(_GRANTS, {"material_ids": list(current)}):
-            material_id, kind, values, can_view, can_download, can_adapt, expires_at = grant
-            grants[material_id].append(
-                policy.grant_from_columns(
-                    kind, values, can_view, can_download, can_adapt, expires_at
-                )
-            )
     width = len(policy.FACT_COLUMNS)
+    current = {row[width]: row for row in _CURRENT_VERSIONS.rows(connection, material_ids)}
+    grants: dict[int, list[policy.Grant]] = defaultdict(list)
+    for material_id, *columns in _GRANTS.rows(connection, list(current)):
+        grants[material_id].append(policy.grant_from_columns(*columns))
     entries: dict[int, CardEntry] = dict.fromkeys(material_ids)
     for material_id, row in current.items():
         facts = policy.facts_from_columns(
             row[:width], grants=grants[material_id], current_id=row[0]
         )
+        # The card's columns, in the order of _CARD_COLUMNS; the licence is a fact's.
+        (
+            _, number, title, language, other_languages, level, resource_type,
+            regions, setting, resources, school_name,
+        ) = row[width:]  # fmt: skip
         card = MaterialCard(
             material_id=material_id,
             version_id=row[0],
-            number=row.number,
-            title=row.title,
-            language=row.language,
-            other_languages=row.other_languages,
-            level=row.level,
-            resource_type=row.resource_type,
-            regions=row.regions,
-            setting=row.setting,
-            resources=row.resources,
-            licence=row.licence,
-            school_name=row.name,
+            number=number,
+            title=title,
+            language=language,
+            other_languages=other_languages,
+            level=level,
+            resource_type=resource_type,
+            regions=regions,
+            setting=setting,
+            resources=resources,
+            licence=facts.licence,
+            school_name=school_name,
         )
         entries[material_id] = (facts, card)
     return entries
