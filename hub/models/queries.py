@@ -49,15 +49,15 @@ class IdListSelect:
             found = cursor.fetchall()
         finally:
             cursor.close()
-        processors = plan.processors
-        if not any(processors):
+        if not plan.converted:
             return [tuple(row) for row in found]
-        return [
-            tuple(
-                value if p is None else p(value) for p, value in zip(processors, row, strict=True)
-            )
-            for row in found
-        ]
+        rows = []
+        for row in found:
+            values = list(row)
+            for i, process in plan.converted:
+                values[i] = process(values[i])
+            rows.append(tuple(values))
+        return rows
 
     def _plan(self, dialect: Dialect, size: int) -> _CompiledSelect:
         key = (dialect.name, dialect.driver, size)
@@ -77,7 +77,7 @@ class _CompiledSelect:
     id_names: tuple[str, ...]
     fixed: dict[str, Any]  # the statement's other bound values, already processed
     order: tuple[str, ...] | None  # parameter names in order (positional styles)
-    processors: tuple[Callable[[Any], Any] | None, ...]
+    converted: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column, its result processor)
 
     @classmethod
     def of(
@@ -102,9 +102,10 @@ class _CompiledSelect:
             id_names=names,
             fixed=fixed,
             order=tuple(compiled.positiontup or ()) if compiled.positional else None,
-            processors=tuple(
-                column.type.dialect_impl(dialect).result_processor(dialect, None)
-                for column in statement.selected_columns
+            converted=tuple(
+                (i, process)
+                for i, column in enumerate(statement.selected_columns)
+                if (process := column.type.dialect_impl(dialect).result_processor(dialect, None))
             ),
         )
 
