@@ -51,6 +51,7 @@ def register_web(app: Flask) -> None:
         auth,
         consortium_admin,
         files,
+        frame,
         main,
         materials,
         membership,
@@ -75,6 +76,7 @@ def register_web(app: Flask) -> None:
     ):
         app.register_blueprint(blueprint)
     register_error_pages(app)
+    frame.init_app(app)
 
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = _l("Please sign in to see that page.")
