@@ -102,6 +102,15 @@ def app(app_config: dict[str, Any], connection: Connection) -> Iterator[Flask]:
 
 
 @pytest.fixture()
+def csrf_app(app_config: dict[str, Any], connection: Connection) -> Iterator[Flask]:
+    """The test app with CSRF protection on, as in production."""
+    app_config["WTF_CSRF_ENABLED"] = True
+    application = create_app(app_config)
+    application.extensions["hub.db"].bind_to(connection)
+    yield application
+
+
+@pytest.fixture()
 def session(app: Flask) -> Iterator[Session]:
     """The test's own session (factories write through it); shares the test's connection."""
     s = app.extensions["hub.db"].new_session()

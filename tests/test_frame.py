@@ -8,18 +8,9 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from hub import create_app
 from hub.web import frame
 from tests.conftest import csrf_token, sign_in
 from tests.factories import PASSWORD, PersonFactory
-
-
-@pytest.fixture()
-def csrf_app(app_config: dict[str, Any], connection: Any) -> Any:
-    app_config["WTF_CSRF_ENABLED"] = True
-    application = create_app(app_config)
-    application.extensions["hub.db"].bind_to(connection)
-    yield application
 
 
 def _signed_in(app: Flask) -> Any:

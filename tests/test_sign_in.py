@@ -96,14 +96,6 @@ def test_sign_in_is_throttled_per_account(throttled_app: Flask, session: Session
     assert b"Too many attempts" in final.data
 
 
-@pytest.fixture()
-def csrf_app(app_config: dict[str, Any], connection: Any) -> Any:
-    app_config["WTF_CSRF_ENABLED"] = True
-    application = create_app(app_config)
-    application.extensions["hub.db"].bind_to(connection)
-    yield application
-
-
 def test_a_form_without_csrf_token_is_refused_with_a_message(
     csrf_app: Flask, session: Session
 ) -> None:

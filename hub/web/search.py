@@ -60,6 +60,12 @@ def _choice_html(facet: str, value: str, words: str) -> tuple[str, str]:
     )
 
 
+@functools.lru_cache(maxsize=256)
+def _facet_title(language: str, facet: str) -> str:
+    # ``language`` is the one being spoken when this is first asked: the cache key.
+    return str(FACET_TITLES[facet])
+
+
 def _choices_html(facet: str, values: list[tuple[str, str, int, bool]]) -> Markup:
     """A facet's checkboxes, one label each: (value, words, count, chosen)."""
     parts = []
@@ -74,6 +80,7 @@ def _facet_panels(
     facets: dict[str, list[tuple[str, int]]],
     filters: dict[str, list[str]],
     schools: dict[str, str],
+    language: str,
 ) -> list[tuple[str, str, Markup]]:
     """Each shown facet with its title and its first values' checkboxes.
 
@@ -89,11 +96,11 @@ def _facet_panels(
         if facet == "school":
             words = [schools.get(value, value) for value in shown]
         else:
-            words = values_in_words(facet, shown)
+            words = values_in_words(facet, shown, language)
         panels.append(
             (
                 facet,
-                str(FACET_TITLES[facet]),
+                _facet_title(language, facet),
                 _choices_html(
                     facet,
                     [
@@ -201,7 +208,7 @@ def search() -> Response:
         context.update(
             results=results,
             hits=hits,
-            facet_panels=_facet_panels(results.facets, filters, names),
+            facet_panels=_facet_panels(results.facets, filters, names, language),
             without=_url_without,
             label=lambda f, value: facet_label(f, value, names),
         )

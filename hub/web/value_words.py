@@ -52,9 +52,10 @@ def _words(language: str, facet: str, value: str) -> str:
     return str(facet_label(facet, value, {}))
 
 
-def values_in_words(facet: str, values: list[str]) -> list[str]:
-    """Values of a facet other than ``school`` in words, in the interface language."""
-    language = current_language().code
+def values_in_words(facet: str, values: list[str], language: str | None = None) -> list[str]:
+    """Values of a facet other than ``school`` in words, in the interface language
+    (``language``: its code, when the caller has it already)."""
+    language = language or current_language().code
     return [_words(language, facet, value) for value in values]
 
 
