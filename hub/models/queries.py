@@ -23,7 +23,8 @@ class IdListSelect:
     the SQL that SQLAlchemy compiles for the connection's dialect (once per list length,
     one bound parameter per id) and converts each value with its column type's own result
     processor, so the rows are the tuples Core gives (tests compare them on SQLite and
-    PostgreSQL). It runs inside the connection's transaction like any other statement.
+    PostgreSQL). It runs inside the connection's transaction like any other statement,
+    but SQLAlchemy's execution events and ``echo`` do not see it.
 
     ``build`` makes the statement from the id placeholders, e.g.
     ``lambda ids: select(A.id, A.name).where(A.id.in_(ids))``.
