@@ -26,7 +26,7 @@ class IdListSelect:
     PostgreSQL). It runs inside the connection's transaction like any other statement,
     but SQLAlchemy's execution events and ``echo`` do not see it.
 
-    ``build`` makes the statement from the id placeholders, e.g.
+    ``build`` makes the statement from the id placeholders, for example
     ``lambda ids: select(A.id, A.name).where(A.id.in_(ids))``.
     """
 

@@ -9,9 +9,7 @@ signing a new CSRF token for every page.
 from __future__ import annotations
 
 import functools
-import threading
 import time
-from collections import OrderedDict
 from typing import Any
 
 from flask import Flask, current_app, g, request, session, url_for
@@ -20,7 +18,6 @@ from flask_wtf.csrf import generate_csrf
 #: A signed CSRF token is given again for this long (Flask-WTF accepts one for
 #: ``WTF_CSRF_TIME_LIMIT``, an hour by default, from when it was signed).
 TOKEN_REUSE_SECONDS = 60
-_TOKENS_KEPT = 10_000
 
 
 def fixed_url(endpoint: str, **values: str) -> str:
@@ -37,28 +34,10 @@ def _fixed_url(_root: str, endpoint: str, values: tuple[tuple[str, str], ...]) -
     return url_for(endpoint, **arguments)
 
 
-class _SignedTokens:
-    """Signed CSRF tokens by session token, each given out for at most TOKEN_REUSE_SECONDS."""
-
-    def __init__(self) -> None:
-        self._tokens: OrderedDict[tuple[str, str], tuple[float, str]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, str]) -> str | None:
-        found = self._tokens.get(key)
-        if found is None or time.monotonic() - found[0] > TOKEN_REUSE_SECONDS:
-            return None
-        return found[1]
-
-    def put(self, key: tuple[str, str], token: str) -> None:
-        with self._lock:
-            self._tokens[key] = (time.monotonic(), token)
-            self._tokens.move_to_end(key)
-            while len(self._tokens) > _TOKENS_KEPT:
-                self._tokens.popitem(last=False)
-
-
-_signed = _SignedTokens()
+@functools.lru_cache(maxsize=10_000)
+def _signed_token(_secret: str, _session_token: str, _minute: int) -> str:
+    # Keyed by the session's token and the minute: each is signed once a minute at most.
+    return generate_csrf()
 
 
 def csrf_token() -> str:
@@ -70,11 +49,7 @@ def csrf_token() -> str:
     raw = session.get(field)
     if isinstance(raw, str):
         secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
-        key = (str(secret), raw)
-        token = _signed.get(key)
-        if token is None:
-            token = generate_csrf()
-            _signed.put(key, token)
+        token = _signed_token(str(secret), raw, int(time.monotonic() // TOKEN_REUSE_SECONDS))
         setattr(g, field, token)
         return token
     return generate_csrf()  # a new session: Flask-WTF makes its token
