@@ -122,6 +122,11 @@ def end_read_transaction() -> None:
     queued behind each other (4 clients at 100,000 materials: p95 1.2 s). Loaded objects
     stay usable (sessions do not expire them on commit); the next query begins anew.
     Only for requests that have written nothing yet.
+
+    A request that declared :func:`reads_only` keeps its transaction: it began DEFERRED and
+    holds no write lock (in WAL mode readers and the writer do not wait for each other; on
+    PostgreSQL a read takes no lock a writer waits for), and ending it to begin another for
+    the cards cost 0.5-0.8 ms of every search (measured at 100,000 materials).
     """
-    if "db_session" in g:
+    if "db_session" in g and not g.get("hub_reads_only", False):
         g.db_session.commit()

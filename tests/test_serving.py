@@ -126,3 +126,38 @@ def test_the_search_page_reads_without_taking_the_write_lock(app_config: dict[st
         writer.rollback()
         writer.close()
         shutdown(application)
+
+
+def test_a_writer_commits_while_a_search_waits_for_the_index(
+    app_config: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A search keeps its read transaction while the index answers: it must hold nothing a
+    writer waits for (SQLite's write lock, a PostgreSQL lock on the outbox)."""
+    from hub.web import search as search_view
+    from search_index import Results
+
+    application = create_app(app_config)
+    indexing.track_changes()
+    waited: list[float] = []
+
+    class WritingIndex:
+        def search(self, *_args: Any, **_kwargs: Any) -> Results:
+            writer = application.extensions["hub.db"].new_session()
+            try:
+                started = time.monotonic()
+                writer.add(IndexChange(material_id=-5))
+                writer.commit()
+                waited.append(time.monotonic() - started)
+                writer.query(IndexChange).filter_by(material_id=-5).delete()
+                writer.commit()
+            finally:
+                writer.close()
+            return Results([], 0, {}, None, 1, 20)
+
+    monkeypatch.setattr(search_view, "index", lambda: WritingIndex())
+    try:
+        response = application.test_client().get("/search", query_string={"q": "malaria"})
+        assert response.status_code == 200
+        assert waited and waited[0] < 5
+    finally:
+        shutdown(application)

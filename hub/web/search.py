@@ -148,7 +148,9 @@ def search() -> Response:
     person = s.get(Person, current_user.id) if current_user.is_authenticated else None
     viewer = policy.viewer_for(s, person, adoptions=False)
     cached = card_cache().at_head(s)  # as of the viewer's reading, in the same transaction
-    db.end_read_transaction()  # the index answers next, for most of the request's time
+    # The index answers next, for most of the request's time; a reads-only transaction
+    # holds nothing a writer waits for and stays (see db.end_read_transaction).
+    db.end_read_transaction()
     viewed = time.perf_counter() - started
     text = request.args.get("q", "").strip()
     sort = request.args.get("sort", "relevance")
