@@ -139,6 +139,29 @@ def current_language() -> InterfaceLanguage:
     )
 
 
+class WordsByKey:
+    """Lazy (translatable) words by key, each worded once per interface language.
+
+    A lazy string is translated anew every time a page shows it; labels that every page
+    shows (navigation, facet titles) are worth remembering. The keys are fixed, so the
+    memory is bounded by the number of keys times the interface languages.
+    """
+
+    def __init__(self, words: dict[str, Any]) -> None:
+        self.words = words
+        self._worded: dict[tuple[str, str], str] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        return self.words[key]
+
+    def worded(self, language: str, key: str) -> str:
+        """The words of ``key`` in ``language``, the interface language being spoken now."""
+        found = self._worded.get((language, key))
+        if found is None:
+            found = self._worded[(language, key)] = str(self.words[key])
+        return found
+
+
 def join_words(items: list[str]) -> str:
     """'a, b and c' in the interface language."""
     if not items:

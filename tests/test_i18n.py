@@ -320,3 +320,18 @@ def test_every_choice_has_words_for_each_of_its_members(app: Flask) -> None:
         for choice in choices:
             for member in choice:
                 assert member.label.strip(), f"{choice.__name__}.{member.name} has no words"
+
+
+def test_labels_every_page_shows_are_worded_once_per_language(app: Flask) -> None:
+    from flask_babel import force_locale
+    from flask_babel import lazy_gettext as _l
+
+    from hub.i18n import WordsByKey
+
+    labels = WordsByKey({"browse": _l("Browse")})
+    with app.test_request_context():
+        english = labels.worded("en", "browse")
+        with force_locale("fr"):
+            french = labels.worded("fr", "browse")
+        assert labels.worded("en", "browse") == english == "Browse"
+        assert french != "Browse" and labels.worded("fr", "browse") == french

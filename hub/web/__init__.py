@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import db
 from ..extensions import login_manager
+from ..i18n import WordsByKey, current_language
 from ..models import Person, Role
 from ..services import geography
 from ..services.ceilings import rights_in_words
@@ -26,23 +27,25 @@ _PERSON = (
 )
 
 # The navigation's words (lazy: worded in the interface language when the page is drawn).
-NAV_LABELS = {
-    "home": _l("Home"),
-    "search": _l("Search"),
-    "browse": _l("Browse"),
-    "my_list": _l("My list"),
-    "members": _l("Members"),
-    "my_school": _l("My school"),
-    "people": _l("People"),
-    "sharing_rules": _l("Sharing rules"),
-    "usage": _l("Usage"),
-    "our_materials": _l("Our materials"),
-    "requests": _l("Requests"),
-    "files": _l("Files"),
-    "consortium": _l("Consortium"),
-    "account": _l("Account"),
-    "apply": _l("Apply to join"),
-}
+NAV_LABELS = WordsByKey(
+    {
+        "home": _l("Home"),
+        "search": _l("Search"),
+        "browse": _l("Browse"),
+        "my_list": _l("My list"),
+        "members": _l("Members"),
+        "my_school": _l("My school"),
+        "people": _l("People"),
+        "sharing_rules": _l("Sharing rules"),
+        "usage": _l("Usage"),
+        "our_materials": _l("Our materials"),
+        "requests": _l("Requests"),
+        "files": _l("Files"),
+        "consortium": _l("Consortium"),
+        "account": _l("Account"),
+        "apply": _l("Apply to join"),
+    }
+)
 
 
 def register_web(app: Flask) -> None:
@@ -97,28 +100,33 @@ def register_web(app: Flask) -> None:
 
     @app.context_processor
     def navigation() -> dict[str, Any]:
+        language = current_language().code
+
+        def words(key: str) -> str:
+            return NAV_LABELS.worded(language, key)
+
         links: list[tuple[str, str]] = [
-            ("main.home", NAV_LABELS["home"]),
-            ("search.search", NAV_LABELS["search"]),
-            ("materials.browse", NAV_LABELS["browse"]),
+            ("main.home", words("home")),
+            ("search.search", words("search")),
+            ("materials.browse", words("browse")),
         ]
         if current_user.is_authenticated:
-            links.append(("materials.my_list", NAV_LABELS["my_list"]))
-            links.append(("membership.directory", NAV_LABELS["members"]))
+            links.append(("materials.my_list", words("my_list")))
+            links.append(("membership.directory", words("members")))
             if current_user.role is Role.SCHOOL_ADMIN:
-                links.append(("school_admin.profile", NAV_LABELS["my_school"]))
-                links.append(("school_admin.people_list", NAV_LABELS["people"]))
-                links.append(("sharing.school_rules", NAV_LABELS["sharing_rules"]))
-                links.append(("requests.report", NAV_LABELS["usage"]))
+                links.append(("school_admin.profile", words("my_school")))
+                links.append(("school_admin.people_list", words("people")))
+                links.append(("sharing.school_rules", words("sharing_rules")))
+                links.append(("requests.report", words("usage")))
             if current_user.role in (Role.TEACHER, Role.SCHOOL_ADMIN):
-                links.append(("materials.mine", NAV_LABELS["our_materials"]))
-                links.append(("requests.overview", NAV_LABELS["requests"]))
-                links.append(("files.uploads", NAV_LABELS["files"]))
+                links.append(("materials.mine", words("our_materials")))
+                links.append(("requests.overview", words("requests")))
+                links.append(("files.uploads", words("files")))
             if current_user.role is Role.CONSORTIUM_ADMIN:
-                links.append(("consortium_admin.schools", NAV_LABELS["consortium"]))
-            links.append(("main.account", NAV_LABELS["account"]))
+                links.append(("consortium_admin.schools", words("consortium")))
+            links.append(("main.account", words("account")))
         else:
-            links.append(("membership.apply", NAV_LABELS["apply"]))
+            links.append(("membership.apply", words("apply")))
         return {
             "nav_links": links,
             "language_name": display_name,

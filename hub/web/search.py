@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 from search_index import FACETS, SORTS, Hit, IndexUnavailable, QueryError, SearchIndexError
 
 from .. import db, policy
-from ..i18n import current_language
+from ..i18n import WordsByKey, current_language
 from ..models import Person
 from ..search import card_cache, index
 from ..services.discovery import MaterialCard, discoverable_cards
@@ -24,14 +24,14 @@ from .value_words import badges_html, facet_label, values_in_words
 
 bp = Blueprint("search", __name__)
 PAGE_SIZE = 20
-FACET_TITLES = {
+FACET_TITLES = WordsByKey({
     "language": _l("Language"), "languages": _l("Also in"),
     "regions": _l("Written for (UN region)"), "countries": _l("Country"),
     "who_regions": _l("WHO region"), "income": _l("Income setting"),
     "financing": _l("Health system"), "setting": _l("Care setting"),
     "resources": _l("Resources"), "level": _l("Level"), "resource_type": _l("Type"),
     "audience": _l("Audience"), "licence": _l("Licence"), "school": _l("School"),
-}  # fmt: skip
+})  # fmt: skip
 FACET_VALUES_SHOWN = 12
 _ID_MARK = 987_654_321  # stands for a material's id in the one url_for of a results page
 SHOWN_FACETS = (
@@ -58,12 +58,6 @@ def _choice_html(facet: str, value: str, words: str) -> tuple[str, str]:
         f'<label><input type="checkbox" name="{escape(facet)}" value="{escape(value)}"',
         f"> {escape(words)} ",
     )
-
-
-@functools.lru_cache(maxsize=256)
-def _facet_title(language: str, facet: str) -> str:
-    # ``language`` is the one being spoken when this is first asked: the cache key.
-    return str(FACET_TITLES[facet])
 
 
 def _choices_html(facet: str, values: list[tuple[str, str, int, bool]]) -> Markup:
@@ -100,7 +94,7 @@ def _facet_panels(
         panels.append(
             (
                 facet,
-                _facet_title(language, facet),
+                FACET_TITLES.worded(language, facet),
                 _choices_html(
                     facet,
                     [
