@@ -318,6 +318,23 @@ def test_a_result_card_links_to_its_material_and_names_its_version(
     assert 'class="badge" lang="en">anglais</span>' in french.get_data(as_text=True)
 
 
+def test_a_result_card_shows_its_school_renamed_since_the_last_search(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
+    # Cards' markup is remembered between searches: by what the card shows, so a rename
+    # (which the outbox announces) shows at once.
+    school = SchoolFactory(name="Old Name School")
+    make_material(session, school, title="Open lecture", grants=[("public", [], "view")])
+    session.commit()
+    catch_up_now(app)
+    assert "Old Name School · v1</span>" in _search(client, "lecture")
+    school.name = "New Name School"
+    session.commit()
+    catch_up_now(app)
+    page = _search(client, "lecture")
+    assert "New Name School · v1</span>" in page and "Old Name School" not in page
+
+
 def test_search_answers_say_how_long_the_index_took(
     app: Flask, client: FlaskClient, session: Session
 ) -> None:

@@ -37,7 +37,8 @@ class MaterialCard:
     """The current published version of a material, as a result card shows it.
 
     Its attributes carry the names of :class:`MaterialVersion`'s, so the templates'
-    badges serve both.
+    badges serve both. Frozen and hashable (tuples, not lists): pages remember markup
+    drawn from a card by the card itself.
     """
 
     material_id: int
@@ -45,12 +46,12 @@ class MaterialCard:
     number: int
     title: str
     language: str
-    other_languages: list[str]
+    other_languages: tuple[str, ...]
     level: str
     resource_type: str
-    regions: list[str]
-    setting: list[str]
-    resources: list[str]
+    regions: tuple[str, ...]
+    setting: tuple[str, ...]
+    resources: tuple[str, ...]
     licence: str
     school_name: str
 
@@ -248,12 +249,12 @@ def _read_entries(session: Session, material_ids: Sequence[int]) -> dict[int, Ca
             number=number,
             title=title,
             language=language,
-            other_languages=other_languages,
+            other_languages=tuple(other_languages),
             level=level,
             resource_type=resource_type,
-            regions=regions,
-            setting=setting,
-            resources=resources,
+            regions=tuple(regions),
+            setting=tuple(setting),
+            resources=tuple(resources),
             licence=facts.licence,
             school_name=school_name,
         )

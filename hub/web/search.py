@@ -112,16 +112,29 @@ def _card_html(
 ) -> Markup:
     """One result card: the title (highlighted where the search words occur), the school
     and version, a snippet and the badges. The index escapes its highlights."""
+    before_title, after_title, badges = _card_frame(card, href, version_words, language)
     title = hit.highlights.get("title") or escape(card.title)
     snippet = hit.highlights.get("summary") or hit.highlights.get("body")
-    version = escape(version_words % {"number": card.number})
     return Markup(
+        f"{before_title}{title}{after_title}"
+        + (f'  <p class="snippet">{snippet}</p>\n' if snippet else "")
+        + badges
+    )
+
+
+@functools.lru_cache(maxsize=20_000)
+def _card_frame(
+    card: MaterialCard, href: str, version_words: str, language: str
+) -> tuple[str, str, str]:
+    """A card's markup around its title and snippet, escaped: the same cards come back
+    search after search, and only their highlights change (as many as the card cache)."""
+    version = escape(version_words % {"number": card.number})
+    return (
         f'<li class="card">\n'
         f'  <a class="title" href="{escape(href.format(card.material_id))}" '
-        f'lang="{escape(card.language)}" dir="auto">{title}</a>\n'
-        f'  <span class="small">{escape(card.school_name)} · {version}</span>\n'
-        + (f'  <p class="snippet">{snippet}</p>\n' if snippet else "")
-        + f"  {badges_html(card, language)}\n</li>"
+        f'lang="{escape(card.language)}" dir="auto">',
+        f'</a>\n  <span class="small">{escape(card.school_name)} · {version}</span>\n',
+        f"  {badges_html(card, language)}\n</li>",
     )
 
 
