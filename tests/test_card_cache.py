@@ -7,17 +7,18 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from hub import policy
 from hub.models import (
     AudienceGrant,
+    IndexChange,
     Material,
     MembershipStatus,
     utcnow,
 )
-from hub.services.discovery import CardCache, discoverable_cards
+from hub.services.discovery import CardCache, discoverable_cards, outbox_head
 from tests.factories import (
     SchoolFactory,
     StudentFactory,
@@ -198,3 +199,11 @@ def test_a_viewer_read_without_adoptions_discovers_only(session: Session) -> Non
     assert policy.decide(light, facts, "discover") == policy.decide(full, facts, "discover")
     with pytest.raises(ValueError, match="without its adoptions"):
         policy.decide(light, facts, "view")
+
+
+def test_the_outbox_head_is_the_newest_position(session: Session) -> None:
+    newest = select(func.max(IndexChange.id))
+    assert outbox_head(session) == (session.scalar(newest) or 0)
+    make_material(session, grants=[("public", [], "view")])
+    session.flush()
+    assert outbox_head(session) == session.scalar(newest) > 0

@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import policy
@@ -75,13 +75,20 @@ _CARD_COLUMNS = (
 )  # with the licence, which the facts read too
 
 
-_OUTBOX_HEAD = select(func.max(IndexChange.id))
+# The same SQL on every database; on the DB-API cursor, since every search reads it (Core's
+# execution of a max() cost ten times what SQLite does: 0.12 against 0.012 ms).
+_OUTBOX_HEAD = f"SELECT max({IndexChange.id.key}) FROM {IndexChange.__tablename__}"
 
 
 def outbox_head(session: Session) -> int:
     """The newest outbox position (0 for an empty outbox)."""
-    # Through the connection: read on every search, and the ORM adds nothing to a max().
-    return session.connection().scalar(_OUTBOX_HEAD) or 0
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(_OUTBOX_HEAD)
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    return int(row[0] or 0) if row else 0
 
 
 class CardCache:
