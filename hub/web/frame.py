@@ -9,7 +9,7 @@ signing a new CSRF token for every page.
 from __future__ import annotations
 
 import functools
-import time
+from time import monotonic
 from typing import Any
 
 from flask import Flask, current_app, g, request, session, url_for
@@ -49,7 +49,7 @@ def csrf_token() -> str:
     raw = session.get(field)
     if isinstance(raw, str):
         secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
-        token = _signed_token(str(secret), raw, int(time.monotonic() // TOKEN_REUSE_SECONDS))
+        token = _signed_token(str(secret), raw, int(monotonic() // TOKEN_REUSE_SECONDS))
         setattr(g, field, token)
         return token
     return generate_csrf()  # a new session: Flask-WTF makes its token
