@@ -56,5 +56,14 @@ def csrf_token() -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Give templates the frame's helpers (``csrf_token`` in place of Flask-WTF's own)."""
+    """Give templates the frame's helpers (``csrf_token`` in place of Flask-WTF's own).
+
+    Call after Flask-WTF's ``CSRFProtect.init_app``: it hands templates its own
+    ``csrf_token`` through a context processor, which wins over globals; a processor
+    registered later wins over it."""
     app.jinja_env.globals.update(csrf_token=csrf_token, fixed_url=fixed_url)
+    app.context_processor(_frame_helpers)
+
+
+def _frame_helpers() -> dict[str, Any]:
+    return {"csrf_token": csrf_token}
