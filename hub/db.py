@@ -5,10 +5,12 @@ Services take a ``Session`` argument; only the web layer and the CLI reach for `
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -21,6 +23,9 @@ class Database:
         if url.startswith("sqlite"):
             # Threads of the dev server share the file; SQLite enforces FKs only when asked.
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+            # The connection used last comes back first: its memory map of the file already
+            # holds the pages recent requests read (see map_pages).
+            kwargs["pool_use_lifo"] = True
         else:
             kwargs["pool_pre_ping"] = True
         self.engine: Engine = create_engine(url, **kwargs)
@@ -52,6 +57,33 @@ class Database:
             return self._factory(execution_options={READS_ONLY: True})
         return self._factory()
 
+    def map_pages(self, tables: Iterable[Table]) -> int:
+        """SQLite: read these tables and their indexes once through a pooled connection, so
+        that its memory map of the database file holds their pages; the number of tables read.
+
+        Each connection maps the file for itself, and the first read of each page in a map
+        costs a page fault: in a new worker, a results page whose cards it never read took
+        0.2-0.6 ms more for that (measured at 100,000 materials, where reading these tables
+        takes about 80 ms). Nothing on other databases, nor when the file is larger than
+        the map."""
+        path = self.engine.url.database
+        if self.engine.dialect.name != "sqlite" or not path or path == ":memory:":
+            return 0
+        if Path(path).stat().st_size > MMAP_SIZE:
+            return 0
+        read = 0
+        with self.engine.connect().execution_options(**{READS_ONLY: True}) as connection:
+            quoted = connection.dialect.identifier_preparer.quote
+            for table in tables:
+                name = quoted(table.name)
+                for _row in connection.exec_driver_sql(f"SELECT * FROM {name}"):
+                    pass
+                for index in table.indexes:  # a count over an index reads all its pages
+                    by = quoted(str(index.name))
+                    connection.exec_driver_sql(f"SELECT count(*) FROM {name} INDEXED BY {by}")
+                read += 1
+        return read
+
     def ping(self) -> None:
         """Raise if the database does not answer."""
         with self.new_session() as s:
@@ -67,6 +99,10 @@ def _begin_sqlite(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
+#: How much of an SQLite database file each connection maps into memory.
+MMAP_SIZE = 256 * 1024 * 1024
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -74,7 +110,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     # Reads straight from the file's pages in memory, not copied through read() calls into
     # each connection's small cache: a results page looks up its cards at random places.
-    cursor.execute("PRAGMA mmap_size=268435456")
+    cursor.execute(f"PRAGMA mmap_size={MMAP_SIZE}")
     cursor.close()
 
 

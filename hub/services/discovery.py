@@ -23,12 +23,21 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from .. import policy
-from ..models import AudienceGrant, IndexChange, Material, MaterialVersion, School, VersionState
+from ..models import (
+    AudienceGrant,
+    IndexChange,
+    Material,
+    MaterialVersion,
+    Person,
+    School,
+    VersionState,
+)
 from ..models.queries import IdListSelect
 
 
@@ -211,6 +220,12 @@ class CardSnapshot:
             self.cache.store_names(self.position, found)
         return names
 
+
+#: The tables a results page reads: the signed-in person, the cards and their grants.
+RESULTS_PAGE_TABLES: tuple[Table, ...] = tuple(
+    cast(Table, model.__table__)
+    for model in (Person, School, Material, MaterialVersion, AudienceGrant)
+)
 
 # Run on the DB-API cursor (see IdListSelect): a results page reads them for every search
 # whose cards the cache does not hold.
