@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 from flask import Flask
 from itsdangerous import TimestampSigner
+from markupsafe import escape
 from sqlalchemy.orm import Session
 
 from hub.web import frame
 from tests.conftest import csrf_token, sign_in
-from tests.factories import PASSWORD, PersonFactory
+from tests.factories import PASSWORD, PersonFactory, SchoolAdminFactory, StudentFactory
 
 
 def _signed_in(app: Flask) -> Any:
@@ -79,3 +80,69 @@ def test_frame_links_follow_the_mount_point(app: Flask, client: Any, session: Se
     assert 'href="/static/hub.css"' in plain
     assert 'href="/hub/static/hub.css"' in mounted
     assert 'action="/hub/search"' in mounted
+
+
+def _header(html: str) -> str:
+    return html[html.index('<header class="site-header">') : html.index("</header>")]
+
+
+def test_the_header_shows_a_rename_at_the_next_page(
+    app: Flask, client: Any, session: Session
+) -> None:
+    person = PersonFactory(name="Amina Diallo")
+    sign_in(client, person)
+    assert "Amina Diallo" in _header(client.get("/search").get_data(as_text=True))
+    person.name = "Amina Diallo-Sow"
+    person.school.name = "École de Médecine de Dakar"
+    session.flush()
+    header = _header(client.get("/search").get_data(as_text=True))
+    assert "Amina Diallo-Sow" in header
+    assert "École de Médecine de Dakar" in header
+
+
+def test_the_header_follows_the_role(app: Flask, client: Any, session: Session) -> None:
+    sign_in(client, StudentFactory())
+    assert 'href="/school/sharing"' not in _header(client.get("/search").get_data(as_text=True))
+    client.post("/sign-out")
+    sign_in(client, SchoolAdminFactory())
+    assert 'href="/school/sharing"' in _header(client.get("/search").get_data(as_text=True))
+
+
+def test_the_language_form_returns_to_this_page(
+    app: Flask, client: Any, session: Session
+) -> None:
+    sign_in(client, PersonFactory())
+    for address in ("/search?q=malaria&page=2", "/search?q=sepsis", "/"):
+        header = _header(client.get(address).get_data(as_text=True))
+        assert f'name="next" value="{escape(address)}"' in header
+
+
+def test_the_current_page_is_marked_in_the_navigation(
+    app: Flask, client: Any, session: Session
+) -> None:
+    sign_in(client, PersonFactory())
+    search = _header(client.get("/search").get_data(as_text=True))
+    home = _header(client.get("/").get_data(as_text=True))
+    assert '<a href="/search" aria-current="page">' in search
+    assert '<a href="/" aria-current="page">' not in search
+    assert '<a href="/" aria-current="page">' in home
+
+
+def test_a_name_cannot_stand_in_for_the_token_or_the_address(
+    app: Flask, client: Any, session: Session
+) -> None:
+    sign_in(client, PersonFactory(name="<hub-next> <hub-csrf-token>"))
+    header = _header(client.get("/search?q=x").get_data(as_text=True))
+    assert "&lt;hub-next&gt; &lt;hub-csrf-token&gt;" in header
+    assert header.count('name="next" value="/search?q=x"') == 1
+
+
+def test_the_header_speaks_the_page_language(app: Flask, client: Any, session: Session) -> None:
+    sign_in(client, PersonFactory())
+    english = _header(client.get("/search").get_data(as_text=True))
+    french = _header(
+        client.get("/search", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    )
+    assert "Sign out" in english
+    assert "Sign out" not in french
+    assert 'lang="fr" selected' in french

@@ -1,19 +1,27 @@
-"""Helpers of the page frame (header, navigation, forms in every page), worked out once.
+"""The page frame (header, navigation, forms in every page), worked out once.
 
 Every page draws the same frame: about fifteen links that depend on nothing but their
-endpoint, and two forms with a CSRF token. On a results page these were a fifth of the
-rendering time (measured with py-spy in a serving worker): routing each link again, and
-signing a new CSRF token for every page.
+endpoint, the navigation's words, who is signed in, and two forms with a CSRF token. On a
+results page these were a fifth of the rendering time (measured with py-spy in a serving
+worker): routing each link again, wording each label, signing a new CSRF token for every
+page. The header is now drawn once per person, language and page kind (``site_header``).
 """
 
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from time import monotonic
 from typing import Any
 
 from flask import Flask, current_app, g, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
+
+from ..i18n import INTERFACE_LANGUAGES, WordsByKey, current_language
+from ..models import Role
 
 #: A signed CSRF token is given again for this long (Flask-WTF accepts one for
 #: ``WTF_CSRF_TIME_LIMIT``, an hour by default, from when it was signed).
@@ -55,13 +63,114 @@ def csrf_token() -> str:
     return generate_csrf()  # a new session: Flask-WTF makes its token
 
 
+# The navigation's words (lazy: worded in the interface language when the page is drawn).
+NAV_LABELS = WordsByKey(
+    {
+        "home": _l("Home"),
+        "search": _l("Search"),
+        "browse": _l("Browse"),
+        "my_list": _l("My list"),
+        "members": _l("Members"),
+        "my_school": _l("My school"),
+        "people": _l("People"),
+        "sharing_rules": _l("Sharing rules"),
+        "usage": _l("Usage"),
+        "our_materials": _l("Our materials"),
+        "requests": _l("Requests"),
+        "files": _l("Files"),
+        "consortium": _l("Consortium"),
+        "account": _l("Account"),
+        "apply": _l("Apply to join"),
+    }
+)
+
+
+def navigation_links(language: str, role: Role | None) -> list[tuple[str, str]]:
+    """The main navigation, (endpoint, label), for a person of ``role`` (``None``: a
+    visitor who is not signed in)."""
+
+    def words(key: str) -> str:
+        return NAV_LABELS.worded(language, key)
+
+    links = [
+        ("main.home", words("home")),
+        ("search.search", words("search")),
+        ("materials.browse", words("browse")),
+    ]
+    if role is None:
+        return [*links, ("membership.apply", words("apply"))]
+    links.append(("materials.my_list", words("my_list")))
+    links.append(("membership.directory", words("members")))
+    if role is Role.SCHOOL_ADMIN:
+        links.append(("school_admin.profile", words("my_school")))
+        links.append(("school_admin.people_list", words("people")))
+        links.append(("sharing.school_rules", words("sharing_rules")))
+        links.append(("requests.report", words("usage")))
+    if role in (Role.TEACHER, Role.SCHOOL_ADMIN):
+        links.append(("materials.mine", words("our_materials")))
+        links.append(("requests.overview", words("requests")))
+        links.append(("files.uploads", words("files")))
+    if role is Role.CONSORTIUM_ADMIN:
+        links.append(("consortium_admin.schools", words("consortium")))
+    links.append(("main.account", words("account")))
+    return links
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """What the header shows of the signed-in person."""
+
+    name: str
+    role: Role
+    school_name: str | None
+
+
+# Stand-ins for what changes from page to page in a remembered header. Drawn unescaped: no
+# text a person typed can come out of the template as a tag.
+_TOKEN_MARK = Markup("<hub-csrf-token>")
+_NEXT_MARK = Markup("<hub-next>")
+
+
+def site_header() -> Markup:
+    """The page header (brand, navigation, who is signed in, sign-out and language forms),
+    drawn once per person, language and page kind, with this page's CSRF token and address."""
+    who = None
+    if current_user.is_authenticated:
+        school = current_user.school
+        who = SignedIn(current_user.name, current_user.role, school.name if school else None)
+    html = _site_header(request.script_root, current_language().code, request.endpoint, who)
+    address = request.full_path if request.query_string else request.path
+    return Markup(
+        html.replace(_TOKEN_MARK, escape(csrf_token())).replace(_NEXT_MARK, escape(address))
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _site_header(_root: str, language: str, endpoint: str | None, who: SignedIn | None) -> str:
+    # Everything the header shows comes from the arguments (the key): the mount point (its
+    # links), the language (its words, drawn in that language as the request speaks it),
+    # the page (which link is the current one) and the person.
+    template = current_app.jinja_env.get_template("_site_header.html")
+    return template.render(
+        interface=INTERFACE_LANGUAGES[language],
+        interface_languages=list(INTERFACE_LANGUAGES.values()),
+        nav_links=navigation_links(language, who.role if who else None),
+        this_endpoint=endpoint,
+        who=who,
+        token_mark=_TOKEN_MARK,
+        next_mark=_NEXT_MARK,
+    )
+
+
 def init_app(app: Flask) -> None:
     """Give templates the frame's helpers (``csrf_token`` in place of Flask-WTF's own).
 
     Call after Flask-WTF's ``CSRFProtect.init_app``: it hands templates its own
     ``csrf_token`` through a context processor, which wins over globals; a processor
     registered later wins over it."""
-    app.jinja_env.globals.update(csrf_token=csrf_token, fixed_url=fixed_url)
+    app.jinja_env.globals.update(
+        csrf_token=csrf_token, fixed_url=fixed_url, site_header=site_header
+    )
     app.context_processor(_frame_helpers)
 
 
