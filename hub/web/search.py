@@ -20,6 +20,7 @@ from ..models import Person
 from ..search import card_cache, index
 from ..services.discovery import MaterialCard, discoverable_cards
 from .access import public
+from .frame import fixed_url
 from .value_words import badges_html, facet_label, values_in_words
 
 bp = Blueprint("search", __name__)
@@ -33,7 +34,7 @@ FACET_TITLES = WordsByKey({
     "audience": _l("Audience"), "licence": _l("Licence"), "school": _l("School"),
 })  # fmt: skip
 FACET_VALUES_SHOWN = 12
-_ID_MARK = 987_654_321  # stands for a material's id in the one url_for of a results page
+_ID_MARK = 987_654_321  # stands for a material's id in the one card address of a page
 SHOWN_FACETS = (
     "language",
     "regions",
@@ -200,7 +201,7 @@ def search() -> Response:
         # Worded and routed once for the page's twenty cards (a translation and a url_for
         # per card were a fifth of the page's rendering).
         version_words = _("v%(number)s")
-        href = url_for("materials.show", material_id=_ID_MARK).replace(str(_ID_MARK), "{}")
+        href = fixed_url("materials.show", material_id=str(_ID_MARK)).replace(str(_ID_MARK), "{}")
         language = current_language().code
         hits = [
             _card_html(hit, card, href, version_words, language)
