@@ -71,7 +71,7 @@ class Database:
             return 0
         if Path(path).stat().st_size > MMAP_SIZE:
             return 0
-        read = 0
+        tables = list(tables)
         with self.engine.connect().execution_options(**{READS_ONLY: True}) as connection:
             quoted = connection.dialect.identifier_preparer.quote
             for table in tables:
@@ -81,8 +81,7 @@ class Database:
                 for index in table.indexes:  # a count over an index reads all its pages
                     by = quoted(str(index.name))
                     connection.exec_driver_sql(f"SELECT count(*) FROM {name} INDEXED BY {by}")
-                read += 1
-        return read
+        return len(tables)
 
     def ping(self) -> None:
         """Raise if the database does not answer."""
