@@ -67,6 +67,7 @@ REBUILD_PROCS = min(2, os.cpu_count() or 1)  # what hub.services.indexing.rebuil
 PASSWORD = "benchmark-password"  # noqa: S105 - a throwaway instance
 N_SCHOOLS = 200
 PAGE_SIZE = 20  # what hub/web/search.py asks the library for
+ENDPOINT_TARGET = 1.3  # issue 7: the endpoint within this factor of the library
 CHUNK = 5_000  # rows per executemany
 
 # --- vocabulary ----------------------------------------------------------------------------
@@ -1307,8 +1308,8 @@ def run(
         adds = pct([h - lib for h, lib in zip(pooled.hub, pooled.library, strict=True)], 0.5)
         out[f"hub_adds_page{page}_p50_ms"] = round(adds, 2)
         print(f"  page {page} the endpoint adds {adds:.1f} ms to a search (p50 of the "
-              f"per-query differences); 1.3x holds while the library's p50 is at least "
-              f"{adds / 0.3:.1f} ms")  # fmt: skip
+              f"per-query differences); {ENDPOINT_TARGET}x holds while the library's p50 is "
+              f"at least {adds / (ENDPOINT_TARGET - 1):.1f} ms")  # fmt: skip
         if pooled.bare_title:
             out["bare_title_p50_ms"] = round(pct(pooled.bare_title, 0.5), 2)
             out["bare_title_p95_ms"] = round(pct(pooled.bare_title, 0.95), 2)
@@ -1387,7 +1388,7 @@ def run(
             out[f"library_vs_bare_p95_ratio_page{p}"] <= 2.5 for p in pages
         ),
         "hub_p95_le_1_3x_library": all(
-            out[f"hub_vs_library_p95_ratio_page{p}"] <= 1.3 for p in pages
+            out[f"hub_vs_library_p95_ratio_page{p}"] <= ENDPOINT_TARGET for p in pages
         ),
         "rebuild_ge_900_per_s": out.get("rebuild_materials_per_s", 0) >= 900,
         "publish_to_searchable_le_1s": out["publish_to_searchable_max_s"] is not None

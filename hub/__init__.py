@@ -67,10 +67,10 @@ def check_services(app: Flask) -> None:
 
     from content_store import ContentStoreError
 
-    from .db import Database
+    from .db import database as database_of
     from .storage import store_for
 
-    database: Database = app.extensions["hub.db"]
+    database = database_of(app)
     try:
         database.ping()
     except SQLAlchemyError as exc:
@@ -99,7 +99,7 @@ def prepare_worker(app: Flask) -> None:
 
     from search_index import SearchIndexError
 
-    from .db import Database
+    from .db import database
     from .search import index_for
     from .services import discovery
 
@@ -108,8 +108,7 @@ def prepare_worker(app: Flask) -> None:
     except (SearchIndexError, OSError) as exc:
         # No index yet (a new instance) or one being rebuilt: searches say so themselves.
         logging.getLogger("hub").warning("search index not warmed: %s", exc)
-    database: Database = app.extensions["hub.db"]
-    database.map_pages(discovery.RESULTS_PAGE_TABLES)
+    database(app).map_pages(discovery.RESULTS_PAGE_TABLES)
     gc.collect()
     gc.freeze()
     gc.set_threshold(*SERVING_GC_THRESHOLDS)

@@ -283,7 +283,7 @@ def index_follow(once: bool, interval: float) -> None:
         f"Following the outbox into {app.config['HUB_INDEX_PATH']} (at position {index.position})."
     )
     while True:
-        session = app.extensions["hub.db"].new_session()
+        session = db.database(app).new_session()
         try:
             now = utcnow()
             if indexing.requeue_time_windows(session, last_sweep, now):
@@ -344,7 +344,7 @@ def _start_follower(app: Flask, interval: float = 2.0) -> None:
 
         last = utcnow()
         while True:
-            session = app.extensions["hub.db"].new_session()
+            session = db.database(app).new_session()
             try:
                 now = utcnow()
                 if indexing.requeue_time_windows(session, last, now):

@@ -127,9 +127,9 @@ def init_app(app: Flask, database: Database) -> None:
     app.teardown_appcontext(_close_session)
 
 
-def database() -> Database:
-    """The current app's database."""
-    db: Database = current_app.extensions["hub.db"]
+def database(app: Flask | None = None) -> Database:
+    """The database of ``app`` (by default the current app's)."""
+    db: Database = (app or current_app).extensions["hub.db"]
     return db
 
 

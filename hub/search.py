@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from search_index import MaterialIndex, SearchIndexError, open_index
 
+from . import db
 from .services import indexing
 from .services.discovery import CardCache
 
@@ -79,7 +80,7 @@ def init_app(app: Flask) -> None:
 
 def catch_up_now(app: Flask, lock_timeout: float = 0.5) -> int:
     """Apply pending changes to this process's copy; never lets an error reach a person."""
-    session = app.extensions["hub.db"].new_session()
+    session = db.database(app).new_session()
     try:
         return indexing.catch_up(session, index_for(app), lock_timeout=lock_timeout)
     except (SearchIndexError, OSError):
