@@ -49,3 +49,4 @@ test: install tests/browser/node_modules/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check hub content_store search_index tests migrations benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache

@@ -12,11 +12,27 @@ from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from search_index import MaterialIndex, SearchIndexError, open_index
+from search_index import (
+    FACETS,
+    SORTS,
+    Hit,
+    IndexUnavailable,
+    MaterialIndex,
+    QueryError,
+    SearchIndexError,
+    open_index,
+)
 
 from . import db
 from .services import indexing
 from .services.discovery import CardCache
+
+# What pages need of the search library comes through here (hub.web imports it from hub only).
+__all__ = [
+    "FACETS", "SORTS", "Hit", "IndexUnavailable", "MaterialIndex", "QueryError",
+    "SearchIndexError", "card_cache", "catch_up_now", "index", "index_for", "init_app",
+    "shutdown",
+]  # fmt: skip
 
 log = logging.getLogger("hub.search")
 _open_lock = threading.Lock()

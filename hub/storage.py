@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
-from content_store import ContentStore, open_store
+from content_store import ContentStore, ContentStoreError, open_store
+
+__all__ = ["ContentStore", "ContentStoreError", "open_store", "store", "store_for"]
 
 
 def store_for(app: Flask) -> ContentStore:

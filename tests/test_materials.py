@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from hub.models import (
     Adoption,
     GrantKind,
+    Material,
     MaterialKind,
     MaterialVersion,
     MembershipStatus,
@@ -17,6 +18,7 @@ from hub.models import (
     VersionState,
 )
 from hub.services import materials
+from hub.services.catalogue import Catalogue
 from hub.services.errors import Conflict, NotFound
 from hub.services.materials import Metadata, MetadataErrors
 from tests.conftest import sign_in
@@ -163,11 +165,11 @@ def test_adopters_keep_their_version_until_they_move(session: Session) -> None:
     v2 = materials.new_version(session, owner, version.material, "Second edition")
     materials.publish(session, owner, v2)
     # The adopting school still reaches version 1; everyone else sees version 2.
-    assert materials.version_for(session, adopter, version.material_id, 1).id == version.id
+    assert Catalogue.of(session, adopter).version(version.material_id, 1).id == version.id
     student = StudentFactory(school=adopter.school)
-    assert materials.version_for(session, student, version.material_id, 1).id == version.id
+    assert Catalogue.of(session, student).version(version.material_id, 1).id == version.id
     with pytest.raises(NotFound):
-        materials.version_for(session, TeacherFactory(), version.material_id, 1)
+        Catalogue.of(session, TeacherFactory()).version(version.material_id, 1)
     moved = materials.adopt(session, adopter, v2)
     old = session.query(Adoption).filter(Adoption.version_id == version.id).one()
     assert old.ended_at is not None and moved.version_id == v2.id
@@ -183,7 +185,9 @@ def test_adapting_keeps_lineage_and_shares_files_by_hash(session: Session) -> No
     assert adaptation.adapted_from_version_id == source.published.id
     assert [f.sha256 for f in adaptation.latest.files] == [f.sha256 for f in source.published.files]
     assert adaptation.latest.files[0].school_id == teacher.school_id
-    assert materials.adaptations(session, source) == [adaptation]
+    # The adaptation is a draft: its own school sees it in the lineage, no one else yet.
+    assert Catalogue.of(session, teacher).lineage(source).adaptations == []
+    assert adaptation.latest.state.value == "draft"
     # Share alike: the adaptation must keep CC-BY-SA-4.0.
     version = adaptation.latest
     materials.save_draft(
@@ -217,8 +221,8 @@ def test_translations_are_linked_both_ways(session: Session) -> None:
     teacher = TeacherFactory()
     french = make_material(session, teacher.school, title="Paludisme", language="fr")
     materials.link_translation(session, teacher, french, original.id)
-    assert materials.translations(session, original) == [french]
-    assert materials.translations(session, french) == [original]
+    assert Catalogue.of(session, teacher).lineage(original).translations == [french.published]
+    assert Catalogue.of(session, teacher).lineage(french).translations == [original.published]
 
 
 def test_a_translation_does_not_hint_at_an_original_the_viewer_may_not_see(
@@ -283,7 +287,7 @@ def test_a_teacher_publishes_through_the_pages(client: FlaskClient, session: Ses
     page = client.get(edit_url).get_data(as_text=True)
     assert "Sepsis bundle" in page
     material_id = int(edit_url.rstrip("/").split("/")[-2])
-    version = session.get(MaterialVersion, materials.get_material(session, material_id).latest.id)
+    version = session.get(MaterialVersion, session.get(Material, material_id).latest.id)
     file_id = make_file(session, teacher.school, "bundle.pdf").id
     assert (
         client.post(f"/materials/{material_id}/files", data={"file_id": str(file_id)}).status_code
@@ -360,9 +364,10 @@ def test_browse_pages_through_the_catalogue_in_chunks_without_gaps_or_repeats(
     import datetime as dt
     import re
 
+    from hub.services import catalogue
     from hub.web import materials as pages
 
-    monkeypatch.setattr(pages, "BROWSE_CHUNK", 4)
+    monkeypatch.setattr(catalogue, "BROWSE_CHUNK", 4)
     monkeypatch.setattr(pages, "PAGE_SIZE", 3)
     when = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     expected = []

@@ -187,23 +187,37 @@ def test_the_sharing_panel_adds_a_grant(client: FlaskClient, session: Session) -
     ]
 
 
-def test_a_school_admin_previews_the_catalogue_as_a_student_elsewhere(
+def test_view_as_shows_our_own_materials_as_a_student_elsewhere_would_see_them(
     client: FlaskClient, session: Session
 ) -> None:
-    make_material(session, title="For LMC only", grants=[("income", ["LMC"], "view")])
-    bank = make_material(
-        session, title="Exam bank", teachers_only=True, grants=[("consortium", [], "view")]
-    )
     kenya, sweden = SchoolFactory(country="KE"), SchoolFactory(country="SE")
+    make_material(session, sweden, title="Ours for LMC", grants=[("income", ["LMC"], "view")])
+    make_material(
+        session, sweden, title="Our exam bank", teachers_only=True,
+        grants=[("consortium", [], "view")],
+    )  # fmt: skip
+    make_material(session, sweden, title="Ours at home", grants=[])
     sign_in(client, SchoolAdminFactory(school=sweden))
-    as_kenyan_student = client.get(f"/browse?as_school={kenya.id}&as_role=student")
-    page = as_kenyan_student.get_data(as_text=True)
-    assert "as a student of" in page and "For LMC only" in page and "Exam bank" not in page
+    page = client.get(f"/browse?as_school={kenya.id}&as_role=student").get_data(as_text=True)
+    assert "as a student of" in page and "Ours for LMC" in page
+    assert "Our exam bank" not in page and "Ours at home" not in page
     as_teacher = client.get(f"/browse?as_school={kenya.id}&as_role=teacher").get_data(as_text=True)
-    assert "Exam bank" in as_teacher
-    assert "For LMC only" not in client.get("/browse").get_data(as_text=True)
-    assert bank.teachers_only
-    client.post("/sign-out")
+    assert "Our exam bank" in as_teacher and "Ours at home" not in as_teacher
+
+
+def test_view_as_never_shows_the_other_schools_catalogue(
+    client: FlaskClient, session: Session
+) -> None:
+    kenya, sweden = SchoolFactory(country="KE"), SchoolFactory(country="SE")
+    make_material(session, title="Only for Kenya", grants=[("schools", [str(kenya.id)], "view")])
+    make_material(session, title="For LMC elsewhere", grants=[("income", ["LMC"], "view")])
+    sign_in(client, SchoolAdminFactory(school=sweden))
+    page = client.get(f"/browse?as_school={kenya.id}&as_role=student").get_data(as_text=True)
+    assert "Only for Kenya" not in page and "For LMC elsewhere" not in page
+
+
+def test_only_school_admins_can_view_as(client: FlaskClient, session: Session) -> None:
+    kenya = SchoolFactory(country="KE")
     sign_in(client, StudentFactory())
     assert "as a student of" not in client.get(f"/browse?as_school={kenya.id}").get_data(
         as_text=True

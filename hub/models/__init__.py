@@ -2,7 +2,7 @@
 
 from .audit import AuditEvent, AuditLogIsAppendOnly
 from .base import Base, utcnow
-from .file import File
+from .file import File, Rendition
 from .invitation import Invitation
 from .material import (
     Adoption,
@@ -29,6 +29,7 @@ from .usage import AccessRequest, RequestStatus, UsageEvent
 __all__ = [
     "SCHOOL_ROLES",
     "IndexChange",
+    "Rendition",
     "AccessRequest",
     "RequestStatus",
     "UsageEvent",

@@ -2,11 +2,13 @@
 
 - ``decide(viewer, facts, action)`` — one person, one version, one action, with reasons;
 - ``access_tokens(facts)`` / ``viewer_tokens(viewer)`` — the same rules as a search filter;
-- ``viewer_for`` / ``facts_for_versions`` — the facts, read from the database in bulk;
+- ``viewer_for(session, person)`` / ``viewer_as(school, role)`` — the only makers of viewers;
+- ``facts_for_versions`` — the facts, read from the database in bulk;
 - ``allowed(session, person, version, action)`` — the usual question from a view.
 
-A hidden material answers 404 (``services.errors.NotFound``), never 403, so its existence does
-not leak.
+A hidden material answers 404, never 403, so its existence does not leak. The policy knows no
+request and no language: reasons are codes, worded by ``hub/reasons.py``. Surfaces read the
+catalogue through ``hub/services/catalogue.py``, which asks this module.
 """
 
 from __future__ import annotations
@@ -22,23 +24,27 @@ from .facts import (
     facts_from_columns,
     grant_facts,
     grant_from_columns,
+    viewer_as,
     viewer_for,
 )
 from .rules import (
     ACTIONS,
     ANONYMOUS,
     CREATIVE_COMMONS,
+    INCOME_GROUPS,
     LICENCES,
     NO_CEILING,
+    REASON_CODES,
+    RIGHTS,
     Action,
     Ceiling,
     Decision,
     Grant,
     MaterialFacts,
+    Reason,
     Viewer,
     access_tokens,
     decide,
-    describe_grant,
     effective_grants,
     grant_problems,
     viewer_tokens,
@@ -56,20 +62,23 @@ __all__ = [
     "ACTIONS",
     "ANONYMOUS",
     "CREATIVE_COMMONS",
+    "INCOME_GROUPS",
     "FACT_COLUMNS",
     "GRANT_COLUMNS",
     "LICENCES",
     "NO_CEILING",
+    "REASON_CODES",
+    "RIGHTS",
     "Action",
     "Ceiling",
     "Decision",
     "Grant",
     "MaterialFacts",
+    "Reason",
     "Viewer",
     "access_tokens",
     "allowed",
     "decide",
-    "describe_grant",
     "effective_grants",
     "facts_for",
     "facts_for_versions",
@@ -77,6 +86,7 @@ __all__ = [
     "grant_facts",
     "grant_from_columns",
     "grant_problems",
+    "viewer_as",
     "viewer_for",
     "viewer_tokens",
 ]

@@ -54,6 +54,21 @@ def viewer_for(session: Session, person: Person | None, *, adoptions: bool = Tru
     )
 
 
+def viewer_as(school: School, role: str) -> Viewer:
+    """A stand-in for any ``role`` person of ``school`` (no one in particular, no adoptions):
+    what a school admin's view-as and the sharing panels ask the rules about."""
+    if role not in ("student", "teacher"):
+        raise ValueError(f"view-as is for students and teachers, not {role!r}")
+    return Viewer(
+        school_id=school.id,
+        role=role,
+        school_active=school.status is MembershipStatus.ACTIVE,
+        region=school.region,
+        income=school.income_group.value,
+        adopted_versions=frozenset(),
+    )
+
+
 def grant_facts(grant: AudienceGrant) -> Grant:
     """A stored grant as the rules see it."""
     return grant_from_columns(

@@ -1,17 +1,19 @@
 """The sharing rules: who may do what with a material, in two forms that must agree.
 
-``decide(viewer, material, action)`` answers for one person and one material, with reasons in
-words. ``access_tokens(material)`` and ``viewer_tokens(viewer)`` are the same rules as sets of
-tokens: the search index stores a material's tokens, a search filters by the person's, and a
-material is found exactly when ``decide(viewer, material, "discover")`` allows it.
+``decide(viewer, material, action)`` answers for one person and one material, with its reasons
+as codes and parameters (``Reason``). ``access_tokens(material)`` and ``viewer_tokens(viewer)``
+are the same rules as sets of tokens: the search index stores a material's tokens, a search
+filters by the person's, and a material is found exactly when
+``decide(viewer, material, "discover")`` allows it.
 
 The rules read plain facts (``Viewer``, ``MaterialFacts``), never the database, so that they
 are fast, easy to test for all inputs, and the same on every surface. DESIGN.md ("Licensing and
 sharing rules", "Patient data") is the specification.
 
-Reasons are lazy strings (``flask_babel.lazy_gettext``): ``decide`` only builds them, and they
-become words in the reader's interface language when shown (``Decision.reason``), so deciding
-stays fast and a cached decision speaks every language.
+The policy knows no request and no language: a reason is a code with parameters, and
+``hub/reasons.py`` words it in the reader's interface language where it is shown. So deciding
+stays fast, the rules run anywhere (commands, jobs, tests), and a cached decision speaks every
+language.
 """
 
 from __future__ import annotations
@@ -19,15 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeAlias
-
-from flask import has_request_context
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
-from flask_babel.speaklater import LazyString
-
-from ..i18n import join_words, short_date
+from typing import Any, Literal
 
 Action = Literal["discover", "view", "download", "adapt", "edit", "publish", "manage"]
 ACTIONS: tuple[Action, ...] = ("discover", "view", "download", "adapt", "edit", "publish", "manage")
@@ -39,23 +33,7 @@ CREATIVE_COMMONS = {
     "CC-BY-NC-ND-4.0",
 }  # fmt: skip
 LICENCES = (*sorted(CREATIVE_COMMONS), "LicenseRef-Consortium")
-INCOME_WORDS = {
-    "HIC": _l("high-income"),
-    "UMC": _l("upper-middle-income"),
-    "LMC": _l("lower-middle-income"),
-    "LIC": _l("low-income"),
-}
-RIGHT_WORDS = {"view": _l("view"), "download": _l("download"), "adapt": _l("adapt")}
-GRANT_KIND_WORDS = {
-    "public": _l("public"),
-    "consortium": _l("consortium"),
-    "regions": _l("regions"),
-    "income": _l("income"),
-    "schools": _l("schools"),
-}
-
-# A reason: plain text, or a lazy string that is translated when it is shown.
-Reason: TypeAlias = str | LazyString
+INCOME_GROUPS = ("HIC", "UMC", "LMC", "LIC")  # richest first, as the World Bank lists them
 
 # How wide each kind of grant reaches; a school's ceiling is one of these levels.
 AUDIENCE_LEVEL = {
@@ -84,7 +62,8 @@ class Viewer:
 
     @property
     def anonymous(self) -> bool:
-        return self.person_id is None
+        """A visitor who is not signed in (a view-as stand-in has a role and no person)."""
+        return self.role is None
 
     @property
     def is_student(self) -> bool:
@@ -149,19 +128,42 @@ class MaterialFacts:
 
 
 @dataclass(frozen=True)
+class Reason:
+    """Why a decision went as it did: a code and its parameters, worded where it is shown
+    (``hub/reasons.py``). Codes are listed in ``REASON_CODES``."""
+
+    code: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    def param(self, name: str) -> Any:
+        """The value of one parameter (``None`` if the reason has none of that name)."""
+        return dict(self.params).get(name)
+
+
+def _reason(code: str, **params: Any) -> Reason:
+    return Reason(code, tuple(sorted(params.items())))
+
+
+# Every code ``decide`` and ``grant_problems`` give, so that the wording can be checked whole.
+REASON_CODES = (
+    "unknown-action", "only-current-found", "own-staff", "only-owners-change",
+    "students-do-not-adapt", "draft", "no-longer-published", "version-no-longer-published",
+    "teachers-only", "embargoed", "ended", "own-school", "adapting-needs-staff", "granted",
+    "not-let", "school-not-active", "not-public", "not-shared",
+    "public-needs-cc", "nd-no-adapt", "ceiling-kind", "ceiling-rights", "consent-own-school",
+    "consent-not-public", "grant-needs-values",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
 class Decision:
-    """The answer, with the reasons a person can read."""
+    """The answer, with the reasons as codes (``hub/reasons.py`` words them)."""
 
     allowed: bool
     reasons: tuple[Reason, ...] = field(default_factory=tuple)
 
     def __bool__(self) -> bool:
         return self.allowed
-
-    @property
-    def reason(self) -> str:
-        """The reasons in words, in the interface language."""
-        return " ".join(str(r) for r in self.reasons)
 
 
 def _allow(*reasons: Reason) -> Decision:
@@ -170,11 +172,6 @@ def _allow(*reasons: Reason) -> Decision:
 
 def _deny(*reasons: Reason) -> Decision:
     return Decision(False, tuple(reasons))
-
-
-def _later(build: Any, *args: Any) -> LazyString:
-    """A reason worded only when it is shown (``build(*args)`` runs then)."""
-    return LazyString(build, *args)
 
 
 # Grants that count ---------------------------------------------------------------------------
@@ -233,100 +230,14 @@ def _matches(grant: Grant, viewer: Viewer) -> bool:
     return False
 
 
-def describe_grant(grant: Grant) -> str:
-    """A grant in words, in the interface language: 'shared with low-income member schools'."""
-    from ..services import geography  # names only; no rule depends on them
-
-    if grant.kind == "public":
-        return _("shared with everyone")
-    if grant.kind == "consortium":
-        return _("shared with every member school of the consortium")
-    if grant.kind == "regions":
-        names = sorted(geography.subregion_display_name(code) for code in grant.values)
-        return _("shared with member schools in %(places)s", places=join_words(names))
-    if grant.kind == "income":
-        order = list(INCOME_WORDS)
-        ranked = sorted(grant.values, key=lambda v: (order.index(v) if v in order else 9, v))
-        words = [str(INCOME_WORDS.get(v, v)) for v in ranked]
-        return _("shared with %(groups)s member schools", groups=join_words(words))
-    return ngettext(
-        "shared with %(num)d named partner school",
-        "shared with %(num)d named partner schools",
-        len(grant.values),
-    )
-
-
-def _viewer_words(grant: Grant, viewer: Viewer) -> str:
-    if grant.kind == "income" and viewer.income:
-        # The group in words, with the World Bank's code people also know it by.
-        words = INCOME_WORDS.get(viewer.income, viewer.income)
-        return _("your school is %(group)s", group=f"{words} ({viewer.income})")
-    if grant.kind == "regions" and viewer.region:
-        from ..services import geography
-
-        return _(
-            "your school is in %(region)s",
-            region=geography.subregion_display_name(viewer.region),
-        )
-    if grant.kind == "schools":
-        return _("your school is one of them")
-    if grant.kind == "consortium":
-        return _("your school is an active member")
-    return _("anyone may see it")
-
-
-def _grant_reason(grant: Grant, viewer: Viewer) -> str:
-    return _(
-        "It is %(how_shared)s; %(why_you)s.",
-        how_shared=describe_grant(grant),
-        why_you=_viewer_words(grant, viewer),
-    )
-
-
-def _day(moment: dt.datetime) -> str:
-    # Outside a request (tests of the rules, the command line) there is no reader: ISO date.
-    return short_date(moment) if has_request_context() else f"{moment:%Y-%m-%d}"
-
-
-def _embargoed(until: dt.datetime) -> str:
-    return _("It is embargoed until %(date)s.", date=_day(until))
-
-
-def _ended(until: dt.datetime) -> str:
-    return _("It was available until %(date)s.", date=_day(until))
-
-
 # The decision -----------------------------------------------------------------------------------
 
-ONLY_CURRENT_FOUND = _l("Only the current published version is found in search.")
-YOUR_SCHOOL_STAFF = _l("It belongs to your school, and you are one of its teachers or admins.")
-ONLY_OWNERS_CHANGE = _l("Only teachers and admins of the school that owns it can change it.")
-STUDENTS_DO_NOT_ADAPT = _l("Students do not adapt materials; a teacher can.")
-IS_DRAFT = _l("It is a draft; only its school's teachers and admins see drafts.")
-NO_LONGER_PUBLISHED = _l("It is no longer published.")
-VERSION_NO_LONGER_PUBLISHED = _l("This version is no longer published.")
-TEACHERS_ONLY = _l("It is for teachers only (for example an exam bank).")
-YOUR_SCHOOL = _l("It belongs to your school.")
-ADAPTING_NEEDS_STAFF = _l(
-    "Adapting makes a new material in your school; only teachers and admins of a school can adapt."
-)
-NOT_LET = {
-    "download": _l("You may see it, but its school does not let others download it."),
-    "adapt": _l("You may see it, but its school does not let others adapt it."),
-}
-SCHOOL_NOT_ACTIVE = _l(
-    "Your school is not an active member of the consortium just now, so you see "
-    "only public materials of other schools."
-)
-NOT_PUBLIC = _l("It is not public; sign in to see what your school may use.")
-NOT_SHARED = _l("It is not shared with your school.")
 
-
-def _in_window(m: MaterialFacts, now: dt.datetime) -> LazyString | None:
+def _in_window(m: MaterialFacts, now: dt.datetime) -> Reason | None:
     if m.available_from is not None and now < m.available_from:
-        return _later(_embargoed, m.available_from)
+        return _reason("embargoed", until=m.available_from)
     if m.available_until is not None and now >= m.available_until:
-        return _later(_ended, m.available_until)
+        return _reason("ended", until=m.available_until)
     return None
 
 
@@ -344,37 +255,37 @@ def decide(
     """May ``viewer`` do ``action`` with this version of a material? With the reasons why."""
     now = now or dt.datetime.now(dt.UTC)
     if action not in ACTIONS:
-        return _deny(_l("'%(action)s' is not something the hub lets anyone do.", action=action))
+        return _deny(_reason("unknown-action", action=action))
     own = viewer.school_id is not None and viewer.school_id == m.owner_school_id
     if own and viewer.role in ("teacher", "school_admin"):
         if action == "discover" and not (m.is_current and m.state == "published" and not m.retired):
-            return _deny(ONLY_CURRENT_FOUND)
-        return _allow(YOUR_SCHOOL_STAFF)
+            return _deny(_reason("only-current-found"))
+        return _allow(_reason("own-staff"))
     if action in ("edit", "publish", "manage"):
-        return _deny(ONLY_OWNERS_CHANGE)
+        return _deny(_reason("only-owners-change"))
     if viewer.is_student and action == "adapt":
-        return _deny(STUDENTS_DO_NOT_ADAPT)
+        return _deny(_reason("students-do-not-adapt"))
     if m.state == "draft":
-        return _deny(IS_DRAFT)
+        return _deny(_reason("draft"))
     if action != "discover" and viewer.adopted_versions is None:
         raise ViewerWithoutAdoptions(action)
     adopted = viewer.adopted_versions is not None and m.version_id in viewer.adopted_versions
     if action == "discover":
         if not m.is_current or m.state != "published" or m.retired:
-            return _deny(NO_LONGER_PUBLISHED)
+            return _deny(_reason("no-longer-published"))
     elif not adopted and (not m.is_current or m.retired):
-        return _deny(VERSION_NO_LONGER_PUBLISHED)
+        return _deny(_reason("version-no-longer-published"))
     if m.teachers_only and not viewer.is_staff:
-        return _deny(TEACHERS_ONLY)
+        return _deny(_reason("teachers-only"))
     window = _in_window(m, now)
     if window is not None:
         return _deny(window)
     if own:
         if action in ("discover", "view", "download"):
-            return _allow(YOUR_SCHOOL)
-        return _deny(STUDENTS_DO_NOT_ADAPT)
+            return _allow(_reason("own-school"))
+        return _deny(_reason("students-do-not-adapt"))
     if action == "adapt" and (viewer.school_id is None or not viewer.is_staff):
-        return _deny(ADAPTING_NEEDS_STAFF)
+        return _deny(_reason("adapting-needs-staff"))
     needed = "view" if action in ("discover", "view") else action
     matched = False
     for grant, rights in effective_grants(m, now):
@@ -382,14 +293,16 @@ def decide(
             continue
         matched = True
         if needed in rights:
-            return _allow(_later(_grant_reason, grant, viewer))
+            return _allow(
+                _reason("granted", grant=grant, region=viewer.region, income=viewer.income)
+            )
     if matched:
-        return _deny(NOT_LET[needed])
+        return _deny(_reason("not-let", right=needed))
     if not viewer.anonymous and not viewer.member_reach and viewer.role != "consortium_admin":
-        return _deny(SCHOOL_NOT_ACTIVE)
+        return _deny(_reason("school-not-active"))
     if viewer.anonymous:
-        return _deny(NOT_PUBLIC)
-    return _deny(NOT_SHARED)
+        return _deny(_reason("not-public"))
+    return _deny(_reason("not-shared"))
 
 
 # The token form -----------------------------------------------------------------------------------
@@ -444,38 +357,25 @@ def grant_problems(
     ceiling: Ceiling,
     patient_data: str = "none",
     consent_scope: str | None = None,
-) -> list[str]:
-    """Why a set of grants cannot be saved (licence, ceiling and consent rules), in words."""
+) -> list[Reason]:
+    """Why a set of grants cannot be saved (licence, ceiling and consent rules), as reasons."""
     problems = []
     for grant in grants:
-        kind = str(GRANT_KIND_WORDS.get(grant.kind, grant.kind))
         if grant.kind == "public" and licence not in CREATIVE_COMMONS:
-            problems.append(
-                _(
-                    "A public grant needs a Creative Commons licence; %(licence)s is not.",
-                    licence=licence,
-                )
-            )
+            problems.append(_reason("public-needs-cc", licence=licence))
         if "adapt" in grant.rights and "-ND-" in licence:
-            problems.append(
-                _(
-                    "%(licence)s allows no derivatives, so no grant may give 'adapt'.",
-                    licence=licence,
-                )
-            )
+            problems.append(_reason("nd-no-adapt", licence=licence))
         if AUDIENCE_LEVEL.get(grant.kind, 99) > AUDIENCE_LEVEL.get(ceiling.audience, -1):
-            problems.append(_("Your school's ceiling does not allow %(kind)s grants.", kind=kind))
+            problems.append(_reason("ceiling-kind", kind=grant.kind))
         extra = set(grant.rights) - set(ceiling.rights)
         if extra:
-            words = [str(RIGHT_WORDS.get(r, r)) for r in sorted(extra)]
-            problems.append(
-                _("Your school's ceiling does not allow %(rights)s.", rights=join_words(words))
-            )
+            rights = tuple(r for r in RIGHTS if r in extra)
+            problems.append(_reason("ceiling-rights", rights=rights))
         if patient_data == "consented":
             if consent_scope in (None, "own_school"):
-                problems.append(_("The patients consented to use in your school only."))
+                problems.append(_reason("consent-own-school"))
             elif consent_scope == "consortium" and grant.kind == "public":
-                problems.append(_("The patients consented to use in the consortium, not publicly."))
+                problems.append(_reason("consent-not-public"))
         if grant.kind in ("regions", "income", "schools") and not grant.values:
-            problems.append(_("A %(kind)s grant must name at least one.", kind=kind))
+            problems.append(_reason("grant-needs-values", kind=grant.kind))
     return list(dict.fromkeys(problems))

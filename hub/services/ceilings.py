@@ -163,17 +163,7 @@ def impact(session: Session, school: School, audience: str, rights: list[str]) -
     others = session.scalars(
         select(School).where(School.status == MembershipStatus.ACTIVE, School.id != school.id)
     ).all()
-    viewers = [
-        policy.Viewer(
-            person_id=-1,
-            school_id=s.id,
-            role="teacher",
-            school_active=True,
-            region=s.region,
-            income=s.income_group.value,
-        )
-        for s in others
-    ]
+    viewers = [policy.viewer_as(s, "teacher") for s in others]
     new = policy.Ceiling(audience=audience, rights=frozenset(rights))
     public = fewer_schools = fewer_rights = 0
     for before in facts.values():

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import policy
+from .. import policy, reasons
 from ..models import (
     Adoption,
     AudienceGrant,
@@ -37,6 +37,7 @@ from ..models import (
     utcnow,
 )
 from . import audit, ceilings, geography, sharing, usage, vocabularies
+from .catalogue import Catalogue
 from .errors import Conflict, InvalidInput, NotFound, ServiceError
 from .languages import normalize_language
 
@@ -330,52 +331,7 @@ def publication_problems(version: MaterialVersion) -> dict[str, str]:
     return problems
 
 
-# Reading ----------------------------------------------------------------------------------------
-
-
-def get_material(session: Session, material_id: int) -> Material:
-    """The material with ``material_id`` (``NotFound`` if none) — callers then ask the policy."""
-    material = session.get(Material, material_id)
-    if material is None or not material.versions:
-        raise NotFound(_("There is no such material, or it is not shared with you."))
-    return material
-
-
-def version_for(
-    session: Session,
-    person: Person | None,
-    material_id: int,
-    number: int | None,
-    action: policy.Action = "view",
-) -> MaterialVersion:
-    """The version a person asks for, if the policy allows ``action``; otherwise ``NotFound``.
-
-    Without ``number``: the draft for the owner school's staff, else the published version.
-    """
-    material = get_material(session, material_id)
-    if number is None:
-        staff = (
-            person is not None
-            and person.school_id == material.school_id
-            and person.role.value in ("teacher", "school_admin")
-        )
-        version = (
-            (material.draft if staff and material.draft else None)
-            or material.published
-            or (material.latest if staff else None)
-        )
-        if version is None:
-            version = material.latest  # the policy refuses it below
-    else:
-        version = next((v for v in material.versions if v.number == number), None)
-        if version is None:
-            raise NotFound(_("There is no such version."))
-    if not policy.allowed(session, person, version, action):
-        raise NotFound(_("There is no such material, or it is not shared with you."))
-    return version
-
-
-# Writing ----------------------------------------------------------------------------------------
+# Writing (reading goes through services/catalogue.py) ----------------------------------------
 
 
 def _require(
@@ -384,7 +340,7 @@ def _require(
     decision = policy.allowed(session, person, version, action)
     if not decision:
         if policy.allowed(session, person, version, "view"):
-            raise Conflict(decision.reason)
+            raise Conflict(reasons.words(decision))
         raise NotFound(_("There is no such material, or it is not shared with you."))
 
 
@@ -590,7 +546,7 @@ def link_translation(
         raise InvalidInput(
             _("A material cannot be a translation of itself."), field="translation_of"
         )
-    original = version_for(session, person, original_id, None, "view")
+    original = Catalogue.of(session, person).version(original_id, None, "view")
     if original.material.translation_of_id == material.id:
         raise InvalidInput(
             _("That material is already a translation of this one."), field="translation_of"
@@ -603,27 +559,6 @@ def link_translation(
         material,
         school_id=material.school_id,
         original=original.material_id,
-    )
-
-
-def translations(session: Session, material: Material) -> list[Material]:
-    """Materials linked as translations of ``material`` or of the same original, both ways."""
-    root = material.translation_of_id or material.id
-    found = session.scalars(
-        select(Material).where((Material.translation_of_id == root) | (Material.id == root))
-    ).all()
-    return [m for m in found if m.id != material.id]
-
-
-def adaptations(session: Session, material: Material) -> list[Material]:
-    """Materials adapted from any version of ``material``."""
-    version_ids = [v.id for v in material.versions]
-    return list(
-        session.scalars(
-            select(Material)
-            .where(Material.adapted_from_version_id.in_(version_ids))
-            .order_by(Material.id)
-        )
     )
 
 
@@ -824,32 +759,3 @@ def is_bookmarked(session: Session, person: Person, material: Material) -> bool:
         )
         is not None
     )
-
-
-def bookmarked(session: Session, person: Person) -> list[MaterialVersion]:
-    """The person's list: the version of each bookmarked material they may still view."""
-    material_ids = list(
-        session.scalars(
-            select(Bookmark.material_id)
-            .where(Bookmark.person_id == person.id)
-            .order_by(Bookmark.created_at.desc())
-        )
-    )
-    if not material_ids:
-        return []
-    versions = {
-        v.material_id: v
-        for v in session.scalars(
-            select(MaterialVersion).where(
-                MaterialVersion.material_id.in_(material_ids),
-                MaterialVersion.state == VersionState.PUBLISHED,
-            )
-        )
-    }
-    facts = policy.facts_for_versions(session, versions.values())
-    viewer = policy.viewer_for(session, person)
-    return [
-        versions[i]
-        for i in material_ids
-        if i in versions and policy.decide(viewer, facts[versions[i].id], "view")
-    ]

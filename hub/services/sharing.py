@@ -16,7 +16,7 @@ from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import policy
+from .. import policy, reasons
 from ..models import (
     AudienceGrant,
     GrantKind,
@@ -65,15 +65,17 @@ def _check_values(session: Session, kind: GrantKind, values: Iterable[str]) -> l
 
 
 def grant_problems(material: Material, grants: Iterable[policy.Grant]) -> list[str]:
-    """Why ``grants`` cannot be given on ``material`` (licence, ceiling, patients' consent)."""
+    """Why ``grants`` cannot be given on ``material`` (licence, ceiling, patients' consent),
+    in words."""
     version = material.published or material.latest
-    return policy.grant_problems(
+    problems = policy.grant_problems(
         version.licence,
         list(grants),
         policy.facts.ceiling_of(material.school),
         version.patient_data.value,
         version.consent_scope.value if version.consent_scope else None,
     )
+    return [reasons.word(r) for r in problems]
 
 
 def refuse_forbidden(material: Material, grants: Iterable[policy.Grant], field: str) -> None:
@@ -226,16 +228,9 @@ def audience(session: Session, material: Material) -> Audience:
     reached: list[School] = []
     students = False
     for school in schools:
-        base = dict(
-            person_id=-1,
-            school_id=school.id,
-            school_active=True,
-            region=school.region,
-            income=school.income_group.value,
-        )
-        if policy.decide(policy.Viewer(role="teacher", **base), facts, "view"):  # type: ignore[arg-type]
+        if policy.decide(policy.viewer_as(school, "teacher"), facts, "view"):
             reached.append(school)
-            if policy.decide(policy.Viewer(role="student", **base), facts, "view"):  # type: ignore[arg-type]
+            if policy.decide(policy.viewer_as(school, "student"), facts, "view"):
                 students = True
     public = bool(policy.decide(policy.ANONYMOUS, facts, "view"))
     return Audience(

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
-from .. import db
+from .. import db, reasons
 from ..extensions import login_manager
 from ..models import Person
 from ..services import geography
@@ -40,8 +40,11 @@ def register_web(app: Flask) -> None:
         search,
         sharing,
     )
+    from .converters import IdConverter
     from .errors import register_error_pages
 
+    # Before the blueprints: their rules look ``<id:...>`` up as they are added.
+    app.url_map.converters["id"] = IdConverter
     for blueprint in (
         main.bp,
         auth.bp,
@@ -86,6 +89,7 @@ def register_web(app: Flask) -> None:
         markdown=render_markdown,
         rights_in_words=rights_in_words,
     )
+    app.jinja_env.filters.update(reason=reasons.words)
 
     @app.after_request
     def security_headers(response: Any) -> Any:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -25,24 +23,11 @@ from .forms import (
     ResetPasswordForm,
     SignInForm,
 )
+from .navigation import safe_next  # also imported from here (auth.safe_next)
 
 bp = Blueprint("auth", __name__)
 
 SIGN_IN_FAILED = _l("That email and password do not match an active account.")
-
-
-def safe_next(target: str | None) -> str:
-    """Only follow ``next`` to a path on this site (no open redirect)."""
-    if target:
-        parts = urlsplit(target)
-        if (
-            not parts.scheme
-            and not parts.netloc
-            and target.startswith("/")
-            and not target.startswith("//")
-        ):
-            return target
-    return url_for("main.home")
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

@@ -54,7 +54,7 @@ def _school(school_id: int) -> School:
     return school
 
 
-@bp.route("/schools/<int:school_id>")
+@bp.route("/schools/<id:school_id>")
 @requires(Role.CONSORTIUM_ADMIN)
 def school(school_id: int) -> str | tuple[str, int]:
     return _school_page(school_id)
@@ -83,7 +83,7 @@ def _school_page(
     ), status
 
 
-@bp.route("/schools/<int:school_id>/<decision>", methods=["POST"])
+@bp.route("/schools/<id:school_id>/<decision>", methods=["POST"])
 @requires(Role.CONSORTIUM_ADMIN)
 def change_membership(school_id: int, decision: str) -> Response | str | tuple[str, int]:
     if decision not in {d.value for d in membership.Decision}:
@@ -123,7 +123,7 @@ def change_membership(school_id: int, decision: str) -> Response | str | tuple[s
     return redirect(url_for("consortium_admin.school", school_id=school_id))
 
 
-@bp.route("/schools/<int:school_id>/income-group", methods=["POST"])
+@bp.route("/schools/<id:school_id>/income-group", methods=["POST"])
 @requires(Role.CONSORTIUM_ADMIN)
 def set_income_group(school_id: int) -> Response | str | tuple[str, int]:
     form = IncomeGroupForm()

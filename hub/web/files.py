@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from typing import IO, BinaryIO, cast
 
@@ -125,7 +126,7 @@ def api_upload() -> tuple[Response, int]:
     return jsonify(file_json(record)), 201
 
 
-@bp.route("/files/<int:file_id>/<path:filename>")
+@bp.route("/files/<id:file_id>/<path:filename>")
 @requires(Role.TEACHER, Role.SCHOOL_ADMIN)
 def download(file_id: int, filename: str) -> Response:
     """A file of the school's uploads (files of materials are served through their version)."""
@@ -142,32 +143,47 @@ def serve_file(record: File, *, inline: bool) -> Response:
 
     Callers have decided that the person may have it.
     """
+    return serve_blob(
+        record.sha256,
+        record.media_type,
+        record.filename,
+        inline=inline,
+        last_modified=record.created_at,
+        what=f"file {record.id}",
+    )
+
+
+def serve_blob(
+    sha256: str,
+    media_type: str,
+    filename: str,
+    *,
+    inline: bool = True,
+    last_modified: dt.datetime | None = None,
+    what: str = "rendition",
+) -> Response:
+    """A blob of the content store, as ``serve_file`` serves files (callers have decided)."""
     blob_store = store()
     url = blob_store.download_url(
-        record.sha256,
-        record.filename,
-        record.media_type,
-        disposition="inline" if inline else "attachment",
+        sha256, filename, media_type, disposition="inline" if inline else "attachment"
     )
     if url is not None:
         response = redirect(url, 302)
         response.headers["Cache-Control"] = "no-store"
         return response
-    path = blob_store.path(record.sha256)
+    path = blob_store.path(sha256)
     if path is None or not os.path.exists(path):
-        current_app.logger.error(
-            "file %s: blob %s is missing from the store", record.id, record.sha256
-        )
+        current_app.logger.error("%s: blob %s is missing from the store", what, sha256)
         abort(404)
     accel = current_app.config.get("HUB_X_ACCEL_REDIRECT")
     response = send_file(
         path,
-        mimetype=record.media_type,
+        mimetype=media_type,
         as_attachment=not inline,
-        download_name=record.filename,
+        download_name=filename,
         conditional=True,
-        etag=record.sha256,
-        last_modified=record.created_at,
+        etag=sha256,
+        last_modified=last_modified,
         max_age=0,
     )
     if accel:

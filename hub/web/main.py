@@ -13,23 +13,19 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .. import db, i18n, policy
 from ..models import (
-    Adoption,
-    ItemProgress,
-    Material,
-    MaterialKind,
     MaterialVersion,
     MembershipStatus,
-    ModuleItem,
     Person,
     RequestStatus,
     Role,
     School,
 )
 from ..services import access_requests, materials, usage
+from ..services.catalogue import Catalogue
 from ..services.schools import is_active_member
 from .access import public, requires
-from .auth import safe_next
 from .membership import INCOME_LABELS, region_income_chart
+from .navigation import safe_next
 from .search import found_cards
 
 bp = Blueprint("main", __name__)
@@ -56,61 +52,36 @@ def home() -> str:
         context["public_materials"] = found_cards(viewer, size=6)
         return render_template("home.html", **context)
     school = person.school
+    catalogue = Catalogue.of(s, person)
     context.update(
         school=school,
         in_my_languages=found_cards(viewer, filters={"languages": school.languages}),
         from_my_region=found_cards(viewer, filters={"regions": [school.region]}),
-        school_modules=[
-            m.published
-            for m in s.scalars(
-                select(Material).where(
-                    Material.school_id == school.id,
-                    Material.kind == MaterialKind.MODULE,
-                    Material.retired_at.is_(None),
-                )
-            )
-            if m.published
-        ],
-        continuing=_continuing(s, person),
+        school_modules=catalogue.school_modules(school.id),
+        continuing=_continuing(catalogue, person),
     )
     if person.role in (Role.TEACHER, Role.SCHOOL_ADMIN):
-        context["adopted_elsewhere"] = s.execute(
-            select(Adoption, School.name)
-            .join(Material, Material.id == Adoption.material_id)
-            .join(School, School.id == Adoption.school_id)
-            .where(
-                Material.school_id == school.id,
-                Adoption.school_id != school.id,
-                Adoption.ended_at.is_(None),
-            )
-            .order_by(Adoption.adopted_at.desc())
-            .limit(6)
-        ).all()
+        context["adopted_elsewhere"] = catalogue.adopted_elsewhere(school)
         context["requests_waiting"] = (
             [r for r in access_requests.incoming(s, person) if r.status is RequestStatus.PENDING]
             if person.role is Role.SCHOOL_ADMIN
             else []
         )
         context["my_requests"] = access_requests.outgoing(s, person)[:5]
+        context["requested"] = catalogue.shown_versions(
+            r.material_id for r in context["my_requests"]
+        )
     if person.role is Role.SCHOOL_ADMIN:
         context["usage"] = usage.report(s, school)
     return render_template("home.html", **context)
 
 
-def _continuing(s: Any, person: Person) -> list[tuple[MaterialVersion, int, int]]:
+def _continuing(catalogue: Catalogue, person: Person) -> list[tuple[MaterialVersion, int, int]]:
     """Modules the person started and has not finished: (version, done, total)."""
-    # Distinct ids first: PostgreSQL cannot compare the JSON columns of whole rows.
-    started_ids = s.scalars(
-        select(ModuleItem.module_version_id)
-        .join(ItemProgress, ItemProgress.module_item_id == ModuleItem.id)
-        .where(ItemProgress.person_id == person.id)
-        .distinct()
-    ).all()
-    started = s.scalars(select(MaterialVersion).where(MaterialVersion.id.in_(started_ids))).all()
     out = []
-    for version in started:
-        done = len(materials.items_done(s, person, version))
-        if done < len(version.items) and policy.allowed(s, person, version, "view"):
+    for version in catalogue.started_modules(person):
+        done = len(materials.items_done(catalogue.session, person, version))
+        if done < len(version.items):
             out.append((version, done, len(version.items)))
     return out[:5]
 

@@ -23,13 +23,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from content_store import ContentStoreError
-
-from .. import db, policy
+from .. import db, policy, reasons
 from ..models import (
     File,
     Material,
@@ -42,13 +39,17 @@ from ..models import (
     VersionState,
 )
 from ..services import files as files_service
-from ..services import geography, materials, sharing, usage, vocabularies
+from ..services import geography, materials, renditions, sharing, usage, vocabularies
+from ..services.catalogue import Catalogue
 from ..services.errors import NotFound
 from ..services.extraction import extract_text
 from ..services.markdown import render as render_markdown
-from ..storage import store
+from ..storage import ContentStoreError, store
 from .access import public, requires
 from .actions import Refused, perform
+from .converters import id_or_404
+from .files import serve_blob, serve_file
+from .navigation import safe_next
 
 bp = Blueprint("materials", __name__)
 
@@ -85,7 +86,7 @@ def _version(
     material_id: int, number: int | None = None, action: policy.Action = "view"
 ) -> MaterialVersion:
     try:
-        return materials.version_for(db.session(), _me(), material_id, number, action)
+        return _catalogue().version(material_id, number, action)
     except NotFound:
         abort(404)
 
@@ -121,12 +122,7 @@ def _form_metadata() -> materials.Metadata:
 @bp.route("/materials/mine")
 @requires(*STAFF)
 def mine() -> str:
-    s = db.session()
-    found = s.scalars(
-        select(Material)
-        .where(Material.school_id == current_user.school_id)
-        .order_by(Material.id.desc())
-    ).all()
+    found = _catalogue().school_materials(current_user.school_id)
     return render_template("materials/mine.html", materials=found)
 
 
@@ -140,7 +136,7 @@ def create() -> Response:
     return redirect(url_for("materials.edit", material_id=material.id))
 
 
-@bp.route("/materials/<int:material_id>/edit", methods=["GET", "POST"])
+@bp.route("/materials/<id:material_id>/edit", methods=["GET", "POST"])
 @requires(*STAFF)
 def edit(material_id: int) -> str | Response | tuple[str, int]:
     version = _version(material_id, None, "edit")
@@ -195,6 +191,7 @@ def _edit_page(
         subregions=sorted(geography.subregions().items(), key=lambda kv: kv[1]),
         countries=geography.countries(),
         topics_in_use=materials.topics_in_use(s),
+        visible_items={i.id for i in _catalogue().module_items(version)},
         candidates=_module_candidates(version)
         if version.material.kind is MaterialKind.MODULE
         else [],
@@ -204,10 +201,12 @@ def _edit_page(
 def _module_candidates(version: MaterialVersion) -> list[MaterialVersion]:
     """Published materials the teacher may put in a module (matching ?find= when given)."""
     text = request.args.get("find", "").strip().lower()
-    listed = _visible_versions(
-        _me(), text=text, limit=30, exclude={i.item_version.material_id for i in version.items}
+    return _catalogue().listing(
+        text=text,
+        limit=30,
+        exclude={i.item_version.material_id for i in version.items},
+        kind=MaterialKind.MATERIAL,
     )
-    return [v for v in listed if v.material.kind is MaterialKind.MATERIAL]
 
 
 def _publish(version: MaterialVersion) -> Response | tuple[str, int]:
@@ -241,19 +240,19 @@ def _extract(version: MaterialVersion) -> str:
     return "\n".join(t for t in texts if t)
 
 
-@bp.route("/materials/<int:material_id>/publish", methods=["POST"])
+@bp.route("/materials/<id:material_id>/publish", methods=["POST"])
 @requires(*STAFF)
 def publish(material_id: int) -> Response | tuple[str, int]:
     return _publish(_version(material_id, None, "publish"))
 
 
-@bp.route("/materials/<int:material_id>/files", methods=["POST"])
+@bp.route("/materials/<id:material_id>/files", methods=["POST"])
 @requires(*STAFF)
 def attach(material_id: int) -> Response | tuple[str, int]:
     """Attach chosen school files and/or upload new ones (several at once) to the draft."""
     version = _version(material_id, None, "edit")
     me = _staff()
-    ids = [int(i) for i in request.form.getlist("file_id") if i.isdigit()]
+    ids = [i for i in map(id_or_404, request.form.getlist("file_id")) if i is not None]
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     try:
         for upload in request.files.getlist("file"):
@@ -281,7 +280,7 @@ def attach(material_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("materials.edit", material_id=material_id) + "#files")
 
 
-@bp.route("/materials/<int:material_id>/files/<int:file_id>/remove", methods=["POST"])
+@bp.route("/materials/<id:material_id>/files/<id:file_id>/remove", methods=["POST"])
 @requires(*STAFF)
 def detach(material_id: int, file_id: int) -> Response:
     version = _version(material_id, None, "edit")
@@ -289,14 +288,14 @@ def detach(material_id: int, file_id: int) -> Response:
     return redirect(url_for("materials.edit", material_id=material_id) + "#files")
 
 
-@bp.route("/materials/<int:material_id>/items", methods=["POST"])
+@bp.route("/materials/<id:material_id>/items", methods=["POST"])
 @requires(*STAFF)
 def set_items(material_id: int) -> Response | tuple[str, int]:
     """The module builder: add, remove or move one item, against the list the page showed."""
     version = _version(material_id, None, "edit")
     expected = [int(i) for i in request.form.get("expected", "").split(",") if i.isdigit()]
     items = list(expected)
-    op, target = request.form.get("op", ""), request.form.get("item", type=int)
+    op, target = request.form.get("op", ""), id_or_404(request.form.get("item"))
     if op == "add" and target:
         items.append(target)
     elif op == "remove" and target in items:
@@ -317,7 +316,7 @@ def set_items(material_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("materials.edit", material_id=material_id) + "#items")
 
 
-@bp.route("/materials/<int:material_id>/new-version", methods=["POST"])
+@bp.route("/materials/<id:material_id>/new-version", methods=["POST"])
 @requires(*STAFF)
 def new_version(material_id: int) -> Response:
     material = _version(material_id, None, "edit").material
@@ -332,7 +331,7 @@ def new_version(material_id: int) -> Response:
     return redirect(url_for("materials.edit", material_id=material_id))
 
 
-@bp.route("/materials/<int:material_id>/retire", methods=["POST"])
+@bp.route("/materials/<id:material_id>/retire", methods=["POST"])
 @requires(*STAFF)
 def retire(material_id: int) -> Response:
     material = _version(material_id, None, "manage").material
@@ -343,11 +342,11 @@ def retire(material_id: int) -> Response:
     return redirect(url_for("materials.show", material_id=material_id))
 
 
-@bp.route("/materials/<int:material_id>/translation", methods=["POST"])
+@bp.route("/materials/<id:material_id>/translation", methods=["POST"])
 @requires(*STAFF)
 def translation(material_id: int) -> Response:
     material = _version(material_id, None, "edit").material
-    original = request.form.get("translation_of", type=int)
+    original = id_or_404(request.form.get("translation_of"))  # blank: no translation
     with contextlib.suppress(Refused):  # the refusal is flashed
         perform(
             lambda: materials.link_translation(db.session(), _staff(), material, original),
@@ -356,7 +355,7 @@ def translation(material_id: int) -> Response:
     return redirect(url_for("materials.show", material_id=material_id))
 
 
-@bp.route("/materials/<int:material_id>/v/<int:number>/adapt", methods=["POST"])
+@bp.route("/materials/<id:material_id>/v/<id:number>/adapt", methods=["POST"])
 @requires(*STAFF)
 def adapt(material_id: int, number: int) -> Response:
     source = _version(material_id, number, "view")
@@ -368,7 +367,7 @@ def adapt(material_id: int, number: int) -> Response:
     return redirect(url_for("materials.edit", material_id=material.id))
 
 
-@bp.route("/materials/<int:material_id>/v/<int:number>/adopt", methods=["POST"])
+@bp.route("/materials/<id:material_id>/v/<id:number>/adopt", methods=["POST"])
 @requires(*STAFF)
 def adopt(material_id: int, number: int) -> Response:
     version = _version(material_id, number, "view")
@@ -386,59 +385,9 @@ def adopt(material_id: int, number: int) -> Response:
 # Reading --------------------------------------------------------------------------------
 
 
-def _visible_versions(
-    person: Person | None,
-    *,
-    text: str = "",
-    limit: int = 1000,
-    exclude: set[int] | None = None,
-    offset: int = 0,
-    viewer: policy.Viewer | None = None,
-) -> list[MaterialVersion]:
-    """Current published versions ``person`` may discover, newest first.
-
-    Reads the catalogue newest first in chunks and asks the policy about each chunk, stopping
-    as soon as the page is full, so that a page costs a few chunks rather than the whole
-    catalogue.
-    """
-    s = db.session()
-    query = (
-        select(MaterialVersion)
-        .join(Material, Material.id == MaterialVersion.material_id)
-        .where(MaterialVersion.state == VersionState.PUBLISHED, Material.retired_at.is_(None))
-        .order_by(MaterialVersion.published_at.desc(), MaterialVersion.id.desc())
-        # The page shows each material's school: load them with the versions, not one by one.
-        .options(joinedload(MaterialVersion.material).joinedload(Material.school))
-        .limit(BROWSE_CHUNK)
-    )
-    if text:
-        query = query.where(MaterialVersion.title.ilike(f"%{text}%"))
-    viewer = viewer or policy.viewer_for(s, person)
-    wanted = offset + limit
-    visible: list[MaterialVersion] = []
-    chunk = query
-    while len(visible) < wanted:
-        rows = list(s.scalars(chunk))
-        candidates = [v for v in rows if not exclude or v.material_id not in exclude]
-        facts = policy.facts_for_versions(s, candidates)
-        visible += [v for v in candidates if policy.decide(viewer, facts[v.id], "discover")]
-        if len(rows) < BROWSE_CHUNK:
-            break
-        last = rows[-1]
-        # Keyset paging: the next chunk starts after the last row of this one.
-        chunk = query.where(
-            or_(
-                MaterialVersion.published_at < last.published_at,
-                and_(
-                    MaterialVersion.published_at == last.published_at,
-                    MaterialVersion.id < last.id,
-                ),
-            )
-        )
-    return visible[offset:wanted]
-
-
-BROWSE_CHUNK = 200
+def _catalogue() -> Catalogue:
+    """The catalogue as the signed-in person (or the visitor) may see it."""
+    return Catalogue.of(db.session(), _me())
 
 
 @bp.route("/browse")
@@ -447,11 +396,18 @@ def browse() -> str:
     page = max(1, request.args.get("page", 1, type=int) or 1)
     text = request.args.get("q", "").strip()
     me = _me()
-    view_as, as_school, as_role = _view_as(me)
-    found = _visible_versions(
-        me, text=text, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE, viewer=view_as
-    )
     s = db.session()
+    view_as, as_school, as_role = _view_as(me)
+    if view_as is not None and me is not None:
+        # How our own materials look to that school's people: never that school's catalogue.
+        found = Catalogue(s, view_as).listing(
+            text=text,
+            limit=PAGE_SIZE + 1,
+            offset=(page - 1) * PAGE_SIZE,
+            owner_school_id=me.school_id,
+        )
+    else:
+        found = _catalogue().listing(text=text, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     return render_template(
         "materials/browse.html",
         versions=found[:PAGE_SIZE],
@@ -469,75 +425,49 @@ def browse() -> str:
 
 
 def _view_as(me: Person | None) -> tuple[policy.Viewer | None, School | None, str]:
-    """A school admin previews the catalogue as a student or teacher of a member school."""
-    school_id = request.args.get("as_school", type=int)
+    """A school admin previews their school's own materials as a student or teacher of a
+    member school would see them."""
+    school_id = id_or_404(request.args.get("as_school"))
     role = request.args.get("as_role", "student")
     if me is None or me.role is not Role.SCHOOL_ADMIN or not school_id:
         return None, None, ""
     school = db.session().get(School, school_id)
     if school is None or role not in ("student", "teacher"):
         abort(404)
-    viewer = policy.Viewer(
-        person_id=-1,
-        school_id=school.id,
-        role=role,
-        school_active=school.status is MembershipStatus.ACTIVE,
-        region=school.region,
-        income=school.income_group.value,
-    )
-    return viewer, school, role
+    return policy.viewer_as(school, role), school, role
 
 
-@bp.route("/materials/<int:material_id>")
+@bp.route("/materials/<id:material_id>")
 @public
 def show(material_id: int) -> str:
-    number = request.args.get("v", type=int)
+    number = id_or_404(request.args.get("v"))
     version = _version(material_id, number, "view")
     s = db.session()
     me = _me()
-    viewer = policy.viewer_for(s, me)
-    facts = policy.facts_for(s, version)
-    can = {a: policy.decide(viewer, facts, a) for a in policy.ACTIONS}
+    catalogue = _catalogue()
+    can = catalogue.decisions(version)
     material = version.material
-    # One read of the facts for all versions, not one per version.
-    all_facts = policy.facts_for_versions(s, material.versions)
-    visible_versions = [
-        v for v in material.versions if policy.decide(viewer, all_facts[v.id], "view")
-    ]
-    lineage_from = material.adapted_from
-    show_from = lineage_from is not None and bool(policy.allowed(s, me, lineage_from, "view"))
-    adaptations = [
-        m
-        for m in materials.adaptations(s, material)
-        if m.published and policy.allowed(s, me, m.published, "view")
-    ]
-    translations = [
-        m
-        for m in materials.translations(s, material)
-        if m.published and policy.allowed(s, me, m.published, "view")
-    ]
+    lineage = catalogue.lineage(material)
     return render_template(
         "materials/show.html",
         version=version,
         material=material,
         can=can,
         summary_html=render_markdown(version.summary),
-        versions=visible_versions,
-        adapted_from=lineage_from if show_from else None,
-        adaptations=adaptations,
-        translations=translations,
+        versions=catalogue.versions_of(material),
+        lineage=lineage,
         v=vocabularies,
-        items=[i for i in version.items if policy.allowed(s, me, i.item_version, "view")],
+        items=catalogue.module_items(version),
         done=materials.items_done(s, me, version),
         markdown_previews=_markdown_previews(version),
         on_list=me is not None and materials.is_bookmarked(s, me, material),
         **(_sharing_context(material) if can["manage"] else {}),
         size_in_words=files_service.size_in_words,
-        can_inline=files_service.can_show_inline,
+        viewing=renditions.viewing,
     )
 
 
-@bp.route("/materials/<int:material_id>/v/<int:number>/items/<int:item_id>/done", methods=["POST"])
+@bp.route("/materials/<id:material_id>/v/<id:number>/items/<id:item_id>/done", methods=["POST"])
 @requires()
 def item_done(material_id: int, number: int, item_id: int) -> Response:
     """Tick (or untick) one item of a module as finished."""
@@ -581,12 +511,12 @@ def _sharing_context(material: Material) -> dict[str, Any]:
             ((code, geography.subregion_display_name(code)) for code in geography.subregions()),
             key=lambda kv: kv[1],
         ),
-        "describe_grant": policy.describe_grant,
+        "describe_grant": reasons.describe_grant,
         "grant_facts": policy.grant_facts,
     }
 
 
-@bp.route("/materials/<int:material_id>/bookmark", methods=["POST"])
+@bp.route("/materials/<id:material_id>/bookmark", methods=["POST"])
 @requires()
 def bookmark(material_id: int) -> Response:
     """Add to or remove from My list."""
@@ -595,7 +525,8 @@ def bookmark(material_id: int) -> Response:
     assert me is not None
     on = perform(lambda: materials.toggle_bookmark(db.session(), me, material))
     flash(_("On your list.") if on else _("Taken off your list."), "success")
-    return redirect(request.form.get("back") or url_for("materials.show", material_id=material_id))
+    here = url_for("materials.show", material_id=material_id)
+    return redirect(safe_next(request.form.get("back"), here))
 
 
 @bp.route("/my-list")
@@ -604,7 +535,7 @@ def my_list() -> str:
     s = db.session()
     me = _me()
     assert me is not None
-    versions = materials.bookmarked(s, me)
+    versions = _catalogue().bookmarked(me)
     progress = {
         v.id: (len(materials.items_done(s, me, v)), len(v.items))
         for v in versions
@@ -644,11 +575,11 @@ FIELD_LABELS = {
 }
 
 
-@bp.route("/materials/<int:material_id>/compare")
+@bp.route("/materials/<id:material_id>/compare")
 @public
 def compare(material_id: int) -> str:
-    a = _version(material_id, request.args.get("a", type=int) or 1, "view")
-    b = _version(material_id, request.args.get("b", type=int) or a.number, "view")
+    a = _version(material_id, id_or_404(request.args.get("a")) or 1, "view")
+    b = _version(material_id, id_or_404(request.args.get("b")) or a.number, "view")
     from ..models.material import as_dict
 
     left, right = as_dict(a), as_dict(b)
@@ -665,25 +596,106 @@ def compare(material_id: int) -> str:
     )
 
 
-@bp.route("/materials/<int:material_id>/v/<int:number>/files/<int:file_id>/<path:filename>")
+@bp.route("/materials/<id:material_id>/v/<id:number>/files/<id:file_id>/<path:filename>")
 @public
 def file(material_id: int, number: int, file_id: int, filename: str) -> Response:
-    """A file of a version: previews need 'view', downloads need 'download'."""
-    inline = request.args.get("inline") == "1"
-    version = _version(material_id, number, "view")
-    record = next((f for f in version.files if f.id == file_id), None)
-    if record is None:
+    """The original file of a version: only with the 'download' right. Reading on screen
+    without it goes through ``file_view``; this address never serves less or more."""
+    catalogue = _catalogue()
+    try:
+        version, record = catalogue.file(material_id, number, file_id, "view")
+    except NotFound:
         abort(404)
-    if not inline:
-        decision = policy.allowed(db.session(), _me(), version, "download")
-        if not decision:
-            # The page is visible to this person, so saying why leaks nothing.
-            abort(403, description=decision.reason)
-    from .files import serve_file
+    decision = catalogue.decide(version, "download")
+    if not decision:
+        # The page is visible to this person, so saying why leaks nothing.
+        abort(403, description=reasons.words(decision))
+    _count_use("download", version)
+    inline = request.args.get("inline") == "1" and files_service.can_show_inline(record.media_type)
+    return serve_file(record, inline=inline)
 
+
+def _count_use(kind: str, version: MaterialVersion) -> None:
     # Range requests of one video or PDF count once: only the first byte range is recorded.
     if not request.range or request.range.ranges[0][0] == 0:
-        perform(
-            lambda: usage.record(db.session(), "preview" if inline else "download", version, _me())
+        perform(lambda: usage.record(db.session(), kind, version, _me()))
+
+
+def _viewable(material_id: int, number: int, file_id: int) -> tuple[MaterialVersion, File]:
+    try:
+        return _catalogue().file(material_id, number, file_id, "view")
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/materials/<id:material_id>/v/<id:number>/files/<id:file_id>/view")
+@public
+def file_view(material_id: int, number: int, file_id: int) -> str | tuple[str, int]:
+    """Read a file on screen with the 'view' right: PDF and office pages as images, an image
+    at screen size, video and audio streamed, plain text in the page."""
+    version, record = _viewable(material_id, number, file_id)
+    how = renditions.viewing(record.media_type)
+    width = renditions.nearest_width(request.args.get("width", type=int))
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    context: dict[str, Any] = {
+        "version": version,
+        "material": version.material,
+        "record": record,
+        "viewing": how,
+        "page": page,
+        "width": width,
+        "widths": renditions.WIDTHS,
+        "pages": 1,
+        "text": None,
+        "error": None,
+        "can_download": bool(_catalogue().decide(version, "download")),
+        "size_in_words": files_service.size_in_words,
+    }
+    status = 200
+    try:
+        if how.how == "pages":
+            context["pages"] = perform(
+                lambda: renditions.page_count(db.session(), store(), record), flash_refusal=False
+            )
+            if page > context["pages"]:
+                abort(404)
+        elif how.how == "text":
+            context["text"] = renditions.text(store(), record)
+        elif how.how == "markdown":
+            context["markdown_html"] = _markdown_previews(version).get(record.id, "")
+    except Refused as exc:
+        context["error"], status = exc.message, exc.status
+    except ContentStoreError:
+        context["error"], status = _("The file cannot be read just now. Try again later."), 503
+    if page == 1 and status == 200:
+        _count_use("preview", version)
+    return render_template("materials/file_view.html", **context), status
+
+
+@bp.route("/materials/<id:material_id>/v/<id:number>/files/<id:file_id>/pages/<id:page>.png")
+@public
+def file_page(material_id: int, number: int, file_id: int, page: int) -> Response:
+    """One page of a PDF or office document (or an image) rendered at a screen width."""
+    _version_, record = _viewable(material_id, number, file_id)
+    width = request.args.get("width", renditions.DEFAULT_WIDTH, type=int)
+    try:
+        rendered = perform(
+            lambda: renditions.page(db.session(), store(), record, page, width),
+            flash_refusal=False,
         )
-    return serve_file(record, inline=inline and files_service.can_show_inline(record.media_type))
+    except Refused as exc:
+        abort(exc.status, description=exc.message)
+    except ContentStoreError:
+        abort(503, description=_("The file cannot be read just now. Try again later."))
+    return serve_blob(rendered.sha256, rendered.media_type, f"page-{page}.png")
+
+
+@bp.route("/materials/<id:material_id>/v/<id:number>/files/<id:file_id>/stream")
+@public
+def file_stream(material_id: int, number: int, file_id: int) -> Response:
+    """Video and audio streamed for watching and listening (ranges, for seeking)."""
+    version, record = _viewable(material_id, number, file_id)
+    if renditions.viewing(record.media_type).how != "stream":
+        abort(404)
+    _count_use("preview", version)
+    return serve_file(record, inline=True)

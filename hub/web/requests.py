@@ -10,8 +10,10 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from .. import db
-from ..models import Material, Person, Role, School
+from ..models import Person, Role, School
 from ..services import access_requests, usage
+from ..services.catalogue import Catalogue
+from ..services.errors import NotFound
 from .access import requires
 from .actions import attempt
 
@@ -25,11 +27,12 @@ def _me() -> Person:
     return person
 
 
-@bp.route("/materials/<int:material_id>/request-access", methods=["POST"])
+@bp.route("/materials/<id:material_id>/request-access", methods=["POST"])
 @requires(*STAFF)
 def ask(material_id: int) -> Response:
-    material = db.session().get(Material, material_id)
-    if material is None:
+    try:
+        material = Catalogue.of(db.session(), _me()).version(material_id, None, "view").material
+    except NotFound:
         abort(404)
     attempt(
         lambda: access_requests.request_access(
@@ -50,15 +53,17 @@ def overview() -> str:
     """Requests our school made, and (for admins) requests for our materials."""
     s = db.session()
     me = _me()
+    outgoing = access_requests.outgoing(s, me)
     return render_template(
         "requests/overview.html",
-        outgoing=access_requests.outgoing(s, me),
+        outgoing=outgoing,
+        requested=Catalogue.of(s, me).shown_versions(r.material_id for r in outgoing),
         incoming=access_requests.incoming(s, me) if me.role is Role.SCHOOL_ADMIN else [],
         today=dt.date.today().isoformat(),
     )
 
 
-@bp.route("/requests/<int:request_id>/grant", methods=["POST"])
+@bp.route("/requests/<id:request_id>/grant", methods=["POST"])
 @requires(Role.SCHOOL_ADMIN)
 def grant(request_id: int) -> Response:
     raw = request.form.get("until", "").strip()
@@ -76,7 +81,7 @@ def grant(request_id: int) -> Response:
     return redirect(url_for("requests.overview"))
 
 
-@bp.route("/requests/<int:request_id>/decline", methods=["POST"])
+@bp.route("/requests/<id:request_id>/decline", methods=["POST"])
 @requires(Role.SCHOOL_ADMIN)
 def decline(request_id: int) -> Response:
     attempt(

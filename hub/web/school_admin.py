@@ -28,6 +28,7 @@ from ..services.membership import normalize_website
 from .access import requires
 from .actions import Refused, perform
 from .forms import CsvUploadForm, InviteForm, SchoolProfileForm
+from .navigation import safe_next
 
 bp = Blueprint("school_admin", __name__, url_prefix="/school")
 
@@ -128,10 +129,10 @@ def _people_page(status: int = 200, invite_form: InviteForm | None = None) -> st
 
 
 def _back_to_people() -> Response:
-    return redirect(request.form.get("back") or url_for("school_admin.people_list"))
+    return redirect(safe_next(request.form.get("back"), url_for("school_admin.people_list")))
 
 
-@bp.route("/people/<int:person_id>/role", methods=["POST"])
+@bp.route("/people/<id:person_id>/role", methods=["POST"])
 @requires(Role.SCHOOL_ADMIN)
 def change_role(person_id: int) -> Response | str:
     role_text = request.form.get("role", "")
@@ -148,7 +149,7 @@ def change_role(person_id: int) -> Response | str:
     )
 
 
-@bp.route("/people/<int:person_id>/<any(deactivate, reactivate):action>", methods=["POST"])
+@bp.route("/people/<id:person_id>/<any(deactivate, reactivate):action>", methods=["POST"])
 @requires(Role.SCHOOL_ADMIN)
 def set_active(person_id: int, action: str) -> Response | str:
     active = action == "reactivate"
@@ -190,7 +191,7 @@ def invite() -> Response | str:
     return _flash_and_back(_("Invitation sent to %(email)s.", email=issued.invitation.email))
 
 
-@bp.route("/invitations/<int:invitation_id>/resend", methods=["POST"])
+@bp.route("/invitations/<id:invitation_id>/resend", methods=["POST"])
 @requires(Role.SCHOOL_ADMIN)
 def resend(invitation_id: int) -> Response | str:
     try:
@@ -205,7 +206,7 @@ def resend(invitation_id: int) -> Response | str:
     )
 
 
-@bp.route("/invitations/<int:invitation_id>/revoke", methods=["POST"])
+@bp.route("/invitations/<id:invitation_id>/revoke", methods=["POST"])
 @requires(Role.SCHOOL_ADMIN)
 def revoke(invitation_id: int) -> Response | str:
     try:

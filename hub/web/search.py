@@ -12,14 +12,22 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from search_index import FACETS, SORTS, Hit, IndexUnavailable, QueryError, SearchIndexError
-
 from .. import db, policy
 from ..i18n import WordsByKey, current_language
 from ..models import Person
-from ..search import card_cache, index
+from ..search import (
+    FACETS,
+    SORTS,
+    Hit,
+    IndexUnavailable,
+    QueryError,
+    SearchIndexError,
+    card_cache,
+    index,
+)
 from ..services.discovery import MaterialCard, discoverable_cards
 from .access import public
+from .converters import db_id
 from .frame import fixed_url
 from .value_words import badges_html, facet_label, values_in_words
 
@@ -211,10 +219,8 @@ def search() -> Response:
         # Names of the schools a facet value or a filter shows, not of every school.
         shown = {v for v, _count in results.facets.get("school", [])[:FACET_VALUES_SHOWN]}
         shown.update(filters.get("school", []))
-        names = {
-            str(k): v
-            for k, v in cached.school_names(s, [int(i) for i in shown if i.isdigit()]).items()
-        }
+        school_ids = [i for i in map(db_id, shown) if i is not None]
+        names = {str(k): v for k, v in cached.school_names(s, school_ids).items()}
         context.update(
             results=results,
             hits=hits,

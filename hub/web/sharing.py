@@ -13,7 +13,8 @@ from werkzeug.wrappers import Response
 from .. import db
 from ..models import Material, Person, Role, School
 from ..services import ceilings, sharing
-from ..services.errors import InvalidInput
+from ..services.catalogue import Catalogue
+from ..services.errors import InvalidInput, NotFound
 from .access import requires
 from .actions import Refused, perform
 
@@ -28,10 +29,11 @@ def _me() -> Person:
 
 
 def _material(material_id: int) -> Material:
-    material = db.session().get(Material, material_id)
-    if material is None or not material.versions:
+    """The material whose sharing the signed-in person manages (404 for anyone else)."""
+    try:
+        return Catalogue.of(db.session(), _me()).version(material_id, None, "manage").material
+    except NotFound:
         abort(404)
-    return material
 
 
 def _date(name: str) -> dt.datetime | None:
@@ -50,7 +52,7 @@ def _back(material_id: int) -> Response:
     return redirect(url_for("materials.show", material_id=material_id) + "#sharing")
 
 
-@bp.route("/materials/<int:material_id>/grants", methods=["POST"])
+@bp.route("/materials/<id:material_id>/grants", methods=["POST"])
 @requires(*STAFF)
 def add_grant(material_id: int) -> Response:
     material = _material(material_id)
@@ -75,7 +77,7 @@ def add_grant(material_id: int) -> Response:
     return _back(material_id)
 
 
-@bp.route("/materials/<int:material_id>/grants/<int:grant_id>/remove", methods=["POST"])
+@bp.route("/materials/<id:material_id>/grants/<id:grant_id>/remove", methods=["POST"])
 @requires(*STAFF)
 def remove_grant(material_id: int, grant_id: int) -> Response:
     material = _material(material_id)
@@ -87,7 +89,7 @@ def remove_grant(material_id: int, grant_id: int) -> Response:
     return _back(material_id)
 
 
-@bp.route("/materials/<int:material_id>/availability", methods=["POST"])
+@bp.route("/materials/<id:material_id>/availability", methods=["POST"])
 @requires(*STAFF)
 def availability(material_id: int) -> Response:
     material = _material(material_id)

@@ -127,4 +127,4 @@ def test_students_never_reach_teachers_only_materials(
 @given(viewer=viewers(), material=materials())
 def test_every_decision_gives_a_reason(viewer: Viewer, material: MaterialFacts) -> None:
     for action in ("discover", "view", "download", "adapt", "edit"):
-        assert decide(viewer, material, action, NOW).reason
+        assert decide(viewer, material, action, NOW).reasons

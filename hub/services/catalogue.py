@@ -1,0 +1,335 @@
+"""The one door to the catalogue: every surface reads materials through a ``Catalogue``.
+
+A page, an API handler, a feed or an export never selects materials, versions, modules, module
+items, lineage or files itself. It makes a ``Catalogue`` for its viewer (``Catalogue.of`` for a
+signed-in person or a visitor; ``Catalogue(session, policy.viewer_as(...))`` for a school
+admin's view-as) and asks it. The catalogue reads in bulk (a fixed number of queries, whatever
+the number of rows), asks ``policy.decide`` about every version it returns, and returns only
+what the policy allows. What it does not return does not exist for that viewer: lookups of
+hidden things raise ``NotFound``, which surfaces answer as 404.
+
+Search finds through the index, filtered by the same policy's tokens; its cards come through
+``discoverable_cards`` (``services/discovery.py``), which decides each card the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from .. import policy
+from ..models import (
+    AccessRequest,
+    Adoption,
+    Bookmark,
+    File,
+    ItemProgress,
+    Material,
+    MaterialKind,
+    MaterialVersion,
+    ModuleItem,
+    Person,
+    School,
+    VersionState,
+)
+from .errors import NotFound
+
+# Browsing reads the catalogue newest first in chunks of this many versions, asking the policy
+# about each chunk, until the page is full.
+BROWSE_CHUNK = 200
+
+
+def hidden() -> NotFound:
+    """The one answer for anything the viewer may not see: it does not exist for them."""
+    return NotFound(_("There is no such material, or it is not shared with you."))
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """What a material comes from and what came of it, as far as the viewer may see."""
+
+    adapted_from: MaterialVersion | None
+    adaptations: list[MaterialVersion]
+    translations: list[MaterialVersion]
+
+
+class Catalogue:
+    """The catalogue as one viewer may see it."""
+
+    def __init__(
+        self, session: Session, viewer: policy.Viewer, now: dt.datetime | None = None
+    ) -> None:
+        self.session = session
+        self.viewer = viewer
+        self.now = now
+
+    @classmethod
+    def of(cls, session: Session, person: Person | None) -> Catalogue:
+        """The catalogue of a signed-in person, or of a visitor (``None``)."""
+        return cls(session, policy.viewer_for(session, person))
+
+    # Deciding ------------------------------------------------------------------------------
+
+    def decide(self, version: MaterialVersion, action: policy.Action) -> policy.Decision:
+        """The policy's answer for this viewer, one version and one action."""
+        return policy.decide(
+            self.viewer, policy.facts_for(self.session, version), action, self.now
+        )
+
+    def decisions(self, version: MaterialVersion) -> dict[str, policy.Decision]:
+        """Every action's decision for one version (what a material page offers)."""
+        facts = policy.facts_for(self.session, version)
+        return {a: policy.decide(self.viewer, facts, a, self.now) for a in policy.ACTIONS}
+
+    def allowed(
+        self, versions: Iterable[MaterialVersion], action: policy.Action = "view"
+    ) -> list[MaterialVersion]:
+        """The versions the viewer may ``action``, in their order (facts read in bulk)."""
+        listed = list(versions)
+        facts = policy.facts_for_versions(self.session, listed)
+        return [v for v in listed if policy.decide(self.viewer, facts[v.id], action, self.now)]
+
+    # One material ---------------------------------------------------------------------------
+
+    def version(
+        self, material_id: int, number: int | None = None, action: policy.Action = "view"
+    ) -> MaterialVersion:
+        """The version asked for, if the viewer may ``action`` it; otherwise ``NotFound``.
+
+        Without ``number``: the draft for the owner school's staff, else the published version.
+        """
+        material = self.session.get(Material, material_id)
+        if material is None or not material.versions:
+            raise hidden()
+        if number is None:
+            own_staff = self.viewer.school_id == material.school_id and self.viewer.role in (
+                "teacher",
+                "school_admin",
+            )
+            version = (
+                (material.draft if own_staff else None) or material.published or material.latest
+            )
+        else:
+            found = next((v for v in material.versions if v.number == number), None)
+            if found is None:
+                raise NotFound(_("There is no such version."))
+            version = found
+        if not self.decide(version, action):
+            raise hidden()
+        return version
+
+    def versions_of(self, material: Material) -> list[MaterialVersion]:
+        """The versions of ``material`` the viewer may view (its history, as they see it)."""
+        return self.allowed(material.versions, "view")
+
+    def file(
+        self, material_id: int, number: int, file_id: int, action: policy.Action
+    ) -> tuple[MaterialVersion, File]:
+        """A file of a version, if the viewer may ``action`` the version (``view`` to read it
+        on screen, ``download`` for the original); otherwise ``NotFound``."""
+        version = self.version(material_id, number, "view")
+        record = next((f for f in version.files if f.id == file_id), None)
+        if record is None:
+            raise hidden()
+        if action != "view" and not self.decide(version, action):
+            raise hidden()
+        return version, record
+
+    def module_items(self, version: MaterialVersion) -> list[ModuleItem]:
+        """The items of a module version whose material the viewer may view."""
+        shown = {v.id for v in self.allowed([i.item_version for i in version.items], "view")}
+        return [i for i in version.items if i.item_version_id in shown]
+
+    def lineage(self, material: Material) -> Lineage:
+        """The original it was adapted from, its adaptations and its translations (both ways),
+        each only if the viewer may view it (a hidden one is not even hinted at)."""
+        root = material.translation_of_id or material.id
+        translated = self.session.scalars(
+            select(Material).where(
+                or_(Material.translation_of_id == root, Material.id == root),
+                Material.id != material.id,
+            )
+        ).all()
+        adapted = self.session.scalars(
+            select(Material)
+            .where(Material.adapted_from_version_id.in_([v.id for v in material.versions]))
+            .order_by(Material.id)
+        ).all()
+        published = {
+            m.id: m.published for m in (*translated, *adapted) if m.published is not None
+        }
+        source = material.adapted_from
+        visible = {
+            v.id
+            for v in self.allowed(
+                [*published.values(), *([source] if source is not None else [])], "view"
+            )
+        }
+
+        def shown(found: Sequence[Material]) -> list[MaterialVersion]:
+            return [
+                v for m in found if (v := published.get(m.id)) is not None and v.id in visible
+            ]
+
+        return Lineage(
+            adapted_from=source if source is not None and source.id in visible else None,
+            adaptations=shown(adapted),
+            translations=shown(translated),
+        )
+
+    # Listings -------------------------------------------------------------------------------
+
+    def listing(
+        self,
+        *,
+        text: str = "",
+        limit: int = 1000,
+        offset: int = 0,
+        exclude: set[int] | None = None,
+        owner_school_id: int | None = None,
+        kind: MaterialKind | None = None,
+    ) -> list[MaterialVersion]:
+        """Current published versions the viewer may discover, newest first.
+
+        Reads newest first in chunks and asks the policy about each chunk, stopping as soon
+        as the page is full, so that a page costs a few chunks rather than the whole catalogue.
+        ``owner_school_id`` keeps one school's materials (a view-as of one's own school).
+        """
+        query = (
+            select(MaterialVersion)
+            .join(Material, Material.id == MaterialVersion.material_id)
+            .where(MaterialVersion.state == VersionState.PUBLISHED, Material.retired_at.is_(None))
+            .order_by(MaterialVersion.published_at.desc(), MaterialVersion.id.desc())
+            # Pages show each material's school: load them with the versions, not one by one.
+            .options(
+                joinedload(MaterialVersion.material).joinedload(Material.school),
+                joinedload(MaterialVersion.material).selectinload(Material.grants),
+            )
+            .limit(BROWSE_CHUNK)
+        )
+        if text:
+            query = query.where(MaterialVersion.title.ilike(f"%{text}%"))
+        if owner_school_id is not None:
+            query = query.where(Material.school_id == owner_school_id)
+        if kind is not None:
+            query = query.where(Material.kind == kind)
+        wanted = offset + limit
+        visible: list[MaterialVersion] = []
+        chunk = query
+        while len(visible) < wanted:
+            rows = list(self.session.scalars(chunk).unique())
+            candidates = [v for v in rows if not exclude or v.material_id not in exclude]
+            visible += self.allowed(candidates, "discover")
+            if len(rows) < BROWSE_CHUNK:
+                break
+            last = rows[-1]
+            # Keyset paging: the next chunk starts after the last row of this one.
+            chunk = query.where(
+                or_(
+                    MaterialVersion.published_at < last.published_at,
+                    and_(
+                        MaterialVersion.published_at == last.published_at,
+                        MaterialVersion.id < last.id,
+                    ),
+                )
+            )
+        return visible[offset:wanted]
+
+    def school_materials(self, school_id: int) -> list[Material]:
+        """Every material of a school (drafts and retired ones too), newest first, for its
+        own teachers and admins; nobody else gets any from here."""
+        if self.viewer.school_id != school_id or self.viewer.role not in (
+            "teacher",
+            "school_admin",
+        ):
+            return []
+        return list(
+            self.session.scalars(
+                select(Material)
+                .where(Material.school_id == school_id)
+                .order_by(Material.id.desc())
+                .options(selectinload(Material.versions))
+            )
+        )
+
+    def school_modules(self, school_id: int) -> list[MaterialVersion]:
+        """The published modules of a school that the viewer may discover."""
+        return self.listing(owner_school_id=school_id, kind=MaterialKind.MODULE, limit=50)
+
+    def bookmarked(self, person: Person) -> list[MaterialVersion]:
+        """The person's list: the version of each bookmarked material they may still view."""
+        material_ids = list(
+            self.session.scalars(
+                select(Bookmark.material_id)
+                .where(Bookmark.person_id == person.id)
+                .order_by(Bookmark.created_at.desc())
+            )
+        )
+        shown = self.shown_versions(material_ids)
+        return [shown[i] for i in material_ids if i in shown]
+
+    def started_modules(self, person: Person) -> list[MaterialVersion]:
+        """Module versions the person ticked an item of, that they may still view."""
+        # Distinct ids first: PostgreSQL cannot compare the JSON columns of whole rows.
+        started_ids = self.session.scalars(
+            select(ModuleItem.module_version_id)
+            .join(ItemProgress, ItemProgress.module_item_id == ModuleItem.id)
+            .where(ItemProgress.person_id == person.id)
+            .distinct()
+        ).all()
+        started = self.session.scalars(
+            select(MaterialVersion).where(MaterialVersion.id.in_(started_ids))
+        ).all()
+        return self.allowed(started, "view")
+
+    def shown_versions(self, material_ids: Iterable[int]) -> dict[int, MaterialVersion]:
+        """For each material, the version the viewer sees of it: the current published one,
+        else one their school adopted; materials they may not view are left out."""
+        ids = list(dict.fromkeys(material_ids))
+        if not ids:
+            return {}
+        versions = self.session.scalars(
+            select(MaterialVersion)
+            .where(
+                MaterialVersion.material_id.in_(ids),
+                MaterialVersion.state != VersionState.DRAFT,
+            )
+            .order_by(MaterialVersion.number.desc())
+        ).all()
+        shown: dict[int, MaterialVersion] = {}
+        for version in self.allowed(versions, "view"):
+            shown.setdefault(version.material_id, version)
+        return shown
+
+    def requests_titles(self, requests: Iterable[AccessRequest]) -> dict[int, MaterialVersion]:
+        """The version to name each access request's material by, where the viewer may view
+        it (a request for a material that is no longer shared is shown without its title)."""
+        return self.shown_versions(r.material_id for r in requests)
+
+    def adopted_elsewhere(self, school: School, limit: int = 6) -> list[tuple[Adoption, str]]:
+        """Recent adoptions of the school's materials by other schools: (adoption, school's
+        name), for the school's own teachers and admins."""
+        if self.viewer.school_id != school.id or self.viewer.role not in (
+            "teacher",
+            "school_admin",
+        ):
+            return []
+        rows = self.session.execute(
+            select(Adoption, School.name)
+            .join(Material, Material.id == Adoption.material_id)
+            .join(School, School.id == Adoption.school_id)
+            .where(
+                Material.school_id == school.id,
+                Adoption.school_id != school.id,
+                Adoption.ended_at.is_(None),
+            )
+            .order_by(Adoption.adopted_at.desc())
+            .limit(limit)
+        ).all()
+        shown = {v.id for v in self.allowed([a.version for a, _name in rows], "view")}
+        return [(a, name) for a, name in rows if a.version_id in shown]
