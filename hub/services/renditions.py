@@ -275,8 +275,11 @@ def _pdf_page_png(store: ContentStore, sha256: str, number: int, width: int) -> 
             pdf_page = document[number - 1]
             page_width, _height = pdf_page.get_size()
             bitmap = pdf_page.render(scale=width / max(page_width, 1.0))
+            image = bitmap.to_pil()
+            if image.width != width:  # PDFium rounds the size up by a pixel now and then
+                image = image.resize((width, round(image.height * width / image.width)))
             out = io.BytesIO()
-            bitmap.to_pil().save(out, format="PNG", optimize=True)
+            image.save(out, format="PNG", optimize=True)
             return out.getvalue()
         finally:
             document.close()

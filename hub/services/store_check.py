@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from content_store import BlobInfo, BlobNotFound, ContentStore, IntegrityError
 
-from ..models import File, utcnow
+from ..models import File, Rendition, utcnow
 
 Progress = Callable[[int], None]
 
@@ -49,17 +49,23 @@ def _sha_by_file(session: Session) -> dict[str, list[int]]:
     return records
 
 
+def _rendition_blobs(session: Session) -> set[str]:
+    # Rendered pages are recorded too; a missing one is simply rendered again when asked for.
+    return set(session.scalars(select(Rendition.sha256)))
+
+
 def check_store(
     session: Session, store: ContentStore, *, verify: bool = True, progress: Progress | None = None
 ) -> StoreReport:
     """Records without blob, blobs without record and (with ``verify``) corrupt blobs."""
     records = _sha_by_file(session)
+    rendered = _rendition_blobs(session)
     report = StoreReport(records=sum(len(v) for v in records.values()))
     seen: set[str] = set()
     for info in store.iter_blobs():
         report.blobs += 1
         seen.add(info.sha256)
-        if info.sha256 not in records:
+        if info.sha256 not in records and info.sha256 not in rendered:
             report.orphan_blobs.append(info)
         elif verify and not _verifies(store, info.sha256):
             report.corrupt_blobs.append(info.sha256)
@@ -100,7 +106,9 @@ def collect_orphans(
     for info in report.orphan_blobs:
         if info.modified < cutoff:
             # Look again right before deleting: a record may have been committed since.
-            if session.scalar(select(File.id).where(File.sha256 == info.sha256).limit(1)):
+            named = select(File.id).where(File.sha256 == info.sha256).limit(1)
+            rendered = select(Rendition.id).where(Rendition.sha256 == info.sha256).limit(1)
+            if session.scalar(named) or session.scalar(rendered):
                 continue
             store.delete(info.sha256)
             removed.append(info)

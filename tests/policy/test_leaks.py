@@ -38,7 +38,8 @@ from tests.factories import ConsortiumAdminFactory, PersonFactory, SchoolFactory
 # Every GET route that shows a material, and how this test visits it.
 COVERED_GET = {
     "materials.show", "materials.compare", "materials.file", "materials.browse",
-    "materials.edit", "search.search",
+    "materials.edit", "search.search", "materials.file_view", "materials.file_page",
+    "materials.file_stream",
 }  # fmt: skip
 # POST routes that act on a material: a person who may not see it gets 404 (or is sent to
 # sign in / refused for their role before any lookup).
@@ -209,9 +210,13 @@ def test_no_surface_shows_what_decide_denies_nor_hides_what_it_allows(
             compare = client.get(f"/materials/{m}/compare?a=1&b=1")
             if (compare.status_code == 200) != can["view"]:
                 mismatches.append(f"{who}: compare of {probe.title} -> {compare.status_code}")
-            preview = client.get(f"/materials/{m}/v/1/files/{f}/x.pdf?inline=1")
-            if (preview.status_code == 200) != can["view"]:
-                mismatches.append(f"{who}: preview of {probe.title} -> {preview.status_code}")
+            for read in ("view", "pages/1.png"):
+                preview = client.get(f"/materials/{m}/v/1/files/{f}/{read}")
+                if (preview.status_code == 200) != can["view"]:
+                    mismatches.append(f"{who}: {read} of {probe.title} -> {preview.status_code}")
+            inline = client.get(f"/materials/{m}/v/1/files/{f}/x.pdf?inline=1").status_code
+            if (inline == 200) != can["download"]:
+                mismatches.append(f"{who}: inline original of {probe.title} -> {inline}")
             download = client.get(f"/materials/{m}/v/1/files/{f}/x.pdf")
             expected = 200 if can["download"] else (403 if can["view"] else 404)
             if download.status_code != expected:

@@ -1,0 +1,131 @@
+"""The one door: a ``Catalogue`` returns only what ``policy.decide`` allows its viewer."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from hub import policy
+from hub.models import (
+    AccessRequest,
+    Bookmark,
+    MaterialKind,
+    MembershipStatus,
+    ModuleItem,
+    utcnow,
+)
+from hub.services.catalogue import Catalogue
+from tests.conftest import sign_in
+from tests.factories import (
+    SchoolAdminFactory,
+    SchoolFactory,
+    StudentFactory,
+    TeacherFactory,
+    make_material,
+)
+
+CONSORTIUM = [("consortium", [], "view")]
+
+
+def test_a_students_home_does_not_list_teachers_only_or_embargoed_modules(
+    client: FlaskClient, session: Session
+) -> None:
+    school = SchoolFactory()
+    make_material(session, school, title="Open module", kind=MaterialKind.MODULE)
+    make_material(
+        session, school, title="Exam module", kind=MaterialKind.MODULE, teachers_only=True
+    )
+    later = make_material(session, school, title="Next term module", kind=MaterialKind.MODULE)
+    later.available_from = utcnow() + dt.timedelta(days=30)
+    session.commit()
+    sign_in(client, StudentFactory(school=school))
+    home = client.get("/").get_data(as_text=True)
+    assert "Open module" in home
+    assert "Exam module" not in home and "Next term module" not in home
+
+
+def test_module_items_leave_out_what_the_viewer_may_not_view(session: Session) -> None:
+    school = SchoolFactory()
+    module = make_material(session, school, kind=MaterialKind.MODULE, grants=CONSORTIUM)
+    shared = make_material(session, grants=CONSORTIUM)
+    hidden = make_material(session, title="Kept at home")
+    version = module.published
+    assert version is not None
+    for position, item in enumerate((shared, hidden)):
+        session.add(
+            ModuleItem(
+                module_version_id=version.id,
+                item_version_id=item.published.id,  # type: ignore[union-attr]
+                position=position,
+            )
+        )
+    session.flush()
+    session.refresh(version)
+    items = Catalogue.of(session, TeacherFactory()).module_items(version)
+    assert [i.item_version.material_id for i in items] == [shared.id]
+
+
+def test_lineage_does_not_hint_at_a_hidden_original_or_translation(session: Session) -> None:
+    original = make_material(session, title="Original at home")
+    shared = make_material(session, grants=CONSORTIUM)
+    shared.adapted_from_version_id = original.published.id  # type: ignore[union-attr]
+    translation = make_material(session, title="Hidden translation", language="fr")
+    translation.translation_of_id = shared.id
+    session.flush()
+    session.refresh(shared)
+    lineage = Catalogue.of(session, TeacherFactory()).lineage(shared)
+    assert lineage.adapted_from is None and lineage.translations == []
+
+
+def test_a_list_keeps_only_what_the_person_may_still_view(session: Session) -> None:
+    student = StudentFactory()
+    kept = make_material(session, grants=CONSORTIUM)
+    withdrawn = make_material(session, grants=CONSORTIUM)
+    for material in (kept, withdrawn):
+        session.add(Bookmark(person_id=student.id, material_id=material.id))
+    withdrawn.school.status = MembershipStatus.WITHDRAWN
+    session.flush()
+    listed = Catalogue.of(session, student).bookmarked(student)
+    assert [v.material_id for v in listed] == [kept.id]
+
+
+def test_an_access_request_is_not_named_once_its_material_is_hidden(
+    client: FlaskClient, session: Session
+) -> None:
+    teacher = TeacherFactory()
+    material = make_material(session, title="Once shared", grants=CONSORTIUM)
+    session.add(
+        AccessRequest(
+            material_id=material.id,
+            requester_id=teacher.id,
+            school_id=teacher.school_id,
+            rights=["download"],
+        )
+    )
+    material.school.status = MembershipStatus.SUSPENDED
+    session.commit()
+    sign_in(client, teacher)
+    for page in ("/requests", "/"):
+        html = client.get(page).get_data(as_text=True)
+        assert "Once shared" not in html and "no longer shared" in html, page
+
+
+def test_school_materials_are_for_the_schools_own_staff_only(session: Session) -> None:
+    school = SchoolFactory()
+    draft = make_material(session, school, published=False)
+    assert [m.id for m in Catalogue.of(session, TeacherFactory(school=school)).school_materials(
+        school.id
+    )] == [draft.id]  # fmt: skip
+    assert Catalogue.of(session, StudentFactory(school=school)).school_materials(school.id) == []
+    assert Catalogue.of(session, TeacherFactory()).school_materials(school.id) == []
+
+
+def test_view_as_reads_the_same_door_as_anyone(session: Session) -> None:
+    ours, kenya = SchoolFactory(country="SE"), SchoolFactory(country="KE")
+    make_material(session, ours, title="For LMC", grants=[("income", ["LMC"], "view")])
+    make_material(session, title="Kenya only", grants=[("schools", [str(kenya.id)], "view")])
+    SchoolAdminFactory(school=ours)
+    seen = Catalogue(session, policy.viewer_as(kenya, "student")).listing(owner_school_id=ours.id)
+    assert [v.title for v in seen] == ["For LMC"]
