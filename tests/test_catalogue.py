@@ -129,3 +129,26 @@ def test_view_as_reads_the_same_door_as_anyone(session: Session) -> None:
     SchoolAdminFactory(school=ours)
     seen = Catalogue(session, policy.viewer_as(kenya, "student")).listing(owner_school_id=ours.id)
     assert [v.title for v in seen] == ["For LMC"]
+
+
+CATALOGUE_MODELS = (
+    "Material", "MaterialVersion", "ModuleItem", "AudienceGrant", "Adoption", "Bookmark",
+    "UsageEvent", "AccessRequest", "VersionFile", "ItemProgress",
+)  # fmt: skip
+
+
+def test_no_page_selects_materials_itself() -> None:
+    """Pages and handlers read the catalogue through the door, never with their own query."""
+    import re
+    from pathlib import Path
+
+    names = "|".join(CATALOGUE_MODELS)
+    pattern = re.compile(rf"\b(select|get|query|scalars?)\(\s*({names})\b")
+    web = Path(__file__).resolve().parent.parent / "hub" / "web"
+    found = [
+        f"{path.name}:{n}: {line.strip()}"
+        for path in sorted(web.glob("*.py"))
+        for n, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert found == []

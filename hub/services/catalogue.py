@@ -37,6 +37,7 @@ from ..models import (
     School,
     VersionState,
 )
+from .discovery import CardSnapshot, MaterialCard, discoverable_cards
 from .errors import NotFound
 
 # Browsing reads the catalogue newest first in chunks of this many versions, asking the policy
@@ -183,6 +184,13 @@ class Catalogue:
         )
 
     # Listings -------------------------------------------------------------------------------
+
+    def cards(
+        self, material_ids: Sequence[int], cached: CardSnapshot | None = None
+    ) -> list[MaterialCard | None]:
+        """Search results' cards, in order: None where the viewer may not discover the
+        material (the index filtered by the policy's tokens; the policy decides each card)."""
+        return discoverable_cards(self.session, self.viewer, material_ids, cached)
 
     def listing(
         self,

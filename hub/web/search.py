@@ -25,7 +25,8 @@ from ..search import (
     card_cache,
     index,
 )
-from ..services.discovery import MaterialCard, discoverable_cards
+from ..services.catalogue import Catalogue
+from ..services.discovery import MaterialCard
 from .access import public
 from .converters import db_id
 from .frame import fixed_url
@@ -205,7 +206,7 @@ def search() -> Response:
         status = 503
     else:
         searched = time.perf_counter() - searching
-        cards = discoverable_cards(s, viewer, [int(h.id) for h in results.hits], cached)
+        cards = Catalogue(s, viewer).cards([int(h.id) for h in results.hits], cached)
         # Worded and routed once for the page's twenty cards (a translation and a url_for
         # per card were a fifth of the page's rendering).
         version_words = _("v%(number)s")
@@ -271,5 +272,5 @@ def found_cards(
         )
     except (SearchIndexError, OSError):
         return []
-    cards = discoverable_cards(db.session(), viewer, [int(h.id) for h in results.hits], cached)
+    cards = Catalogue(db.session(), viewer).cards([int(h.id) for h in results.hits], cached)
     return [card for card in cards if card is not None]
