@@ -201,6 +201,8 @@ def test_out_of_range_query_ids_are_404(client: FlaskClient, session: Session) -
         ]
         for url in urls:
             assert client.get(url).status_code == 404, url
+        # Not an id, but as big: a page number of the people console.
+        assert client.get(f"/school/people?page={bad}").status_code == 200
 
 
 def test_out_of_range_form_ids_are_404(client: FlaskClient, session: Session) -> None:

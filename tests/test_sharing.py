@@ -222,3 +222,19 @@ def test_only_school_admins_can_view_as(client: FlaskClient, session: Session) -
     assert "as a student of" not in client.get(f"/browse?as_school={kenya.id}").get_data(
         as_text=True
     )
+
+
+def test_a_school_grant_naming_an_impossible_id_is_refused_with_a_message(
+    client: FlaskClient, session: Session
+) -> None:
+    teacher = TeacherFactory()
+    material = make_material(session, teacher.school)
+    session.commit()
+    sign_in(client, teacher)
+    answer = client.post(
+        f"/materials/{material.id}/grants",
+        data={"kind": "schools", "values_schools": "99999999999999999999", "rights": "view"},
+    )
+    assert answer.status_code in (302, 400, 422)
+    page = client.get(f"/materials/{material.id}").get_data(as_text=True)
+    assert "is not a school of the consortium" in page

@@ -64,6 +64,17 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return result
 
 
+# Every id column is a PostgreSQL ``integer``: numbers outside this range name no row, and
+# reaching the database they are an error rather than an empty answer.
+ID_MIN = 1
+ID_MAX = 2**31 - 1
+
+
+def is_id(value: str) -> bool:
+    """Whether ``value`` spells an id (plain ASCII digits, in range)."""
+    return value.isascii() and value.isdigit() and ID_MIN <= int(value) <= ID_MAX
+
+
 class Base(DeclarativeBase):
     """Base of every model; carries the naming convention."""
 

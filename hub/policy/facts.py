@@ -54,11 +54,18 @@ def viewer_for(session: Session, person: Person | None, *, adoptions: bool = Tru
     )
 
 
+class NotAViewAsRole(ValueError):
+    """View-as stands in for students and teachers only (a caller's mistake)."""
+
+    def __init__(self, role: str) -> None:
+        super().__init__(f"view-as is for students and teachers, not {role!r}")
+
+
 def viewer_as(school: School, role: str) -> Viewer:
     """A stand-in for any ``role`` person of ``school`` (no one in particular, no adoptions):
     what a school admin's view-as and the sharing panels ask the rules about."""
     if role not in ("student", "teacher"):
-        raise ValueError(f"view-as is for students and teachers, not {role!r}")
+        raise NotAViewAsRole(role)
     return Viewer(
         school_id=school.id,
         role=role,

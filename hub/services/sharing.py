@@ -26,6 +26,7 @@ from ..models import (
     School,
     utcnow,
 )
+from ..models.base import is_id
 from . import audit, geography, vocabularies
 from .errors import Conflict, InvalidInput, NotFound
 
@@ -55,7 +56,7 @@ def _check_values(session: Session, kind: GrantKind, values: Iterable[str]) -> l
         )
     ids = []
     for value in values:
-        school = session.get(School, int(value)) if value.isdigit() else None
+        school = session.get(School, int(value)) if is_id(value) else None
         if school is None:
             raise InvalidInput(
                 _("'%(value)s' is not a school of the consortium.", value=value), field="values"

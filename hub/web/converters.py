@@ -10,8 +10,7 @@ from __future__ import annotations
 from flask import abort
 from werkzeug.routing import IntegerConverter, Map
 
-ID_MIN = 1
-ID_MAX = 2**31 - 1  # PostgreSQL ``integer``
+from ..models.base import ID_MAX, ID_MIN, is_id
 
 
 def _up_to(maximum: int) -> str:
@@ -48,10 +47,7 @@ def db_id(value: str | None) -> int | None:
     Usable as ``type=`` of ``request.args.get``. Signs, spaces and non-ASCII digits are not
     ids (``int`` would take them).
     """
-    if value is None or not value.isascii() or not value.isdigit():
-        return None
-    number = int(value)
-    return number if ID_MIN <= number <= ID_MAX else None
+    return int(value) if value is not None and is_id(value) else None
 
 
 def id_or_404(value: str | None) -> int | None:

@@ -27,7 +27,7 @@ from .. import db
 from ..models import File, Person, Role
 from ..services import files
 from ..services.files import size_in_words
-from ..storage import store
+from ..storage import ContentStoreError, store
 from .access import requires
 from .actions import Refused, perform
 
@@ -171,8 +171,12 @@ def serve_blob(
         response = redirect(url, 302)
         response.headers["Cache-Control"] = "no-store"
         return response
-    path = blob_store.path(sha256)
+    try:
+        path = blob_store.path(sha256)
+    except ContentStoreError:
+        path = None
     if path is None or not os.path.exists(path):
+        # `hub store check` lists it; the person gets a page, not a server error.
         current_app.logger.error("%s: blob %s is missing from the store", what, sha256)
         abort(404)
     accel = current_app.config.get("HUB_X_ACCEL_REDIRECT")

@@ -27,6 +27,7 @@ from ..services.languages import resolve_languages
 from ..services.membership import normalize_website
 from .access import requires
 from .actions import Refused, perform
+from .converters import db_id
 from .forms import CsvUploadForm, InviteForm, SchoolProfileForm
 from .navigation import safe_next
 
@@ -107,7 +108,8 @@ def _people_page(status: int = 200, invite_form: InviteForm | None = None) -> st
         role=Role(role_arg) if role_arg in {r.value for r in Role} else None,
         active={"yes": True, "no": False}.get(active_arg),
     )
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    # In the id range, so that its OFFSET fits the database's integers (else a 500).
+    page = db_id(request.args.get("page")) or 1
     s = db.session()
     query = people.people_query(current_user, flt)
     found = s.scalars(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
