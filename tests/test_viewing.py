@@ -5,6 +5,8 @@ the original file by any address."""
 from __future__ import annotations
 
 import io
+import os
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -175,3 +177,34 @@ def test_a_reader_who_may_not_view_gets_not_found_for_pages_too(
     sign_in(client, TeacherFactory())
     for suffix in ("/view", "/pages/1.png", "/d.pdf"):
         assert client.get(_base(material, record) + suffix).status_code == 404
+
+
+def test_office_documents_are_read_as_pages_where_a_converter_is_installed(
+    app: Flask,
+    client: FlaskClient,
+    session: Session,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A stand-in for LibreOffice's command line: it writes <outdir>/<name>.pdf as soffice does.
+    converted = tmp_path / "converted.pdf"
+    converted.write_bytes(_pdf(2))
+    program = tmp_path / "soffice"
+    program.write_text(
+        "#!/bin/sh\n"
+        'while [ "$1" != "--outdir" ]; do shift; done\n'
+        'out="$2"; src="$3"; base=$(basename "$src"); name="${base%.*}"\n'
+        f'cp "{converted}" "$out/$name.pdf"\n'
+    )
+    program.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    data = sample_files.docx_document("Ward round", ["Checklist."])
+    kind = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    material, record = _with_file(session, app, data, kind, "round.docx", VIEW_ONLY)
+    sign_in(client, TeacherFactory())
+    html = client.get(_base(material, record) + "/view").get_data(as_text=True)
+    assert "Page 1 of 2" in html
+    image = client.get(_base(material, record) + "/pages/2.png?width=480")
+    assert image.status_code == 200 and image.mimetype == "image/png"
+    conversions = select(func.count()).select_from(Rendition).where(Rendition.page == 0)
+    assert session.scalar(conversions) == 1  # converted once, then read from the store
