@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.models import File, Material, Rendition, School, VersionFile
-from hub.services import renditions, sample_files
+from hub.services import files, renditions, sample_files
 from hub.services.store_check import check_store
 from hub.storage import store_for
 from tests.conftest import sign_in
@@ -37,15 +37,9 @@ def _with_file(
 ) -> tuple[Material, File]:
     """A published material of another school whose one file holds ``data``."""
     material = make_material(session, school or SchoolFactory(), grants=grants)
-    blob = store_for(app).put(io.BytesIO(data), media_type)
-    record = File(
-        sha256=blob.sha256,
-        size=blob.size,
-        media_type=media_type,
-        filename=filename,
-        school_id=material.school_id,
+    record = files.record_bytes(
+        session, store_for(app), material.school, data, filename, media_type
     )
-    session.add(record)
     session.flush()
     version = material.published
     assert version is not None

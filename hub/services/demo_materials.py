@@ -6,7 +6,6 @@ Deterministic (a fixed random seed) and idempotent: nothing is added twice.
 
 from __future__ import annotations
 
-import io
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from ..models import (
     utcnow,
 )
 from . import sample_files
+from .files import record_bytes
 from .materials import Metadata, apply_metadata
 
 MATERIALS_PER_SCHOOL = 20
@@ -344,26 +344,6 @@ def _grants_for(
     return [grant(GrantKind.CONSORTIUM)]
 
 
-def _file(
-    session: Session,
-    store: ContentStore,
-    school: School,
-    data: bytes,
-    name: str,
-    media_type: str,
-    uploader: Person | None,
-) -> File:
-    blob = store.put(io.BytesIO(data), media_type)
-    record = File(
-        sha256=blob.sha256,
-        size=blob.size,
-        media_type=media_type,
-        filename=name,
-        school_id=school.id,
-        uploaded_by_id=uploader.id if uploader else None,
-    )
-    session.add(record)
-    return record
 
 
 def _first_teacher(teachers: Mapping[int, Sequence[Person]], school_id: int) -> Person | None:
@@ -474,7 +454,7 @@ def load_demo_materials(session: Session, store: ContentStore) -> MaterialsSumma
                         "Learning objectives: recognise, decide, act, refer.",
                     ],
                 )
-                record = _file(
+                record = record_bytes(
                     session,
                     store,
                     school,
@@ -487,11 +467,11 @@ def load_demo_materials(session: Session, store: ContentStore) -> MaterialsSumma
                 if n % 3 == 0:
                     png = sample_files.png_image(320, 180, seed=index, label=heading[:14])
                     attachments.append(
-                        _file(session, store, school, png, "figure.png", "image/png", author)
+                        record_bytes(session, store, school, png, "figure.png", "image/png", author)
                     )
                 if rtype == "video":
                     attachments.append(
-                        _file(
+                        record_bytes(
                             session,
                             store,
                             school,

@@ -7,6 +7,7 @@ after the upload) is found by ``store_check`` and collected after a grace period
 
 from __future__ import annotations
 
+import io
 import queue
 import re
 import threading
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from content_store import Blob, ContentStore, StoreUnavailable, TooLarge
 
-from ..models import File, Person, Role
+from ..models import File, Person, Role, School
 from . import audit
 from .errors import NotFound, ServiceError
 
@@ -357,6 +358,30 @@ def file_for_download(session: Session, person: Person | None, file_id: int) -> 
         or person.role not in (Role.TEACHER, Role.SCHOOL_ADMIN)
     ):
         raise NotFound(_("There is no such file."))
+    return record
+
+
+def record_bytes(
+    session: Session,
+    store: ContentStore,
+    school: School,
+    data: bytes,
+    name: str,
+    media_type: str,
+    uploader: Person | None = None,
+) -> File:
+    """Store bytes made by the hub itself (demo and sample files) and record them as a file of
+    ``school``; uploads from people go through ``store_upload`` and ``record_upload``."""
+    blob = store.put(io.BytesIO(data), media_type)
+    record = File(
+        sha256=blob.sha256,
+        size=blob.size,
+        media_type=media_type,
+        filename=name,
+        school_id=school.id,
+        uploaded_by_id=uploader.id if uploader else None,
+    )
+    session.add(record)
     return record
 
 
