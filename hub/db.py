@@ -5,13 +5,17 @@ Services take a ``Session`` argument; only the web layer and the CLI reach for `
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import Connection, Engine, Table, create_engine, event, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
 
 
 class Database:
@@ -118,13 +122,25 @@ def init_app(app: Flask, database: Database) -> None:
     app.extensions["hub.db"] = database
 
     def _close_session(_exc: BaseException | None) -> None:
-        s = g.pop("db_session", None)
-        if s is not None:
-            s.close()
+        close_request_session()
 
     # A request may run inside an app context that outlives it (tests, CLI): close at both ends.
     app.teardown_request(_close_session)
     app.teardown_appcontext(_close_session)
+
+
+def close_request_session() -> None:
+    """End the current request's session (its transaction and its connection), if it has one.
+
+    At teardown the answer is already made: a connection that broke meanwhile (a database
+    restarted) is logged, never turned into an error page in place of that answer."""
+    s = g.pop("db_session", None)
+    if s is None:
+        return
+    try:
+        s.close()
+    except SQLAlchemyError:
+        log.warning("the request's database session did not close cleanly", exc_info=True)
 
 
 def database(app: Flask | None = None) -> Database:

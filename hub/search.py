@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from search_index import (
@@ -91,6 +92,10 @@ def init_app(app: Flask) -> None:
     def _catch_up(_exc: BaseException | None) -> None:
         if not g.pop("hub_index_dirty", False):
             return
+        # The request's own session ends first: on SQLite a read after its commit began a
+        # new transaction holding the write lock, which the catch-up's connection would
+        # wait on for the whole busy timeout (teardowns run in reverse order of registration).
+        db.close_request_session()
         catch_up_now(app)
 
 
@@ -99,8 +104,9 @@ def catch_up_now(app: Flask, lock_timeout: float = 0.5) -> int:
     session = db.database(app).new_session()
     try:
         return indexing.catch_up(session, index_for(app), lock_timeout=lock_timeout)
-    except (SearchIndexError, OSError):
-        # Another writer, a full disk...: `hub index follow` catches up; searches go on.
+    except (SearchIndexError, OSError, SQLAlchemyError):
+        # Another writer, a full disk, a busy or lost database...: `hub index follow` catches
+        # up; the person's answer is already made and searches go on.
         log.exception("could not update the search index now; the follower will")
         return 0
     finally:
