@@ -345,3 +345,16 @@ def test_search_answers_say_how_long_the_index_took(
     assert set(parts) == {"index", "page", "viewer", "cards", "render"}
     besides_index = sum(float(parts[name]) for name in ("viewer", "cards", "render"))
     assert besides_index <= float(parts["page"]) + 0.01
+
+
+def test_snippets_show_the_summary_s_words_not_its_markdown(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
+    material = make_material(session, title="Paludisme", grants=[("public", [], "view")])
+    material.published.summary = "**Malaria en el embarazo** — see [the guide](https://who.int)."  # type: ignore[union-attr]
+    session.commit()
+    catch_up_now(app)
+    page = _search(client, "embarazo")
+    snippet = re.search(r'<p class="snippet">(.*?)</p>', page, re.S)
+    assert snippet and "embarazo" in snippet.group(1)
+    assert "**" not in snippet.group(1) and "](" not in snippet.group(1)

@@ -33,6 +33,7 @@ from ..models import (
     VersionState,
     utcnow,
 )
+from . import markdown
 
 log = logging.getLogger("hub.indexing")
 BATCH = 500
@@ -144,7 +145,7 @@ def document_for(
         id=str(material.id),
         fingerprint=fingerprint(version, material),
         title=version.title,
-        summary=version.summary,
+        summary=markdown.plain(version.summary),
         topics=list(version.topics),
         body=version.extracted_text or "",
         language=version.language or "und",

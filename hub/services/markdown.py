@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import html
+import re
 
 import nh3
 from markdown_it import MarkdownIt
@@ -29,3 +31,10 @@ def render(source: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
+
+
+def plain(source: str) -> str:
+    """The words of a Markdown text without its marks (``**``, ``#``, links' addresses): what
+    search indexes and highlights, so that snippets never show raw Markdown."""
+    words = nh3.clean(_parser().render(source or ""), tags=set())
+    return re.sub(r"\s+", " ", html.unescape(words)).strip()
