@@ -8,7 +8,10 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# In a built package the migrations ship inside it (setup.py); in a checkout they are beside it.
+_PACKAGED = Path(__file__).resolve().parent / "migrations"
+_CHECKOUT = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = _PACKAGED if _PACKAGED.is_dir() else _CHECKOUT
 
 
 def alembic_config(url: str | None = None, connection: Connection | None = None) -> Config:
