@@ -125,3 +125,33 @@ def test_downloads_previews_and_adoptions_are_recorded_and_reported(
     page = client.get("/school/report").get_data(as_text=True)
     assert "BR" in page and "KE" in page and "uses of our materials by others" in page
     assert file_id
+
+
+def test_a_use_counts_once_per_person_and_material_within_thirty_seconds(
+    session: Session,
+) -> None:
+    material = make_material(session, grants=[("consortium", [], "view,download")])
+    reader = StudentFactory()
+    for _ in range(3):
+        usage.record(session, "download", material.published, reader)
+        session.flush()
+    usage.record(session, "preview", material.published, reader)
+    session.flush()
+    counted = sorted(
+        e.kind for e in session.scalars(select(UsageEvent).where(UsageEvent.person_id == reader.id))
+    )
+    assert counted == ["download", "preview"]
+
+
+def test_embedded_players_and_page_images_count_no_use(
+    client: FlaskClient, session: Session
+) -> None:
+    material = make_material(session, grants=[("consortium", [], "view")])
+    reader = TeacherFactory()
+    session.commit()
+    sign_in(client, reader)
+    file_id = material.published.files[0].id
+    client.get(f"/materials/{material.id}")
+    client.get(f"/materials/{material.id}/v/1/files/{file_id}/stream")
+    client.get(f"/materials/{material.id}/v/1/files/{file_id}/pages/1.png")
+    assert session.scalar(select(UsageEvent.id).where(UsageEvent.person_id == reader.id)) is None

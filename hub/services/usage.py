@@ -12,9 +12,24 @@ from sqlalchemy.orm import Session
 
 from ..models import MaterialVersion, Person, School, UsageEvent, utcnow
 
+# COUNTER's double-click rule: the same use by the same person within this time counts once.
+DOUBLE_CLICK = dt.timedelta(seconds=30)
+
 
 def record(session: Session, kind: str, version: MaterialVersion, person: Person | None) -> None:
-    """Record a download, preview or adoption of ``version`` by ``person`` (or a visitor)."""
+    """Record a download, preview or adoption of ``version`` by ``person`` (or a visitor),
+    once per person, material and kind within ``DOUBLE_CLICK``."""
+    if person is not None and session.scalar(
+        select(UsageEvent.id)
+        .where(
+            UsageEvent.person_id == person.id,
+            UsageEvent.material_id == version.material_id,
+            UsageEvent.kind == kind,
+            UsageEvent.occurred_at > utcnow() - DOUBLE_CLICK,
+        )
+        .limit(1)
+    ):
+        return
     school = session.get(School, person.school_id) if person and person.school_id else None
     session.add(
         UsageEvent(

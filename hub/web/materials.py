@@ -693,9 +693,10 @@ def file_page(material_id: int, number: int, file_id: int, page: int) -> Respons
 @bp.route("/materials/<id:material_id>/v/<id:number>/files/<id:file_id>/stream")
 @public
 def file_stream(material_id: int, number: int, file_id: int) -> Response:
-    """Video and audio streamed for watching and listening (ranges, for seeking)."""
-    version, record = _viewable(material_id, number, file_id)
+    """Video and audio streamed for watching and listening (ranges, for seeking). A player
+    embedded in a page fetches it by itself: that is not a use a person made, so it is not
+    counted (opening a preview or downloading is)."""
+    _version_, record = _viewable(material_id, number, file_id)
     if renditions.viewing(record.media_type).how != "stream":
         abort(404)
-    _count_use("preview", version)
     return serve_file(record, inline=True)
