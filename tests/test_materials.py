@@ -609,3 +609,15 @@ def test_my_list_keeps_bookmarks_but_never_shows_what_became_hidden(
     assert "Bookmarked course" not in client.get("/my-list").get_data(as_text=True)
     hidden = make_material(session, title="Never shared")
     assert client.post(f"/materials/{hidden.id}/bookmark").status_code == 404
+
+
+def test_compare_shows_words_not_codes(client: FlaskClient, session: Session) -> None:
+    material = make_material(session, grants=[("consortium", [], "view")])
+    version = material.published
+    assert version is not None
+    version.countries, version.income = ["MW"], ["LIC"]
+    session.commit()
+    sign_in(client, TeacherFactory())
+    page = client.get(f"/materials/{material.id}/compare?a=1&b=1").get_data(as_text=True)
+    assert "Malawi" in page and "English" in page and "Low income" in page.replace("-", " ")
+    assert ">MW<" not in page and ">None<" not in page and ">en<" not in page

@@ -50,6 +50,7 @@ from .actions import Refused, perform
 from .converters import id_or_404
 from .files import serve_blob, serve_file
 from .navigation import safe_next
+from .value_words import values_in_words
 
 bp = Blueprint("materials", __name__)
 
@@ -575,6 +576,32 @@ FIELD_LABELS = {
 }
 
 
+# Fields whose values are codes, and the facet whose words name them.
+COMPARED_AS_FACET = {
+    "language": "language", "other_languages": "languages", "countries": "countries",
+    "regions": "regions", "who_regions": "who_regions", "income": "income",
+    "financing": "financing", "setting": "setting", "resources": "resources", "level": "level",
+    "resource_type": "resource_type", "licence": "licence", "educational_context": "audience",
+    "professions": "audience",
+}  # fmt: skip
+
+
+def _compared(field: str, value: Any) -> str:
+    """A field's value as the compare page shows it: codes in words, lists joined, a dash
+    for nothing."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if hasattr(value, "value"):  # a choice (patient data, consent scope)
+        words = {
+            "patient_data": vocabularies.PATIENT_DATA,
+            "consent_scope": vocabularies.CONSENT_SCOPES,
+        }
+        return str(words.get(field, {}).get(value.value, value.value))
+    values = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+    facet = COMPARED_AS_FACET.get(field)
+    return ", ".join(values_in_words(facet, values) if facet else values)
+
+
 @bp.route("/materials/<id:material_id>/compare")
 @public
 def compare(material_id: int) -> str:
@@ -583,7 +610,11 @@ def compare(material_id: int) -> str:
     from ..models.material import as_dict
 
     left, right = as_dict(a), as_dict(b)
-    rows = [(FIELD_LABELS.get(k, k), left[k], right[k]) for k in left if k != "number"]
+    rows = [
+        (FIELD_LABELS.get(k, k), _compared(k, left[k]), _compared(k, right[k]))
+        for k in left
+        if k != "number"
+    ]
     left_files = {f.sha256: f.filename for f in a.files}
     right_files = {f.sha256: f.filename for f in b.files}
     return render_template(
