@@ -155,3 +155,15 @@ def test_embedded_players_and_page_images_count_no_use(
     client.get(f"/materials/{material.id}/v/1/files/{file_id}/stream")
     client.get(f"/materials/{material.id}/v/1/files/{file_id}/pages/1.png")
     assert session.scalar(select(UsageEvent.id).where(UsageEvent.person_id == reader.id)) is None
+
+
+def test_the_usage_report_draws_its_bars_without_inline_styles(
+    client: FlaskClient, session: Session
+) -> None:
+    material = make_material(session, grants=[("consortium", [], "view,download")])
+    usage.record(session, "download", material.published, StudentFactory())
+    session.commit()
+    sign_in(client, SchoolAdminFactory(school=material.school))
+    page = client.get("/school/report").get_data(as_text=True)
+    assert '<svg class="bar"' in page and 'width="100.00"' in page
+    assert "style=" not in page

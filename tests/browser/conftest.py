@@ -90,10 +90,20 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     )
     context.set_default_timeout(15_000)
     tab = context.new_page()
+    # Whatever the Content-Security-Policy blocks, a person misses (an empty chart, a dead
+    # button): any violation on any page of any test fails it.
+    blocked: list[str] = []
+    tab.on(
+        "console",
+        lambda m: (
+            blocked.append(f"{tab.url}: {m.text}") if "Content Security Policy" in m.text else None
+        ),
+    )
     yield tab
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     tab.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+    assert not blocked, "the Content-Security-Policy blocked:\n" + "\n".join(blocked[:10])
 
 
 def sign_in(page: Any, base: str, email: str) -> None:

@@ -201,3 +201,27 @@ def test_facets_work_from_the_keyboard_with_a_visible_focus(page: Any, live_hub:
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"language="))
     assert "Remove filter" in page.content()
+
+
+def _bar_widths(page: Any) -> list[float]:
+    widths: list[float] = page.locator("svg.bar rect").evaluate_all(
+        "rects => rects.map(r => r.getBoundingClientRect().width)"
+    )
+    return widths
+
+
+@pytest.mark.parametrize("code", ["en", "fr", "es", "pt", "ar"])
+def test_the_home_chart_shows_its_bars_in_every_language(
+    page: Any, live_hub: str, code: str
+) -> None:
+    page.context.add_cookies([{"name": "hub_language", "value": code, "url": live_hub}])
+    page.goto(live_hub + "/")
+    widths = _bar_widths(page)
+    assert widths and min(widths) > 1
+
+
+def test_the_directory_chart_shows_its_bars(page: Any, live_hub: str) -> None:
+    sign_in(page, live_hub, "schooladmin1.unsm@demo.example.org")
+    page.goto(live_hub + "/directory")
+    widths = _bar_widths(page)
+    assert widths and min(widths) > 1
