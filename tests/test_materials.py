@@ -621,3 +621,27 @@ def test_compare_shows_words_not_codes(client: FlaskClient, session: Session) ->
     page = client.get(f"/materials/{material.id}/compare?a=1&b=1").get_data(as_text=True)
     assert "Malawi" in page and "English" in page and "Low income" in page.replace("-", " ")
     assert ">MW<" not in page and ">None<" not in page and ">en<" not in page
+
+
+def test_attaching_a_file_keeps_what_the_teacher_typed_in_the_draft(
+    client: FlaskClient, session: Session
+) -> None:
+    teacher = TeacherFactory()
+    material = make_material(session, teacher.school, published=False)
+    version = material.latest
+    upload = make_file(session, teacher.school, "case.pdf")
+    session.commit()
+    sign_in(client, teacher)
+    answer = client.post(
+        f"/materials/{material.id}/files",
+        data={
+            "revision": str(version.revision),
+            "title": "Dengue triage",
+            "summary": "Typed before attaching a file.",
+            "file_id": str(upload.id),
+        },
+    )
+    assert answer.status_code == 302
+    session.expire_all()
+    assert version.summary == "Typed before attaching a file."
+    assert upload.id in {a.file_id for a in version.attachments}

@@ -1,13 +1,16 @@
 // Uploads each chosen or dropped file as the raw request body, with a progress bar.
-// Without JavaScript the form posts normally.
+// Without JavaScript the form posts normally. On a draft's page the drop zone's controls
+// belong to the draft's form (data-form): attaching posts that form, with what was typed.
 (function () {
   "use strict";
-  const form = document.querySelector("form.dropzone");
-  if (!form || !window.XMLHttpRequest) return;
-  const input = form.querySelector("input[type=file]");
-  const list = form.querySelector(".upload-progress");
+  const zone = document.querySelector(".dropzone");
+  if (!zone || !window.XMLHttpRequest) return;
+  const form = zone.dataset.form ? document.getElementById(zone.dataset.form) : zone;
+  const attachUrl = zone.dataset.attachUrl;
+  const input = zone.querySelector("input[type=file]");
+  const list = zone.querySelector(".upload-progress");
   const token = form.querySelector("input[name=csrf_token]").value;
-  const url = form.dataset.uploadUrl;
+  const url = zone.dataset.uploadUrl;
 
   function upload(file) {
     return new Promise(function (resolve) {
@@ -47,14 +50,17 @@
       const id = await upload(file);
       if (id) ids.push(id); else ok = false;
     }
-    if (form.dataset.attach && ids.length) {
-      // Attach the uploaded files (and any ticked ones) to the draft with the normal form.
+    if (attachUrl && ids.length) {
+      // Attach the uploaded files (and any ticked ones) to the draft with its own form, so
+      // that what was typed is saved too.
       input.value = "";
       ids.forEach(function (id) {
         const hidden = document.createElement("input");
         hidden.type = "hidden"; hidden.name = "file_id"; hidden.value = id;
         form.append(hidden);
       });
+      form.action = attachUrl;
+      form.enctype = "multipart/form-data";
       HTMLFormElement.prototype.submit.call(form);
       return;
     }
@@ -62,15 +68,17 @@
   }
 
   form.addEventListener("submit", function (e) {
+    // On a draft's page only the Attach button uploads; "Save draft" saves as usual.
+    if (attachUrl && (!e.submitter || e.submitter.getAttribute("formaction") !== attachUrl)) return;
     if (!input.files.length) return;
     e.preventDefault();
     uploadAll(input.files);
   });
   ["dragenter", "dragover"].forEach(function (type) {
-    form.addEventListener(type, function (e) { e.preventDefault(); form.classList.add("dragging"); });
+    zone.addEventListener(type, function (e) { e.preventDefault(); zone.classList.add("dragging"); });
   });
   ["dragleave", "drop"].forEach(function (type) {
-    form.addEventListener(type, function (e) { e.preventDefault(); form.classList.remove("dragging"); });
+    zone.addEventListener(type, function (e) { e.preventDefault(); zone.classList.remove("dragging"); });
   });
-  form.addEventListener("drop", function (e) { if (e.dataTransfer.files.length) uploadAll(e.dataTransfer.files); });
+  zone.addEventListener("drop", function (e) { if (e.dataTransfer.files.length) uploadAll(e.dataTransfer.files); });
 })();

@@ -250,9 +250,27 @@ def publish(material_id: int) -> Response | tuple[str, int]:
 @bp.route("/materials/<id:material_id>/files", methods=["POST"])
 @requires(*STAFF)
 def attach(material_id: int) -> Response | tuple[str, int]:
-    """Attach chosen school files and/or upload new ones (several at once) to the draft."""
+    """Attach chosen school files and/or upload new ones (several at once) to the draft.
+
+    The files' controls belong to the draft's form: what the teacher typed comes along and
+    is saved first, so that attaching a file never drops it."""
     version = _version(material_id, None, "edit")
     me = _staff()
+    if "revision" in request.form:
+        data = _form_metadata()
+        try:
+            perform(
+                lambda: materials.save_draft(
+                    db.session(), me, version, data, request.form.get("revision", type=int) or 0
+                ),
+                flash_refusal=False,
+            )
+        except Refused as exc:
+            errors = getattr(exc.__cause__, "errors", None) or {exc.field or "form": exc.message}
+            errors.setdefault(
+                "files", _("Nothing was attached: correct the draft first, then attach again.")
+            )
+            return _edit_page(version, data, errors, exc.status)
     ids = [i for i in map(id_or_404, request.form.getlist("file_id")) if i is not None]
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     try:

@@ -62,10 +62,14 @@ def test_a_teacher_publishes_shares_with_a_region_and_sees_who_can(
     page.wait_for_url(re.compile(r"/materials/\d+/edit"))
     pdf = tmp_path / "snakebite.pdf"
     pdf.write_bytes(pdf_document("Snakebite", ["Antivenom and first aid."]))
+    # What is typed before attaching a file survives the upload.
+    page.get_by_label("Summary").fill("First aid and **antivenom** for snakebite.")
     page.locator("#files input[type=file]").set_input_files(str(pdf))
     page.locator("#files").get_by_role("button", name="Attach").click()
-    page.wait_for_selector("text=snakebite.pdf")
-    page.get_by_label("Summary").fill("First aid and **antivenom** for snakebite.")
+    page.wait_for_selector("#files >> text=snakebite.pdf")
+    assert page.get_by_label("Summary").input_value() == (
+        "First aid and **antivenom** for snakebite."
+    )
     page.get_by_label("Language", exact=True).select_option("en")
     page.get_by_label("Level").select_option("clinical")
     page.get_by_label("Type of resource").select_option("lecture")
