@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, BinaryIO, Literal, Protocol, runtime_checkable
 from urllib.parse import quote
 
@@ -49,6 +49,16 @@ class BlobInfo:
 
     sha256: str
     size: int
+    modified: datetime
+
+
+@dataclass(frozen=True)
+class Temporary:
+    """An upload in progress, or one a crashed process left behind: a temporary file
+    (local), a temporary object or an unfinished multipart upload (S3)."""
+
+    name: str
+    size: int  # bytes written so far (0 where the backend cannot tell)
     modified: datetime
 
 
@@ -101,6 +111,14 @@ class ContentStore(Protocol):
 
     def iter_blobs(self) -> Iterator[BlobInfo]:
         """Yield every stored blob (in no particular order); temporaries are never listed."""
+        ...
+
+    def iter_temporaries(self) -> Iterator[Temporary]:
+        """Every upload in progress or left behind (``collect_temporaries`` removes the old)."""
+        ...
+
+    def collect_temporaries(self, older_than: timedelta) -> int:
+        """Remove temporaries older than ``older_than``; how many were removed."""
         ...
 
     def path(self, sha256: str) -> str | None:

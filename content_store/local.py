@@ -29,6 +29,7 @@ from .base import (
     BlobInfo,
     Disposition,
     HashingReader,
+    Temporary,
     VerifyingReader,
     content_disposition,
     effective_limit,
@@ -255,6 +256,22 @@ class LocalStore:
                 raise OSError(errno.EXDEV, os.strerror(errno.EXDEV), self._tmp)
         except OSError as exc:
             raise self._unavailable(exc, "checking that it is writable") from exc
+
+    def iter_temporaries(self) -> Iterator[Temporary]:
+        """Every upload in progress or left behind in ``tmp/``, in name order."""
+        try:
+            for entry in _scandir_sorted(self._tmp, None):
+                if not entry.name.endswith(_TMP_SUFFIX):
+                    continue
+                try:
+                    info = entry.stat()
+                except FileNotFoundError:
+                    continue  # finished meanwhile
+                yield Temporary(
+                    f"{_TMP}/{entry.name}", info.st_size, datetime.fromtimestamp(info.st_mtime, UTC)
+                )
+        except OSError as exc:
+            raise self._unavailable(exc, "listing uploads in progress") from exc
 
     def collect_temporaries(self, older_than: timedelta) -> int:
         """Remove uploads abandoned by crashed processes; return how many were removed.

@@ -49,6 +49,7 @@ from .base import (
     BlobInfo,
     Disposition,
     HashingReader,
+    Temporary,
     VerifyingReader,
     content_disposition,
     effective_limit,
@@ -416,6 +417,21 @@ class S3Store:
             probe = f"{self._base}tmp/check-{uuid.uuid4().hex}"
             self._client.put_object(Bucket=self.bucket, Key=probe, Body=b"")
             self._client.delete_object(Bucket=self.bucket, Key=probe)
+
+    def iter_temporaries(self) -> Iterator[Temporary]:
+        """Temporary objects and unfinished multipart uploads under ``prefix/tmp/``."""
+        prefix = f"{self._base}tmp/"
+        with self._errors("listing uploads in progress"):
+            for page in self._client.get_paginator("list_multipart_uploads").paginate(
+                Bucket=self.bucket, Prefix=prefix
+            ):
+                for upload in page.get("Uploads", []):
+                    yield Temporary(f"{upload['Key']} (multipart)", 0, upload["Initiated"])
+            for page in self._client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=prefix
+            ):
+                for item in page.get("Contents", []):
+                    yield Temporary(item["Key"], item["Size"], item["LastModified"])
 
     def collect_temporaries(self, older_than: timedelta) -> int:
         """Remove uploads abandoned by crashed processes; return how many were removed.

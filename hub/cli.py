@@ -195,10 +195,10 @@ def store_check(no_verify: bool) -> None:
     for line in report.lines():
         click.echo(line)
     if not report.clean:
-        problems = len(report.missing_blobs) + len(report.orphan_blobs) + len(report.corrupt_blobs)
         _fail(
-            f"{problems} problems found; `hub store collect` removes orphan blobs older than "
-            "the grace period, records without blob need the file uploaded again"
+            f"{report.problems} problems found; `hub store collect` removes orphan blobs and "
+            "abandoned uploads older than the grace period, records without blob need the "
+            "file uploaded again"
         )
     click.echo("The content store is consistent.")
 

@@ -82,3 +82,22 @@ def test_collect_refuses_a_grace_that_would_eat_uploads_in_progress(app: Flask) 
     result = app.test_cli_runner().invoke(args=["store", "collect", "--grace-hours", "0"])
     assert result.exit_code != 0
     assert "at least 1" in result.output
+
+
+def test_check_lists_an_upload_a_crashed_worker_left_and_collect_removes_it(
+    app: Flask, session: Session
+) -> None:
+    store = store_for(app)
+    store.check()  # creates the store's folders
+    left = Path(store.root) / "tmp" / "crashed.part"
+    left.write_bytes(b"half an upload")
+    _age(str(left), 30)
+    (Path(store.root) / "tmp" / "in-progress.part").write_bytes(b"still coming")
+    result = app.test_cli_runner().invoke(args=["store", "check"])
+    assert result.exit_code != 0
+    assert "abandoned upload: tmp/crashed.part (14 bytes" in result.output
+    assert "in-progress.part" not in result.output
+    collected = app.test_cli_runner().invoke(args=["store", "collect", "--grace-hours", "24"])
+    assert collected.exit_code == 0, collected.output
+    assert not left.exists()
+    assert app.test_cli_runner().invoke(args=["store", "check"]).exit_code == 0

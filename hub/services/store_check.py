@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from content_store import BlobInfo, BlobNotFound, ContentStore, IntegrityError
+from content_store import BlobInfo, BlobNotFound, ContentStore, IntegrityError, Temporary
 
 from ..models import File, Rendition, utcnow
 
@@ -25,10 +25,24 @@ class StoreReport:
     missing_blobs: list[tuple[int, str]] = field(default_factory=list)  # (file id, sha256)
     orphan_blobs: list[BlobInfo] = field(default_factory=list)
     corrupt_blobs: list[str] = field(default_factory=list)
+    # Uploads a crashed process left behind (older than ABANDONED_AFTER).
+    abandoned_uploads: list[Temporary] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
-        return not (self.missing_blobs or self.orphan_blobs or self.corrupt_blobs)
+        return not (
+            self.missing_blobs or self.orphan_blobs or self.corrupt_blobs or self.abandoned_uploads
+        )
+
+    @property
+    def problems(self) -> int:
+        """How many findings need doing something about."""
+        return (
+            len(self.missing_blobs)
+            + len(self.orphan_blobs)
+            + len(self.corrupt_blobs)
+            + len(self.abandoned_uploads)
+        )
 
     def lines(self) -> Iterator[str]:
         """The findings in words, one line each."""
@@ -40,6 +54,13 @@ class StoreReport:
             yield f"blob without record: {info.sha256} ({info.size} bytes, {when})"
         for sha in self.corrupt_blobs:
             yield f"checksum mismatch: blob {sha} does not hash to its name"
+        for upload in self.abandoned_uploads:
+            when = f"{upload.modified:%Y-%m-%d %H:%M} UTC"
+            yield f"abandoned upload: {upload.name} ({upload.size} bytes, last written {when})"
+
+
+#: An upload not written to for this long was left behind by a process that stopped.
+ABANDONED_AFTER = dt.timedelta(hours=1)
 
 
 def _sha_by_file(session: Session) -> dict[str, list[int]]:
@@ -74,6 +95,8 @@ def check_store(
     for sha, file_ids in sorted(records.items()):
         if sha not in seen:
             report.missing_blobs.extend((file_id, sha) for file_id in file_ids)
+    cutoff = utcnow() - ABANDONED_AFTER
+    report.abandoned_uploads = [t for t in store.iter_temporaries() if t.modified < cutoff]
     return report
 
 
@@ -112,7 +135,5 @@ def collect_orphans(
                 continue
             store.delete(info.sha256)
             removed.append(info)
-    collect = getattr(store, "collect_temporaries", None)
-    if collect is not None:
-        collect(grace)
+    store.collect_temporaries(grace)
     return removed

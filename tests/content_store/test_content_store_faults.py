@@ -279,3 +279,18 @@ def test_two_threads_putting_the_same_content(
     with store.open(results[0].sha256, verify=True) as fh:
         assert fh.read() == data
     assert leftovers() == []
+
+
+def test_s3_lists_temporaries_and_unfinished_multipart_uploads(
+    s3_store: S3Store, s3_client: Any
+) -> None:
+    s3_client.put_object(Bucket=s3_store.bucket, Key="hub/tmp/crashed", Body=b"xyz")
+    s3_client.create_multipart_upload(Bucket=s3_store.bucket, Key="hub/tmp/crashed-multi")
+    found = {(t.name, t.size) for t in s3_store.iter_temporaries()}
+    assert found == {("hub/tmp/crashed", 3), ("hub/tmp/crashed-multi (multipart)", 0)}
+
+
+def test_local_lists_temporaries(local_store: LocalStore) -> None:
+    local_store.check()
+    (Path(local_store.root, "tmp") / "up.part").write_bytes(b"abc")
+    assert [(t.name, t.size) for t in local_store.iter_temporaries()] == [("tmp/up.part", 3)]
