@@ -8,6 +8,7 @@ after the upload) is found by ``store_check`` and collected after a grace period
 from __future__ import annotations
 
 import io
+import logging
 import queue
 import re
 import threading
@@ -27,6 +28,7 @@ from ..models import File, Person, Role, School
 from . import audit
 from .errors import NotFound, ServiceError
 
+log = logging.getLogger(__name__)
 SNIFF_BYTES = 8192
 
 
@@ -301,11 +303,12 @@ def store_upload(
             )
         ) from None
     except StoreUnavailable as exc:
+        # The detail (folders, endpoints, upload ids) is for operators, not for the person.
+        log.warning("upload of %r refused: the content store is unavailable: %s", name, exc)
         raise StorageUnavailable(
             _(
-                "The file store is not available just now (%(problem)s). Nothing was saved; "
-                "please try again in a few minutes.",
-                problem=str(exc),
+                "The file store is not available just now. Nothing was saved; please try "
+                "again in a few minutes."
             )
         ) from None
     finally:
