@@ -212,14 +212,15 @@ class DemoSummary:
 
     schools: int = 0
     people: int = 0
-    created: int = 0
+    created: int = 0  # schools and people added by this load
     sign_ins: list[tuple[str, str, str]] = field(default_factory=list)  # email, role, school
 
     def describe(self) -> str:
         """The demo sign-ins, for the terminal."""
         lines = [
-            f"Demo consortium: {self.schools} schools, {self.people} people "
-            f"({self.created} new). Every demo password is '{DEMO_PASSWORD}'.",
+            f"Demo consortium: {self.schools} schools and {self.people} people"
+            + (f" ({self.created} schools and people added now)" if self.created else "")
+            + f". Every demo password is '{DEMO_PASSWORD}'.",
             "Sign in as:",
         ]
         width = max(len(e) for e, _, _ in self.sign_ins)
@@ -283,7 +284,10 @@ def load_demo(session: Session) -> DemoSummary:
                 name_index += 1
                 ensure_person(email, person_name, role, school)
                 if n == 1 and (len(summary.sign_ins) < 8 or status is MembershipStatus.SUSPENDED):
-                    summary.sign_ins.append((email, role.label, school.name))
+                    where = school.name
+                    if status is MembershipStatus.SUSPENDED:
+                        where += " (suspended: sees only public materials of others)"
+                    summary.sign_ins.append((email, role.label, where))
     summary.people = len(session.scalars(select(Person.id)).all())
     return summary
 
