@@ -119,6 +119,10 @@ _WORDING: dict[str, Callable[[policy.Reason], str]] = {
     ),
     "granted": _granted,
     "not-let": lambda r: str(NOT_LET[r.param("right")]),
+    "licence-no-derivatives": lambda r: _(
+        "Its licence, %(licence)s, allows no derivatives: no school may adapt it.",
+        licence=r.param("licence"),
+    ),
     "school-not-active": lambda r: _(
         "Your school is not an active member of the consortium just now, so you see "
         "only public materials of other schools."

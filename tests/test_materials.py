@@ -206,7 +206,7 @@ def test_a_no_derivatives_material_cannot_be_adapted(session: Session) -> None:
     source = make_material(
         session, grants=[("consortium", [], "view,download,adapt")], licence="CC-BY-ND-4.0"
     )
-    with pytest.raises(Conflict, match="not let others adapt"):
+    with pytest.raises(Conflict, match="allows no derivatives"):
         materials.adapt(session, TeacherFactory(), source.published)
 
 

@@ -167,3 +167,17 @@ def test_the_usage_report_draws_its_bars_without_inline_styles(
     page = client.get("/school/report").get_data(as_text=True)
     assert '<svg class="bar"' in page and 'width="100.00"' in page
     assert "style=" not in page
+
+
+def test_adapting_a_no_derivatives_material_names_the_licence_and_is_not_offered(
+    client: FlaskClient, session: Session
+) -> None:
+    material = make_material(session, licence="CC-BY-ND-4.0", grants=[("consortium", [], "view")])
+    teacher = TeacherFactory()
+    session.commit()
+    sign_in(client, teacher)
+    page = client.get(f"/materials/{material.id}").get_data(as_text=True)
+    assert "CC-BY-ND-4.0, allows no derivatives" in page
+    assert 'name="rights" value="adapt"' not in page
+    with pytest.raises(InvalidInput, match="allows no derivatives"):
+        access_requests.request_access(session, teacher, material, ["adapt"], "")

@@ -149,7 +149,7 @@ REASON_CODES = (
     "unknown-action", "only-current-found", "own-staff", "only-owners-change",
     "students-do-not-adapt", "draft", "no-longer-published", "version-no-longer-published",
     "teachers-only", "embargoed", "ended", "own-school", "adapting-needs-staff", "granted",
-    "not-let", "school-not-active", "not-public", "not-shared",
+    "not-let", "licence-no-derivatives", "school-not-active", "not-public", "not-shared",
     "public-needs-cc", "nd-no-adapt", "ceiling-kind", "ceiling-rights", "consent-own-school",
     "consent-not-public", "grant-needs-values",
 )  # fmt: skip
@@ -286,6 +286,9 @@ def decide(
         return _deny(_reason("students-do-not-adapt"))
     if action == "adapt" and (viewer.school_id is None or not viewer.is_staff):
         return _deny(_reason("adapting-needs-staff"))
+    if action == "adapt" and "-ND-" in m.licence:
+        # The licence, not the owner school, forbids it: no grant or request can change that.
+        return _deny(_reason("licence-no-derivatives", licence=m.licence))
     needed = "view" if action in ("discover", "view") else action
     matched = False
     for grant, rights in effective_grants(m, now):

@@ -45,6 +45,15 @@ def request_access(
     wanted = [r for r in RIGHTS if r in rights]
     if not wanted:
         raise InvalidInput(_("Say what your school needs: download and/or adapt."), field="rights")
+    if "adapt" in wanted and "-ND-" in version.licence:
+        raise InvalidInput(
+            _(
+                "Its licence, %(licence)s, allows no derivatives: no school may adapt it, so "
+                "there is nothing to ask for.",
+                licence=version.licence,
+            ),
+            field="rights",
+        )
     missing = [r for r in wanted if not policy.allowed(session, teacher, version, r)]  # type: ignore[arg-type]
     if not missing:
         raise Conflict(_("Your school already has these rights."))
