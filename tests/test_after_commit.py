@@ -66,7 +66,7 @@ def test_suspending_a_school_completes_at_once_and_says_so(own_app: Flask) -> No
     started = time.monotonic()
     answer = client.post(
         f"/consortium/schools/{school_id}/suspend",
-        data={"reason": "Fees unpaid for two years."},
+        data={"reason": "Fees unpaid for two years.", "confirmed": "1"},
         follow_redirects=True,
     )
     assert answer.status_code == 200 and "is now suspended" in answer.get_data(as_text=True)
@@ -88,6 +88,7 @@ def test_a_failing_catch_up_never_replaces_the_answer(
     client = own_app.test_client()
     sign_in(client, admin)
     answer = client.post(
-        f"/consortium/schools/{school_id}/suspend", data={"reason": "Fees unpaid."}
+        f"/consortium/schools/{school_id}/suspend",
+        data={"reason": "Fees unpaid.", "confirmed": "1"},
     )
     assert answer.status_code == 302

@@ -94,6 +94,21 @@ def change_membership(school_id: int, decision: str) -> Response | str | tuple[s
     s = db.session()
     actor = s.get(Person, current_user.id)
     assert actor is not None
+    chosen = membership.Decision(decision)
+    reason = (form.reason.data or "").strip()
+    if chosen in CONFIRMED and reason and request.form.get("confirmed") != "1":
+        # Suspending or withdrawing hides a school's shared materials from every other
+        # school at once: say so and ask again, keeping the reason typed.
+        found = s.get(School, school_id)
+        if found is None:
+            abort(404)
+        return render_template(
+            "consortium_admin/confirm.html",
+            school=found,
+            decision=chosen,
+            reason=reason,
+            form=form,
+        )
 
     def act() -> tuple[School, object]:
         found = _school(school_id)
@@ -121,6 +136,10 @@ def change_membership(school_id: int, decision: str) -> Response | str | tuple[s
         "success",
     )
     return redirect(url_for("consortium_admin.school", school_id=school_id))
+
+
+# Decisions that take effect on every other school at once ask for a confirmation first.
+CONFIRMED = frozenset({membership.Decision.SUSPEND, membership.Decision.WITHDRAW})
 
 
 @bp.route("/schools/<id:school_id>/income-group", methods=["POST"])
