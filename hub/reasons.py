@@ -66,9 +66,7 @@ def _viewer_words(grant: policy.Grant, region: str | None, income: str | None) -
         words = INCOME_WORDS.get(income, income)
         return _("your school is %(group)s", group=f"{words} ({income})")
     if grant.kind == "regions" and region:
-        return _(
-            "your school is in %(region)s", region=geography.subregion_display_name(region)
-        )
+        return _("your school is in %(region)s", region=geography.subregion_display_name(region))
     if grant.kind == "schools":
         return _("your school is one of them")
     if grant.kind == "consortium":

@@ -78,9 +78,7 @@ class Catalogue:
 
     def decide(self, version: MaterialVersion, action: policy.Action) -> policy.Decision:
         """The policy's answer for this viewer, one version and one action."""
-        return policy.decide(
-            self.viewer, policy.facts_for(self.session, version), action, self.now
-        )
+        return policy.decide(self.viewer, policy.facts_for(self.session, version), action, self.now)
 
     def decisions(self, version: MaterialVersion) -> dict[str, policy.Decision]:
         """Every action's decision for one version (what a material page offers)."""
@@ -161,9 +159,7 @@ class Catalogue:
             .where(Material.adapted_from_version_id.in_([v.id for v in material.versions]))
             .order_by(Material.id)
         ).all()
-        published = {
-            m.id: m.published for m in (*translated, *adapted) if m.published is not None
-        }
+        published = {m.id: m.published for m in (*translated, *adapted) if m.published is not None}
         source = material.adapted_from
         visible = {
             v.id
@@ -173,9 +169,7 @@ class Catalogue:
         }
 
         def shown(found: Sequence[Material]) -> list[MaterialVersion]:
-            return [
-                v for m in found if (v := published.get(m.id)) is not None and v.id in visible
-            ]
+            return [v for m in found if (v := published.get(m.id)) is not None and v.id in visible]
 
         return Lineage(
             adapted_from=source if source is not None and source.id in visible else None,

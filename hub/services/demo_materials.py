@@ -344,8 +344,6 @@ def _grants_for(
     return [grant(GrantKind.CONSORTIUM)]
 
 
-
-
 def _first_teacher(teachers: Mapping[int, Sequence[Person]], school_id: int) -> Person | None:
     found = teachers.get(school_id) or []
     return found[0] if found else None

@@ -240,9 +240,7 @@ def _pdf_source(session: Session, store: ContentStore, record: File) -> str:
                 _("This document could not be converted for viewing. Ask for download rights.")
             ) from exc
     count = _page_count_of(data)
-    return _remember(
-        session, store, record.sha256, 0, 0, data, "application/pdf", count
-    ).sha256
+    return _remember(session, store, record.sha256, 0, 0, data, "application/pdf", count).sha256
 
 
 def _page_count_of(data: bytes | Path) -> int:
