@@ -165,6 +165,10 @@ class Decision:
     def __bool__(self) -> bool:
         return self.allowed
 
+    def because(self, code: str) -> bool:
+        """Whether ``code`` is one of the reasons (pages and services ask, never re-derive)."""
+        return any(r.code == code for r in self.reasons)
+
 
 def _allow(*reasons: Reason) -> Decision:
     return Decision(True, tuple(reasons))

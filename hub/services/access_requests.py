@@ -45,7 +45,9 @@ def request_access(
     wanted = [r for r in RIGHTS if r in rights]
     if not wanted:
         raise InvalidInput(_("Say what your school needs: download and/or adapt."), field="rights")
-    if "adapt" in wanted and "-ND-" in version.licence:
+    if "adapt" in wanted and policy.allowed(session, teacher, version, "adapt").because(
+        "licence-no-derivatives"
+    ):
         raise InvalidInput(
             _(
                 "Its licence, %(licence)s, allows no derivatives: no school may adapt it, so "
