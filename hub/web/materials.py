@@ -39,10 +39,17 @@ from ..models import (
     VersionState,
 )
 from ..services import files as files_service
-from ..services import geography, materials, renditions, sharing, usage, vocabularies
+from ..services import (
+    geography,
+    materials,
+    renditions,
+    sharing,
+    usage,
+    version_text,
+    vocabularies,
+)
 from ..services.catalogue import Catalogue
 from ..services.errors import NotFound
-from ..services.extraction import extract_text
 from ..services.markdown import render as render_markdown
 from ..storage import ContentStoreError, store
 from .access import public, requires
@@ -211,10 +218,10 @@ def _module_candidates(version: MaterialVersion) -> list[MaterialVersion]:
 
 
 def _publish(version: MaterialVersion) -> Response | tuple[str, int]:
-    extracted = _extract(version)
+    text = version_text.read(store(), version)
     try:
         perform(
-            lambda: materials.publish(db.session(), _staff(), version, extracted),
+            lambda: materials.publish(db.session(), _staff(), version, text),
             flash_refusal=False,
         )
     except Refused as exc:
@@ -226,19 +233,6 @@ def _publish(version: MaterialVersion) -> Response | tuple[str, int]:
         return _edit_page(version, materials.Metadata.of(version), errors, exc.status)
     flash(_("Version %(number)d is published.", number=version.number), "success")
     return redirect(url_for("materials.show", material_id=version.material_id))
-
-
-def _extract(version: MaterialVersion) -> str:
-    """Text of the version's files for search; a file that cannot be read is skipped."""
-    texts = []
-    blob_store = store()
-    for f in version.files:
-        try:
-            with blob_store.open(f.sha256) as stream:
-                texts.append(extract_text(cast(BinaryIO, stream), f.media_type).text)
-        except Exception:  # noqa: BLE001 - extraction must never block publishing
-            current_app.logger.exception("could not read text of file %s", f.id)
-    return "\n".join(t for t in texts if t)
 
 
 @bp.route("/materials/<id:material_id>/publish", methods=["POST"])
