@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import SCREENSHOTS, sign_in
+from tests.browser.test_accessibility import _violations
 
 pytestmark = pytest.mark.browser
 
@@ -61,6 +62,8 @@ def test_a_teacher_uploads_finds_attaches_and_removes_school_files(
     page.wait_for_selector("text=1 file attached")
     assert page.locator("#files ul.files strong").all_inner_texts() == [CHECKLIST]
     assert page.get_by_label("Summary").input_value() == summary
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#files").screenshot(path=str(SCREENSHOTS / "files-on-a-draft.png"))
 
     # The Files page says where it is used; the unused one is removed after confirming.
     page.goto(f"{live_hub}/files?q=ward-round")
@@ -74,3 +77,18 @@ def test_a_teacher_uploads_finds_attaches_and_removes_school_files(
     page.wait_for_selector(f"text={SPARE} is removed from your school's files.")
     assert SPARE not in page.locator("table.school-files").inner_text()
     assert CHECKLIST in page.locator("table.school-files").inner_text()
+
+
+@pytest.mark.axe
+def test_the_files_page_and_a_drafts_file_list_have_no_serious_violations(
+    page: Any, live_hub: str
+) -> None:
+    sign_in(page, live_hub, "teacher2.unsm@demo.example.org")
+    page.goto(f"{live_hub}/files?q=.pdf")
+    found = _violations(page)
+    page.goto(f"{live_hub}/materials/mine")
+    page.get_by_label("Working title").fill("Draft to check the file list")
+    page.get_by_role("button", name="Create draft").click()
+    page.wait_for_url(re.compile(r"/materials/\d+/edit"))
+    assert page.locator("#school-file-list li[data-name]").count() > 0
+    assert found + _violations(page) == []
