@@ -126,6 +126,7 @@ def test_a_school_with_many_files_sees_them_a_page_at_a_time(
     assert "Page 1 of 2" in first and "page=2" in first
     second = client.get("/files?page=2").get_data(as_text=True)
     assert "scan-002.pdf" in second and "scan-000.pdf" in second and "scan-052.pdf" not in second
+    assert "scan-000.pdf" in client.get("/files?page=9").get_data(as_text=True)
 
 
 def test_only_unused_files_offer_removal_with_a_confirmation(

@@ -408,12 +408,16 @@ class FilePage:
     @property
     def pages(self) -> int:
         """How many pages the matching files fill (at least one)."""
-        return max(1, -(-self.total // self.per_page))
+        return _pages(self.total, self.per_page)
 
     @property
     def has_more(self) -> bool:
         """Whether a next page follows this one."""
         return self.page < self.pages
+
+
+def _pages(total: int, per_page: int) -> int:
+    return max(1, -(-total // per_page))
 
 
 def school_files(
@@ -437,7 +441,8 @@ def school_files(
     if left_out:
         where.append(File.id.not_in(left_out))
     total = session.scalar(select(func.count(File.id)).where(*where)) or 0
-    page = max(1, page)
+    # A page past the end (files removed meanwhile, an edited address) shows the last one.
+    page = min(max(1, page), _pages(total, per_page))
     found = session.scalars(
         select(File)
         .where(*where)
