@@ -7,7 +7,7 @@ Every page asks the policy module through the materials service; hidden means 40
 from __future__ import annotations
 
 import contextlib
-from typing import Any, BinaryIO, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from flask import (
     Blueprint,
@@ -28,7 +28,6 @@ from werkzeug.wrappers import Response
 
 from .. import db, policy, reasons
 from ..models import (
-    File,
     Material,
     MaterialKind,
     MaterialVersion,
@@ -58,6 +57,9 @@ from .converters import id_or_404
 from .files import serve_blob, serve_file
 from .navigation import safe_next
 from .value_words import values_in_words
+
+if TYPE_CHECKING:
+    from ..models import File
 
 bp = Blueprint("materials", __name__)
 
@@ -169,7 +171,13 @@ def edit(material_id: int) -> str | Response | tuple[str, int]:
             if request.form.get("then") == "publish":
                 return _publish(version)
             flash(_("Draft saved."), "success")
-            return redirect(url_for("materials.edit", material_id=material_id))
+            # Finding the school's files saves the draft first, then lists what matches.
+            file_q = request.form.get("file_q", "").strip()
+            finding = file_q or request.form.get("then") == "find-files"
+            return redirect(
+                url_for("materials.edit", material_id=material_id, file_q=file_q or None)
+                + ("#files" if finding else "")
+            )
     return _edit_page(version, data, errors, status)
 
 
@@ -177,17 +185,10 @@ def _edit_page(
     version: MaterialVersion, data: materials.Metadata, errors: dict[str, str], status: int = 200
 ) -> tuple[str, int]:
     s = db.session()
-    attached = {a.file_id for a in version.attachments}
-    school_files = [
-        f
-        for f in s.scalars(
-            select(File)
-            .where(File.school_id == version.material.school_id)
-            .order_by(File.id.desc())
-            .limit(50)
-        )
-        if f.id not in attached
-    ]
+    school_id, file_q = version.material.school_id, request.values.get("file_q", "").strip()
+    school_files = files_service.school_files(
+        s, school_id, text=file_q, exclude=[a.file_id for a in version.attachments]
+    )
     return render_template(
         "materials/edit.html",
         version=version,
@@ -195,6 +196,10 @@ def _edit_page(
         data=data,
         errors=errors,
         school_files=school_files,
+        file_q=file_q,
+        file_uses=_catalogue().file_uses(school_id, [f.id for f in school_files.files]),
+        size_in_words=files_service.size_in_words,
+        kind_in_words=files_service.kind_in_words,
         v=vocabularies,
         subregions=sorted(geography.subregions().items(), key=lambda kv: kv[1]),
         countries=geography.countries(),
