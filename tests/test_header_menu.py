@@ -31,7 +31,7 @@ def test_a_school_admins_school_links_are_in_one_menu(
     header = _header(client.get("/").get_data(as_text=True))
     assert header.count("<details>") == 1
     menu = _menu(header)
-    assert "<summary>Administration</summary>" in menu
+    assert '<summary class="nav-summary">Administration</summary>' in menu
     for address in ADMIN_PAGES:
         assert f'href="{address}"' in menu
     bar = header.replace(menu, "")
@@ -43,7 +43,7 @@ def test_the_menu_is_marked_when_the_page_is_one_of_its_links(
 ) -> None:
     sign_in(client, SchoolAdminFactory())
     header = _header(client.get("/school/people").get_data(as_text=True))
-    assert '<summary class="current">' in header
+    assert '<summary class="nav-summary current">' in header
     assert '<a href="/school/people" aria-current="page">' in _menu(header)
 
 
