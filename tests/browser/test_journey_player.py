@@ -81,7 +81,7 @@ def test_a_school_admin_reads_the_header_in_one_row_and_uses_the_admin_menu(
     assert not nav.get_by_role("link", name=people).is_visible()
     menu.focus()
     page.keyboard.press("Enter")  # a keyboard opens it as a click does
-    assert nav.get_by_role("link", name=people).is_visible()
+    nav.get_by_role("link", name=people).wait_for(state="visible")
     nav.get_by_role("link", name=people).click()
     page.wait_for_url(re.compile(r"/school/people"))
     assert page.locator(".nav-menu summary.current").count() == 1
