@@ -34,13 +34,12 @@ from ..models import (
     MaterialVersion,
     ModuleItem,
     Person,
+    PlaceInModule,
     School,
-    UsageEvent,
     VersionState,
 )
 from .discovery import CardSnapshot, MaterialCard, discoverable_cards
 from .errors import NotFound
-from .usage import MODULE_PLACE
 
 # Browsing reads the catalogue newest first in chunks of this many versions, asking the policy
 # about each chunk, until the page is full.
@@ -201,21 +200,15 @@ class Catalogue:
     ) -> dict[int, ModuleItem]:
         """For each of ``modules`` (by version id), the item the person last opened from it,
         if they may still view that item."""
-        opened = dict(
-            self.session.execute(
-                select(UsageEvent.version_id, UsageEvent.material_id).where(
-                    UsageEvent.kind == MODULE_PLACE,
-                    UsageEvent.person_id == person.id,
-                    UsageEvent.version_id.in_([m.id for m in modules]),
+        opened = set(
+            self.session.scalars(
+                select(PlaceInModule.module_item_id).where(
+                    PlaceInModule.person_id == person.id,
+                    PlaceInModule.module_version_id.in_([m.id for m in modules]),
                 )
-            ).all()
+            )
         )
-        candidates = [
-            item
-            for module in modules
-            for item in module.items
-            if opened.get(module.id) == item.item_version.material_id
-        ]
+        candidates = [item for module in modules for item in module.items if item.id in opened]
         shown = {v.id for v in self.allowed([i.item_version for i in candidates], "view")}
         return {i.module_version_id: i for i in candidates if i.item_version_id in shown}
 
@@ -360,9 +353,9 @@ class Catalogue:
             .group_by(ModuleItem.module_version_id)
         ).all()
         opened = self.session.execute(
-            select(UsageEvent.version_id, func.max(UsageEvent.occurred_at))
-            .where(UsageEvent.kind == MODULE_PLACE, UsageEvent.person_id == person.id)
-            .group_by(UsageEvent.version_id)
+            select(PlaceInModule.module_version_id, PlaceInModule.opened_at).where(
+                PlaceInModule.person_id == person.id
+            )
         ).all()
         last: dict[int, dt.datetime] = {}
         for version_id, at in [*ticked, *opened]:

@@ -10,15 +10,10 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Material, MaterialVersion, Person, School, UsageEvent, utcnow
+from ..models import MaterialVersion, Person, School, UsageEvent, utcnow
 
 # COUNTER's double-click rule: the same use by the same person within this time counts once.
 DOUBLE_CLICK = dt.timedelta(seconds=30)
-
-# Not a use but a bookmark of progress: the item a person last opened from a module (what
-# "Continue where you left off" leads to). One row per person and module version: the module
-# version in ``version_id``, the item's material in ``material_id``. Reports leave it out.
-MODULE_PLACE = "module-place"
 
 
 def record(session: Session, kind: str, version: MaterialVersion, person: Person | None) -> None:
@@ -36,41 +31,17 @@ def record(session: Session, kind: str, version: MaterialVersion, person: Person
     ):
         return
     school = session.get(School, person.school_id) if person and person.school_id else None
-    event = _event(kind, version.material, version.id, person)
-    event.country = school.country if school else None
-    session.add(event)
-
-
-def _event(kind: str, material: Material, version_id: int, person: Person | None) -> UsageEvent:
-    return UsageEvent(
-        kind=kind,
-        material_id=material.id,
-        version_id=version_id,
-        owner_school_id=material.school_id,
-        person_id=person.id if person else None,
-        school_id=person.school_id if person else None,
-    )
-
-
-def record_place(
-    session: Session, person: Person, module: MaterialVersion, item: MaterialVersion
-) -> None:
-    """Remember that ``person`` opened ``item`` from ``module`` (their place in it)."""
-    row = session.scalar(
-        select(UsageEvent)
-        .where(
-            UsageEvent.kind == MODULE_PLACE,
-            UsageEvent.person_id == person.id,
-            UsageEvent.version_id == module.id,
+    session.add(
+        UsageEvent(
+            kind=kind,
+            material_id=version.material_id,
+            version_id=version.id,
+            owner_school_id=version.material.school_id,
+            person_id=person.id if person else None,
+            school_id=school.id if school else None,
+            country=school.country if school else None,
         )
-        .limit(1)
     )
-    if row is None:
-        session.add(_event(MODULE_PLACE, item.material, module.id, person))
-    elif row.material_id != item.material_id or row.occurred_at < utcnow() - DOUBLE_CLICK:
-        row.material_id = item.material_id
-        row.owner_school_id = item.material.school_id
-        row.occurred_at = utcnow()
 
 
 @dataclass(frozen=True)
@@ -90,9 +61,7 @@ def report(session: Session, school: School, months: int = 12) -> Report:
     since = utcnow() - dt.timedelta(days=31 * months)
     ours = session.scalars(
         select(UsageEvent).where(
-            UsageEvent.owner_school_id == school.id,
-            UsageEvent.occurred_at >= since,
-            UsageEvent.kind != MODULE_PLACE,
+            UsageEvent.owner_school_id == school.id, UsageEvent.occurred_at >= since
         )
     ).all()
     others = [e for e in ours if e.school_id != school.id]
@@ -101,7 +70,6 @@ def report(session: Session, school: School, months: int = 12) -> Report:
             UsageEvent.school_id == school.id,
             UsageEvent.owner_school_id != school.id,
             UsageEvent.occurred_at >= since,
-            UsageEvent.kind != MODULE_PLACE,
         )
     ).all()
     names = dict(session.execute(select(School.id, School.name)).all())

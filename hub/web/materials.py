@@ -492,7 +492,8 @@ def _module_place(
         return None
     place = catalogue.module_place(module_id, request.args.get("mv", type=db_id), item)
     if place is not None and me is not None:
-        perform(lambda: usage.record_place(db.session(), me, place.module, item))
+        here = place.items[place.index]
+        perform(lambda: materials.remember_place(db.session(), me, place.module, here))
     return place
 
 
