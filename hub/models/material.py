@@ -362,6 +362,20 @@ class ItemProgress(Base):
     completed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class PlaceInModule(Base):
+    """The item a person last opened from a module version: where "Continue where you left
+    off" leads. One row per person and module version, moved as they go."""
+
+    __tablename__ = "place_in_module"
+    __table_args__ = (UniqueConstraint("person_id", "module_version_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    module_version_id: Mapped[int] = mapped_column(ForeignKey("material_version.id"), index=True)
+    module_item_id: Mapped[int] = mapped_column(ForeignKey("module_item.id"), index=True)
+    opened_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class Bookmark(Base):
     """A material or module on a person's list ("My list")."""
 

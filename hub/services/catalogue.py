@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from .. import policy
@@ -34,6 +34,7 @@ from ..models import (
     MaterialVersion,
     ModuleItem,
     Person,
+    PlaceInModule,
     School,
     VersionFile,
     VersionState,
@@ -74,6 +75,36 @@ class FileUse:
         ):
             return "retired"
         return self.version.state.value
+
+
+@dataclass(frozen=True)
+class ModulePlace:
+    """Where an item stands in a module, as the viewer sees the module: only the items they
+    may view are counted and named (a hidden item is skipped, never hinted at)."""
+
+    module: MaterialVersion
+    items: list[ModuleItem]
+    index: int  # of the item in ``items``
+
+    @property
+    def number(self) -> int:
+        """The item's number in the module, from 1."""
+        return self.index + 1
+
+    @property
+    def total(self) -> int:
+        """How many items of the module the viewer may view."""
+        return len(self.items)
+
+    @property
+    def previous(self) -> ModuleItem | None:
+        """The item before, if any."""
+        return self.items[self.index - 1] if self.index > 0 else None
+
+    @property
+    def next(self) -> ModuleItem | None:
+        """The item after, if any."""
+        return self.items[self.index + 1] if self.index + 1 < len(self.items) else None
 
 
 class Catalogue:
@@ -164,6 +195,43 @@ class Catalogue:
         """The items of a module version whose material the viewer may view."""
         shown = {v.id for v in self.allowed([i.item_version for i in version.items], "view")}
         return [i for i in version.items if i.item_version_id in shown]
+
+    def module_place(
+        self, module_id: int, number: int | None, item: MaterialVersion
+    ) -> ModulePlace | None:
+        """Where ``item`` stands in module ``module_id`` (version ``number``, else the one
+        the viewer is shown); None when the viewer may not view that module, it is not a
+        module, or it does not hold the item: the page then shows the item on its own."""
+        try:
+            module = self.version(module_id, number, "view")
+        except NotFound:
+            return None
+        if module.material.kind is not MaterialKind.MODULE:
+            return None
+        items = self.module_items(module)
+        # A module holds a material once; the reader may have opened another of its versions.
+        index = next(
+            (i for i, it in enumerate(items) if it.item_version.material_id == item.material_id),
+            None,
+        )
+        return None if index is None else ModulePlace(module, items, index)
+
+    def last_opened(
+        self, person: Person, modules: Sequence[MaterialVersion]
+    ) -> dict[int, ModuleItem]:
+        """For each of ``modules`` (by version id), the item the person last opened from it,
+        if they may still view that item."""
+        opened = set(
+            self.session.scalars(
+                select(PlaceInModule.module_item_id).where(
+                    PlaceInModule.person_id == person.id,
+                    PlaceInModule.module_version_id.in_([m.id for m in modules]),
+                )
+            )
+        )
+        candidates = [item for module in modules for item in module.items if item.id in opened]
+        shown = {v.id for v in self.allowed([i.item_version for i in candidates], "view")}
+        return {i.module_version_id: i for i in candidates if i.item_version_id in shown}
 
     def lineage(self, material: Material) -> Lineage:
         """The original it was adapted from, its adaptations and its translations (both ways),
@@ -317,18 +385,26 @@ class Catalogue:
         return [shown[i] for i in material_ids if i in shown]
 
     def started_modules(self, person: Person) -> list[MaterialVersion]:
-        """Module versions the person ticked an item of, that they may still view."""
-        # Distinct ids first: PostgreSQL cannot compare the JSON columns of whole rows.
-        started_ids = self.session.scalars(
-            select(ModuleItem.module_version_id)
+        """Module versions the person opened an item from or ticked an item of, that they may
+        still view, the one they were in last first."""
+        ticked = self.session.execute(
+            select(ModuleItem.module_version_id, func.max(ItemProgress.completed_at))
             .join(ItemProgress, ItemProgress.module_item_id == ModuleItem.id)
             .where(ItemProgress.person_id == person.id)
-            .distinct()
+            .group_by(ModuleItem.module_version_id)
         ).all()
+        opened = self.session.execute(
+            select(PlaceInModule.module_version_id, PlaceInModule.opened_at).where(
+                PlaceInModule.person_id == person.id
+            )
+        ).all()
+        last: dict[int, dt.datetime] = {}
+        for version_id, at in [*ticked, *opened]:
+            last[version_id] = max(at, last.get(version_id, at))
         started = self.session.scalars(
-            select(MaterialVersion).where(MaterialVersion.id.in_(started_ids))
+            select(MaterialVersion).where(MaterialVersion.id.in_(list(last)))
         ).all()
-        return self.allowed(started, "view")
+        return sorted(self.allowed(started, "view"), key=lambda v: last[v.id], reverse=True)
 
     def shown_versions(self, material_ids: Iterable[int]) -> dict[int, MaterialVersion]:
         """For each material, the version the viewer sees of it: the current published one,

@@ -6,6 +6,7 @@ A published version never changes: editing works on a new draft version.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from ..models import (
     ModuleItem,
     PatientData,
     Person,
+    PlaceInModule,
     School,
     VersionFile,
     VersionState,
@@ -707,6 +709,33 @@ def set_item_done(
         session.add(ItemProgress(person_id=person.id, module_item_id=item_id))
     elif not done and existing is not None:
         session.delete(existing)
+
+
+# Reopening the same item within this time moves nothing: no write on every reload.
+PLACE_KEPT = dt.timedelta(minutes=1)
+
+
+def remember_place(
+    session: Session, person: Person, module_version: MaterialVersion, item: ModuleItem
+) -> None:
+    """Remember that the person opened ``item`` from the module version: their place in it,
+    where "Continue where you left off" leads."""
+    place = session.scalar(
+        select(PlaceInModule).where(
+            PlaceInModule.person_id == person.id,
+            PlaceInModule.module_version_id == module_version.id,
+        )
+    )
+    now = utcnow()
+    if place is None:
+        session.add(
+            PlaceInModule(
+                person_id=person.id, module_version_id=module_version.id, module_item_id=item.id
+            )
+        )
+    elif place.module_item_id != item.id or place.opened_at < now - PLACE_KEPT:
+        place.module_item_id = item.id
+        place.opened_at = now
 
 
 def items_done(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import gettext as _
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ..models import IncomeGroup, MembershipStatus, Person, School
@@ -59,3 +62,73 @@ def is_active_member(school: School | None) -> bool:
     The licensing policy module asks this; nothing else should decide it.
     """
     return school is not None and school.status is MembershipStatus.ACTIVE
+
+
+# A list of schools shows this many to a page.
+SCHOOLS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class SchoolSearch:
+    """What a list of schools is narrowed to; every part is optional."""
+
+    #: Part of a school's name, or a country: its ISO code (alpha-2 or alpha-3) or part of
+    #: its name in English or in the interface language.
+    text: str = ""
+    status: MembershipStatus | None = None
+    region: str = ""  # UN M49 sub-region code
+    income: IncomeGroup | None = None
+    language: str = ""  # a language of instruction (BCP 47)
+
+
+@dataclass(frozen=True)
+class SchoolPage:
+    """One page of the schools a search finds, by name."""
+
+    schools: list[School]
+    total: int  # schools found, on every page
+    page: int
+    pages: int
+
+
+def find_schools(
+    session: Session, search: SchoolSearch, page: int = 1, per_page: int = SCHOOLS_PER_PAGE
+) -> SchoolPage:
+    """The schools ``search`` finds, by name, page ``page`` (from 1) of ``per_page``."""
+    query = select(School).order_by(School.name, School.id)
+    text = search.text.strip()
+    if text:
+        query = query.where(
+            or_(
+                School.name.icontains(text, autoescape=True),
+                School.country.in_(countries_matching(text)),
+            )
+        )
+    if search.status is not None:
+        query = query.where(School.status == search.status)
+    if search.region:
+        query = query.where(School.region == search.region)
+    if search.income is not None:
+        query = query.where(School.income_group == search.income)
+    found = list(session.scalars(query))
+    if search.language:  # a JSON list: filtered here, the same on every database
+        found = [s for s in found if search.language in s.languages]
+    pages = max(1, -(-len(found) // per_page))
+    page = min(max(1, page), pages)
+    start = (page - 1) * per_page
+    return SchoolPage(found[start : start + per_page], len(found), page, pages)
+
+
+def countries_matching(text: str) -> set[str]:
+    """ISO codes of the countries ``text`` names: a code, or part of a name in English or in
+    the interface language, in any case."""
+    folded = text.strip().casefold()
+    if not folded:
+        return set()
+    return {
+        c.iso2
+        for c in geography.countries()
+        if folded in (c.iso2.casefold(), c.iso3.casefold())
+        or folded in c.name.casefold()
+        or folded in geography.country_display_name(c.iso2).casefold()
+    }

@@ -14,9 +14,11 @@ from ..mail import mail_language, send_mail
 from ..models import IncomeGroup, MembershipStatus, Person, Role, School
 from ..services import audit, membership
 from ..services.errors import InvalidInput, NotFound
+from ..services.schools import find_schools
 from .access import requires
 from .actions import Refused, perform
 from .forms import IncomeGroupForm, ReasonForm
+from .membership import school_search
 
 bp = Blueprint("consortium_admin", __name__, url_prefix="/consortium")
 
@@ -25,11 +27,8 @@ bp = Blueprint("consortium_admin", __name__, url_prefix="/consortium")
 @requires(Role.CONSORTIUM_ADMIN)
 def schools() -> str:
     s = db.session()
-    status_arg = request.args.get("status", "")
-    query = select(School).order_by(School.name)
-    if status_arg in {m.value for m in MembershipStatus}:
-        query = query.where(School.status == MembershipStatus(status_arg))
-    listed = s.scalars(query).all()
+    search = school_search(request.args, status=None)
+    found = find_schools(s, search, page=request.args.get("page", 1, type=int) or 1)
     applications = s.scalars(
         select(School).where(School.status == MembershipStatus.APPLIED).order_by(School.created_at)
     ).all()
@@ -38,11 +37,11 @@ def schools() -> str:
     )
     return render_template(
         "consortium_admin/schools.html",
-        schools=listed,
+        found=found,
+        search=search,
         applications=applications,
         counts=counts,
         by_status=membership.counts_by_status(s),
-        status_arg=status_arg,
         statuses=list(MembershipStatus),
     )
 

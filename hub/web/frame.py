@@ -81,39 +81,70 @@ NAV_LABELS = WordsByKey(
         "consortium": _l("Consortium"),
         "account": _l("Account"),
         "apply": _l("Apply to join"),
+        "administration": _l("Administration"),
     }
 )
 
+# Where each link of the navigation leads.
+NAV_ENDPOINTS = {
+    "home": "main.home",
+    "search": "search.search",
+    "browse": "materials.browse",
+    "my_list": "materials.my_list",
+    "members": "membership.directory",
+    "my_school": "school_admin.profile",
+    "people": "school_admin.people_list",
+    "sharing_rules": "sharing.school_rules",
+    "usage": "requests.report",
+    "our_materials": "materials.mine",
+    "requests": "requests.overview",
+    "files": "files.uploads",
+    "consortium": "consortium_admin.schools",
+    "account": "main.account",
+    "apply": "membership.apply",
+}
 
-def navigation_links(language: str, role: Role | None) -> list[tuple[str, str]]:
-    """The main navigation, (endpoint, label), for a person of ``role`` (``None``: a
-    visitor who is not signed in)."""
 
-    def words(key: str) -> str:
-        return NAV_LABELS.worded(language, key)
+@dataclass(frozen=True)
+class Navigation:
+    """The main navigation, each link (endpoint, label): the everyday links stay in the bar;
+    a school admin's links to run the school are grouped in one menu, between them and the
+    trailing links (account, or applying to join)."""
 
-    links = [
-        ("main.home", words("home")),
-        ("search.search", words("search")),
-        ("materials.browse", words("browse")),
-    ]
+    links: list[tuple[str, str]]
+    menu: list[tuple[str, str]]
+    trailing: list[tuple[str, str]]
+    menu_label: str = ""
+
+    @property
+    def menu_endpoints(self) -> set[str]:
+        """The endpoints of the menu (the menu is marked when the page is one of them)."""
+        return {endpoint for endpoint, _label in self.menu}
+
+
+def navigation_links(language: str, role: Role | None) -> Navigation:
+    """The main navigation for a person of ``role`` (``None``: a visitor who is not signed in)."""
+
+    def words(*keys: str) -> list[tuple[str, str]]:
+        return [(NAV_ENDPOINTS[key], NAV_LABELS.worded(language, key)) for key in keys]
+
+    everyday = ["home", "search", "browse"]
     if role is None:
-        return [*links, ("membership.apply", words("apply"))]
-    links.append(("materials.my_list", words("my_list")))
-    links.append(("membership.directory", words("members")))
-    if role is Role.SCHOOL_ADMIN:
-        links.append(("school_admin.profile", words("my_school")))
-        links.append(("school_admin.people_list", words("people")))
-        links.append(("sharing.school_rules", words("sharing_rules")))
-        links.append(("requests.report", words("usage")))
+        return Navigation(words(*everyday), [], words("apply"))
+    everyday.append("my_list")
     if role in (Role.TEACHER, Role.SCHOOL_ADMIN):
-        links.append(("materials.mine", words("our_materials")))
-        links.append(("requests.overview", words("requests")))
-        links.append(("files.uploads", words("files")))
+        everyday.append("our_materials")
+    everyday.append("members")
+    if role is Role.TEACHER:
+        everyday += ["requests", "files"]
     if role is Role.CONSORTIUM_ADMIN:
-        links.append(("consortium_admin.schools", words("consortium")))
-    links.append(("main.account", words("account")))
-    return links
+        everyday.append("consortium")
+    if role is not Role.SCHOOL_ADMIN:
+        return Navigation(words(*everyday), [], words("account"))
+    menu = words("my_school", "people", "sharing_rules", "usage", "requests", "files")
+    return Navigation(
+        words(*everyday), menu, words("account"), NAV_LABELS.worded(language, "administration")
+    )
 
 
 @dataclass(frozen=True)
@@ -154,7 +185,7 @@ def _site_header(_root: str, language: str, endpoint: str | None, who: SignedIn 
     return template.render(
         interface=INTERFACE_LANGUAGES[language],
         interface_languages=list(INTERFACE_LANGUAGES.values()),
-        nav_links=navigation_links(language, who.role if who else None),
+        nav=navigation_links(language, who.role if who else None),
         this_endpoint=endpoint,
         who=who,
         token_mark=_TOKEN_MARK,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Blueprint, abort, redirect, render_template, request
 from flask_babel import gettext as _
@@ -15,6 +15,7 @@ from .. import db, i18n, policy
 from ..models import (
     MaterialVersion,
     MembershipStatus,
+    ModuleItem,
     Person,
     RequestStatus,
     Role,
@@ -49,18 +50,30 @@ def home() -> str:
     person = s.get(Person, current_user.id) if current_user.is_authenticated else None
     viewer = policy.viewer_for(s, person, adoptions=False)  # for the shelves' searches
     if person is None or person.school is None:
-        context["public_materials"] = found_cards(viewer, size=6)
+        context["public_materials"] = found_cards(viewer, size=SHELF)
         return render_template("home.html", **context)
     school = person.school
     catalogue = Catalogue.of(s, person)
+    school_modules = catalogue.school_modules(school.id)
+    # Each shelf shows what the ones above it do not.
+    modules_shown = {v.material_id for v in school_modules}
+    in_my_languages = [
+        card
+        for card in found_cards(viewer, filters={"languages": school.languages}, size=2 * SHELF)
+        if card.material_id not in modules_shown
+    ][:SHELF]
     context.update(
         school=school,
-        in_my_languages=found_cards(viewer, filters={"languages": school.languages}),
-        from_my_region=found_cards(viewer, filters={"regions": [school.region]}),
-        school_modules=catalogue.school_modules(school.id),
         continuing=_continuing(catalogue, person),
+        school_modules=school_modules,
+        in_my_languages=in_my_languages,
+        my_list=catalogue.bookmarked(person)[:SHELF],
     )
     if person.role in (Role.TEACHER, Role.SCHOOL_ADMIN):
+        # Teachers look around their region for what to adopt.
+        shown = modules_shown | {card.material_id for card in in_my_languages}
+        nearby = found_cards(viewer, filters={"regions": [school.region]}, size=2 * SHELF)
+        context["from_my_region"] = [c for c in nearby if c.material_id not in shown][:SHELF]
         context["adopted_elsewhere"] = catalogue.adopted_elsewhere(school)
         context["requests_waiting"] = (
             [r for r in access_requests.incoming(s, person) if r.status is RequestStatus.PENDING]
@@ -76,13 +89,29 @@ def home() -> str:
     return render_template("home.html", **context)
 
 
-def _continuing(catalogue: Catalogue, person: Person) -> list[tuple[MaterialVersion, int, int]]:
-    """Modules the person started and has not finished: (version, done, total)."""
+# Cards on each shelf of the home page.
+SHELF = 6
+
+
+class Continuing(NamedTuple):
+    """A module the person started: how far they are, and the item they last opened in it."""
+
+    module: MaterialVersion
+    done: int
+    total: int
+    item: ModuleItem | None  # None: they ticked items but opened none from the module
+
+
+def _continuing(catalogue: Catalogue, person: Person) -> list[Continuing]:
+    """Modules the person started and has not finished, the one they were in last first."""
+    started = catalogue.started_modules(person)
+    last = catalogue.last_opened(person, started)
     out = []
-    for version in catalogue.started_modules(person):
-        done = len(materials.items_done(catalogue.session, person, version))
-        if done < len(version.items):
-            out.append((version, done, len(version.items)))
+    for version in started:
+        shown = {item.id for item in catalogue.module_items(version)}
+        done = len(materials.items_done(catalogue.session, person, version) & shown)
+        if done < len(shown):
+            out.append(Continuing(version, done, len(shown), last.get(version.id)))
     return out[:5]
 
 

@@ -47,13 +47,13 @@ from ..services import (
     version_text,
     vocabularies,
 )
-from ..services.catalogue import Catalogue
+from ..services.catalogue import Catalogue, ModulePlace
 from ..services.errors import NotFound
 from ..services.markdown import render as render_markdown
 from ..storage import ContentStoreError, store
 from .access import public, requires
 from .actions import Refused, perform
-from .converters import id_or_404
+from .converters import db_id, id_or_404
 from .files import serve_blob, serve_file
 from .navigation import safe_next
 from .value_words import values_in_words
@@ -471,6 +471,7 @@ def show(material_id: int) -> str:
         version=version,
         material=material,
         can=can,
+        place=_module_place(catalogue, version, me),
         summary_html=render_markdown(version.summary),
         versions=catalogue.versions_of(material),
         lineage=lineage,
@@ -483,6 +484,22 @@ def show(material_id: int) -> str:
         size_in_words=files_service.size_in_words,
         viewing=renditions.viewing,
     )
+
+
+def _module_place(
+    catalogue: Catalogue, item: MaterialVersion, me: Person | None
+) -> ModulePlace | None:
+    """The module the item was opened from (``?module=<id>&mv=<version>``) and the item's
+    place in it, remembered for "Continue where you left off". A module the reader may not
+    see, or one that does not hold the item, is ignored: the item shows on its own."""
+    module_id = request.args.get("module", type=db_id)
+    if module_id is None:
+        return None
+    place = catalogue.module_place(module_id, request.args.get("mv", type=db_id), item)
+    if place is not None and me is not None:
+        here = place.items[place.index]
+        perform(lambda: materials.remember_place(db.session(), me, place.module, here))
+    return place
 
 
 @bp.route("/materials/<id:material_id>/v/<id:number>/items/<id:item_id>/done", methods=["POST"])

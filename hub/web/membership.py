@@ -9,6 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from .. import db
@@ -16,6 +17,7 @@ from ..models import IncomeGroup, MembershipStatus, Person, Role, School
 from ..models.school import INCOME_GROUP_LABELS
 from ..services import geography, membership
 from ..services.languages import display_name, resolve_languages
+from ..services.schools import SchoolSearch, find_schools
 from .access import public, requires
 from .actions import Refused, perform
 from .forms import ApplyForm
@@ -75,33 +77,52 @@ def apply() -> str | Response | tuple[str, int]:
 @requires()
 def directory() -> str:
     s = db.session()
-    region = request.args.get("region", "")
-    income = request.args.get("income", "")
-    language = request.args.get("language", "")
+    # Everyone sees the active members; the consortium's staff may look at any status.
+    can_see_all = current_user.role is Role.CONSORTIUM_ADMIN
+    search = school_search(request.args, status=MembershipStatus.ACTIVE, any_status=can_see_all)
+    found = find_schools(s, search, page=request.args.get("page", 1, type=int) or 1)
     members = s.scalars(
         select(School).where(School.status == MembershipStatus.ACTIVE).order_by(School.name)
     ).all()
-    shown = [
-        m
-        for m in members
-        if (not region or m.region == region)
-        and (not income or m.income_group.value == income)
-        and (not language or language in m.languages)
-    ]
     chart = region_income_chart(members)
     languages = sorted({lang for m in members for lang in m.languages}, key=display_name)
     regions = sorted({m.region for m in members}, key=geography.subregion_display_name)
     return render_template(
         "membership/directory.html",
-        members=shown,
+        found=found,
+        search=search,
         total=len(members),
         chart=chart,
         regions=regions,
         languages=languages,
         income_labels=INCOME_LABELS,
-        selected={"region": region, "income": income, "language": language},
-        can_see_all=current_user.role is Role.CONSORTIUM_ADMIN,
+        statuses=list(MembershipStatus) if can_see_all else [],
+        can_see_all=can_see_all,
     )
+
+
+def school_search(
+    args: MultiDict[str, str], status: MembershipStatus | None, *, any_status: bool = True
+) -> SchoolSearch:
+    """The search of a list of schools from its GET form. ``status`` when none is chosen
+    (``all``: any status); unless ``any_status``, always ``status``. Values that name
+    nothing are left out rather than refused: the list shows more, never an error."""
+    chosen, income = args.get("status", ""), args.get("income", "")
+    if any_status and chosen == ALL_STATUSES:
+        status = None
+    elif any_status and chosen in {m.value for m in MembershipStatus}:
+        status = MembershipStatus(chosen)
+    return SchoolSearch(
+        text=args.get("q", "")[:200],
+        status=status,
+        region=args.get("region", ""),
+        income=IncomeGroup(income) if income in {g.value for g in IncomeGroup} else None,
+        language=args.get("language", ""),
+    )
+
+
+# The status choice that lists schools of every status.
+ALL_STATUSES = "all"
 
 
 def region_income_chart(members: Sequence[School]) -> list[dict[str, object]]:
