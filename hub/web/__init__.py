@@ -14,6 +14,7 @@ from ..extensions import login_manager
 from ..models import Person
 from ..services import geography
 from ..services.ceilings import rights_in_words
+from ..services.files import kind_in_words, size_in_words
 from ..services.languages import display_name, picker_options
 from ..services.markdown import render as render_markdown
 from .value_words import badges_html
@@ -88,6 +89,8 @@ def register_web(app: Flask) -> None:
         language_options=picker_options,
         markdown=render_markdown,
         rights_in_words=rights_in_words,
+        kind_in_words=kind_in_words,
+        size_in_words=size_in_words,
     )
     app.jinja_env.filters.update(reason=reasons.words)
 

@@ -111,8 +111,6 @@ def _files_page(error: str | None = None, status: int = 200) -> tuple[str, int]:
         error=error,
         limit=size_in_words(current_app.config["MAX_CONTENT_LENGTH"]),
         allowed=files.ALLOWED_IN_WORDS,
-        size_in_words=size_in_words,
-        kind_in_words=files.kind_in_words,
     ), status
 
 

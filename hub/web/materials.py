@@ -198,8 +198,6 @@ def _edit_page(
         school_files=school_files,
         file_q=file_q,
         file_uses=_catalogue().file_uses(school_id, [f.id for f in school_files.files]),
-        size_in_words=files_service.size_in_words,
-        kind_in_words=files_service.kind_in_words,
         v=vocabularies,
         subregions=sorted(geography.subregions().items(), key=lambda kv: kv[1]),
         countries=geography.countries(),
@@ -481,7 +479,6 @@ def show(material_id: int) -> str:
         markdown_previews=_markdown_previews(version),
         on_list=me is not None and materials.is_bookmarked(s, me, material),
         **(_sharing_context(material) if can["manage"] else {}),
-        size_in_words=files_service.size_in_words,
         viewing=renditions.viewing,
     )
 
@@ -714,7 +711,6 @@ def file_view(material_id: int, number: int, file_id: int) -> str | tuple[str, i
         "text": None,
         "error": None,
         "can_download": bool(_catalogue().decide(version, "download")),
-        "size_in_words": files_service.size_in_words,
     }
     status = 200
     try:
