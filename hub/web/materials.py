@@ -50,6 +50,7 @@ from .actions import Refused, perform
 from .converters import id_or_404
 from .files import serve_blob, serve_file
 from .navigation import safe_next
+from .sharing import grant_choices
 from .value_words import values_in_words
 
 bp = Blueprint("materials", __name__)
@@ -521,15 +522,7 @@ def _sharing_context(material: Material) -> dict[str, Any]:
     s = db.session()
     return {
         "audience": sharing.audience(s, material),
-        "partner_schools": s.scalars(
-            select(School)
-            .where(School.status == MembershipStatus.ACTIVE, School.id != material.school_id)
-            .order_by(School.name)
-        ).all(),
-        "subregions": sorted(
-            ((code, geography.subregion_display_name(code)) for code in geography.subregions()),
-            key=lambda kv: kv[1],
-        ),
+        **grant_choices(material),
         "describe_grant": reasons.describe_grant,
         "grant_facts": policy.grant_facts,
     }

@@ -40,3 +40,28 @@ def test_a_long_facet_group_is_folded_and_opens(page: Any, live_hub: str) -> Non
     hidden_box.click()
     page.wait_for_url(re.compile(r"\?.*="))
     assert "Remove filter" in page.content()
+
+
+def _pickers_shown(page: Any) -> list[str]:
+    shown: list[str] = page.locator("#sharing [data-grant-kind]").evaluate_all(
+        "els => els.filter(e => e.offsetParent !== null).map(e => e.dataset.grantKind)"
+    )
+    return shown
+
+
+def test_the_sharing_form_shows_only_the_picker_that_with_picks(page: Any, live_hub: str) -> None:
+    sign_in(page, live_hub, "teacher1.unsm@demo.example.org")
+    page.goto(f"{live_hub}/materials/mine")
+    page.locator("tbody tr").filter(has_text="published").first.locator("a").first.click()
+    page.get_by_text("Share with more schools").click()
+    assert _pickers_shown(page) == []  # "Every member school" needs no picker
+    page.get_by_label("With").select_option("regions")
+    assert _pickers_shown(page) == ["regions"]
+    page.get_by_label("With").select_option("schools")
+    assert _pickers_shown(page) == ["schools"]
+    # A region grant with no region chosen: said in words, the choice kept.
+    page.get_by_label("With").select_option("regions")
+    page.locator("#sharing").get_by_role("button", name="Add grant").click()
+    page.wait_for_selector("text=Choose at least one region to share with.")
+    assert page.get_by_label("With").input_value() == "regions"
+    assert _pickers_shown(page) == ["regions"]
