@@ -65,3 +65,23 @@ def test_the_sharing_form_shows_only_the_picker_that_with_picks(page: Any, live_
     page.wait_for_selector("text=Choose at least one region to share with.")
     assert page.get_by_label("With").input_value() == "regions"
     assert _pickers_shown(page) == ["regions"]
+
+
+def test_a_teacher_finds_the_original_of_a_translation_as_they_type(
+    page: Any, live_hub: str
+) -> None:
+    sign_in(page, live_hub, "teacher1.unsm@demo.example.org")
+    page.goto(f"{live_hub}/materials/mine")
+    page.get_by_label("Working title").fill("Paludisme : traduction")
+    page.get_by_role("button", name="Create draft").click()
+    page.wait_for_url(re.compile(r"/materials/\d+/edit"))
+    page.get_by_label("Summary").fill("Ce que j'ai tapé avant de chercher.")
+    page.get_by_label("Find the original by its title or words").press_sequentially("malaria")
+    choose = page.locator("#original-candidates").get_by_role(
+        "button", name="Choose as the original"
+    )
+    choose.first.wait_for()  # listed as one types: no page was loaded
+    assert page.get_by_label("Summary").input_value() == "Ce que j'ai tapé avant de chercher."
+    choose.first.click()
+    page.wait_for_selector("text=It is a translation of")
+    assert page.get_by_label("Summary").input_value() == "Ce que j'ai tapé avant de chercher."
