@@ -5,6 +5,7 @@ Each command exits non-zero with a one-line reason on failure.
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import os
 import sys
@@ -14,6 +15,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from content_store import ContentStore, ContentStoreError
 
@@ -241,7 +243,8 @@ def index_rebuild() -> None:
     """Build a new index of every material and swap it in (searches go on meanwhile)."""
     from search_index import SearchIndexError
 
-    from .services import indexing
+    from .services import indexing, version_text
+    from .storage import store_for
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     path = app.config["HUB_INDEX_PATH"]
@@ -253,8 +256,12 @@ def index_rebuild() -> None:
             bar.length = max(total or done, 1)
             bar.update(done - bar.pos)
 
+        session = db.session()
+        # Text the store could not give before is read now, so the new index holds it.
+        version_text.read_again(session, store_for(app), due_only=False, limit=None)
+        session.commit()
         try:
-            rebuilt = indexing.rebuild(db.session(), path, progress=progress)
+            rebuilt = indexing.rebuild(session, path, progress=progress)
         except (SearchIndexError, OSError) as exc:
             _fail(f"could not rebuild the index in {path}: {exc}")
     click.echo(
@@ -286,8 +293,7 @@ def index_follow(once: bool, interval: float) -> None:
         session = db.database(app).new_session()
         try:
             now = utcnow()
-            if indexing.requeue_time_windows(session, last_sweep, now):
-                session.commit()
+            _between_rounds(app, session, last_sweep, now)
             last_sweep = now
             applied = indexing.catch_up(session, index, lock_timeout=30)
             if applied:
@@ -332,12 +338,22 @@ def index_check() -> None:
     click.echo("The index matches the database.")
 
 
+def _between_rounds(app: Flask, session: Session, since: dt.datetime, now: dt.datetime) -> None:
+    """What a follower does before applying the outbox: queue the materials whose time
+    windows passed, and read again the text of files the store could not give before."""
+    from .services import indexing, version_text
+    from .storage import store_for
+
+    indexing.requeue_time_windows(session, since, now)
+    version_text.read_again(session, store_for(app), now)
+    session.commit()
+
+
 def _start_follower(app: Flask, interval: float = 2.0) -> None:
     """Keep this single host's index copy following the outbox (`hub index follow` elsewhere)."""
     import threading
 
     from .search import catch_up_now
-    from .services import indexing
 
     def follow() -> None:
         from .models import utcnow
@@ -347,11 +363,10 @@ def _start_follower(app: Flask, interval: float = 2.0) -> None:
             session = db.database(app).new_session()
             try:
                 now = utcnow()
-                if indexing.requeue_time_windows(session, last, now):
-                    session.commit()
+                _between_rounds(app, session, last, now)
                 last = now
             except Exception:  # noqa: BLE001 - the follower must outlive a bad moment
-                app.logger.exception("index follower: could not queue time windows")
+                app.logger.exception("index follower: could not queue time windows or texts")
             finally:
                 session.close()
             catch_up_now(app, lock_timeout=5)

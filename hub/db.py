@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import Connection, Engine, Table, create_engine, event, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -127,6 +127,29 @@ def init_app(app: Flask, database: Database) -> None:
     # A request may run inside an app context that outlives it (tests, CLI): close at both ends.
     app.teardown_request(_close_session)
     app.teardown_appcontext(_close_session)
+    if not event.contains(Session, "after_commit", _remember_commit):
+        event.listen(Session, "after_flush", _remember_write)
+        event.listen(Session, "after_commit", _remember_commit)
+        event.listen(Session, "after_rollback", _forget_write)
+
+
+def _remember_write(s: Session, _context: Any) -> None:
+    s.info["hub.wrote"] = True
+
+
+def _forget_write(s: Session) -> None:
+    s.info.pop("hub.wrote", None)
+
+
+def _remember_commit(s: Session) -> None:
+    if s.info.pop("hub.wrote", False) and has_app_context() and g.get("db_session") is s:
+        g.hub_committed = True
+
+
+def request_committed() -> bool:
+    """Whether the current request's session has committed something (a lost connection
+    afterwards cannot mean that nothing was saved)."""
+    return bool(g.get("hub_committed", False))
 
 
 def close_request_session() -> None:
@@ -141,6 +164,30 @@ def close_request_session() -> None:
         s.close()
     except SQLAlchemyError:
         log.warning("the request's database session did not close cleanly", exc_info=True)
+
+
+def connection_dropped(exc: BaseException) -> bool:
+    """Whether ``exc`` says the request's database connection was lost on the way (a backend
+    terminated, the server restarted), rather than that the statement was wrong.
+
+    SQLAlchemy marks such errors (``connection_invalidated``) and discards the connection;
+    PostgreSQL's "connection exception" (08) and "operator intervention" (57P) classes are
+    counted too, whichever layer raised them."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    orig = getattr(exc, "orig", exc)
+    if not isinstance(orig, _PSYCOPG_OPERATIONAL):
+        return False
+    state = getattr(orig, "sqlstate", None)
+    return state is None or state.startswith(("08", "57P"))
+
+
+try:  # PostgreSQL's driver is an optional dependency
+    from psycopg import OperationalError as _PsycopgOperationalError
+
+    _PSYCOPG_OPERATIONAL: tuple[type[BaseException], ...] = (_PsycopgOperationalError,)
+except ImportError:  # pragma: no cover - installed without the postgres extra
+    _PSYCOPG_OPERATIONAL = ()
 
 
 def database(app: Flask | None = None) -> Database:

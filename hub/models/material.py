@@ -210,6 +210,11 @@ class MaterialVersion(Base):
         return [a.file for a in self.attachments]
 
     @property
+    def unread_files(self) -> list[File]:
+        """Files whose text is not yet searchable: the hub will read them again."""
+        return [a.file for a in self.attachments if a.text_retry_at is not None]
+
+    @property
     def all_languages(self) -> list[str]:
         return [self.language, *[t for t in self.other_languages if t != self.language]]
 
@@ -226,6 +231,11 @@ class VersionFile(Base):
     version_id: Mapped[int] = mapped_column(ForeignKey("material_version.id"), index=True)
     file_id: Mapped[int] = mapped_column(ForeignKey("file.id"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # Set while the file's text is not yet in the version's searchable text (the file store
+    # could not be reached when it was read): when to read it again. None: read, or no text.
+    text_retry_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    # Failed readings so far: each waits longer before the next (see services.version_text).
+    text_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     version: Mapped[MaterialVersion] = relationship(back_populates="attachments")
     file: Mapped[File] = relationship()

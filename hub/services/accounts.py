@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import functools
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 
@@ -25,6 +26,8 @@ MIN_PASSWORD_LENGTH = 10
 INVITATION_LIFETIME = dt.timedelta(days=14)
 RESET_LIFETIME_SECONDS = 3600
 
+log = logging.getLogger(__name__)
+
 _hasher = PasswordHasher()
 
 
@@ -40,11 +43,13 @@ def normalize_email(raw: str) -> str:
     try:
         result = validate_email(raw.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
+        # The validator's own words are English and about its rules: said in ours, kept in the log.
+        log.info("email address refused: %s", exc)
         raise InvalidInput(
             _(
-                "'%(address)s' is not a valid email address: %(problem)s",
+                "'%(address)s' is not a valid email address: it needs one @ and a domain "
+                "name, as in name@school.edu.",
                 address=raw.strip(),
-                problem=str(exc),
             ),
             field="email",
         ) from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from dataclasses import dataclass
 
 from flask import has_request_context
@@ -25,6 +26,8 @@ from .errors import InvalidInput
 
 MAX_ROWS = 20_000
 REQUIRED_COLUMNS = ("email", "name", "role")
+
+log = logging.getLogger(__name__)
 # Spellings people use for the roles in a spreadsheet.
 ROLE_WORDS = {
     "student": Role.STUDENT,
@@ -114,8 +117,13 @@ def read_csv(data: bytes) -> list[dict[str, str]]:
     try:
         header = [h.strip().lower() for h in next(reader)]
     except csv.Error as exc:
+        log.info("CSV file refused: %s", exc)  # Python's words, for the log only
         raise InvalidInput(
-            _("The file is not a readable CSV file: %(problem)s.", problem=str(exc)), field="file"
+            _(
+                "The file is not a readable CSV file. In your spreadsheet, save it as "
+                "'CSV UTF-8' and upload it again."
+            ),
+            field="file",
         ) from None
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
@@ -148,11 +156,12 @@ def read_csv(data: bytes) -> list[dict[str, str]]:
                     field="file",
                 )
     except csv.Error as exc:
+        log.info("CSV line %d refused: %s", reader.line_num, exc)
         raise InvalidInput(
             _(
-                "Line %(line)d cannot be read: %(problem)s.",
+                "Line %(line)d cannot be read: a quotation mark may not be closed, or a cell "
+                "may be far too long. Correct it in your spreadsheet and upload it again.",
                 line=reader.line_num,
-                problem=str(exc),
             ),
             field="file",
         ) from None

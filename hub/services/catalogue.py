@@ -35,6 +35,7 @@ from ..models import (
     ModuleItem,
     Person,
     School,
+    VersionFile,
     VersionState,
 )
 from .discovery import CardSnapshot, MaterialCard, discoverable_cards
@@ -59,6 +60,22 @@ class Lineage:
     translations: list[MaterialVersion]
 
 
+@dataclass(frozen=True)
+class FileUse:
+    """A version of one of the school's materials that attaches a file."""
+
+    version: MaterialVersion
+
+    @property
+    def state(self) -> str:
+        """``draft``, ``published``, ``superseded`` or ``retired`` (a retired material's)."""
+        if self.version.material.retired_at is not None and self.version.state is not (
+            VersionState.DRAFT
+        ):
+            return "retired"
+        return self.version.state.value
+
+
 class Catalogue:
     """The catalogue as one viewer may see it."""
 
@@ -73,6 +90,13 @@ class Catalogue:
     def of(cls, session: Session, person: Person | None) -> Catalogue:
         """The catalogue of a signed-in person, or of a visitor (``None``)."""
         return cls(session, policy.viewer_for(session, person))
+
+    def _own_staff(self, school_id: int) -> bool:
+        """Whether the viewer is a teacher or admin of the school (its own staff)."""
+        return self.viewer.school_id == school_id and self.viewer.role in (
+            "teacher",
+            "school_admin",
+        )
 
     # Deciding ------------------------------------------------------------------------------
 
@@ -106,10 +130,7 @@ class Catalogue:
         if material is None or not material.versions:
             raise hidden()
         if number is None:
-            own_staff = self.viewer.school_id == material.school_id and self.viewer.role in (
-                "teacher",
-                "school_admin",
-            )
+            own_staff = self._own_staff(material.school_id)
             version = (
                 (material.draft if own_staff else None) or material.published or material.latest
             )
@@ -245,10 +266,7 @@ class Catalogue:
     def school_materials(self, school_id: int) -> list[Material]:
         """Every material of a school (drafts and retired ones too), newest first, for its
         own teachers and admins; nobody else gets any from here."""
-        if self.viewer.school_id != school_id or self.viewer.role not in (
-            "teacher",
-            "school_admin",
-        ):
+        if not self._own_staff(school_id):
             return []
         return list(
             self.session.scalars(
@@ -258,6 +276,29 @@ class Catalogue:
                 .options(selectinload(Material.versions))
             )
         )
+
+    def file_uses(self, school_id: int, file_ids: Iterable[int]) -> dict[int, list[FileUse]]:
+        """For each of the school's files, the versions of its materials that attach it (by
+        material, then version), for its own teachers and admins; nobody else gets any.
+
+        One query for all the files, whatever their number."""
+        ids = list(file_ids)
+        if not ids or not self._own_staff(school_id):
+            return {}
+        rows = self.session.execute(
+            select(VersionFile.file_id, MaterialVersion)
+            .join(MaterialVersion, MaterialVersion.id == VersionFile.version_id)
+            .join(Material, Material.id == MaterialVersion.material_id)
+            .where(VersionFile.file_id.in_(ids), Material.school_id == school_id)
+            .order_by(Material.id.desc(), MaterialVersion.number.desc())
+            .options(joinedload(MaterialVersion.material))
+        ).all()
+        shown = {v.id for v in self.allowed([version for _id, version in rows], "view")}
+        uses: dict[int, list[FileUse]] = {}
+        for file_id, version in rows:
+            if version.id in shown:
+                uses.setdefault(file_id, []).append(FileUse(version))
+        return uses
 
     def school_modules(self, school_id: int) -> list[MaterialVersion]:
         """The published modules of a school that the viewer may discover."""
@@ -316,10 +357,7 @@ class Catalogue:
     def adopted_elsewhere(self, school: School, limit: int = 6) -> list[tuple[Adoption, str]]:
         """Recent adoptions of the school's materials by other schools: (adoption, school's
         name), for the school's own teachers and admins."""
-        if self.viewer.school_id != school.id or self.viewer.role not in (
-            "teacher",
-            "school_admin",
-        ):
+        if not self._own_staff(school.id):
             return []
         rows = self.session.execute(
             select(Adoption, School.name)

@@ -13,6 +13,7 @@ import queue
 import re
 import threading
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import BinaryIO, cast
 
@@ -20,13 +21,16 @@ import filetype
 from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
 
 from content_store import Blob, ContentStore, StoreUnavailable, TooLarge
 
-from ..models import File, Person, Role, School
+from ..models import File, Person, Role, School, VersionFile
 from . import audit
-from .errors import NotFound, ServiceError
+from .errors import Conflict, NotFound, ServiceError
+from .store_check import blob_is_recorded
 
 log = logging.getLogger(__name__)
 SNIFF_BYTES = 8192
@@ -41,27 +45,27 @@ class Kind:
 
 
 ALLOWED: dict[str, Kind] = {
-    "application/pdf": Kind("PDF document", True),
-    "image/jpeg": Kind("JPEG image", True),
-    "image/png": Kind("PNG image", True),
-    "image/gif": Kind("GIF image", True),
-    "image/webp": Kind("WebP image", True),
-    "video/mp4": Kind("MP4 video", True),
-    "video/webm": Kind("WebM video", True),
-    "audio/mpeg": Kind("MP3 audio", True),
-    "audio/mp4": Kind("M4A audio", True),
-    "audio/ogg": Kind("Ogg audio", True),
+    "application/pdf": Kind(_l("PDF document"), True),
+    "image/jpeg": Kind(_l("JPEG image"), True),
+    "image/png": Kind(_l("PNG image"), True),
+    "image/gif": Kind(_l("GIF image"), True),
+    "image/webp": Kind(_l("WebP image"), True),
+    "video/mp4": Kind(_l("MP4 video"), True),
+    "video/webm": Kind(_l("WebM video"), True),
+    "audio/mpeg": Kind(_l("MP3 audio"), True),
+    "audio/mp4": Kind(_l("M4A audio"), True),
+    "audio/ogg": Kind(_l("Ogg audio"), True),
     "application/vnd.openxmlformats-officedocument.presentationml.presentation":
-        Kind("PowerPoint presentation", False),
+        Kind(_l("PowerPoint presentation"), False),
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document":
-        Kind("Word document", False),
+        Kind(_l("Word document"), False),
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
-        Kind("Excel workbook", False),
-    "application/vnd.oasis.opendocument.presentation": Kind("OpenDocument presentation", False),
-    "application/vnd.oasis.opendocument.text": Kind("OpenDocument text", False),
-    "application/zip": Kind("ZIP package (SCORM, Common Cartridge or HTML)", False),
-    "text/plain": Kind("plain text", True),
-    "text/markdown": Kind("Markdown text", False),
+        Kind(_l("Excel workbook"), False),
+    "application/vnd.oasis.opendocument.presentation": Kind(_l("OpenDocument presentation"), False),
+    "application/vnd.oasis.opendocument.text": Kind(_l("OpenDocument text"), False),
+    "application/zip": Kind(_l("ZIP package (SCORM, Common Cartridge or HTML)"), False),
+    "text/plain": Kind(_l("plain text"), True),
+    "text/markdown": Kind(_l("Markdown text"), False),
 }  # fmt: skip
 
 ALLOWED_IN_WORDS = _l(
@@ -386,6 +390,112 @@ def record_bytes(
     )
     session.add(record)
     return record
+
+
+#: How many of a school's files one page lists.
+FILES_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class FilePage:
+    """One page of a school's files, newest first, and how many match in all."""
+
+    files: list[File]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        """How many pages the matching files fill (at least one)."""
+        return _pages(self.total, self.per_page)
+
+    @property
+    def has_more(self) -> bool:
+        """Whether a next page follows this one."""
+        return self.page < self.pages
+
+
+def _pages(total: int, per_page: int) -> int:
+    return max(1, -(-total // per_page))
+
+
+def school_files(
+    session: Session,
+    school_id: int,
+    *,
+    text: str = "",
+    page: int = 1,
+    per_page: int = FILES_PER_PAGE,
+    exclude: Iterable[int] = (),
+) -> FilePage:
+    """The school's uploaded files whose name contains ``text`` (any case), newest first.
+
+    Two queries whatever the page: the count and the page itself, uploaders loaded with it.
+    ``exclude`` leaves files out (those a draft already has).
+    """
+    where = [File.school_id == school_id]
+    if text.strip():
+        where.append(File.filename.icontains(text.strip(), autoescape=True))
+    left_out = list(exclude)
+    if left_out:
+        where.append(File.id.not_in(left_out))
+    total = session.scalar(select(func.count(File.id)).where(*where)) or 0
+    # A page past the end (files removed meanwhile, an edited address) shows the last one.
+    page = min(max(1, page), _pages(total, per_page))
+    found = session.scalars(
+        select(File)
+        .where(*where)
+        .order_by(File.created_at.desc(), File.id.desc())
+        .options(joinedload(File.uploaded_by))
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return FilePage(list(found), total, page, per_page)
+
+
+def remove_upload(session: Session, person: Person, file_id: int) -> File:
+    """Remove an upload of the person's school that no version uses; 409 if one does.
+
+    Only the record goes: the blob stays for other records of the same content (blobs are
+    shared by hash across schools) and ``hub store collect`` removes it once nothing names it.
+    """
+    record = file_for_download(session, person, file_id)
+    used = select(VersionFile.id).where(VersionFile.file_id == record.id).limit(1)
+    in_use = Conflict(
+        _(
+            "%(name)s was not removed: it is now used in a material. Remove it from the "
+            "material's draft first.",
+            name=record.filename,
+        )
+    )
+    if session.scalar(used) is not None:
+        raise in_use
+    audit.record(
+        session,
+        person,
+        "file.removed",
+        record,
+        school_id=record.school_id,
+        sha256=record.sha256,
+        filename=record.filename,
+    )
+    session.delete(record)
+    try:
+        session.flush()
+    except IntegrityError:
+        # Attached by someone else between the check and the delete.
+        raise in_use from None
+    if not blob_is_recorded(session, record.sha256):
+        log.info("file %s removed; `hub store collect` removes blob %s", file_id, record.sha256)
+    return record
+
+
+def kind_in_words(media_type: str) -> str:
+    """The kind of a file for people ("PDF document"); the media type if it is not one the
+    hub accepts today."""
+    kind = ALLOWED.get(media_type)
+    return str(kind.label) if kind is not None else media_type
 
 
 def can_show_inline(media_type: str) -> bool:

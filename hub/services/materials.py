@@ -36,7 +36,7 @@ from ..models import (
     VersionState,
     utcnow,
 )
-from . import audit, ceilings, geography, sharing, usage, vocabularies
+from . import audit, ceilings, geography, sharing, usage, version_text, vocabularies
 from .catalogue import Catalogue
 from .errors import Conflict, InvalidInput, NotFound, ServiceError
 from .languages import normalize_language
@@ -435,9 +435,15 @@ def detach_file(session: Session, person: Person, version: MaterialVersion, file
 
 
 def publish(
-    session: Session, person: Person, version: MaterialVersion, extracted_text: str = ""
+    session: Session,
+    person: Person,
+    version: MaterialVersion,
+    text: version_text.VersionText | None = None,
 ) -> MaterialVersion:
-    """Publish the draft: the previous published version is superseded; adopters keep theirs."""
+    """Publish the draft: the previous published version is superseded; adopters keep theirs.
+
+    ``text`` is what could be read of its files (see ``version_text.read``); files whose text
+    could not be read are read again later."""
     _require(session, person, version, "publish")
     if version.state is not VersionState.DRAFT:
         raise Conflict(_("This version is already published."))
@@ -449,7 +455,7 @@ def publish(
         previous.state = VersionState.SUPERSEDED
     version.state = VersionState.PUBLISHED
     version.published_at = utcnow()
-    version.extracted_text = extracted_text[:200_000]
+    version_text.record(version, text or version_text.VersionText("", frozenset()), utcnow())
     material = version.material
     material.retired_at = None
     session.flush()

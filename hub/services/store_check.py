@@ -75,6 +75,13 @@ def _rendition_blobs(session: Session) -> set[str]:
     return set(session.scalars(select(Rendition.sha256)))
 
 
+def blob_is_recorded(session: Session, sha256: str) -> bool:
+    """Whether a file record or a rendition still names the blob (collect keeps it then)."""
+    named = select(File.id).where(File.sha256 == sha256).limit(1)
+    rendered = select(Rendition.id).where(Rendition.sha256 == sha256).limit(1)
+    return session.scalar(named) is not None or session.scalar(rendered) is not None
+
+
 def check_store(
     session: Session, store: ContentStore, *, verify: bool = True, progress: Progress | None = None
 ) -> StoreReport:
@@ -129,9 +136,7 @@ def collect_orphans(
     for info in report.orphan_blobs:
         if info.modified < cutoff:
             # Look again right before deleting: a record may have been committed since.
-            named = select(File.id).where(File.sha256 == info.sha256).limit(1)
-            rendered = select(Rendition.id).where(Rendition.sha256 == info.sha256).limit(1)
-            if session.scalar(named) or session.scalar(rendered):
+            if blob_is_recorded(session, info.sha256):
                 continue
             store.delete(info.sha256)
             removed.append(info)

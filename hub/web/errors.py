@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -27,6 +29,12 @@ MESSAGES = {
     500: _l("Something went wrong on our side. It has been logged; please try again."),
     503: _l("The hub cannot reach its database just now. Please try again shortly."),
 }
+
+
+#: Methods that only read: answered again when the database connection drops under them.
+READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
+#: Seconds a person (or client) is asked to wait after a 503.
+RETRY_AFTER_SECONDS = 5
 
 
 def _render(status: int, message: str) -> tuple[str | Response, int]:
@@ -64,6 +72,37 @@ def register_error_pages(app: Flask) -> None:
             message = exc.description
         return _render(status, message)
 
+    @app.errorhandler(DBAPIError)
+    def database_error(exc: DBAPIError) -> Any:
+        if not db.connection_dropped(exc):
+            return unexpected(exc)
+        # The lost connection is discarded with the session; the next one is a new one.
+        db.close_request_session()
+        if request.method in READ_ONLY_METHODS and not g.get("hub_answered_again"):
+            log.warning(
+                "database connection lost during %s %s; answering it again",
+                request.method,
+                request.path,
+                exc_info=True,
+            )
+            return _answer_again()
+        log.warning(
+            "database connection lost during %s %s", request.method, request.path, exc_info=True
+        )
+        if request.method in READ_ONLY_METHODS:
+            message = MESSAGES[503]
+        elif db.request_committed():
+            message = _(
+                "The database was briefly unavailable after your change was saved. "
+                "Open the page again to see it."
+            )
+        else:
+            message = _(
+                "The database was briefly unavailable. Nothing was saved; please try again."
+            )
+        body, status = _render(503, message)
+        return body, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> tuple[str | Response, int]:
         log.exception("Unhandled error on %s %s", request.method, request.path)
@@ -72,3 +111,17 @@ def register_error_pages(app: Flask) -> None:
         except Exception:  # noqa: BLE001 - the page must render even if the DB is gone
             log.exception("rollback after error failed")
         return _render(500, MESSAGES[500])
+
+
+def _answer_again() -> Any:
+    """Run the request's view once more, on a new session (GET and HEAD only: they change
+    nothing, so answering twice is safe). What the lost session loaded is forgotten: the
+    signed-in person is loaded anew. Hooks that run before views touch no database, so only
+    the view runs again; its answer is finished by the request as usual."""
+    g.hub_answered_again = True
+    g.pop("_login_user", None)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        return app.dispatch_request()
+    except Exception as exc:  # noqa: BLE001 - handled as any error of the first answer
+        return app.handle_user_exception(exc)

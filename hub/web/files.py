@@ -20,16 +20,17 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from .. import db
 from ..models import File, Person, Role
 from ..services import files
+from ..services.catalogue import Catalogue
 from ..services.files import size_in_words
 from ..storage import ContentStoreError, store
 from .access import requires
 from .actions import Refused, perform
+from .converters import db_id
 
 bp = Blueprint("files", __name__)
 
@@ -89,24 +90,42 @@ def uploads() -> str | Response | tuple[str, int]:
                     "success",
                 )
                 return redirect(url_for("files.uploads"))
-    recent = (
-        db.session()
-        .scalars(
-            select(File)
-            .where(File.school_id == current_user.school_id)
-            .order_by(File.created_at.desc(), File.id.desc())
-            .limit(100)
-        )
-        .all()
+    return _files_page(error, status)
+
+
+def _files_page(error: str | None = None, status: int = 200) -> tuple[str, int]:
+    """The Files page: one page of the school's files matching ``?q=``, with where each is
+    used."""
+    me = _me()
+    assert me.school_id is not None
+    text = request.args.get("q", "").strip()
+    found = files.school_files(
+        db.session(), me.school_id, text=text, page=db_id(request.args.get("page")) or 1
     )
+    uses = Catalogue.of(db.session(), me).file_uses(me.school_id, [f.id for f in found.files])
     return render_template(
         "files/uploads.html",
-        files=recent,
+        found=found,
+        uses=uses,
+        q=text,
         error=error,
         limit=size_in_words(current_app.config["MAX_CONTENT_LENGTH"]),
         allowed=files.ALLOWED_IN_WORDS,
         size_in_words=size_in_words,
+        kind_in_words=files.kind_in_words,
     ), status
+
+
+@bp.route("/files/<id:file_id>/remove", methods=["POST"])
+@requires(Role.TEACHER, Role.SCHOOL_ADMIN)
+def remove(file_id: int) -> Response | tuple[str, int]:
+    """Remove an upload no material uses (the page asked to confirm first)."""
+    try:
+        record = perform(lambda: files.remove_upload(db.session(), _me(), file_id))
+    except Refused as exc:  # flashed: it became used meanwhile
+        return _files_page(status=exc.status)
+    flash(_("%(name)s is removed from your school's files.", name=record.filename), "success")
+    return redirect(url_for("files.uploads", q=request.args.get("q") or None))
 
 
 @bp.route("/api/files", methods=["POST"])

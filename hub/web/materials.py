@@ -7,7 +7,7 @@ Every page asks the policy module through the materials service; hidden means 40
 from __future__ import annotations
 
 import contextlib
-from typing import Any, BinaryIO, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from flask import (
     Blueprint,
@@ -29,7 +29,6 @@ from werkzeug.wrappers import Response
 
 from .. import db, policy, reasons
 from ..models import (
-    File,
     Material,
     MaterialKind,
     MaterialVersion,
@@ -40,11 +39,18 @@ from ..models import (
     VersionState,
 )
 from ..services import files as files_service
-from ..services import geography, materials, renditions, sharing, usage, vocabularies
+from ..services import (
+    geography,
+    materials,
+    renditions,
+    sharing,
+    usage,
+    version_text,
+    vocabularies,
+)
 from ..services.catalogue import Catalogue
 from ..services.discovery import MaterialCard
 from ..services.errors import NotFound
-from ..services.extraction import extract_text
 from ..services.languages import display_name as language_name
 from ..services.markdown import render as render_markdown
 from ..storage import ContentStoreError, store
@@ -56,6 +62,9 @@ from .navigation import safe_next
 from .search import found_cards
 from .sharing import grant_choices
 from .value_words import values_in_words
+
+if TYPE_CHECKING:
+    from ..models import File
 
 bp = Blueprint("materials", __name__)
 
@@ -122,6 +131,26 @@ def _form_metadata() -> materials.Metadata:
     return materials.Metadata(**data)
 
 
+def _save_typed(
+    version: MaterialVersion,
+) -> tuple[materials.Metadata, dict[str, str], int]:
+    """Save what the teacher typed in the draft's form, sent along by a button of another
+    part of the draft page, before that part acts: what was typed, and the refusal's
+    errors and status (no errors: it is saved)."""
+    data = _form_metadata()
+    try:
+        perform(
+            lambda: materials.save_draft(
+                db.session(), _staff(), version, data, request.form.get("revision", type=int) or 0
+            ),
+            flash_refusal=False,
+        )
+    except Refused as exc:
+        errors = getattr(exc.__cause__, "errors", None) or {exc.field or "form": exc.message}
+        return data, errors, exc.status
+    return data, {}, 200
+
+
 # The school's own materials ----------------------------------------------------------------------
 
 
@@ -167,7 +196,13 @@ def edit(material_id: int) -> str | Response | tuple[str, int]:
             if request.form.get("then") == "publish":
                 return _publish(version)
             flash(_("Draft saved."), "success")
-            return redirect(url_for("materials.edit", material_id=material_id))
+            # Finding the school's files saves the draft first, then lists what matches.
+            file_q = request.form.get("file_q", "").strip()
+            finding = file_q or request.form.get("then") == "find-files"
+            return redirect(
+                url_for("materials.edit", material_id=material_id, file_q=file_q or None)
+                + ("#files" if finding else "")
+            )
     return _edit_page(version, data, errors, status)
 
 
@@ -175,17 +210,10 @@ def _edit_page(
     version: MaterialVersion, data: materials.Metadata, errors: dict[str, str], status: int = 200
 ) -> tuple[str, int]:
     s = db.session()
-    attached = {a.file_id for a in version.attachments}
-    school_files = [
-        f
-        for f in s.scalars(
-            select(File)
-            .where(File.school_id == version.material.school_id)
-            .order_by(File.id.desc())
-            .limit(50)
-        )
-        if f.id not in attached
-    ]
+    school_id, file_q = version.material.school_id, request.values.get("file_q", "").strip()
+    school_files = files_service.school_files(
+        s, school_id, text=file_q, exclude=[a.file_id for a in version.attachments]
+    )
     return render_template(
         "materials/edit.html",
         version=version,
@@ -193,6 +221,10 @@ def _edit_page(
         data=data,
         errors=errors,
         school_files=school_files,
+        file_q=file_q,
+        file_uses=_catalogue().file_uses(school_id, [f.id for f in school_files.files]),
+        size_in_words=files_service.size_in_words,
+        kind_in_words=files_service.kind_in_words,
         v=vocabularies,
         subregions=sorted(geography.subregions().items(), key=lambda kv: kv[1]),
         countries=geography.countries(),
@@ -217,10 +249,10 @@ def _module_candidates(version: MaterialVersion) -> list[MaterialVersion]:
 
 
 def _publish(version: MaterialVersion) -> Response | tuple[str, int]:
-    extracted = _extract(version)
+    text = version_text.read(store(), version)
     try:
         perform(
-            lambda: materials.publish(db.session(), _staff(), version, extracted),
+            lambda: materials.publish(db.session(), _staff(), version, text),
             flash_refusal=False,
         )
     except Refused as exc:
@@ -232,19 +264,6 @@ def _publish(version: MaterialVersion) -> Response | tuple[str, int]:
         return _edit_page(version, materials.Metadata.of(version), errors, exc.status)
     flash(_("Version %(number)d is published.", number=version.number), "success")
     return redirect(url_for("materials.show", material_id=version.material_id))
-
-
-def _extract(version: MaterialVersion) -> str:
-    """Text of the version's files for search; a file that cannot be read is skipped."""
-    texts = []
-    blob_store = store()
-    for f in version.files:
-        try:
-            with blob_store.open(f.sha256) as stream:
-                texts.append(extract_text(cast(BinaryIO, stream), f.media_type).text)
-        except Exception:  # noqa: BLE001 - extraction must never block publishing
-            current_app.logger.exception("could not read text of file %s", f.id)
-    return "\n".join(t for t in texts if t)
 
 
 @bp.route("/materials/<id:material_id>/publish", methods=["POST"])
@@ -263,20 +282,12 @@ def attach(material_id: int) -> Response | tuple[str, int]:
     version = _version(material_id, None, "edit")
     me = _staff()
     if "revision" in request.form:
-        data = _form_metadata()
-        try:
-            perform(
-                lambda: materials.save_draft(
-                    db.session(), me, version, data, request.form.get("revision", type=int) or 0
-                ),
-                flash_refusal=False,
-            )
-        except Refused as exc:
-            errors = getattr(exc.__cause__, "errors", None) or {exc.field or "form": exc.message}
+        data, errors, status = _save_typed(version)
+        if errors:
             errors.setdefault(
                 "files", _("Nothing was attached: correct the draft first, then attach again.")
             )
-            return _edit_page(version, data, errors, exc.status)
+            return _edit_page(version, data, errors, status)
     ids = [i for i in map(id_or_404, request.form.getlist("file_id")) if i is not None]
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     try:
@@ -394,26 +405,6 @@ def _original_search(material: Material) -> dict[str, Any]:
         "original_q": text,
         "originals": _originals(material, text),
     }
-
-
-def _save_typed(
-    version: MaterialVersion,
-) -> tuple[materials.Metadata, dict[str, str], int]:
-    """Save what the teacher typed in the draft's form, sent along by a button of another
-    part of the draft page, before that part acts: what was typed, and the refusal's
-    errors and status (no errors: it is saved)."""
-    data = _form_metadata()
-    try:
-        perform(
-            lambda: materials.save_draft(
-                db.session(), _staff(), version, data, request.form.get("revision", type=int) or 0
-            ),
-            flash_refusal=False,
-        )
-    except Refused as exc:
-        errors = getattr(exc.__cause__, "errors", None) or {exc.field or "form": exc.message}
-        return data, errors, exc.status
-    return data, {}, 200
 
 
 def _from_draft_page(version: MaterialVersion) -> bool:

@@ -116,5 +116,8 @@ def sign_in(page: Any, base: str, email: str) -> None:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
+    # Under pytest-xdist only the controller clears them: a worker would delete the others'.
+    if hasattr(session.config, "workerinput"):
+        return
     if SCREENSHOTS.exists():
         shutil.rmtree(SCREENSHOTS)
