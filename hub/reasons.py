@@ -88,6 +88,21 @@ def _granted(r: policy.Reason) -> str:
     )
 
 
+def _granted_to_your_school(r: policy.Reason) -> str:
+    rights = join_words([str(RIGHT_WORDS.get(x, x)) for x in r.param("rights")])
+    until, owner = r.param("until"), r.param("owner")
+    if not owner:  # facts read for a listing carry no name
+        return _("Your school was granted %(rights)s.", rights=rights)
+    if until is None:
+        return _("Your school was granted %(rights)s by %(owner)s.", rights=rights, owner=owner)
+    return _(
+        "Your school was granted %(rights)s until %(date)s by %(owner)s.",
+        rights=rights,
+        date=_day(until),
+        owner=owner,
+    )
+
+
 def _kind(r: policy.Reason) -> str:
     return str(GRANT_KIND_WORDS.get(r.param("kind"), r.param("kind")))
 
@@ -116,6 +131,7 @@ _WORDING: dict[str, Callable[[policy.Reason], str]] = {
         "can adapt."
     ),
     "granted": _granted,
+    "granted-to-your-school": _granted_to_your_school,
     "not-let": lambda r: str(NOT_LET[r.param("right")]),
     "licence-no-derivatives": lambda r: _(
         "Its licence, %(licence)s, allows no derivatives: no school may adapt it.",

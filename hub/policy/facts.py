@@ -204,6 +204,7 @@ def _facts(version: MaterialVersion, material: Material, current_id: int | None)
         fact_values(version, material, material.school),
         grants=[grant_facts(g) for g in material.grants],
         current_id=current_id,
+        owner_name=material.school.name,
     )
 
 
@@ -235,11 +236,15 @@ def fact_values(version: MaterialVersion, material: Material, school: School) ->
 
 
 def facts_from_columns(
-    values: Sequence[Any], *, grants: Iterable[Grant], current_id: int | None
+    values: Sequence[Any],
+    *,
+    grants: Iterable[Grant],
+    current_id: int | None,
+    owner_name: str = "",
 ) -> MaterialFacts:
     """The facts of one version from the values of :data:`FACT_COLUMNS` and its material's
     grants (as :func:`grant_facts` gives them); ``current_id`` is the material's newest
-    published version."""
+    published version; ``owner_name`` only serves the reasons' words (listings go without)."""
     (
         version_id, state, licence, patient_data, consent_scope,
         material_id, school_id, retired_at, teachers_only, available_from, available_until,
@@ -261,6 +266,7 @@ def facts_from_columns(
         consent_scope=consent_scope.value if consent_scope else None,
         grants=tuple(grants),
         ceiling=_ceiling(ceiling_audience, ceiling_rights),
+        owner_name=owner_name,
     )
 
 

@@ -125,6 +125,7 @@ class MaterialFacts:
     consent_scope: str | None = None  # own_school / consortium / public
     grants: tuple[Grant, ...] = ()
     ceiling: Ceiling = NO_CEILING
+    owner_name: str = ""  # for the reasons' words only ("granted ... by <school>")
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ REASON_CODES = (
     "teachers-only", "embargoed", "ended", "own-school", "adapting-needs-staff", "granted",
     "not-let", "licence-no-derivatives", "school-not-active", "not-public", "not-shared",
     "public-needs-cc", "nd-no-adapt", "ceiling-kind", "ceiling-rights", "consent-own-school",
-    "consent-not-public", "grant-needs-values",
+    "consent-not-public", "grant-needs-values", "granted-to-your-school",
 )  # fmt: skip
 
 
@@ -295,14 +296,15 @@ def decide(
         return _deny(_reason("licence-no-derivatives", licence=m.licence))
     needed = "view" if action in ("discover", "view") else action
     matched = False
+    admitting: list[tuple[Grant, frozenset[str]]] = []
     for grant, rights in effective_grants(m, now):
         if not _matches(grant, viewer):
             continue
         matched = True
         if needed in rights:
-            return _allow(
-                _reason("granted", grant=grant, region=viewer.region, income=viewer.income)
-            )
+            admitting.append((grant, rights))
+    if admitting:
+        return _allow(_admitted_by(admitting, viewer, m))
     if matched:
         return _deny(_reason("not-let", right=needed))
     if not viewer.anonymous and not viewer.member_reach and viewer.role != "consortium_admin":
@@ -310,6 +312,31 @@ def decide(
     if viewer.anonymous:
         return _deny(_reason("not-public"))
     return _deny(_reason("not-shared"))
+
+
+def _admitted_by(
+    admitting: list[tuple[Grant, frozenset[str]]], viewer: Viewer, m: MaterialFacts
+) -> Reason:
+    """Why the grants that admit the viewer do: a grant naming the viewer's school (a
+    granted access request, a partner school) is said with its rights and end date, the one
+    that gives the most and lasts longest first; else the first grant that admits."""
+    named = [(grant, rights) for grant, rights in admitting if grant.kind == "schools"]
+    if named:
+        grant, rights = max(
+            named,
+            key=lambda gr: (len(gr[1]), gr[0].expires_at is None, gr[0].expires_at or _EPOCH),
+        )
+        return _reason(
+            "granted-to-your-school",
+            rights=tuple(r for r in RIGHTS if r in rights),
+            until=grant.expires_at,
+            owner=m.owner_name,
+        )
+    grant = admitting[0][0]
+    return _reason("granted", grant=grant, region=viewer.region, income=viewer.income)
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 # The token form -----------------------------------------------------------------------------------

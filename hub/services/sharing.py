@@ -38,14 +38,20 @@ def _require_manage(session: Session, person: Person, material: Material) -> Non
         raise NotFound(_("There is no such material, or it is not shared with you."))
 
 
+#: What a grant that names nobody is missing, in the words of its picker.
+CHOOSE_AT_LEAST_ONE = {
+    GrantKind.REGIONS: _l("Choose at least one region to share with."),
+    GrantKind.INCOME: _l("Choose at least one income group to share with."),
+    GrantKind.SCHOOLS: _l("Choose at least one school to share with."),
+}
+
+
 def _check_values(session: Session, kind: GrantKind, values: Iterable[str]) -> list[str]:
     values = [v.strip() for v in values if v and v.strip()]
     if kind in (GrantKind.PUBLIC, GrantKind.CONSORTIUM):
         return []
     if not values:
-        raise InvalidInput(
-            _("Choose at least one for a %(kind)s grant.", kind=kind.label), field="values"
-        )
+        raise InvalidInput(str(CHOOSE_AT_LEAST_ONE[kind]), field="values")
     if kind is GrantKind.REGIONS:
         return vocabularies.check_many(
             geography.subregions(), values, "values", _l("UN M49 region")

@@ -14,6 +14,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -48,7 +49,9 @@ from ..services import (
     vocabularies,
 )
 from ..services.catalogue import Catalogue, ModulePlace
+from ..services.discovery import MaterialCard
 from ..services.errors import NotFound
+from ..services.languages import display_name as language_name
 from ..services.markdown import render as render_markdown
 from ..storage import ContentStoreError, store
 from .access import public, requires
@@ -56,6 +59,8 @@ from .actions import Refused, perform
 from .converters import db_id, id_or_404
 from .files import serve_blob, serve_file
 from .navigation import safe_next
+from .search import found_cards
+from .sharing import grant_choices
 from .value_words import values_in_words
 
 if TYPE_CHECKING:
@@ -124,6 +129,26 @@ def _form_metadata() -> materials.Metadata:
     if picked and picked not in data["topics"]:
         data["topics"].append(picked)
     return materials.Metadata(**data)
+
+
+def _save_typed(
+    version: MaterialVersion,
+) -> tuple[materials.Metadata, dict[str, str], int]:
+    """Save what the teacher typed in the draft's form, sent along by a button of another
+    part of the draft page, before that part acts: what was typed, and the refusal's
+    errors and status (no errors: it is saved)."""
+    data = _form_metadata()
+    try:
+        perform(
+            lambda: materials.save_draft(
+                db.session(), _staff(), version, data, request.form.get("revision", type=int) or 0
+            ),
+            flash_refusal=False,
+        )
+    except Refused as exc:
+        errors = getattr(exc.__cause__, "errors", None) or {exc.field or "form": exc.message}
+        return data, errors, exc.status
+    return data, {}, 200
 
 
 # The school's own materials ----------------------------------------------------------------------
@@ -206,6 +231,7 @@ def _edit_page(
         candidates=_module_candidates(version)
         if version.material.kind is MaterialKind.MODULE
         else [],
+        **_original_search(version.material),
     ), status
 
 
@@ -254,20 +280,12 @@ def attach(material_id: int) -> Response | tuple[str, int]:
     version = _version(material_id, None, "edit")
     me = _staff()
     if "revision" in request.form:
-        data = _form_metadata()
-        try:
-            perform(
-                lambda: materials.save_draft(
-                    db.session(), me, version, data, request.form.get("revision", type=int) or 0
-                ),
-                flash_refusal=False,
-            )
-        except Refused as exc:
-            errors = getattr(exc.__cause__, "errors", None) or {exc.field or "form": exc.message}
+        data, errors, status = _save_typed(version)
+        if errors:
             errors.setdefault(
                 "files", _("Nothing was attached: correct the draft first, then attach again.")
             )
-            return _edit_page(version, data, errors, exc.status)
+            return _edit_page(version, data, errors, status)
     ids = [i for i in map(id_or_404, request.form.getlist("file_id")) if i is not None]
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     try:
@@ -358,16 +376,113 @@ def retire(material_id: int) -> Response:
     return redirect(url_for("materials.show", material_id=material_id))
 
 
+# The original a translation translates: found by search, never by its number -------------
+
+ORIGINALS_SHOWN = 10
+
+
+def _originals(material: Material, text: str) -> list[MaterialCard]:
+    """Materials matching ``text`` that could be the original of ``material``: what the
+    search finds for the teacher (the index filtered by the policy's tokens, each card
+    decided by the policy), so a material hidden from them is never offered."""
+    if not text:
+        return []
+    viewer = policy.viewer_for(db.session(), _me(), adoptions=False)
+    found = found_cards(viewer, text=text, sort="relevance", size=ORIGINALS_SHOWN + 1)
+    return [card for card in found if card.material_id != material.id][:ORIGINALS_SHOWN]
+
+
+def _original_search(material: Material) -> dict[str, Any]:
+    """The part of a page that links a translation to its original: the original linked
+    now (if the teacher may still see it), the search words (?original_q=) and what they find."""
+    text = request.args.get("original_q", "").strip()[:200]
+    linked = material.translation_of_id
+    shown = _catalogue().shown_versions([linked]) if linked else {}
+    return {
+        "original": shown.get(linked) if linked else None,
+        "original_q": text,
+        "originals": _originals(material, text),
+    }
+
+
+def _from_draft_page(version: MaterialVersion) -> bool:
+    """Whether the form came from the draft page (its controls belong to the draft's form)."""
+    return "revision" in request.form and version.state is VersionState.DRAFT
+
+
+@bp.route("/materials/<id:material_id>/translation", methods=["GET"])
+@requires(*STAFF)
+def translation_page(material_id: int) -> str:
+    """Say which material this one translates, by searching for it."""
+    version = _version(material_id, None, "edit")
+    return render_template(
+        "materials/translation.html",
+        material=version.material,
+        version=version,
+        **_original_search(version.material),
+    )
+
+
+@bp.route("/materials/<id:material_id>/translation/find", methods=["POST"])
+@requires(*STAFF)
+def find_original(material_id: int) -> Response | tuple[str, int]:
+    """Search for the original; from the draft page, what was typed is saved first."""
+    version = _version(material_id, None, "edit")
+    text = request.form.get("original_q", "").strip()[:200]
+    if not _from_draft_page(version):
+        return redirect(
+            url_for("materials.translation_page", material_id=material_id, original_q=text)
+            + "#translation"
+        )
+    data, errors, status = _save_typed(version)
+    if errors:
+        return _edit_page(version, data, errors, status)
+    return redirect(
+        url_for("materials.edit", material_id=material_id, original_q=text) + "#translation"
+    )
+
+
+@bp.route("/materials/<id:material_id>/originals")
+@requires(*STAFF)
+def originals(material_id: int) -> Response:
+    """What the original search finds, for filtering as the teacher types (JSON)."""
+    material = _version(material_id, None, "edit").material
+    found = _originals(material, request.args.get("q", "").strip()[:200])
+    return jsonify(
+        originals=[
+            {
+                "id": card.material_id,
+                "title": card.title,
+                "language": card.language,
+                "details": f"{card.school_name} · {language_name(card.language)}",
+            }
+            for card in found
+        ]
+    )
+
+
 @bp.route("/materials/<id:material_id>/translation", methods=["POST"])
 @requires(*STAFF)
-def translation(material_id: int) -> Response:
-    material = _version(material_id, None, "edit").material
+def translation(material_id: int) -> Response | tuple[str, int]:
+    """Link (or unlink, when blank) the original this material translates."""
+    version = _version(material_id, None, "edit")
+    from_draft = _from_draft_page(version)
+    if from_draft:
+        data, errors, status = _save_typed(version)
+        if errors:
+            errors.setdefault(
+                "translation_of",
+                _("The link was not saved: correct the draft first, then choose again."),
+            )
+            return _edit_page(version, data, errors, status)
     original = id_or_404(request.form.get("translation_of"))  # blank: no translation
     with contextlib.suppress(Refused):  # the refusal is flashed
         perform(
-            lambda: materials.link_translation(db.session(), _staff(), material, original),
+            lambda: materials.link_translation(db.session(), _staff(), version.material, original),
             _("The translation link is saved."),
         )
+    if from_draft:
+        return redirect(url_for("materials.edit", material_id=material_id) + "#translation")
     return redirect(url_for("materials.show", material_id=material_id))
 
 
@@ -534,15 +649,7 @@ def _sharing_context(material: Material) -> dict[str, Any]:
     s = db.session()
     return {
         "audience": sharing.audience(s, material),
-        "partner_schools": s.scalars(
-            select(School)
-            .where(School.status == MembershipStatus.ACTIVE, School.id != material.school_id)
-            .order_by(School.name)
-        ).all(),
-        "subregions": sorted(
-            ((code, geography.subregion_display_name(code)) for code in geography.subregions()),
-            key=lambda kv: kv[1],
-        ),
+        **grant_choices(material),
         "describe_grant": reasons.describe_grant,
         "grant_facts": policy.grant_facts,
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, make_response, render_template, request, url_for
@@ -42,7 +43,10 @@ FACET_TITLES = WordsByKey({
     "resources": _l("Resources"), "level": _l("Level"), "resource_type": _l("Type"),
     "audience": _l("Audience"), "licence": _l("Licence"), "school": _l("School"),
 })  # fmt: skip
-FACET_VALUES_SHOWN = 12
+#: A facet group shows its values with the most hits (and those chosen) and folds the rest
+#: under "Show N more"; it lists at most FACET_VALUES_LISTED values in all.
+FACET_VALUES_FIRST = 5
+FACET_VALUES_LISTED = 60
 _ID_MARK = 987_654_321  # stands for a material's id in the one card address of a page
 SHOWN_FACETS = (
     "language",
@@ -80,38 +84,57 @@ def _choices_html(facet: str, values: list[tuple[str, str, int, bool]]) -> Marku
     return Markup("\n".join(parts))
 
 
+@dataclass(frozen=True)
+class FacetPanel:
+    """One facet group of the results page: its values with the most hits and those chosen
+    (``first``), and the rest, folded under "Show N more" (``more``, ``more_count`` values)."""
+
+    facet: str
+    title: str
+    first: Markup
+    more: Markup
+    more_count: int
+
+
 def _facet_panels(
     facets: dict[str, list[tuple[str, int]]],
     filters: dict[str, list[str]],
     schools: dict[str, str],
     language: str,
-) -> list[tuple[str, str, Markup]]:
-    """Each shown facet with its title and its first values' checkboxes.
+) -> list[FacetPanel]:
+    """Each shown facet with its title and its values' checkboxes, the long tail folded.
 
     Built here rather than in the template: the template made a few hundred calls and
-    escapes a page for the same values every time."""
+    escapes a page for the same values every time. The counts are the index's, untouched."""
     panels = []
     for facet in SHOWN_FACETS:
         values = facets.get(facet)
         if not values:
             continue
         chosen = filters.get(facet, [])
-        shown = [value for value, _count in values[:FACET_VALUES_SHOWN]]
+        listed = values[:FACET_VALUES_LISTED] + [
+            (value, count) for value, count in values[FACET_VALUES_LISTED:] if value in chosen
+        ]
+        shown = [value for value, _count in listed]
         if facet == "school":
             words = [schools.get(value, value) for value in shown]
         else:
             words = values_in_words(facet, shown, language)
+        choices = [
+            (value, word, count, value in chosen)
+            for (value, count), word in zip(listed, words, strict=True)
+        ]
+        # The values with the most hits stay in view, and so does every value ticked (in
+        # the index's order): unticking never needs a click on "Show more".
+        first = [c for i, c in enumerate(choices) if i < FACET_VALUES_FIRST or c[3]]
+        more = [c for i, c in enumerate(choices) if i >= FACET_VALUES_FIRST and not c[3]]
         panels.append(
-            (
-                facet,
-                FACET_TITLES.worded(language, facet),
-                _choices_html(
-                    facet,
-                    [
-                        (value, word, count, value in chosen)
-                        for (value, count), word in zip(values, words, strict=False)
-                    ],
-                ),
+            FacetPanel(
+                facet=facet,
+                title=FACET_TITLES.worded(language, facet),
+                first=_choices_html(facet, first),
+                more=_choices_html(facet, more),
+                more_count=len(more),
             )
         )
     return panels
@@ -218,7 +241,7 @@ def search() -> Response:
             if card
         ]
         # Names of the schools a facet value or a filter shows, not of every school.
-        shown = {v for v, _count in results.facets.get("school", [])[:FACET_VALUES_SHOWN]}
+        shown = {v for v, _count in results.facets.get("school", [])[:FACET_VALUES_LISTED]}
         shown.update(filters.get("school", []))
         school_ids = [i for i in map(db_id, shown) if i is not None]
         names = {str(k): v for k, v in cached.school_names(s, school_ids).items()}

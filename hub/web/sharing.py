@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from .. import db
-from ..models import Material, Person, Role, School
-from ..services import ceilings, sharing
+from ..models import Material, MembershipStatus, Person, Role, School
+from ..services import ceilings, geography, sharing, vocabularies
 from ..services.catalogue import Catalogue
 from ..services.errors import InvalidInput, NotFound
 from .access import requires
@@ -20,6 +22,8 @@ from .actions import Refused, perform
 
 bp = Blueprint("sharing", __name__)
 STAFF = (Role.TEACHER, Role.SCHOOL_ADMIN)
+#: The grant kinds whose form has a picker of values (named "values_<kind>").
+GRANT_PICKERS = ("income", "regions", "schools")
 
 
 def _me() -> Person:
@@ -52,28 +56,64 @@ def _back(material_id: int) -> Response:
     return redirect(url_for("materials.show", material_id=material_id) + "#sharing")
 
 
+def grant_choices(material: Material) -> dict[str, Any]:
+    """What the pickers of the grant form offer: the other active member schools and the
+    UN M49 regions, by name."""
+    return {
+        "partner_schools": db.session()
+        .scalars(
+            select(School)
+            .where(School.status == MembershipStatus.ACTIVE, School.id != material.school_id)
+            .order_by(School.name)
+        )
+        .all(),
+        "subregions": sorted(
+            ((code, geography.subregion_display_name(code)) for code in geography.subregions()),
+            key=lambda kv: kv[1],
+        ),
+    }
+
+
 @bp.route("/materials/<id:material_id>/grants", methods=["POST"])
 @requires(*STAFF)
-def add_grant(material_id: int) -> Response:
+def add_grant(material_id: int) -> Response | tuple[str, int]:
+    """Add a grant; a refused one shows the form again with what was chosen and why (400)."""
     material = _material(material_id)
+    kind = request.form.get("kind", "")
+    # Only the picker that "With" names counts: the others may hold leftovers of an
+    # earlier choice (they all show without JavaScript).
+    values = request.form.getlist("values_" + kind) if kind in GRANT_PICKERS else []
     try:
         perform(
             lambda: sharing.add_grant(
                 db.session(),
                 _me(),
                 material,
-                request.form.get("kind", ""),
-                request.form.getlist("values_" + request.form.get("kind", "")),
+                kind,
+                values,
                 request.form.getlist("rights"),
                 _date("expires_at"),
             ),
             _("The grant is added."),
+            flash_refusal=False,
         )
     except Refused as exc:
         if exc.status == 404:
             abort(404)
-    except InvalidInput as exc:
-        flash(exc.message, "error")
+        return render_template(
+            "sharing/grant.html",
+            material=material,
+            version=material.published or material.latest,
+            grant_form={
+                "kind": kind,
+                "values": values,
+                "rights": request.form.getlist("rights"),
+                "expires_at": request.form.get("expires_at", ""),
+            },
+            grant_error={"message": exc.message, "field": exc.field},
+            v=vocabularies,
+            **grant_choices(material),
+        ), exc.status
     return _back(material_id)
 
 
