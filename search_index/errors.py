@@ -15,10 +15,17 @@ class SearchIndexError(Exception):
 
 
 class QueryError(SearchIndexError, ValueError):
-    """The search text cannot be understood; the message says what to change.
+    """The search text cannot be understood; the message says what to change (in English).
 
-    The hub answers these with HTTP 400 and shows the message next to the search box.
+    ``code`` names the problem and ``params`` its particulars, so that an application can
+    say the same in its reader's language. The hub answers these with HTTP 400 and shows
+    the message next to the search box.
     """
+
+    def __init__(self, message: str, code: str = "unreadable", **params: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 class IndexBusy(SearchIndexError):

@@ -345,14 +345,20 @@ class MaterialIndex:
         tokens = sorted({t for t in person_tokens if t})
         selected = _check_filters(filters)
         if sort not in SORTS:
-            raise QueryError(f"Unknown sort order {sort!r}; use one of: {', '.join(SORTS)}.")
+            raise QueryError(
+                f"Unknown sort order {sort!r}; use one of: {', '.join(SORTS)}.", "unknown-sort"
+            )
         if not isinstance(page, int) or page < 1:
-            raise QueryError("The page number must be 1 or more.")
+            raise QueryError("The page number must be 1 or more.", "bad-page")
         if not isinstance(page_size, int) or not 1 <= page_size <= MAX_PAGE_SIZE:
-            raise QueryError(f"The page size must be between 1 and {MAX_PAGE_SIZE}.")
+            raise QueryError(
+                f"The page size must be between 1 and {MAX_PAGE_SIZE}.", "bad-page-size"
+            )
         if page * page_size > MAX_RESULT_WINDOW:
             raise QueryError(
-                f"Only the first {MAX_RESULT_WINDOW} results can be shown: narrow the search."
+                f"Only the first {MAX_RESULT_WINDOW} results can be shown: narrow the search.",
+                "beyond-window",
+                most=MAX_RESULT_WINDOW,
             )
         node = parse(query_text)
         if not tokens:
@@ -626,7 +632,9 @@ def _check_filters(filters: Mapping[str, Collection[str]] | None) -> dict[str, l
     selected: dict[str, list[str]] = {}
     for name, values in (filters or {}).items():
         if name not in FACETS:
-            raise QueryError(f"Unknown filter {name!r}; filters are: {', '.join(FACETS)}.")
+            raise QueryError(
+                f"Unknown filter {name!r}; filters are: {', '.join(FACETS)}.", "unknown-filter"
+            )
         if isinstance(values, str):
             values = [values]
         chosen = sorted({v for v in values if v})

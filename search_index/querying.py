@@ -131,9 +131,7 @@ def _lex(text: str) -> list[_Tok]:
         if ch == '"':
             end = text.find('"', i + 1)
             if end < 0:
-                raise QueryError(
-                    'A quotation mark (") is not closed: add the closing one, or remove it.'
-                )
+                raise QueryError(_UNCLOSED_QUOTE, "unclosed-quote")
             toks.append(_Tok("PHRASE", text[i + 1 : end]))
             i = end + 1
             continue
@@ -164,15 +162,16 @@ def _lex(text: str) -> list[_Tok]:
                 elif i < n and text[i] == '"':
                     end = text.find('"', i + 1)
                     if end < 0:
-                        raise QueryError(
-                            'A quotation mark (") is not closed: add the closing one, or remove it.'
-                        )
+                        raise QueryError(_UNCLOSED_QUOTE, "unclosed-quote")
                     toks.append(_Tok("PHRASE", text[i + 1 : end], field=name))
                     i = end + 1
                 else:
                     raise QueryError(
                         f'"{match.group(1)}:" must be followed directly by a word or a quoted '
-                        f'phrase, as in {name}:anaemia or {name}:"heart failure".'
+                        f'phrase, as in {name}:anaemia or {name}:"heart failure".',
+                        "field-needs-word",
+                        field=match.group(1),
+                        name=name,
                     )
             elif match:
                 # Not a field we know: "dosage:malaria" is two words, not a mistake.
@@ -187,6 +186,10 @@ def _lex(text: str) -> list[_Tok]:
 # --- Parsing ---------------------------------------------------------------------------
 
 
+_UNCLOSED_QUOTE = 'A quotation mark (") is not closed: add the closing one, or remove it.'
+_OR_NEEDS_WORDS = '"OR" needs a search word on each side, as in "malaria OR dengue".'
+_AND_NEEDS_WORDS = '"AND" needs a search word on each side, as in "malaria AND children".'
+_EMPTY_PARENS = "There is nothing between the parentheses: remove them."
 _UNCLOSED_PAREN = "An opening parenthesis is not closed: add a ) or remove the (."
 _STRAY_PAREN = "A closing parenthesis has no opening one: remove it, or add a ( before."
 
@@ -212,7 +215,7 @@ class _Parser:
         tok = self.peek()
         if tok is not None:
             if tok.kind == "RPAREN":
-                raise QueryError(_STRAY_PAREN)
+                raise QueryError(_STRAY_PAREN, "stray-paren")
             raise QueryError(f"Unexpected {tok.kind} in the search.")  # pragma: no cover
         return node
 
@@ -221,9 +224,7 @@ class _Parser:
         while (tok := self.peek()) is not None and tok.kind == "OR":
             self.take()
             if (nxt := self.peek()) is None or nxt.kind in ("OR", "AND", "RPAREN"):
-                raise QueryError(
-                    '"OR" needs a search word on each side, as in "malaria OR dengue".'
-                )
+                raise QueryError(_OR_NEEDS_WORDS, "or-needs-words")
             nodes.append(self.parse_and(depth))
         return nodes[0] if len(nodes) == 1 else OrNode(tuple(nodes))
 
@@ -234,20 +235,18 @@ class _Parser:
                 self.take()
                 nxt = self.peek()
                 if not nodes or nxt is None or nxt.kind in ("OR", "AND", "RPAREN"):
-                    raise QueryError(
-                        '"AND" needs a search word on each side, as in "malaria AND children".'
-                    )
+                    raise QueryError(_AND_NEEDS_WORDS, "and-needs-words")
                 continue
             nodes.append(self.parse_unary(depth))
         if not nodes:
             tok = self.peek()
             if tok is None:  # only reachable inside "(": the input ended
-                raise QueryError(_UNCLOSED_PAREN)
+                raise QueryError(_UNCLOSED_PAREN, "unclosed-paren")
             if tok.kind == "RPAREN":
                 if depth == 0:
-                    raise QueryError(_STRAY_PAREN)
-                raise QueryError("There is nothing between the parentheses: remove them.")
-            raise QueryError('"OR" needs a search word on each side, as in "malaria OR dengue".')
+                    raise QueryError(_STRAY_PAREN, "stray-paren")
+                raise QueryError(_EMPTY_PARENS, "empty-parens")
+            raise QueryError(_OR_NEEDS_WORDS, "or-needs-words")
         return nodes[0] if len(nodes) == 1 else AndNode(tuple(nodes))
 
     def parse_unary(self, depth: int) -> Node:
@@ -256,36 +255,50 @@ class _Parser:
             nxt = self.peek()
             if nxt is None or nxt.kind in ("OR", "AND", "RPAREN"):
                 word = "NOT" if tok.kind == "NOT" else "+"
+                example = f"malaria {word}{' ' if word == 'NOT' else ''}vaccine"
                 raise QueryError(
-                    f'"{word}" needs a search word right after it, as in "malaria {word}'
-                    f'{" " if word == "NOT" else ""}vaccine".'
+                    f'"{word}" needs a search word right after it, as in "{example}".',
+                    "needs-word-after",
+                    word=word,
+                    example=example,
                 )
             inner = self.parse_unary(depth)
             return Not(inner) if tok.kind == "NOT" else inner
         if tok.kind == "LPAREN":
             if depth + 1 > MAX_DEPTH:
-                raise QueryError(f"Too many nested parentheses (at most {MAX_DEPTH}).")
+                raise QueryError(
+                    f"Too many nested parentheses (at most {MAX_DEPTH}).",
+                    "too-deep",
+                    most=MAX_DEPTH,
+                )
             if (nxt := self.peek()) is not None and nxt.kind == "RPAREN":
-                raise QueryError("There is nothing between the parentheses: remove them.")
+                raise QueryError(_EMPTY_PARENS, "empty-parens")
             node = self.parse_or(depth + 1)
             close = self.peek()
             if close is None or close.kind != "RPAREN":
-                raise QueryError(_UNCLOSED_PAREN)
+                raise QueryError(_UNCLOSED_PAREN, "unclosed-paren")
             self.take()
             return node
         if tok.kind == "RPAREN":  # pragma: no cover - parse_and stops before RPAREN
-            raise QueryError("A closing parenthesis has no opening one.")
-        if tok.kind in ("AND", "OR"):  # pragma: no cover - handled by the callers
-            raise QueryError(f'"{tok.kind}" needs a search word on each side.')
+            raise QueryError(_STRAY_PAREN, "stray-paren")
+        if tok.kind == "AND":  # pragma: no cover - handled by the callers
+            raise QueryError(_AND_NEEDS_WORDS, "and-needs-words")
+        if tok.kind == "OR":  # pragma: no cover - handled by the callers
+            raise QueryError(_OR_NEEDS_WORDS, "or-needs-words")
         self.clauses += 1
         if self.clauses > MAX_CLAUSES:
-            raise QueryError(f"The search has too many words (at most {MAX_CLAUSES}): shorten it.")
+            raise QueryError(
+                f"The search has too many words (at most {MAX_CLAUSES}): shorten it.",
+                "too-many-words",
+                most=MAX_CLAUSES,
+            )
         parts = FIELD_ALIASES[tok.field] if tok.field else DEFAULT_PARTS
         if tok.kind == "PHRASE":
             if not neutral_terms(tok.text):
                 raise QueryError(
                     "A quoted phrase has no letters or digits in it: put words between the "
-                    "quotation marks."
+                    "quotation marks.",
+                    "phrase-without-letters",
                 )
             return Phrase(tok.text, parts)
         return _word(tok.text, parts)
@@ -299,7 +312,10 @@ def _word(raw: str, parts: tuple[str, ...]) -> Node:
         letters = "".join(neutral_terms(stripped))
         if len(letters) < MIN_PREFIX_CHARS:
             raise QueryError(
-                f'"{raw}": put at least {MIN_PREFIX_CHARS} letters before the *, as in cardio*.'
+                f'"{raw}": put at least {MIN_PREFIX_CHARS} letters before the *, as in cardio*.',
+                "prefix-too-short",
+                word=raw,
+                least=MIN_PREFIX_CHARS,
             )
         return Word(stripped, parts, prefix=True)
     return Word(raw, parts)
@@ -313,14 +329,17 @@ def parse(text: str) -> Node | None:
     if len(text) > MAX_QUERY_CHARS:
         raise QueryError(
             f"The search is too long ({len(text)} characters; at most {MAX_QUERY_CHARS}): "
-            "shorten it."
+            "shorten it.",
+            "too-long",
+            length=len(text),
+            most=MAX_QUERY_CHARS,
         )
     node = _Parser(_lex(text)).parse()
     if node is None:
         return None
     node = _drop_empty(node)
     if node is None:
-        raise QueryError("The search has no letters or digits to look for.")
+        raise QueryError("The search has no letters or digits to look for.", "no-letters")
     if isinstance(node, OrNode) and any(isinstance(n, MatchAll) for n in node.nodes):
         return MatchAll()  # "malaria OR *" is everything
     if _only_negative(node):
@@ -454,7 +473,9 @@ class Compiler:
                     if len(expanded) > MAX_PREFIX_TERMS:
                         raise QueryError(
                             f'"{node.text}*" matches too many different words: '
-                            "add a few letters before the *."
+                            "add a few letters before the *.",
+                            "prefix-too-broad",
+                            word=f"{node.text}*",
                         )
                     if not expanded:
                         continue

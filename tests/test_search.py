@@ -358,3 +358,28 @@ def test_snippets_show_the_summary_s_words_not_its_markdown(
     snippet = re.search(r'<p class="snippet">(.*?)</p>', page, re.S)
     assert snippet and "embarazo" in snippet.group(1)
     assert "**" not in snippet.group(1) and "](" not in snippet.group(1)
+
+
+def test_every_problem_the_library_finds_in_a_query_is_worded_by_the_hub() -> None:
+    from hub.web.search import QUERY_PROBLEMS
+    from search_index import QueryError
+    from search_index.querying import parse
+
+    codes = set()
+    for query in [*MALFORMED, "x" * 5000, " ".join(["w"] * 500), "a*", '"  "', "- -"]:
+        try:
+            parse(query)
+        except QueryError as exc:
+            codes.add(exc.code)
+            assert exc.code in QUERY_PROBLEMS, (query, exc.code)
+            assert str(QUERY_PROBLEMS[exc.code]) % exc.params  # the params fill the words
+    assert len(codes) >= 8
+
+
+def test_a_malformed_query_is_explained_in_the_readers_language(client: FlaskClient) -> None:
+    response = client.get(
+        "/search", query_string={"q": '"sin cerrar'}, headers={"Accept-Language": "es"}
+    )
+    assert response.status_code == 400
+    assert "no están cerradas" in response.get_data(as_text=True)
+    assert "is not closed" not in response.get_data(as_text=True)

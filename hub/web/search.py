@@ -47,6 +47,45 @@ FACET_TITLES = WordsByKey({
 #: under "Show N more"; it lists at most FACET_VALUES_LISTED values in all.
 FACET_VALUES_FIRST = 5
 FACET_VALUES_LISTED = 60
+# The search library's reasons (QueryError.code) in the reader's language; its params fill
+# the placeholders. AND, OR and NOT stay as they are: they are what a person types.
+QUERY_PROBLEMS = {
+    "unclosed-quote": _l('A quotation mark (") is not closed: add the closing one, or remove it.'),
+    "field-needs-word": _l(
+        '"%(field)s:" must be followed directly by a word or a quoted phrase, as in '
+        '%(name)s:anaemia or %(name)s:"heart failure".'
+    ),
+    "stray-paren": _l("A closing parenthesis has no opening one: remove it, or add a ( before."),
+    "unclosed-paren": _l("An opening parenthesis is not closed: add a ) or remove the (."),
+    "empty-parens": _l("There is nothing between the parentheses: remove them."),
+    "or-needs-words": _l('"OR" needs a search word on each side, as in "malaria OR dengue".'),
+    "and-needs-words": _l('"AND" needs a search word on each side, as in "malaria AND children".'),
+    "needs-word-after": _l('"%(word)s" needs a search word right after it, as in "%(example)s".'),
+    "too-deep": _l("Too many nested parentheses (at most %(most)s)."),
+    "too-many-words": _l("The search has too many words (at most %(most)s): shorten it."),
+    "phrase-without-letters": _l(
+        "A quoted phrase has no letters or digits in it: put words between the quotation marks."
+    ),
+    "prefix-too-short": _l(
+        '"%(word)s": put at least %(least)s letters before the *, as in cardio*.'
+    ),
+    "prefix-too-broad": _l(
+        '"%(word)s" matches too many different words: add a few letters before the *.'
+    ),
+    "too-long": _l("The search is too long (%(length)s characters; at most %(most)s): shorten it."),
+    "no-letters": _l("The search has no letters or digits to look for."),
+    "beyond-window": _l("Only the first %(most)s results can be shown: narrow the search."),
+}
+
+
+def query_problem(exc: QueryError) -> str:
+    """Why a search cannot be run, in the reader's language."""
+    template = QUERY_PROBLEMS.get(exc.code)
+    if template is None:  # sort, filters or paging the page itself would not send
+        return _("This search cannot be run as written: check its words and filters.")
+    return str(template) % exc.params
+
+
 _ID_MARK = 987_654_321  # stands for a material's id in the one card address of a page
 SHOWN_FACETS = (
     "language",
@@ -220,7 +259,7 @@ def search() -> Response:
             page_size=PAGE_SIZE,
         )
     except QueryError as exc:
-        context["error"], status = str(exc), 400
+        context["error"], status = query_problem(exc), 400
     except (IndexUnavailable, SearchIndexError, OSError):
         context["error"] = _(
             "Search is being rebuilt or is not available just now. Browse the "
