@@ -44,12 +44,22 @@ def test_badges_name_every_value_with_its_classes(app: Flask) -> None:
         ("badge", "", "Lecture"),
         ("badge region", "", "Sub-Saharan Africa"),
         ("badge context", "", "Rural and remote"),
-        ("badge licence", "", "CC-BY-4.0"),
+        ("badge licence", "", "CC BY 4.0"),
     ]
 
 
 def test_badge_markup_escapes_what_it_shows(app: Flask) -> None:
     with app.test_request_context(headers={"Accept-Language": "en"}):
-        html = str(badges_html(_Version(licence='<b>"x"</b>', other_languages=[])))
+        html = str(badges_html(_Version(resource_type='<b>"x"</b>', other_languages=[])))
     assert html.startswith('<span class="badges"><span class="badge" lang="fr">French</span>')
-    assert '<span class="badge licence">&lt;b&gt;&#34;x&#34;&lt;/b&gt;</span></span>' in html
+    assert '<span class="badge">&lt;b&gt;&#34;x&#34;&lt;/b&gt;</span>' in html
+
+
+def test_a_licence_badge_shows_its_short_name_never_a_code(app: Flask) -> None:
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        consortium = badges(_Version(licence="LicenseRef-Consortium"))[-1]
+        public_domain = badges(_Version(licence="CC0-1.0"))[-1]
+        share_alike = badges(_Version(licence="CC-BY-NC-SA-4.0"))[-1]
+    assert consortium == ("badge licence", "", "Conditions du consortium")
+    assert public_domain[2] == "CC0 1.0"
+    assert share_alike[2] == "CC BY-NC-SA 4.0"

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..policy import CREATIVE_COMMONS
 from .errors import InvalidInput
 
 LEVELS = {
@@ -41,6 +42,17 @@ LICENCE_NAMES = {
     "CC-BY-NC-ND-4.0": _l("CC BY-NC-ND 4.0 (attribution, non-commercial, no derivatives)"),
     "LicenseRef-Consortium": _l("Consortium terms (members only, no public use)"),
 }
+
+
+def licence_short_name(code: str) -> str:
+    """What a badge shows of a licence: a Creative Commons licence's own short name ("CC BY
+    4.0", the same in every language), the consortium's terms in words."""
+    if code not in CREATIVE_COMMONS:
+        return _("Consortium terms")
+    head, _dash, version = code.rpartition("-")
+    return f"{head.replace('-', ' ', 1)} {version}"
+
+
 FINANCING = {
     "national-health-service": _l("National health service"),
     "national-health-insurance": _l("National health insurance"),

@@ -75,7 +75,7 @@ def badges(
     out += [("badge context", "", _words(language, "setting", s)) for s in version.setting]
     out += [("badge context", "", _words(language, "resources", s)) for s in version.resources]
     if version.licence:
-        out.append(("badge licence", "", version.licence))
+        out.append(("badge licence", "", vocabularies.licence_short_name(version.licence)))
     return out
 
 
