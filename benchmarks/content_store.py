@@ -16,32 +16,28 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import http.client
 import json
 import os
-import re
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+
+from benchmarks._harness import (
+    LOOPBACK,
+    Client,
+    free_port,
+    gunicorn,
+    process_peak_rss_mib,
+    reset_peak_rss,
+    wait_for,
+)
 
 MiB = 1024 * 1024
 CHUNK = MiB
 PASSWORD = "benchmark-password"
 EMAIL = "bench.teacher@example.org"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 MP4_HEADER = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
@@ -77,21 +73,6 @@ def raw_copy_with_hash(src: Path, dst: Path, fsync: bool = True) -> float:
     return elapsed
 
 
-def wait_for(port: int, path: str = "/", timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", path)
-            conn.getresponse().read()
-            conn.close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"nothing answered on port {port}") from None
-            time.sleep(0.2)
-
-
 def curl(*args: str) -> tuple[int, float]:
     """Run curl (a native client, so the client's own speed does not limit the figure);
     return (bytes transferred, seconds)."""
@@ -120,128 +101,37 @@ def download(url: str, *headers: str, follow: bool = False) -> tuple[int, float]
     return curl(*extra, *(["-L"] if follow else []), url)
 
 
-class HubSession:
-    """A signed-in browser-like client of the hub (cookies and CSRF token)."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.cookies: dict[str, str] = {}
-        self.csrf = ""
-
-    def _request(
-        self, method: str, path: str, body: object = None, headers: dict[str, str] | None = None
-    ) -> http.client.HTTPResponse:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600, blocksize=CHUNK)
-        all_headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        all_headers.update(headers or {})
-        conn.request(method, path, body=body, headers=all_headers)  # type: ignore[arg-type]
-        response = conn.getresponse()
-        for header, value in response.getheaders():
-            if header.lower() == "set-cookie":
-                name, _, rest = value.partition("=")
-                self.cookies[name] = rest.split(";", 1)[0]
-        return response
-
-    def sign_in(self) -> None:
-        page = self._request("GET", "/sign-in").read().decode()
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
-        assert token, "no CSRF token on the sign-in page"
-        self.csrf = token.group(1)
-        form = urllib.parse.urlencode(
-            {"csrf_token": self.csrf, "email": EMAIL, "password": PASSWORD}
+def upload(client: Client, path: Path) -> tuple[dict[str, object], float]:
+    """POST the file as the raw body with curl (streamed from disk); its answer and seconds."""
+    url = f"http://{LOOPBACK}:{client.port}/api/files?filename={path.name}"
+    with tempfile.NamedTemporaryFile() as answer:
+        start = time.perf_counter()
+        subprocess.run(
+            [
+                "curl",
+                "-s",
+                "-S",
+                "--fail-with-body",
+                "-o",
+                answer.name,
+                "-X",
+                "POST",
+                "-T",
+                str(path),
+                "-H",
+                "Accept: application/json",
+                "-H",
+                "Content-Type: application/octet-stream",
+                "-H",
+                "Expect:",
+                *client.curl_headers(),
+                url,
+            ],
+            check=True,
         )
-        response = self._request(
-            "POST", "/sign-in", form, {"Content-Type": "application/x-www-form-urlencoded"}
-        )
-        response.read()
-        assert response.status == 302, f"sign-in failed: {response.status}"
-
-    def headers(self) -> list[str]:
-        """Cookie and CSRF headers as curl arguments."""
-        cookie = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        return ["-H", f"Cookie: {cookie}", "-H", f"X-CSRFToken: {self.csrf}"]
-
-    def upload(self, path: Path) -> tuple[dict[str, object], float]:
-        """POST the file as the raw body with curl (streamed from disk)."""
-        url = f"http://127.0.0.1:{self.port}/api/files?filename={path.name}"
-        with tempfile.NamedTemporaryFile() as answer:
-            start = time.perf_counter()
-            subprocess.run(
-                [
-                    "curl",
-                    "-s",
-                    "-S",
-                    "--fail-with-body",
-                    "-o",
-                    answer.name,
-                    "-X",
-                    "POST",
-                    "-T",
-                    str(path),
-                    "-H",
-                    "Accept: application/json",
-                    "-H",
-                    "Content-Type: application/octet-stream",
-                    "-H",
-                    "Expect:",
-                    *self.headers(),
-                    url,
-                ],
-                check=True,
-            )
-            elapsed = time.perf_counter() - start
-            data = json.loads(Path(answer.name).read_text())
-        return data, elapsed
-
-    def get(self, path: str) -> http.client.HTTPResponse:
-        return self._request("GET", path)
-
-
-def peak_rss_mb(pid: int) -> float:
-    """Peak resident memory (VmHWM) of a process, in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def children(pid: int) -> list[int]:
-    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
-    return [int(p) for p in out.split()]
-
-
-@contextmanager
-def gunicorn(env: dict[str, str]) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
-    port = free_port()
-    root = Path(__file__).resolve().parent.parent
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-w",
-            "1",
-            "-k",
-            "gthread",
-            "--threads",
-            "4",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--timeout",
-            "600",
-            "wsgi:app",
-        ],
-        cwd=root,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for(port, "/healthz")
-        yield port, process
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
+        elapsed = time.perf_counter() - start
+        data = json.loads(Path(answer.name).read_text())
+    return data, elapsed
 
 
 def prepare_instance(instance: Path, env: dict[str, str]) -> None:
@@ -264,32 +154,29 @@ def prepare_instance(instance: Path, env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "-c", script], env=env, check=True, capture_output=True)
 
 
-def reset_peak_rss(pid: int) -> None:
-    """Start a new peak-RSS measurement (Linux: writing 5 to clear_refs resets VmHWM)."""
-    Path(f"/proc/{pid}/clear_refs").write_text("5")
-
-
 def measure_hub(env: dict[str, str], big: Path, follow_redirect: bool) -> dict[str, float]:
-    with gunicorn(env) as (port, process):
-        client = HubSession(port)
-        client.sign_in()
-        workers = children(process.pid)
+    # One worker, so that its peak memory is the transfers'; a long timeout for 1 GiB.
+    with gunicorn(env, workers=1, timeout=600) as server:
+        port = server.port
+        client = Client(port, timeout=600)
+        client.sign_in(EMAIL, PASSWORD)
+        workers = server.workers()
         os.sync()
         # Signing in hashes a password with argon2 (64 MiB by design): measure the transfer.
-        idle = max([peak_rss_mb(pid) for pid in workers] or [0.0])
+        idle = max([process_peak_rss_mib(pid) for pid in workers] or [0.0])
         for pid in workers:
             reset_peak_rss(pid)
-        meta, up_s = client.upload(big)
+        meta, up_s = upload(client, big)
         # Again (the content is then known, but the hub still receives, hashes and writes it
         # in full before deduplicating): the better of two, like the raw path.
         os.sync()
-        up_s = min(up_s, client.upload(big)[1])
+        up_s = min(up_s, upload(client, big)[1])
         url = str(meta["url"])
-        cookie = client.headers()[1]
+        cookie = client.curl_headers()[1]
         # S3 answers with a redirect to the presigned URL (moto); local answers directly.
-        size, down_s = download(f"http://127.0.0.1:{port}{url}", cookie, follow=follow_redirect)
+        size, down_s = download(f"http://{LOOPBACK}:{port}{url}", cookie, follow=follow_redirect)
         assert size == big.stat().st_size, f"downloaded {size} bytes"
-        rss = max([peak_rss_mb(pid) for pid in workers] or [0.0])
+        rss = max([process_peak_rss_mib(pid) for pid in workers] or [0.0])
         return {
             "upload_s": up_s,
             "download_s": down_s,
@@ -322,7 +209,7 @@ def main() -> None:
                 "http.server",
                 str(http_port),
                 "--bind",
-                "127.0.0.1",
+                LOOPBACK,
                 "--directory",
                 str(tmp),
             ],
@@ -332,7 +219,7 @@ def main() -> None:
         try:
             wait_for(http_port)
             raw_down = min(
-                download(f"http://127.0.0.1:{http_port}/{big.name}")[1] for _ in range(2)
+                download(f"http://{LOOPBACK}:{http_port}/{big.name}")[1] for _ in range(2)
             )
         finally:
             server.terminate()

@@ -35,15 +35,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from benchmarks._harness import peak_rss_mib
 from content_store import LocalStore, S3Store
 
 MiB = 1024 * 1024
 CHUNK = MiB
-
-
-def peak_rss_mib(who: int = resource.RUSAGE_SELF) -> float:
-    """Peak resident set size so far, in MiB (Linux reports KiB)."""
-    return resource.getrusage(who).ru_maxrss / 1024
 
 
 def make_source(path: Path, size: int) -> str:
