@@ -337,7 +337,7 @@ class Corpus:
         self, n: int, now: dt.datetime
     ) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
         """Material, version and grant rows of the n-th material (ids n + 1)."""
-        from hub.models import GrantKind, MaterialKind, PatientData, VersionState
+        from hub.models import MaterialKind
         from hub.services import vocabularies as v
 
         rnd = random.Random(self.seed * 1_000_003 + n)
@@ -363,8 +363,20 @@ class Corpus:
             "retired_at": now if 0.01 <= roll < 0.02 else None,
             "popularity": int(rnd.paretovariate(1.2)) - 1,
         }
+        version = self._version(rnd, lang, school, rtype, licence, published, material_id)
+        grants = self._grants(rnd, kind, school, licence, published, material_id, now)
+        return material, version, grants
+
+    def _version(
+        self, rnd: random.Random, lang: str, school: SchoolSpec, rtype: str, licence: str,
+        published: dt.datetime, material_id: int,
+    ) -> dict[str, Any]:  # fmt: skip
+        """The row of the material's one published version."""
+        from hub.models import PatientData, VersionState
+        from hub.services import vocabularies as v
+
         others = ["en"] if lang != "en" and rnd.random() < 0.1 else []
-        version = {
+        return {
             "id": material_id,
             "material_id": material_id,
             "number": 1,
@@ -405,6 +417,14 @@ class Corpus:
             "updated_at": published,
             "published_at": published,
         }
+
+    def _grants(
+        self, rnd: random.Random, kind: str, school: SchoolSpec, licence: str,
+        published: dt.datetime, material_id: int, now: dt.datetime,
+    ) -> list[dict[str, Any]]:  # fmt: skip
+        """The material's audience grants: one of ``kind``, sometimes a partner school more."""
+        from hub.models import GrantKind
+
         grants: list[dict[str, Any]] = []
 
         def grant(kind: str, values: list[str]) -> None:
@@ -435,7 +455,7 @@ class Corpus:
             grant(kind, [str(s.id) for s in rnd.sample(self.schools, rnd.randint(2, 5))])
         if kind != "none" and rnd.random() < 0.05:  # a partner school on top
             grant("schools", [str(rnd.choice(self.schools).id)])
-        return material, version, grants
+        return grants
 
     # the library's view ------------------------------------------------------------------
 

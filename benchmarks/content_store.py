@@ -185,6 +185,66 @@ def measure_hub(env: dict[str, str], big: Path, follow_redirect: bool) -> dict[s
         }
 
 
+def raw_baselines(tmp: Path, big: Path) -> tuple[float, float, float]:
+    """Seconds for the raw paths: copy+hash+fsync, the same without fsync, and
+    ``python -m http.server`` serving the file (each the better of two)."""
+    raw_up = min(raw_copy_with_hash(big, tmp / "copy") for _ in range(2))
+    raw_up_cached = min(raw_copy_with_hash(big, tmp / "copy", fsync=False) for _ in range(2))
+    http_port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(http_port), "--bind", LOOPBACK,
+         "--directory", str(tmp)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_for(http_port)
+        raw_down = min(download(f"http://{LOOPBACK}:{http_port}/{big.name}")[1] for _ in range(2))
+    finally:
+        server.terminate()
+        server.wait()
+    mb = big.stat().st_size / 1e6
+    print(f"raw copy+sha256+fsync: {mb / raw_up:,.0f} MB/s; http.server: "
+          f"{mb / raw_down:,.0f} MB/s")  # fmt: skip
+    return raw_up, raw_up_cached, raw_down
+
+
+def measure_s3(tmp: Path, env: dict[str, str], s3_size: int) -> dict[str, object]:
+    """The same through the S3 backend against a moto server (moto limits the speed)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.content_store.moto_server import running_moto_server
+
+    small = tmp / "s3-lecture.mp4"
+    make_file(small, s3_size)
+    with running_moto_server() as endpoint:
+        import boto3
+
+        boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(
+            Bucket="bench"
+        )
+        s3_env = dict(env, **{k: v for k, v in os.environ.items() if k.startswith("AWS_")})
+        s3_env.update(
+            HUB_INSTANCE_PATH=str(tmp / "s3instance"),
+            HUB_CONTENT_STORE_URL="s3://bench/hub",
+            HUB_S3_ENDPOINT_URL=endpoint,
+            HUB_S3_REGION="us-east-1",
+        )
+        prepare_instance(tmp / "s3instance", s3_env)
+        s3 = measure_hub(s3_env, small, follow_redirect=True)
+    smb = s3_size / 1e6
+    print(
+        f"S3 via moto ({s3_size // MiB} MiB): upload {smb / s3['upload_s']:,.0f} MB/s, "
+        f"download by presigned redirect {smb / s3['download_s']:,.0f} MB/s, worker "
+        f"peak RSS {s3['worker_peak_rss_mb']:.0f} MB (moto limits speed)"
+    )
+    return dict(
+        s3_file_mib=s3_size // MiB,
+        s3_upload_mb_s=round(smb / s3["upload_s"]),
+        s3_download_mb_s=round(smb / s3["download_s"]),
+        s3_worker_peak_rss_mb=round(s3["worker_peak_rss_mb"]),
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="64 MiB instead of 1 GiB")
@@ -199,36 +259,7 @@ def main() -> None:
         make_file(big, size)
         mb = size / 1e6
 
-        raw_up = min(raw_copy_with_hash(big, tmp / "copy") for _ in range(2))
-        raw_up_cached = min(raw_copy_with_hash(big, tmp / "copy", fsync=False) for _ in range(2))
-        http_port = free_port()
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "http.server",
-                str(http_port),
-                "--bind",
-                LOOPBACK,
-                "--directory",
-                str(tmp),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_for(http_port)
-            raw_down = min(
-                download(f"http://{LOOPBACK}:{http_port}/{big.name}")[1] for _ in range(2)
-            )
-        finally:
-            server.terminate()
-            server.wait()
-        print(
-            f"raw copy+sha256+fsync: {mb / raw_up:,.0f} MB/s; http.server: "
-            f"{mb / raw_down:,.0f} MB/s"
-        )
-
+        raw_up, raw_up_cached, raw_down = raw_baselines(tmp, big)
         env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
         env.update(HUB_INSTANCE_PATH=str(tmp / "instance"), HUB_MAX_UPLOAD_MB="4096")
         prepare_instance(tmp / "instance", env)
@@ -269,38 +300,7 @@ def main() -> None:
         )
 
         if not args.skip_s3:
-            sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-            from tests.content_store.moto_server import running_moto_server
-
-            small = tmp / "s3-lecture.mp4"
-            make_file(small, s3_size)
-            with running_moto_server() as endpoint:
-                import boto3
-
-                boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").create_bucket(
-                    Bucket="bench"
-                )
-                s3_env = dict(env, **{k: v for k, v in os.environ.items() if k.startswith("AWS_")})
-                s3_env.update(
-                    HUB_INSTANCE_PATH=str(tmp / "s3instance"),
-                    HUB_CONTENT_STORE_URL="s3://bench/hub",
-                    HUB_S3_ENDPOINT_URL=endpoint,
-                    HUB_S3_REGION="us-east-1",
-                )
-                prepare_instance(tmp / "s3instance", s3_env)
-                s3 = measure_hub(s3_env, small, follow_redirect=True)
-            smb = s3_size / 1e6
-            print(
-                f"S3 via moto ({s3_size // MiB} MiB): upload {smb / s3['upload_s']:,.0f} MB/s, "
-                f"download by presigned redirect {smb / s3['download_s']:,.0f} MB/s, worker "
-                f"peak RSS {s3['worker_peak_rss_mb']:.0f} MB (moto limits speed)"
-            )
-            figures.update(
-                s3_file_mib=s3_size // MiB,
-                s3_upload_mb_s=round(smb / s3["upload_s"]),
-                s3_download_mb_s=round(smb / s3["download_s"]),
-                s3_worker_peak_rss_mb=round(s3["worker_peak_rss_mb"]),
-            )
+            figures.update(measure_s3(tmp, env, s3_size))
     print(json.dumps(figures))
 
 

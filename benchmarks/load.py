@@ -25,7 +25,7 @@ throughput, p95 under 500 ms, no 5xx.
 
 Where a material page's CPU goes (py-spy, from PyPI, is not a dependency of the project)::
 
-    py-spy record --subprocesses --nonblocking --rate 250 --format raw \
+    py-spy record --subprocesses --nonblocking --nolineno --rate 250 --format raw \
         -o /tmp/load.folded -- python -m benchmarks.load --quick
     python -m benchmarks.load --frames /tmp/load.folded
 

@@ -36,6 +36,7 @@ JSON object on the last line.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import random
@@ -52,12 +53,7 @@ from benchmarks import search_hub
 from benchmarks._bare import Bare
 from benchmarks._corpus import Corpus
 from benchmarks._harness import folder_bytes, pct, peak_rss_mib, timed
-from search_index import IndexedMaterial, open_index, rebuild
-
-
-def ms(fn: Callable[[], object]) -> float:
-    """Milliseconds ``fn`` took."""
-    return timed(fn)[0] * 1000
+from search_index import IndexedMaterial, MaterialIndex, open_index, rebuild
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -105,7 +101,101 @@ def build(path: Path, corpus: Corpus, count: int, procs: int) -> dict[str, float
     }
 
 
+def builds(work: Path, corpus: Corpus, count: int) -> dict[str, Any]:
+    """The whole corpus in one process, then again in two (the bulk writer's second process
+    writes segments of its own) into ``work / "index"``; the one-process copy is removed."""
+    single = build(work / "single", corpus, count, procs=1)
+    shutil.rmtree(work / "single")
+    # Before the two-process build holds the generated corpus in memory.
+    peak = round(peak_rss_mib(), 1)
+    print(f"rebuild, 1 process:  {single['docs']:>7,} materials, {single['docs_per_s']:>7,.0f}/s, "
+          f"peak RSS so far {peak:,.0f} MiB")  # fmt: skip
+    double = build(work / "index", corpus, count, procs=2)
+    print(f"rebuild, 2 processes: {double['docs']:>7,} materials, "
+          f"{double['docs_per_s']:>7,.0f}/s, index {double['size_mb']:,.0f} MB")  # fmt: skip
+    return {"build_1proc": single, "build_2proc": double, "build_1proc_peak_rss_mib": peak}
+
+
+def cases(
+    index: MaterialIndex, bare: Bare, queries: list[str], persons: list[list[str]]
+) -> dict[str, Callable[[int], object]]:
+    """The latency cases: each runs the i-th query as the i-th person."""
+    return {
+        "bare": lambda i: bare.search(queries[i]),
+        "access": lambda i: index.search(
+            queries[i], person_tokens=persons[i], facets=False, highlights=False
+        ),
+        "access_facets": lambda i: index.search(
+            queries[i], person_tokens=persons[i], highlights=False
+        ),
+        "access_facets_highlights": lambda i: index.search(queries[i], person_tokens=persons[i]),
+        "access_facets_highlights_page5": lambda i: index.search(
+            queries[i], person_tokens=persons[i], page=5
+        ),
+        "sort_newest": lambda i: index.search(queries[i], person_tokens=persons[i], sort="newest"),
+        "browse_facets": lambda i: index.search("", person_tokens=persons[i]),
+    }
+
+
+def latencies(
+    work: Path, index: MaterialIndex, corpus: Corpus, count: int, n_queries: int, seed: int
+) -> dict[str, Any]:
+    """Who sees how much, then every case over the same queries and persons, against the
+    baseline (the same words straight to Whoosh on the index folder, no access filter)."""
+    rnd = random.Random(seed)
+    # Who searches: anonymous (public only), members, and partner-only views.
+    kinds = ["anonymous", "member", "member", "member", "partner"]
+    persons = [corpus.person_tokens(rnd, rnd.choice(kinds)) for _ in range(n_queries)]
+    queries = [corpus.query(rnd) for _ in range(n_queries)]
+    visible = {}
+    for kind in ("anonymous", "member", "partner"):
+        tokens = corpus.person_tokens(random.Random(7), kind)
+        seen = index.search("", person_tokens=tokens, facets=False, page_size=1).total
+        visible[kind] = round(seen / count, 4)
+    print("share of the corpus visible: " + ", ".join(f"{k} {v:.1%}" for k, v in visible.items()))
+    totals = [
+        index.search(q, person_tokens=p, facets=False).total
+        for q, p in zip(queries, persons, strict=True)
+    ]
+    median_hits = sorted(totals)[len(totals) // 2]
+    print(f"median hits per query (after the access filter): {median_hits}")
+    bare = Bare(work / "index")
+    figures: dict[str, dict[str, float]] = {}
+    for name, run in cases(index, bare, queries, persons).items():
+        p50, p95 = percentiles([timed(functools.partial(run, i))[0] for i in range(n_queries)])
+        figures[name] = {"p50_ms": p50, "p95_ms": p95}
+    bare.close()
+    base50, base95 = figures["bare"]["p50_ms"], figures["bare"]["p95_ms"]
+    print(f"{'case':<34}{'p50 ms':>9}{'p95 ms':>9}{'x p50':>8}{'x p95':>8}")
+    for name, f in figures.items():
+        f["ratio_p50"] = round(f["p50_ms"] / base50, 2)
+        f["ratio_p95"] = round(f["p95_ms"] / base95, 2)
+        print(f"{name:<34}{f['p50_ms']:>9.1f}{f['p95_ms']:>9.1f}{f['ratio_p50']:>8.2f}"
+              f"{f['ratio_p95']:>8.2f}")  # fmt: skip
+    return {"visible_share": visible, "median_hits": median_hits, "latency": figures}
+
+
+def publish_to_searchable(work: Path, reader: MaterialIndex, corpus: Corpus, count: int) -> Any:
+    """One open index applies a material, another (another worker) searches until it sees it."""
+    writer = open_index(work / "index")
+    waits = []
+    for n in range(5):
+        doc = corpus.material(count + n)
+        doc = replace(doc, title=f"zzpublished{n} {doc.title}", access_tokens=["public"])
+        start = time.perf_counter()
+        writer.apply([doc], [], position=count + n + 1)
+        while reader.search(f"zzpublished{n}", person_tokens=["public"]).total == 0:
+            time.sleep(0.001)
+        waits.append(time.perf_counter() - start)
+    writer.close()
+    p50, _ = percentiles(waits)
+    print(f"publish to searchable (another open index): p50 {p50:.0f} ms, "
+          f"max {max(waits) * 1000:.0f} ms")  # fmt: skip
+    return {"p50_ms": p50, "max_ms": round(max(waits) * 1000, 1)}
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Parse the options, measure the library (then the hub's part), print the figures."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10,000 materials, fewer queries")
     parser.add_argument("--docs", type=int, help="number of materials (overrides --quick)")
@@ -120,122 +210,18 @@ def main(argv: list[str] | None = None) -> int:
     count = args.docs or (10_000 if args.quick else 100_000)
     n_queries = args.queries or (60 if args.quick else 200)
     corpus = Corpus(seed=args.seed)
-    rnd = random.Random(args.seed)
     result: dict[str, Any] = {"docs": count, "queries": n_queries}
-
     with tempfile.TemporaryDirectory(prefix="search-bench-") as tmp:
         work = Path(tmp)
         print(f"search_index benchmark: {count:,} synthetic materials in {work}")
-
-        # Build: the whole corpus in one process, then again in two (the bulk writer's
-        # second process writes segments of its own); the one-process copy is then removed.
-        single = build(work / "single", corpus, count, procs=1)
-        shutil.rmtree(work / "single")
-        # Before the two-process build holds the generated corpus in memory.
-        result["build_1proc_peak_rss_mib"] = round(peak_rss_mib(), 1)
-        print(
-            f"rebuild, 1 process:  {single['docs']:>7,} materials, "
-            f"{single['docs_per_s']:>7,.0f}/s, "
-            f"peak RSS so far {result['build_1proc_peak_rss_mib']:,.0f} MiB"
-        )
-        main_build = build(work / "index", corpus, count, procs=2)
-        print(
-            f"rebuild, 2 processes: {main_build['docs']:>7,} materials, "
-            f"{main_build['docs_per_s']:>7,.0f}/s, index {main_build['size_mb']:,.0f} MB"
-        )
-        result["build_1proc"] = single
-        result["build_2proc"] = main_build
-
-        start = time.perf_counter()
-        index = open_index(work / "index")
-        result["open_ms"] = round((time.perf_counter() - start) * 1000, 1)
-        result["warm_ms"] = round(ms(index.warm), 1)
+        result.update(builds(work, corpus, count))
+        open_s, index = timed(lambda: open_index(work / "index"))
+        result["open_ms"] = round(open_s * 1000, 1)
+        result["warm_ms"] = round(timed(index.warm)[0] * 1000, 1)
         print(f"open: {result['open_ms']:,.0f} ms, warm caches: {result['warm_ms']:,.0f} ms")
-
-        # Who searches: anonymous (public only), members, and partner-only views.
-        kinds = ["anonymous", "member", "member", "member", "partner"]
-        persons = [corpus.person_tokens(rnd, rnd.choice(kinds)) for _ in range(n_queries)]
-        queries = [corpus.query(rnd) for _ in range(n_queries)]
-        visible = {}
-        for kind in ("anonymous", "member", "partner"):
-            tokens = corpus.person_tokens(random.Random(7), kind)
-            seen = index.search("", person_tokens=tokens, facets=False, page_size=1).total
-            visible[kind] = round(seen / count, 4)
-        result["visible_share"] = visible
-        print(
-            "share of the corpus visible: " + ", ".join(f"{k} {v:.1%}" for k, v in visible.items())
-        )
-
-        # The baseline: the same words straight to Whoosh on the index folder, top 10,
-        # no access filter (benchmarks._bare, as benchmarks.search_hub measures it).
-        bare = Bare(work / "index")
-
-        cases: dict[str, Callable[[int], Callable[[], object]]] = {
-            "bare": lambda i: lambda: bare.search(queries[i]),
-            "access": lambda i: (
-                lambda: index.search(
-                    queries[i], person_tokens=persons[i], facets=False, highlights=False
-                )
-            ),
-            "access_facets": lambda i: (
-                lambda: index.search(queries[i], person_tokens=persons[i], highlights=False)
-            ),
-            "access_facets_highlights": lambda i: (
-                lambda: index.search(queries[i], person_tokens=persons[i])
-            ),
-            "access_facets_highlights_page5": lambda i: (
-                lambda: index.search(queries[i], person_tokens=persons[i], page=5)
-            ),
-            "sort_newest": lambda i: (
-                lambda: index.search(queries[i], person_tokens=persons[i], sort="newest")
-            ),
-            "browse_facets": lambda i: lambda: index.search("", person_tokens=persons[i]),
-        }
-        totals = [
-            index.search(q, person_tokens=p, facets=False).total
-            for q, p in zip(queries, persons, strict=True)
-        ]
-        result["median_hits"] = sorted(totals)[len(totals) // 2]
-        latencies: dict[str, dict[str, float]] = {}
-        for name, make in cases.items():
-            samples = [timed(make(i))[0] for i in range(n_queries)]
-            p50, p95 = percentiles(samples)
-            latencies[name] = {"p50_ms": p50, "p95_ms": p95}
-        base50, base95 = latencies["bare"]["p50_ms"], latencies["bare"]["p95_ms"]
-        print(f"median hits per query (after the access filter): {result['median_hits']}")
-        print(f"{'case':<34}{'p50 ms':>9}{'p95 ms':>9}{'x p50':>8}{'x p95':>8}")
-        for name, figures in latencies.items():
-            figures["ratio_p50"] = round(figures["p50_ms"] / base50, 2)
-            figures["ratio_p95"] = round(figures["p95_ms"] / base95, 2)
-            print(
-                f"{name:<34}{figures['p50_ms']:>9.1f}{figures['p95_ms']:>9.1f}"
-                f"{figures['ratio_p50']:>8.2f}{figures['ratio_p95']:>8.2f}"
-            )
-        result["latency"] = latencies
-
-        # Publish to searchable: one writer applies, another open index (another worker)
-        # searches until it sees the material.
-        reader = index
-        writer = open_index(work / "index")
-        waits = []
-        for n in range(5):
-            doc = corpus.material(count + n)
-            doc = replace(doc, title=f"zzpublished{n} {doc.title}", access_tokens=["public"])
-            start = time.perf_counter()
-            writer.apply([doc], [], position=count + n + 1)
-            while reader.search(f"zzpublished{n}", person_tokens=["public"]).total == 0:
-                time.sleep(0.001)
-            waits.append(time.perf_counter() - start)
-        writer.close()
-        reader.close()
-        bare.close()
-        p50, p95 = percentiles(waits)
-        result["publish_to_searchable_ms"] = {"p50_ms": p50, "max_ms": round(max(waits) * 1000, 1)}
-        print(
-            f"publish to searchable (another open index): p50 {p50:.0f} ms, "
-            f"max {max(waits) * 1000:.0f} ms"
-        )
-
+        result.update(latencies(work, index, corpus, count, n_queries, args.seed))
+        result["publish_to_searchable_ms"] = publish_to_searchable(work, index, corpus, count)
+        index.close()
     result["peak_rss_mib"] = round(peak_rss_mib(), 1)
     print(f"peak RSS: {result['peak_rss_mib']} MiB")
     result["loadavg_1min"] = round(os.getloadavg()[0], 2)
