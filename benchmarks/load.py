@@ -31,7 +31,7 @@ Where a material page's CPU goes (py-spy, from PyPI, is not a dependency of the 
 
 ``--frames`` reads py-spy's collapsed stacks and prints the top frames of ``GET
 /materials/<id>`` (stacks through the view ``show`` of ``hub/web/materials.py``): by own
-time and by time including what they call.
+time, by time including what they call, and the hub's own functions by the latter.
 
 The last line is one JSON object of figures (latencies in ms).
 """
@@ -253,11 +253,13 @@ def report(tally: Tally, n_clients: int) -> dict[str, Any]:
 # --- py-spy's stacks -------------------------------------------------------------------------
 
 VIEW_FRAME = re.compile(r"^show \(.*hub/web/materials\.py")
+HUB_FRAME = re.compile(r"\((\S*/)?hub/")  # a frame in the hub's own code
 
 
 def material_page_frames(folded: Path, top: int = 10) -> dict[str, list[tuple[str, float]]]:
     """The top frames of material pages in py-spy's collapsed stacks (``--format raw``):
-    share of the page's samples by own time and by time including callees."""
+    share of the page's samples by own time, by time including callees, and the same for
+    the hub's own functions alone."""
     own: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
     total = 0
@@ -277,6 +279,11 @@ def material_page_frames(folded: Path, top: int = 10) -> dict[str, list[tuple[st
         "samples": [("material page samples", float(total))],
         "own": [(f, round(n * share, 1)) for f, n in own.most_common(top)],
         "inclusive": [(f, round(n * share, 1)) for f, n in inclusive.most_common(top + 1)[1:]],
+        "inclusive_hub": [
+            (f, round(n * share, 1))
+            for f, n in inclusive.most_common()
+            if HUB_FRAME.search(f) and not VIEW_FRAME.match(f)
+        ][:top],
     }
 
 
@@ -284,7 +291,7 @@ def print_frames(folded: Path) -> None:
     """Print :func:`material_page_frames` and its JSON."""
     frames = material_page_frames(folded)
     print(f"{frames['samples'][0][1]:.0f} samples in GET /materials/<id>")
-    for name in ("own", "inclusive"):
+    for name in ("own", "inclusive", "inclusive_hub"):
         print(f"top frames by {name} time (% of the page's samples):")
         for frame, percent in frames[name]:
             print(f"  {percent:5.1f}%  {frame}")
