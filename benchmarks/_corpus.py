@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -488,6 +489,10 @@ class Corpus:
             popularity=material["popularity"],
             access_tokens=sorted(tokens),
         )
+
+    def materials(self, count: int) -> Iterator[IndexedMaterial]:
+        """The first ``count`` materials as the library indexes them."""
+        return (self.material(n) for n in range(count))
 
     def person_tokens(self, rnd: random.Random, kind: str) -> list[str]:
         """Access tokens (as :meth:`material` gives them) of an ``anonymous`` visitor, a

@@ -87,8 +87,7 @@ def build(path: Path, corpus: Corpus, count: int, procs: int) -> dict[str, float
     second process indexes while the first generates), so the materials are generated
     before the clock starts.
     """
-    materials = (corpus.material(n) for n in range(count))
-    docs: Any = Timed(materials) if procs == 1 else list(materials)
+    docs: Any = Timed(corpus.materials(count)) if procs == 1 else list(corpus.materials(count))
     start = time.perf_counter()
     index = rebuild(path, iter(docs), position=count, total=count, procs=procs)
     index.close()
