@@ -448,8 +448,8 @@ class Metadata:
 
     def __init__(self, **values: str | list[str]) -> None:
         unknown = values.keys() - FIELD_BY_NAME.keys()
-        if unknown:
-            raise TypeError(f"not metadata fields: {', '.join(sorted(unknown))}")
+        if unknown:  # a caller's mistake: names that are no field of the table
+            raise TypeError(sorted(unknown))
         for f in FIELDS:
             given = values.get(f.name, [] if f.many else f.default)
             self.__dict__[f.name] = list(given) if f.many else given

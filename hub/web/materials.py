@@ -21,7 +21,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
@@ -66,7 +65,6 @@ from .files import serve_blob, serve_file
 from .navigation import safe_next
 from .search import found_cards
 from .sharing import grant_choices
-from .value_words import values_in_words
 
 if TYPE_CHECKING:
     from ..models import File
@@ -215,8 +213,7 @@ def _edit_page(
         school_files=school_files,
         file_q=file_q,
         file_uses=_catalogue().file_uses(school_id, [f.id for f in school_files.files]),
-        v=vocabularies,
-        subregions=sorted(geography.subregions().items(), key=lambda kv: kv[1]),
+        form_sections=metadata.form_fields(version.material.kind),
         countries=geography.countries(),
         topics_in_use=metadata.topics_in_use(s),
         visible_items={i.id for i in _catalogue().module_items(version)},
@@ -577,7 +574,7 @@ def show(material_id: int) -> str:
         summary_html=render_markdown(version.summary),
         versions=catalogue.versions_of(material),
         lineage=catalogue.lineage(material),
-        v=vocabularies,
+        about=metadata.about(version),
         items=catalogue.module_items(version),
         done=modules.items_done(s, me, version),
         markdown_previews=_markdown_previews(version),
@@ -641,6 +638,7 @@ def _sharing_context(material: Material) -> dict[str, Any]:
         **grant_choices(material),
         "describe_grant": reasons.describe_grant,
         "grant_facts": policy.grant_facts,
+        "v": vocabularies,
     }
 
 
@@ -672,61 +670,9 @@ def my_list() -> str:
     return render_template("materials/my_list.html", versions=versions, progress=progress)
 
 
-# The metadata fields as the edit page names them (the compare page's row headings).
-FIELD_LABELS = {
-    "change_note": _l("Change note"),
-    "title": _l("Title"),
-    "summary": _l("Summary"),
-    "language": _l("Language"),
-    "other_languages": _l("Also in (bilingual)"),
-    "countries": _l("Countries"),
-    "regions": _l("Regions"),
-    "who_regions": _l("WHO regions"),
-    "income": _l("Income groups"),
-    "income_fiscal_year": _l("Income group fiscal year"),
-    "financing": _l("Health financing"),
-    "setting": _l("Setting"),
-    "resources": _l("Resources"),
-    "tags": _l("Free tags"),
-    "level": _l("Level"),
-    "resource_type": _l("Type of resource"),
-    "topics": _l("Topics"),
-    "licence": _l("Licence"),
-    "authors": _l("Authors"),
-    "educational_context": _l("Educational context"),
-    "professions": _l("Professions"),
-    "specialty": _l("Specialty"),
-    "patient_data": _l("Does it show patients?"),
-    "consent_scope": _l("Consent reaches"),
-    "objectives": _l("Learning objectives"),
-    "estimated_hours": _l("Estimated hours"),
-}
-
-
-# Fields whose values are codes, and the facet whose words name them.
-COMPARED_AS_FACET = {
-    "language": "language", "other_languages": "languages", "countries": "countries",
-    "regions": "regions", "who_regions": "who_regions", "income": "income",
-    "financing": "financing", "setting": "setting", "resources": "resources", "level": "level",
-    "resource_type": "resource_type", "licence": "licence", "educational_context": "audience",
-    "professions": "audience",
-}  # fmt: skip
-
-
-def _compared(field: str, value: Any) -> str:
-    """A field's value as the compare page shows it: codes in words, lists joined, a dash
-    for nothing."""
-    if value is None or value == "" or value == []:
-        return "—"
-    if hasattr(value, "value"):  # a choice (patient data, consent scope)
-        words = {
-            "patient_data": vocabularies.PATIENT_DATA,
-            "consent_scope": vocabularies.CONSENT_SCOPES,
-        }
-        return str(words.get(field, {}).get(value.value, value.value))
-    values = [str(v) for v in value] if isinstance(value, list) else [str(value)]
-    facet = COMPARED_AS_FACET.get(field)
-    return ", ".join(values_in_words(facet, values) if facet else values)
+def _compared(values: list[str]) -> str:
+    """A field's values as the compare page shows them: joined, a dash for nothing."""
+    return ", ".join(values) or "—"
 
 
 @bp.route("/materials/<id:material_id>/compare")
@@ -734,13 +680,9 @@ def _compared(field: str, value: Any) -> str:
 def compare(material_id: int) -> str:
     a = _version(material_id, id_or_404(request.args.get("a")) or 1, "view")
     b = _version(material_id, id_or_404(request.args.get("b")) or a.number, "view")
-    from ..models.material import as_dict
-
-    left, right = as_dict(a), as_dict(b)
-    rows = [
-        (FIELD_LABELS.get(k, k), _compared(k, left[k]), _compared(k, right[k]))
-        for k in left
-        if k != "number"
+    rows = [(_("Change note"), _compared([a.change_note]), _compared([b.change_note]))]
+    rows += [
+        (f.label, _compared(f.in_words(a)), _compared(f.in_words(b))) for f in metadata.FIELDS
     ]
     left_files = {f.sha256: f.filename for f in a.files}
     right_files = {f.sha256: f.filename for f in b.files}
