@@ -144,22 +144,9 @@ def to_fields(doc: IndexedMaterial) -> dict[str, Any]:
         POPULARITY_FIELD: int(doc.popularity),
         SPELL_FIELD: material_value([], [f"{title}\n{topics}"]),
     }
-    facet_values: dict[str, list[str] | str] = {
-        "language": doc.language,
-        "languages": [doc.language, *doc.languages],
-        "regions": doc.regions,
-        "countries": doc.countries,
-        "who_regions": doc.who_regions,
-        "income": doc.income,
-        "financing": doc.financing,
-        "setting": doc.setting,
-        "resources": doc.resources,
-        "level": doc.level,
-        "resource_type": doc.resource_type,
-        "audience": doc.audience,
-        "licence": doc.licence,
-        "school": doc.school,
-    }
+    # Each facet is the document's attribute of that name (``languages`` with the primary one).
+    facet_values: dict[str, list[str] | str] = {facet: getattr(doc, facet) for facet in FACETS}
+    facet_values["languages"] = [doc.language, *doc.languages]
     fields[FACETS_FIELD] = _SEP.join(
         facet_term(facet, value) for facet in FACETS for value in _clean(facet_values[facet])
     )

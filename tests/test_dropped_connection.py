@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from hub.models import MaterialVersion
-from hub.services import materials
+from hub.services import publishing
 from hub.services.catalogue import Catalogue
 from tests.conftest import sign_in
 from tests.factories import TeacherFactory, make_material
@@ -88,10 +88,10 @@ def test_a_form_sent_when_the_connection_dropped_is_not_answered_twice(
 ) -> None:
     teacher = TeacherFactory()
     sign_in(client, teacher)
-    draft = materials.create_draft(session, teacher).latest
+    draft = publishing.create_draft(session, teacher).latest
     session.commit()
-    save = failing(1, materials.save_draft, dropped)
-    monkeypatch.setattr(materials, "save_draft", save)
+    save = failing(1, publishing.save_draft, dropped)
+    monkeypatch.setattr(publishing, "save_draft", save)
     answer = client.post(
         f"/materials/{draft.material_id}/edit",
         data={"revision": str(draft.revision), "title": "Typed by hand", "then": "save"},

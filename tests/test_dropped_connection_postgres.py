@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from hub import create_app, db, migrate
 from hub.models import MaterialVersion
 from hub.search import shutdown
-from hub.services import materials
+from hub.services import publishing
 from hub.services.catalogue import Catalogue
 from tests import factories
 from tests.conftest import sign_in
@@ -84,7 +84,7 @@ def signed_in(app: Flask) -> tuple[FlaskClient, int, int]:
     try:
         teacher = factories.TeacherFactory()
         material = factories.make_material(session, teacher.school, title="Neonatal sepsis")
-        draft = materials.create_draft(session, teacher).latest
+        draft = publishing.create_draft(session, teacher).latest
         session.commit()
     finally:
         factories.bind(None)
@@ -111,8 +111,8 @@ def test_a_form_whose_backend_was_terminated_saves_nothing_and_says_so(
     pg_app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client, _material, draft_id = signed_in(pg_app)
-    save = killing_first_call(materials.save_draft, lambda session, *_: session)
-    monkeypatch.setattr(materials, "save_draft", save)
+    save = killing_first_call(publishing.save_draft, lambda session, *_: session)
+    monkeypatch.setattr(publishing, "save_draft", save)
     with db.database(pg_app).new_session() as session:
         draft = session.get(MaterialVersion, draft_id)
         assert draft is not None

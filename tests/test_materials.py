@@ -17,10 +17,10 @@ from hub.models import (
     Role,
     VersionState,
 )
-from hub.services import materials
+from hub.services import lineage, modules, publishing
 from hub.services.catalogue import Catalogue
 from hub.services.errors import Conflict, NotFound
-from hub.services.materials import Metadata, MetadataErrors
+from hub.services.metadata import Metadata, MetadataErrors
 from tests.conftest import sign_in
 from tests.factories import (
     SchoolFactory,
@@ -44,26 +44,26 @@ GOOD = Metadata(
 
 
 def _draft(session: Session, teacher: Person, data: Metadata = GOOD) -> MaterialVersion:
-    material = materials.create_draft(session, teacher)
+    material = publishing.create_draft(session, teacher)
     version = material.latest
-    materials.save_draft(session, teacher, version, data, version.revision)
-    materials.attach_files(session, teacher, version, [make_file(session, teacher.school).id])
+    publishing.save_draft(session, teacher, version, data, version.revision)
+    publishing.attach_files(session, teacher, version, [make_file(session, teacher.school).id])
     return version
 
 
 def test_a_teacher_drafts_and_publishes_a_material(session: Session) -> None:
     teacher = TeacherFactory()
     version = _draft(session, teacher)
-    materials.publish(session, teacher, version)
+    publishing.publish(session, teacher, version)
     assert version.state is VersionState.PUBLISHED and version.published_at is not None
     assert version.material.published is version
 
 
 def test_publishing_lists_everything_missing_at_once(session: Session) -> None:
     teacher = TeacherFactory()
-    material = materials.create_draft(session, teacher)
+    material = publishing.create_draft(session, teacher)
     with pytest.raises(MetadataErrors) as info:
-        materials.publish(session, teacher, material.latest)
+        publishing.publish(session, teacher, material.latest)
     assert set(info.value.errors) >= {
         "title",
         "summary",
@@ -91,10 +91,10 @@ def test_unknown_codes_are_refused_with_the_allowed_values(
     session: Session, field: str, value: object, message: str
 ) -> None:
     teacher = TeacherFactory()
-    version = materials.create_draft(session, teacher).latest
+    version = publishing.create_draft(session, teacher).latest
     data = Metadata(**{**GOOD.__dict__, field: value})
     with pytest.raises(MetadataErrors) as info:
-        materials.save_draft(session, teacher, version, data, version.revision)
+        publishing.save_draft(session, teacher, version, data, version.revision)
     assert message in info.value.errors[field]
 
 
@@ -108,8 +108,8 @@ def test_unknown_codes_are_refused_with_the_allowed_values(
 )
 def test_markup_in_titles_is_stripped(session: Session, payload: str) -> None:
     teacher = TeacherFactory()
-    version = materials.create_draft(session, teacher).latest
-    materials.save_draft(
+    version = publishing.create_draft(session, teacher).latest
+    publishing.save_draft(
         session,
         teacher,
         version,
@@ -124,9 +124,9 @@ def test_a_second_editor_with_a_stale_draft_is_refused(session: Session) -> None
     version = _draft(session, teacher)
     colleague = TeacherFactory(school=teacher.school)
     stale = version.revision
-    materials.save_draft(session, teacher, version, GOOD, stale)
+    publishing.save_draft(session, teacher, version, GOOD, stale)
     with pytest.raises(Conflict, match="Nothing was overwritten"):
-        materials.save_draft(
+        publishing.save_draft(
             session, colleague, version, Metadata(**{**GOOD.__dict__, "title": "Other"}), stale
         )
     assert version.title == GOOD.title
@@ -135,18 +135,18 @@ def test_a_second_editor_with_a_stale_draft_is_refused(session: Session) -> None
 def test_a_published_version_never_changes(session: Session) -> None:
     teacher = TeacherFactory()
     version = _draft(session, teacher)
-    materials.publish(session, teacher, version)
+    publishing.publish(session, teacher, version)
     with pytest.raises(Conflict, match="never changes"):
-        materials.save_draft(session, teacher, version, GOOD, version.revision)
-    draft = materials.new_version(session, teacher, version.material, "Updated guideline")
-    materials.save_draft(
+        publishing.save_draft(session, teacher, version, GOOD, version.revision)
+    draft = publishing.new_version(session, teacher, version.material, "Updated guideline")
+    publishing.save_draft(
         session,
         teacher,
         draft,
         Metadata(**{**GOOD.__dict__, "title": "Neonatal resuscitation 2026"}),
         draft.revision,
     )
-    materials.publish(session, teacher, draft)
+    publishing.publish(session, teacher, draft)
     assert version.title == "Neonatal resuscitation" and version.state is VersionState.SUPERSEDED
     assert draft.number == 2 and version.material.published is draft
 
@@ -154,23 +154,23 @@ def test_a_published_version_never_changes(session: Session) -> None:
 def test_adopters_keep_their_version_until_they_move(session: Session) -> None:
     owner = TeacherFactory()
     version = _draft(session, owner)
-    materials.publish(session, owner, version)
+    publishing.publish(session, owner, version)
     version.material.grants.append(
         __import__("hub.models", fromlist=["AudienceGrant"]).AudienceGrant(
             kind=GrantKind.CONSORTIUM, can_view=True
         )
     )
     adopter = TeacherFactory()
-    materials.adopt(session, adopter, version)
-    v2 = materials.new_version(session, owner, version.material, "Second edition")
-    materials.publish(session, owner, v2)
+    lineage.adopt(session, adopter, version)
+    v2 = publishing.new_version(session, owner, version.material, "Second edition")
+    publishing.publish(session, owner, v2)
     # The adopting school still reaches version 1; everyone else sees version 2.
     assert Catalogue.of(session, adopter).version(version.material_id, 1).id == version.id
     student = StudentFactory(school=adopter.school)
     assert Catalogue.of(session, student).version(version.material_id, 1).id == version.id
     with pytest.raises(NotFound):
         Catalogue.of(session, TeacherFactory()).version(version.material_id, 1)
-    moved = materials.adopt(session, adopter, v2)
+    moved = lineage.adopt(session, adopter, v2)
     old = session.query(Adoption).filter(Adoption.version_id == version.id).one()
     assert old.ended_at is not None and moved.version_id == v2.id
 
@@ -180,7 +180,7 @@ def test_adapting_keeps_lineage_and_shares_files_by_hash(session: Session) -> No
         session, grants=[("consortium", [], "view,download,adapt")], licence="CC-BY-SA-4.0"
     )
     teacher = TeacherFactory()
-    adaptation = materials.adapt(session, teacher, source.published)
+    adaptation = lineage.adapt(session, teacher, source.published)
     assert adaptation.school_id == teacher.school_id
     assert adaptation.adapted_from_version_id == source.published.id
     assert [f.sha256 for f in adaptation.latest.files] == [f.sha256 for f in source.published.files]
@@ -190,7 +190,7 @@ def test_adapting_keeps_lineage_and_shares_files_by_hash(session: Session) -> No
     assert adaptation.latest.state.value == "draft"
     # Share alike: the adaptation must keep CC-BY-SA-4.0.
     version = adaptation.latest
-    materials.save_draft(
+    publishing.save_draft(
         session,
         teacher,
         version,
@@ -198,7 +198,7 @@ def test_adapting_keeps_lineage_and_shares_files_by_hash(session: Session) -> No
         version.revision,
     )
     with pytest.raises(MetadataErrors) as info:
-        materials.publish(session, teacher, version)
+        publishing.publish(session, teacher, version)
     assert "share alike" in info.value.errors["licence"]
 
 
@@ -207,20 +207,20 @@ def test_a_no_derivatives_material_cannot_be_adapted(session: Session) -> None:
         session, grants=[("consortium", [], "view,download,adapt")], licence="CC-BY-ND-4.0"
     )
     with pytest.raises(Conflict, match="allows no derivatives"):
-        materials.adapt(session, TeacherFactory(), source.published)
+        lineage.adapt(session, TeacherFactory(), source.published)
 
 
 def test_a_hidden_material_cannot_be_adapted_or_even_found(session: Session) -> None:
     source = make_material(session)  # no grants: only its school
     with pytest.raises(NotFound):
-        materials.adapt(session, TeacherFactory(), source.published)
+        lineage.adapt(session, TeacherFactory(), source.published)
 
 
 def test_translations_are_linked_both_ways(session: Session) -> None:
     original = make_material(session, grants=[("consortium", [], "view")])
     teacher = TeacherFactory()
     french = make_material(session, teacher.school, title="Paludisme", language="fr")
-    materials.link_translation(session, teacher, french, original.id)
+    lineage.link_translation(session, teacher, french, original.id)
     assert Catalogue.of(session, teacher).lineage(original).translations == [french.published]
     assert Catalogue.of(session, teacher).lineage(french).translations == [original.published]
 
@@ -236,7 +236,7 @@ def test_a_translation_does_not_hint_at_an_original_the_viewer_may_not_see(
     french = make_material(
         session, teacher.school, title="Paludisme", language="fr", grants=[("public", [], "view")]
     )
-    materials.link_translation(session, teacher, french, original.id)
+    lineage.link_translation(session, teacher, french, original.id)
     session.commit()
     page = client.get(f"/materials/{french.id}").get_data(as_text=True)
     assert "Paludisme" in page
@@ -247,31 +247,31 @@ def test_module_items_refuse_a_stale_list(session: Session) -> None:
     teacher = TeacherFactory()
     a = make_material(session, teacher.school, title="A")
     b = make_material(session, teacher.school, title="B")
-    module = materials.create_draft(session, teacher, MaterialKind.MODULE).latest
-    materials.set_module_items(session, teacher, module, [a.published.id], [])
-    materials.set_module_items(
+    module = publishing.create_draft(session, teacher, MaterialKind.MODULE).latest
+    modules.set_module_items(session, teacher, module, [a.published.id], [])
+    modules.set_module_items(
         session, teacher, module, [a.published.id, b.published.id], [a.published.id]
     )
     with pytest.raises(Conflict, match="changed since you loaded it"):
-        materials.set_module_items(session, teacher, module, [b.published.id], [a.published.id])
+        modules.set_module_items(session, teacher, module, [b.published.id], [a.published.id])
     assert [i.item_version_id for i in module.items] == [a.published.id, b.published.id]
 
 
 def test_modules_only_hold_materials_their_teacher_may_see(session: Session) -> None:
     teacher = TeacherFactory()
     hidden = make_material(session)
-    module = materials.create_draft(session, teacher, MaterialKind.MODULE).latest
+    module = publishing.create_draft(session, teacher, MaterialKind.MODULE).latest
     with pytest.raises(NotFound):
-        materials.set_module_items(session, teacher, module, [hidden.published.id], [])
+        modules.set_module_items(session, teacher, module, [hidden.published.id], [])
 
 
 def test_students_and_other_schools_cannot_edit(session: Session) -> None:
     teacher = TeacherFactory()
     version = _draft(session, teacher)
     with pytest.raises(NotFound):
-        materials.save_draft(session, StudentFactory(school=teacher.school), version, GOOD, 1)
+        publishing.save_draft(session, StudentFactory(school=teacher.school), version, GOOD, 1)
     with pytest.raises(NotFound):
-        materials.save_draft(session, TeacherFactory(), version, GOOD, 1)
+        publishing.save_draft(session, TeacherFactory(), version, GOOD, 1)
 
 
 # Pages ------------------------------------------------------------------------------------------
@@ -316,7 +316,7 @@ def test_a_teacher_publishes_through_the_pages(client: FlaskClient, session: Ses
 def test_the_edit_page_shows_every_problem_inline(client: FlaskClient, session: Session) -> None:
     teacher = TeacherFactory()
     sign_in(client, teacher)
-    material = materials.create_draft(session, teacher)
+    material = publishing.create_draft(session, teacher)
     response = client.post(
         f"/materials/{material.id}/edit",
         data={"revision": "1", "language": "zz-zz-zz", "level": "nope", "then": "save"},
@@ -432,8 +432,8 @@ def test_a_student_follows_progress_through_a_module(client: FlaskClient, sessio
     teacher = TeacherFactory(school=school)
     a = make_material(session, school, title="Step one")
     b = make_material(session, school, title="Step two")
-    module = materials.create_draft(session, teacher, MaterialKind.MODULE).latest
-    materials.set_module_items(session, teacher, module, [a.published.id, b.published.id], [])
+    module = publishing.create_draft(session, teacher, MaterialKind.MODULE).latest
+    modules.set_module_items(session, teacher, module, [a.published.id, b.published.id], [])
     module.state = VersionState.PUBLISHED
     session.flush()
     student = StudentFactory(school=school)
@@ -458,9 +458,9 @@ def test_publishing_extracts_the_text_of_the_files_for_search(
 
     teacher = TeacherFactory()
     sign_in(client, teacher)
-    material = materials.create_draft(session, teacher)
+    material = publishing.create_draft(session, teacher)
     version = material.latest
-    materials.save_draft(session, teacher, version, GOOD, version.revision)
+    publishing.save_draft(session, teacher, version, GOOD, version.revision)
     session.flush()
     pdf = pdf_document("Oxytocin dosing", ["Give ten units intramuscularly."])
     upload = client.post(
@@ -523,7 +523,7 @@ def test_no_text_field_can_run_script_on_the_material_page(
     client: FlaskClient, session: Session, payload: str
 ) -> None:
     teacher = TeacherFactory()
-    version = materials.create_draft(session, teacher, MaterialKind.MODULE).latest
+    version = publishing.create_draft(session, teacher, MaterialKind.MODULE).latest
     data = Metadata(
         **{
             **GOOD.__dict__,
@@ -536,7 +536,7 @@ def test_no_text_field_can_run_script_on_the_material_page(
             "objectives": [payload],
         }
     )
-    materials.save_draft(session, teacher, version, data, version.revision)
+    publishing.save_draft(session, teacher, version, data, version.revision)
     version.change_note = payload
     session.flush()
     sign_in(client, teacher)
@@ -578,7 +578,7 @@ def test_markdown_files_are_shown_on_the_page(client: FlaskClient, session: Sess
         headers={"Accept": "application/json"},
     )
     assert upload.status_code == 201
-    material = materials.create_draft(session, teacher)
+    material = publishing.create_draft(session, teacher)
     session.flush()
     client.post(f"/materials/{material.id}/files", data={"file_id": str(upload.get_json()["id"])})
     page = client.get(f"/materials/{material.id}").get_data(as_text=True)

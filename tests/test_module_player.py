@@ -150,11 +150,11 @@ def test_home_continues_at_the_item_last_opened(reader: FlaskClient, course: Cou
 def test_continue_leads_to_the_module_when_no_item_was_opened_from_it(
     reader: FlaskClient, session: Session, course: Course
 ) -> None:
-    from hub.services import materials
+    from hub.services import modules
 
     version = course.module.published
     assert version is not None
-    materials.set_item_done(session, course.student, version, version.items[0].id, True)
+    modules.set_item_done(session, course.student, version, version.items[0].id, True)
     session.commit()
     home = reader.get("/").get_data(as_text=True)
     section = home.split('id="continue-heading"', 1)[1].split("</section>", 1)[0]
@@ -179,9 +179,9 @@ def test_the_student_home_welcomes_once(reader: FlaskClient, course: Course) -> 
 def test_the_student_home_shelves_differ(
     reader: FlaskClient, session: Session, course: Course
 ) -> None:
-    from hub.services import materials
+    from hub.services import bookmarks
 
-    materials.toggle_bookmark(session, course.student, course.steps[0])
+    bookmarks.toggle_bookmark(session, course.student, course.steps[0])
     session.commit()
     home = reader.get("/").get_data(as_text=True)
     assert 'id="my-list-heading"' in home and 'id="modules-heading"' in home

@@ -141,18 +141,18 @@ def test_home_offers_to_continue_a_started_module(
 ) -> None:
     from hub.models import MaterialKind, VersionState
     from hub.search import shutdown
-    from hub.services import materials
+    from hub.services import modules, publishing
     from tests.factories import TeacherFactory, make_material
 
     teacher = TeacherFactory()
     school = teacher.school
     steps = [make_material(session, school, title=f"Step {i}") for i in range(2)]
-    module = materials.create_draft(session, teacher, MaterialKind.MODULE).latest
+    module = publishing.create_draft(session, teacher, MaterialKind.MODULE).latest
     module.title = "Sepsis module"
-    materials.set_module_items(session, teacher, module, [m.published.id for m in steps], [])
+    modules.set_module_items(session, teacher, module, [m.published.id for m in steps], [])
     module.state = VersionState.PUBLISHED
     student = PersonFactory(role=Role.STUDENT, school=school)
-    materials.set_item_done(session, student, module, module.items[0].id, True)
+    modules.set_item_done(session, student, module, module.items[0].id, True)
     session.commit()
     sign_in(client, student)
     page = client.get("/").get_data(as_text=True)

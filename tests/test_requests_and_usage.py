@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from hub import policy
 from hub.models import AccessRequest, RequestStatus, UsageEvent, utcnow
-from hub.services import access_requests, materials, usage
+from hub.services import access_requests, lineage, usage
 from hub.services.errors import Conflict, InvalidInput, NotFound
 from tests.conftest import sign_in
 from tests.factories import (
@@ -114,7 +114,7 @@ def test_downloads_previews_and_adoptions_are_recorded_and_reported(
     owner_admin = SchoolAdminFactory(school=material.school)
     reader = StudentFactory(school=SchoolFactory(country="BR"))
     adopter = TeacherFactory(school=SchoolFactory(country="KE"))
-    materials.adopt(session, adopter, material.published)
+    lineage.adopt(session, adopter, material.published)
     session.flush()
     file_id = material.published.files[0].id
     usage.record(session, "download", material.published, reader)

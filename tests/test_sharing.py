@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from hub import policy
 from hub.models import Material, Person
-from hub.services import ceilings, materials, sharing
+from hub.services import ceilings, publishing, sharing
 from hub.services.errors import InvalidInput, NotFound
 from tests.conftest import sign_in
 from tests.factories import (
@@ -133,7 +133,7 @@ def test_new_materials_start_with_the_school_defaults(session: Session) -> None:
     teacher = TeacherFactory()
     teacher.school.default_audience = "income"
     teacher.school.default_rights = ["view", "download"]
-    material = materials.create_draft(session, teacher)
+    material = publishing.create_draft(session, teacher)
     (grant,) = material.grants
     assert grant.kind.value == "income" and grant.values == [teacher.school.income_group.value]
     assert grant.can_download

@@ -13,7 +13,7 @@ from werkzeug.test import TestResponse
 
 from hub.models import Material, Person
 from hub.search import catch_up_now, shutdown
-from hub.services import materials
+from hub.services import publishing
 from tests.conftest import sign_in
 from tests.factories import SchoolFactory, TeacherFactory, make_material
 
@@ -29,7 +29,7 @@ def scene(app: Flask, session: Session) -> tuple[Person, Material, Material, Mat
     """A teacher's draft, an original shared with the consortium and a material of another
     school that is not shared with the teacher's school; both originals match "malaria"."""
     teacher = TeacherFactory()
-    draft = materials.create_draft(session, teacher, title="Paludisme pendant la grossesse")
+    draft = publishing.create_draft(session, teacher, title="Paludisme pendant la grossesse")
     shared = make_material(
         session, SchoolFactory(name="Makerere"), title="Malaria in pregnancy",
         grants=[("consortium", [], "view")],

@@ -25,7 +25,7 @@ from hub.models import (
     utcnow,
 )
 from hub.search import catch_up_now, index_for, shutdown
-from hub.services import files, materials, version_text
+from hub.services import files, publishing, version_text
 from hub.storage import store_for
 from tests.conftest import sign_in
 from tests.factories import SchoolFactory, TeacherFactory
@@ -65,15 +65,15 @@ def published_while_store_down(
     """A teacher publishes, through the page, a material with a text file the store cannot
     give; the index has caught up. Returns the teacher and the material."""
     teacher = TeacherFactory()
-    material = materials.create_draft(session, teacher)
+    material = publishing.create_draft(session, teacher)
     draft = material.latest
-    materials.save_draft(session, teacher, draft, GOOD, draft.revision)
+    publishing.save_draft(session, teacher, draft, GOOD, draft.revision)
     record = files.record_bytes(
         session, store.real, teacher.school, f"Artesunate, then {WORD}.".encode(),
         "dosing.txt", "text/plain",
     )  # fmt: skip
     session.flush()
-    materials.attach_files(session, teacher, draft, [record.id])
+    publishing.attach_files(session, teacher, draft, [record.id])
     session.add(AudienceGrant(material_id=material.id, kind=GrantKind.CONSORTIUM, values=[]))
     session.commit()
     sign_in(client, teacher)

@@ -23,12 +23,13 @@ from .material import (
 )
 from .membership import MembershipEvent
 from .outbox import IndexChange
-from .person import SCHOOL_ROLES, Person, Role
+from .person import SCHOOL_ROLES, STAFF, Person, Role
 from .school import IncomeGroup, MembershipStatus, School
 from .usage import AccessRequest, RequestStatus, UsageEvent
 
 __all__ = [
     "SCHOOL_ROLES",
+    "STAFF",
     "IndexChange",
     "Rendition",
     "AccessRequest",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -328,26 +328,6 @@ class Adoption(Base):
     ended_at: Mapped[dt.datetime | None] = mapped_column()  # moved to another version
 
     version: Mapped[MaterialVersion] = relationship()
-
-
-def as_dict(version: MaterialVersion) -> dict[str, Any]:
-    """The metadata of a version as plain values (for comparing versions)."""
-    return {
-        c.key: getattr(version, c.key)
-        for c in MaterialVersion.__table__.columns
-        if c.key
-        not in {
-            "id",
-            "material_id",
-            "state",
-            "revision",
-            "created_by_id",
-            "created_at",
-            "updated_at",
-            "published_at",
-            "extracted_text",
-        }
-    }
 
 
 class ItemProgress(Base):

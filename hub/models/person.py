@@ -35,6 +35,8 @@ ROLE_LABELS = {
 CHOICE_WORDS[Role] = ROLE_LABELS
 
 SCHOOL_ROLES = (Role.STUDENT, Role.TEACHER, Role.SCHOOL_ADMIN)
+#: The staff of a school: they make, publish, adopt and share materials for it.
+STAFF = (Role.TEACHER, Role.SCHOOL_ADMIN)
 
 
 class Person(Base):

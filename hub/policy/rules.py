@@ -23,6 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..models.person import STAFF
+
 Action = Literal["discover", "view", "download", "adapt", "edit", "publish", "manage"]
 ACTIONS: tuple[Action, ...] = ("discover", "view", "download", "adapt", "edit", "publish", "manage")
 READ_ACTIONS = ("discover", "view", "download", "adapt")
@@ -262,7 +264,7 @@ def decide(
     if action not in ACTIONS:
         return _deny(_reason("unknown-action", action=action))
     own = viewer.school_id is not None and viewer.school_id == m.owner_school_id
-    if own and viewer.role in ("teacher", "school_admin"):
+    if own and viewer.role in STAFF:
         if action == "discover" and not (m.is_current and m.state == "published" and not m.retired):
             return _deny(_reason("only-current-found"))
         return _allow(_reason("own-staff"))
@@ -380,7 +382,7 @@ def viewer_tokens(viewer: Viewer) -> frozenset[str]:
     tokens = set(base)
     if viewer.is_staff:
         tokens.update(f"{t}:staff" for t in base if not t.startswith("own:"))
-        if viewer.school_id is not None and viewer.role in ("teacher", "school_admin"):
+        if viewer.school_id is not None and viewer.role in STAFF:
             tokens.add(f"own-staff:{viewer.school_id}")
     return frozenset(tokens)
 

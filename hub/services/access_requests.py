@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from .. import policy
 from ..i18n import short_date
 from ..models import (
+    STAFF,
     AccessRequest,
     AudienceGrant,
     GrantKind,
@@ -28,8 +29,6 @@ from ..models import (
 from . import audit, sharing
 from .errors import Conflict, InvalidInput, NotFound
 
-RIGHTS = ("view", "download", "adapt")
-
 
 def request_access(
     session: Session, teacher: Person, material: Material, rights: list[str], message: str
@@ -38,11 +37,11 @@ def request_access(
     version = material.published
     if version is None or not policy.allowed(session, teacher, version, "view"):
         raise NotFound(_("There is no such material, or it is not shared with you."))
-    if teacher.role not in (Role.TEACHER, Role.SCHOOL_ADMIN) or teacher.school_id is None:
+    if teacher.role not in STAFF or teacher.school_id is None:
         raise Conflict(_("Teachers and school admins ask for access for their school."))
     if teacher.school_id == material.school_id:
         raise Conflict(_("It belongs to your school already."))
-    wanted = [r for r in RIGHTS if r in rights]
+    wanted = [r for r in policy.RIGHTS if r in rights]
     if not wanted:
         raise InvalidInput(_("Say what your school needs: download and/or adapt."), field="rights")
     if "adapt" in wanted and policy.allowed(session, teacher, version, "adapt").because(
@@ -115,7 +114,7 @@ def grant_request(
 ) -> AudienceGrant:
     """Grant a request: a grant to the requesting school, within the ceiling and licence."""
     request = _owned_request(session, admin, request_id)
-    chosen = [r for r in RIGHTS if r in rights]
+    chosen = [r for r in policy.RIGHTS if r in rights]
     if not chosen:
         raise InvalidInput(_("Choose the rights to give."), field="rights")
     if until is not None and until <= utcnow():

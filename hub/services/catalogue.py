@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from .. import policy
+from .. import policy, reasons
 from ..models import (
     AccessRequest,
     Adoption,
@@ -40,7 +40,7 @@ from ..models import (
     VersionState,
 )
 from .discovery import CardSnapshot, MaterialCard, discoverable_cards
-from .errors import NotFound
+from .errors import Conflict, NotFound
 
 # Browsing reads the catalogue newest first in chunks of this many versions, asking the policy
 # about each chunk, until the page is full.
@@ -50,6 +50,18 @@ BROWSE_CHUNK = 200
 def hidden() -> NotFound:
     """The one answer for anything the viewer may not see: it does not exist for them."""
     return NotFound(_("There is no such material, or it is not shared with you."))
+
+
+def require(
+    session: Session, person: Person, version: MaterialVersion, action: policy.Action
+) -> None:
+    """Refuse, before a change, what the person may not do: why, in words, when they may see
+    the material (``Conflict``); ``hidden()`` when they may not even see it."""
+    decision = policy.allowed(session, person, version, action)
+    if not decision:
+        if policy.allowed(session, person, version, "view"):
+            raise Conflict(reasons.words(decision))
+        raise hidden()
 
 
 @dataclass(frozen=True)

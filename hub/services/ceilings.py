@@ -92,10 +92,10 @@ class Impact:
 def summary(school: School) -> str:
     """The ceiling and defaults in plain words."""
     rights = join_words(
-        [str(RIGHT_WORDS[r]) for r in ("view", "download", "adapt") if r in school.ceiling_rights]
+        [str(RIGHT_WORDS[r]) for r in policy.RIGHTS if r in school.ceiling_rights]
     ) or _("nothing")
     default_rights = join_words(
-        [str(RIGHT_WORDS[r]) for r in ("view", "download", "adapt") if r in school.default_rights]
+        [str(RIGHT_WORDS[r]) for r in policy.RIGHTS if r in school.default_rights]
     ) or _("nothing")
     return _(
         "Materials of %(school)s may be shared at most with %(audience)s, who may "
@@ -202,11 +202,9 @@ def set_sharing_rules(
     assert school is not None
     before = (school.ceiling_audience, list(school.ceiling_rights))
     school.ceiling_audience = audience
-    school.ceiling_rights = [r for r in ("view", "download", "adapt") if r in rights]
+    school.ceiling_rights = [r for r in policy.RIGHTS if r in rights]
     school.default_audience = default_audience
-    school.default_rights = [
-        r for r in ("view", "download", "adapt") if r in {*default_rights, "view"}
-    ]
+    school.default_rights = [r for r in policy.RIGHTS if r in {*default_rights, "view"}]
     audit.record(
         session,
         admin,

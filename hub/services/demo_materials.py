@@ -33,7 +33,7 @@ from ..models import (
 )
 from . import sample_files
 from .files import record_bytes
-from .materials import Metadata, apply_metadata
+from .metadata import Metadata, apply_metadata
 
 MATERIALS_PER_SCHOOL = 20
 

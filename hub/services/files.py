@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from content_store import Blob, ContentStore, StoreUnavailable, TooLarge
 
-from ..models import File, Person, Role, School, VersionFile
+from ..models import STAFF, File, Person, School, VersionFile
 from . import audit
 from .errors import Conflict, NotFound, ServiceError
 from .store_check import blob_is_recorded
@@ -322,7 +322,7 @@ def store_upload(
 
 def check_uploader(uploader: Person) -> None:
     """Only teachers and school admins upload; anyone else is told there is nothing here."""
-    if uploader.role not in (Role.TEACHER, Role.SCHOOL_ADMIN) or uploader.school_id is None:
+    if uploader.role not in STAFF or uploader.school_id is None:
         raise NotFound(_("There is nothing here."))
 
 
@@ -362,7 +362,7 @@ def file_for_download(session: Session, person: Person | None, file_id: int) -> 
         record is None
         or person is None
         or person.school_id != record.school_id
-        or person.role not in (Role.TEACHER, Role.SCHOOL_ADMIN)
+        or person.role not in STAFF
     ):
         raise NotFound(_("There is no such file."))
     return record

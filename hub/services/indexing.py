@@ -33,7 +33,7 @@ from ..models import (
     VersionState,
     utcnow,
 )
-from . import markdown
+from . import markdown, metadata
 
 log = logging.getLogger("hub.indexing")
 BATCH = 500
@@ -129,8 +129,19 @@ def queue_all(session: Session, material_ids: Iterable[int]) -> None:
 # Documents -------------------------------------------------------------------------------
 
 
-def _audience(version: MaterialVersion) -> list[str]:
-    return [*version.educational_context, *version.professions]
+def _facet_values(version: MaterialVersion) -> dict[str, Any]:
+    """The values of each facet the metadata table feeds (``metadata.FIELDS``): a list, or
+    one value when its field holds one; several fields may feed one facet (audience)."""
+    values: dict[str, Any] = {}
+    for field in metadata.FIELDS:
+        if field.facet is None:
+            continue
+        stored = field.stored(version)
+        if field.many:
+            values.setdefault(field.facet, []).extend(stored)
+        else:
+            values[field.facet] = stored[0] if stored else ""
+    return values
 
 
 def document_for(
@@ -141,6 +152,10 @@ def document_for(
     if not tokens:
         return None
     material = version.material
+    facets = _facet_values(version)
+    facets["language"] = version.language or "und"
+    if material.kind.value == "module":  # the index files a module under the type "module"
+        facets["resource_type"] = "module"
     return IndexedMaterial(
         id=str(material.id),
         fingerprint=fingerprint(version, material),
@@ -148,19 +163,7 @@ def document_for(
         summary=markdown.plain(version.summary),
         topics=list(version.topics),
         body=version.extracted_text or "",
-        language=version.language or "und",
-        languages=version.all_languages,
-        regions=list(version.regions),
-        countries=list(version.countries),
-        who_regions=list(version.who_regions),
-        income=list(version.income),
-        financing=list(version.financing),
-        setting=list(version.setting),
-        resources=list(version.resources),
-        level=version.level,
-        resource_type=version.resource_type if material.kind.value == "material" else "module",
-        audience=_audience(version),
-        licence=version.licence,
+        **facets,
         school=str(material.school_id),
         school_name=material.school.name,
         published=version.published_at or version.created_at,

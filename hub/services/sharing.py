@@ -115,7 +115,7 @@ def add_grant(
             field="kind",
         ) from None
     chosen = set(rights)
-    unknown = chosen - set(policy.rules.RIGHTS)
+    unknown = chosen - set(policy.RIGHTS)
     if unknown or not chosen:
         raise InvalidInput(
             _("Choose what they may do: view, download and/or adapt."), field="rights"

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import db, reasons
 from ..extensions import login_manager
-from ..models import Person
+from ..models import STAFF, Person
 from ..services import geography
 from ..services.ceilings import rights_in_words
 from ..services.files import kind_in_words, size_in_words
@@ -91,6 +91,7 @@ def register_web(app: Flask) -> None:
         rights_in_words=rights_in_words,
         kind_in_words=kind_in_words,
         size_in_words=size_in_words,
+        STAFF=STAFF,
     )
     app.jinja_env.filters.update(reason=reasons.words)
 

@@ -23,7 +23,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from .. import db
-from ..models import File, Person, Role
+from ..models import STAFF, File, Person
 from ..services import files
 from ..services.catalogue import Catalogue
 from ..services.files import size_in_words
@@ -66,7 +66,7 @@ def file_json(record: File) -> dict[str, object]:
 
 
 @bp.route("/files", methods=["GET", "POST"])
-@requires(Role.TEACHER, Role.SCHOOL_ADMIN)
+@requires(*STAFF)
 def uploads() -> str | Response | tuple[str, int]:
     """The school's uploaded files; the form posts here when JavaScript is off."""
     status = 200
@@ -115,7 +115,7 @@ def _files_page(error: str | None = None, status: int = 200) -> tuple[str, int]:
 
 
 @bp.route("/files/<id:file_id>/remove", methods=["POST"])
-@requires(Role.TEACHER, Role.SCHOOL_ADMIN)
+@requires(*STAFF)
 def remove(file_id: int) -> Response | tuple[str, int]:
     """Remove an upload no material uses (the page asked to confirm first)."""
     try:
@@ -127,7 +127,7 @@ def remove(file_id: int) -> Response | tuple[str, int]:
 
 
 @bp.route("/api/files", methods=["POST"])
-@requires(Role.TEACHER, Role.SCHOOL_ADMIN)
+@requires(*STAFF)
 def api_upload() -> tuple[Response, int]:
     """Upload one file as the raw request body (streamed, never held in memory).
 
@@ -144,7 +144,7 @@ def api_upload() -> tuple[Response, int]:
 
 
 @bp.route("/files/<id:file_id>/<path:filename>")
-@requires(Role.TEACHER, Role.SCHOOL_ADMIN)
+@requires(*STAFF)
 def download(file_id: int, filename: str) -> Response:
     """A file of the school's uploads (files of materials are served through their version)."""
     try:

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .. import db, i18n, policy
 from ..models import (
+    STAFF,
     MaterialVersion,
     MembershipStatus,
     ModuleItem,
@@ -21,7 +22,7 @@ from ..models import (
     Role,
     School,
 )
-from ..services import access_requests, materials, usage
+from ..services import access_requests, modules, usage
 from ..services.catalogue import Catalogue
 from ..services.schools import is_active_member
 from .access import public, requires
@@ -69,7 +70,7 @@ def home() -> str:
         in_my_languages=in_my_languages,
         my_list=catalogue.bookmarked(person)[:SHELF],
     )
-    if person.role in (Role.TEACHER, Role.SCHOOL_ADMIN):
+    if person.role in STAFF:
         # Teachers look around their region for what to adopt.
         shown = modules_shown | {card.material_id for card in in_my_languages}
         nearby = found_cards(viewer, filters={"regions": [school.region]}, size=2 * SHELF)
@@ -109,7 +110,7 @@ def _continuing(catalogue: Catalogue, person: Person) -> list[Continuing]:
     out = []
     for version in started:
         shown = {item.id for item in catalogue.module_items(version)}
-        done = len(materials.items_done(catalogue.session, person, version) & shown)
+        done = len(modules.items_done(catalogue.session, person, version) & shown)
         if done < len(shown):
             out.append(Continuing(version, done, len(shown), last.get(version.id)))
     return out[:5]

@@ -21,7 +21,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
@@ -29,6 +28,7 @@ from werkzeug.wrappers import Response
 
 from .. import db, policy, reasons
 from ..models import (
+    STAFF,
     Material,
     MaterialKind,
     MaterialVersion,
@@ -38,16 +38,20 @@ from ..models import (
     School,
     VersionState,
 )
-from ..services import files as files_service
 from ..services import (
+    bookmarks,
     geography,
-    materials,
+    lineage,
+    metadata,
+    modules,
+    publishing,
     renditions,
     sharing,
     usage,
     version_text,
     vocabularies,
 )
+from ..services import files as files_service
 from ..services.catalogue import Catalogue, ModulePlace
 from ..services.discovery import MaterialCard
 from ..services.errors import NotFound
@@ -61,28 +65,13 @@ from .files import serve_blob, serve_file
 from .navigation import safe_next
 from .search import found_cards
 from .sharing import grant_choices
-from .value_words import values_in_words
 
 if TYPE_CHECKING:
     from ..models import File
 
 bp = Blueprint("materials", __name__)
 
-STAFF = (Role.TEACHER, Role.SCHOOL_ADMIN)
 PAGE_SIZE = 24
-LIST_FIELDS = (
-    "other_languages",
-    "countries",
-    "regions",
-    "who_regions",
-    "income",
-    "financing",
-    "setting",
-    "resources",
-    "educational_context",
-    "professions",
-)
-LINE_FIELDS = ("topics", "authors", "tags", "objectives")
 
 
 def _me() -> Person | None:
@@ -106,41 +95,42 @@ def _version(
         abort(404)
 
 
-def _form_metadata() -> materials.Metadata:
-    """The metadata form as submitted: lists from checkboxes, one-per-line fields from text."""
+def _form_metadata() -> metadata.Metadata:
+    """The metadata form as submitted: lists from checkboxes or comma-separated text,
+    one-per-line fields from text areas (see ``metadata.FIELDS``)."""
     form = request.form
     data: dict[str, Any] = {}
-    for name in materials.Metadata.__dataclass_fields__:
-        if name in LIST_FIELDS:
-            values = form.getlist(name)
-            if len(values) == 1 and "," in values[0]:
-                values = values[0].split(",")
-            data[name] = [v.strip() for v in values if v.strip()]
-        elif name in LINE_FIELDS:
-            data[name] = [
+    for field in metadata.FIELDS:
+        if field.entry is metadata.Entry.LINES:
+            data[field.name] = [
                 line.strip()
-                for line in form.get(name, "").replace(";", "\n").splitlines()
+                for line in form.get(field.name, "").replace(";", "\n").splitlines()
                 if line.strip()
             ]
+        elif field.many:
+            values = form.getlist(field.name)
+            if len(values) == 1 and "," in values[0]:
+                values = values[0].split(",")
+            data[field.name] = [v.strip() for v in values if v.strip()]
         else:
-            data[name] = form.get(name, "")
+            data[field.name] = form.get(field.name, "")
     # The autocomplete box adds one topic from those in use.
     picked = form.get("topic_new", "").strip()
     if picked and picked not in data["topics"]:
         data["topics"].append(picked)
-    return materials.Metadata(**data)
+    return metadata.Metadata(**data)
 
 
 def _save_typed(
     version: MaterialVersion,
-) -> tuple[materials.Metadata, dict[str, str], int]:
+) -> tuple[metadata.Metadata, dict[str, str], int]:
     """Save what the teacher typed in the draft's form, sent along by a button of another
     part of the draft page, before that part acts: what was typed, and the refusal's
     errors and status (no errors: it is saved)."""
     data = _form_metadata()
     try:
         perform(
-            lambda: materials.save_draft(
+            lambda: publishing.save_draft(
                 db.session(), _staff(), version, data, request.form.get("revision", type=int) or 0
             ),
             flash_refusal=False,
@@ -166,7 +156,7 @@ def mine() -> str:
 def create() -> Response:
     kind = MaterialKind.MODULE if request.form.get("kind") == "module" else MaterialKind.MATERIAL
     material = perform(
-        lambda: materials.create_draft(db.session(), _staff(), kind, request.form.get("title", ""))
+        lambda: publishing.create_draft(db.session(), _staff(), kind, request.form.get("title", ""))
     )
     return redirect(url_for("materials.edit", material_id=material.id))
 
@@ -180,13 +170,13 @@ def edit(material_id: int) -> str | Response | tuple[str, int]:
         return redirect(url_for("materials.show", material_id=material_id))
     errors: dict[str, str] = {}
     status = 200
-    data = materials.Metadata.of(version)
+    data = metadata.Metadata.of(version)
     if request.method == "POST":
         data = _form_metadata()
         revision = request.form.get("revision", type=int) or 0
         try:
             perform(
-                lambda: materials.save_draft(db.session(), _staff(), version, data, revision),
+                lambda: publishing.save_draft(db.session(), _staff(), version, data, revision),
                 flash_refusal=False,
             )
         except Refused as exc:
@@ -207,7 +197,7 @@ def edit(material_id: int) -> str | Response | tuple[str, int]:
 
 
 def _edit_page(
-    version: MaterialVersion, data: materials.Metadata, errors: dict[str, str], status: int = 200
+    version: MaterialVersion, data: metadata.Metadata, errors: dict[str, str], status: int = 200
 ) -> tuple[str, int]:
     s = db.session()
     school_id, file_q = version.material.school_id, request.values.get("file_q", "").strip()
@@ -223,10 +213,9 @@ def _edit_page(
         school_files=school_files,
         file_q=file_q,
         file_uses=_catalogue().file_uses(school_id, [f.id for f in school_files.files]),
-        v=vocabularies,
-        subregions=sorted(geography.subregions().items(), key=lambda kv: kv[1]),
+        form_sections=metadata.form_fields(version.material.kind),
         countries=geography.countries(),
-        topics_in_use=materials.topics_in_use(s),
+        topics_in_use=metadata.topics_in_use(s),
         visible_items={i.id for i in _catalogue().module_items(version)},
         candidates=_module_candidates(version)
         if version.material.kind is MaterialKind.MODULE
@@ -250,7 +239,7 @@ def _publish(version: MaterialVersion) -> Response | tuple[str, int]:
     text = version_text.read(store(), version)
     try:
         perform(
-            lambda: materials.publish(db.session(), _staff(), version, text),
+            lambda: publishing.publish(db.session(), _staff(), version, text),
             flash_refusal=False,
         )
     except Refused as exc:
@@ -259,7 +248,7 @@ def _publish(version: MaterialVersion) -> Response | tuple[str, int]:
             _("It cannot be published yet: %(problems)s", problems=" ".join(errors.values())),
             "error",
         )
-        return _edit_page(version, materials.Metadata.of(version), errors, exc.status)
+        return _edit_page(version, metadata.Metadata.of(version), errors, exc.status)
     flash(_("Version %(number)d is published.", number=version.number), "success")
     return redirect(url_for("materials.show", material_id=version.material_id))
 
@@ -304,10 +293,10 @@ def attach(material_id: int) -> Response | tuple[str, int]:
                 )
             )
             ids.append(record.id)
-        perform(lambda: materials.attach_files(db.session(), me, version, ids))
+        perform(lambda: publishing.attach_files(db.session(), me, version, ids))
     except Refused as exc:
         return _edit_page(
-            version, materials.Metadata.of(version), {"files": exc.message}, exc.status
+            version, metadata.Metadata.of(version), {"files": exc.message}, exc.status
         )
     if ids:
         flash(ngettext("%(num)d file attached.", "%(num)d files attached.", len(ids)), "success")
@@ -318,7 +307,7 @@ def attach(material_id: int) -> Response | tuple[str, int]:
 @requires(*STAFF)
 def detach(material_id: int, file_id: int) -> Response:
     version = _version(material_id, None, "edit")
-    perform(lambda: materials.detach_file(db.session(), _staff(), version, file_id))
+    perform(lambda: publishing.detach_file(db.session(), _staff(), version, file_id))
     return redirect(url_for("materials.edit", material_id=material_id) + "#files")
 
 
@@ -340,12 +329,10 @@ def set_items(material_id: int) -> Response | tuple[str, int]:
         if 0 <= j < len(items):
             items[i], items[j] = items[j], items[i]
     try:
-        perform(
-            lambda: materials.set_module_items(db.session(), _staff(), version, items, expected)
-        )
+        perform(lambda: modules.set_module_items(db.session(), _staff(), version, items, expected))
     except Refused as exc:
         return _edit_page(
-            version, materials.Metadata.of(version), {"items": exc.message}, exc.status
+            version, metadata.Metadata.of(version), {"items": exc.message}, exc.status
         )
     return redirect(url_for("materials.edit", material_id=material_id) + "#items")
 
@@ -356,7 +343,7 @@ def new_version(material_id: int) -> Response:
     material = _version(material_id, None, "edit").material
     try:
         perform(
-            lambda: materials.new_version(
+            lambda: publishing.new_version(
                 db.session(), _staff(), material, request.form.get("change_note", "")
             )
         )
@@ -370,7 +357,7 @@ def new_version(material_id: int) -> Response:
 def retire(material_id: int) -> Response:
     material = _version(material_id, None, "manage").material
     perform(
-        lambda: materials.retire(db.session(), _staff(), material),
+        lambda: publishing.retire(db.session(), _staff(), material),
         _("It is retired: it leaves search; schools that adopted it keep their version."),
     )
     return redirect(url_for("materials.show", material_id=material_id))
@@ -478,7 +465,7 @@ def translation(material_id: int) -> Response | tuple[str, int]:
     original = id_or_404(request.form.get("translation_of"))  # blank: no translation
     with contextlib.suppress(Refused):  # the refusal is flashed
         perform(
-            lambda: materials.link_translation(db.session(), _staff(), version.material, original),
+            lambda: lineage.link_translation(db.session(), _staff(), version.material, original),
             _("The translation link is saved."),
         )
     if from_draft:
@@ -491,7 +478,7 @@ def translation(material_id: int) -> Response | tuple[str, int]:
 def adapt(material_id: int, number: int) -> Response:
     source = _version(material_id, number, "view")
     try:
-        material = perform(lambda: materials.adapt(db.session(), _staff(), source))
+        material = perform(lambda: lineage.adapt(db.session(), _staff(), source))
     except Refused:
         return redirect(url_for("materials.show", material_id=material_id))
     flash(_("Your adaptation is a new draft of your school. Its lineage is kept."), "success")
@@ -504,7 +491,7 @@ def adopt(material_id: int, number: int) -> Response:
     version = _version(material_id, number, "view")
     with contextlib.suppress(Refused):  # the refusal is flashed
         perform(
-            lambda: materials.adopt(db.session(), _staff(), version),
+            lambda: lineage.adopt(db.session(), _staff(), version),
             _(
                 "Your school adopted version %(number)d; it stays yours until you move.",
                 number=number,
@@ -578,7 +565,6 @@ def show(material_id: int) -> str:
     catalogue = _catalogue()
     can = catalogue.decisions(version)
     material = version.material
-    lineage = catalogue.lineage(material)
     return render_template(
         "materials/show.html",
         version=version,
@@ -587,12 +573,12 @@ def show(material_id: int) -> str:
         place=_module_place(catalogue, version, me),
         summary_html=render_markdown(version.summary),
         versions=catalogue.versions_of(material),
-        lineage=lineage,
-        v=vocabularies,
+        lineage=catalogue.lineage(material),
+        about=metadata.about(version),
         items=catalogue.module_items(version),
-        done=materials.items_done(s, me, version),
+        done=modules.items_done(s, me, version),
         markdown_previews=_markdown_previews(version),
-        on_list=me is not None and materials.is_bookmarked(s, me, material),
+        on_list=me is not None and bookmarks.is_bookmarked(s, me, material),
         **(_sharing_context(material) if can["manage"] else {}),
         viewing=renditions.viewing,
     )
@@ -610,7 +596,7 @@ def _module_place(
     place = catalogue.module_place(module_id, request.args.get("mv", type=db_id), item)
     if place is not None and me is not None:
         here = place.items[place.index]
-        perform(lambda: materials.remember_place(db.session(), me, place.module, here))
+        perform(lambda: modules.remember_place(db.session(), me, place.module, here))
     return place
 
 
@@ -622,7 +608,7 @@ def item_done(material_id: int, number: int, item_id: int) -> Response:
     done = request.form.get("done", "1") == "1"
     me = _me()
     assert me is not None
-    perform(lambda: materials.set_item_done(db.session(), me, version, item_id, done))
+    perform(lambda: modules.set_item_done(db.session(), me, version, item_id, done))
     return redirect(url_for("materials.show", material_id=material_id, v=number) + "#items")
 
 
@@ -652,6 +638,7 @@ def _sharing_context(material: Material) -> dict[str, Any]:
         **grant_choices(material),
         "describe_grant": reasons.describe_grant,
         "grant_facts": policy.grant_facts,
+        "v": vocabularies,
     }
 
 
@@ -662,7 +649,7 @@ def bookmark(material_id: int) -> Response:
     material = _version(material_id, None, "view").material
     me = _me()
     assert me is not None
-    on = perform(lambda: materials.toggle_bookmark(db.session(), me, material))
+    on = perform(lambda: bookmarks.toggle_bookmark(db.session(), me, material))
     flash(_("On your list.") if on else _("Taken off your list."), "success")
     here = url_for("materials.show", material_id=material_id)
     return redirect(safe_next(request.form.get("back"), here))
@@ -676,68 +663,16 @@ def my_list() -> str:
     assert me is not None
     versions = _catalogue().bookmarked(me)
     progress = {
-        v.id: (len(materials.items_done(s, me, v)), len(v.items))
+        v.id: (len(modules.items_done(s, me, v)), len(v.items))
         for v in versions
         if v.material.kind is MaterialKind.MODULE
     }
     return render_template("materials/my_list.html", versions=versions, progress=progress)
 
 
-# The metadata fields as the edit page names them (the compare page's row headings).
-FIELD_LABELS = {
-    "change_note": _l("Change note"),
-    "title": _l("Title"),
-    "summary": _l("Summary"),
-    "language": _l("Language"),
-    "other_languages": _l("Also in (bilingual)"),
-    "countries": _l("Countries"),
-    "regions": _l("Regions"),
-    "who_regions": _l("WHO regions"),
-    "income": _l("Income groups"),
-    "income_fiscal_year": _l("Income group fiscal year"),
-    "financing": _l("Health financing"),
-    "setting": _l("Setting"),
-    "resources": _l("Resources"),
-    "tags": _l("Free tags"),
-    "level": _l("Level"),
-    "resource_type": _l("Type of resource"),
-    "topics": _l("Topics"),
-    "licence": _l("Licence"),
-    "authors": _l("Authors"),
-    "educational_context": _l("Educational context"),
-    "professions": _l("Professions"),
-    "specialty": _l("Specialty"),
-    "patient_data": _l("Does it show patients?"),
-    "consent_scope": _l("Consent reaches"),
-    "objectives": _l("Learning objectives"),
-    "estimated_hours": _l("Estimated hours"),
-}
-
-
-# Fields whose values are codes, and the facet whose words name them.
-COMPARED_AS_FACET = {
-    "language": "language", "other_languages": "languages", "countries": "countries",
-    "regions": "regions", "who_regions": "who_regions", "income": "income",
-    "financing": "financing", "setting": "setting", "resources": "resources", "level": "level",
-    "resource_type": "resource_type", "licence": "licence", "educational_context": "audience",
-    "professions": "audience",
-}  # fmt: skip
-
-
-def _compared(field: str, value: Any) -> str:
-    """A field's value as the compare page shows it: codes in words, lists joined, a dash
-    for nothing."""
-    if value is None or value == "" or value == []:
-        return "—"
-    if hasattr(value, "value"):  # a choice (patient data, consent scope)
-        words = {
-            "patient_data": vocabularies.PATIENT_DATA,
-            "consent_scope": vocabularies.CONSENT_SCOPES,
-        }
-        return str(words.get(field, {}).get(value.value, value.value))
-    values = [str(v) for v in value] if isinstance(value, list) else [str(value)]
-    facet = COMPARED_AS_FACET.get(field)
-    return ", ".join(values_in_words(facet, values) if facet else values)
+def _compared(values: list[str]) -> str:
+    """A field's values as the compare page shows them: joined, a dash for nothing."""
+    return ", ".join(values) or "—"
 
 
 @bp.route("/materials/<id:material_id>/compare")
@@ -745,13 +680,9 @@ def _compared(field: str, value: Any) -> str:
 def compare(material_id: int) -> str:
     a = _version(material_id, id_or_404(request.args.get("a")) or 1, "view")
     b = _version(material_id, id_or_404(request.args.get("b")) or a.number, "view")
-    from ..models.material import as_dict
-
-    left, right = as_dict(a), as_dict(b)
-    rows = [
-        (FIELD_LABELS.get(k, k), _compared(k, left[k]), _compared(k, right[k]))
-        for k in left
-        if k != "number"
+    rows = [(_("Change note"), _compared([a.change_note]), _compared([b.change_note]))]
+    rows += [
+        (f.label, _compared(f.in_words(a)), _compared(f.in_words(b))) for f in metadata.FIELDS
     ]
     left_files = {f.sha256: f.filename for f in a.files}
     right_files = {f.sha256: f.filename for f in b.files}

@@ -10,7 +10,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from .. import db
-from ..models import Person, Role, School
+from ..models import STAFF, Person, Role, School
 from ..services import access_requests, usage
 from ..services.catalogue import Catalogue
 from ..services.errors import NotFound
@@ -18,7 +18,6 @@ from .access import requires
 from .actions import attempt
 
 bp = Blueprint("requests", __name__)
-STAFF = (Role.TEACHER, Role.SCHOOL_ADMIN)
 
 
 def _me() -> Person:

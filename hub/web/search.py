@@ -26,6 +26,7 @@ from ..search import (
     card_cache,
     index,
 )
+from ..services import metadata
 from ..services.catalogue import Catalogue
 from ..services.discovery import MaterialCard
 from .access import public
@@ -35,14 +36,7 @@ from .value_words import badges_html, facet_label, values_in_words
 
 bp = Blueprint("search", __name__)
 PAGE_SIZE = 20
-FACET_TITLES = WordsByKey({
-    "language": _l("Language"), "languages": _l("Also in"),
-    "regions": _l("Written for (UN region)"), "countries": _l("Country"),
-    "who_regions": _l("WHO region"), "income": _l("Income setting"),
-    "financing": _l("Health system"), "setting": _l("Care setting"),
-    "resources": _l("Resources"), "level": _l("Level"), "resource_type": _l("Type"),
-    "audience": _l("Audience"), "licence": _l("Licence"), "school": _l("School"),
-})  # fmt: skip
+FACET_TITLES = WordsByKey({facet.name: facet.title for facet in metadata.FACETS})
 #: A facet group shows its values with the most hits (and those chosen) and folds the rest
 #: under "Show N more"; it lists at most FACET_VALUES_LISTED values in all.
 FACET_VALUES_FIRST = 5
@@ -87,20 +81,7 @@ def query_problem(exc: QueryError) -> str:
 
 
 _ID_MARK = 987_654_321  # stands for a material's id in the one card address of a page
-SHOWN_FACETS = (
-    "language",
-    "regions",
-    "income",
-    "setting",
-    "resources",
-    "level",
-    "resource_type",
-    "licence",
-    "school",
-    "financing",
-    "who_regions",
-    "audience",
-)
+SHOWN_FACETS = tuple(facet.name for facet in metadata.FACETS if facet.shown)
 
 
 @functools.lru_cache(maxsize=50_000)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from .. import db
-from ..models import Material, MembershipStatus, Person, Role, School
+from ..models import STAFF, Material, MembershipStatus, Person, Role, School
 from ..services import ceilings, geography, sharing, vocabularies
 from ..services.catalogue import Catalogue
 from ..services.errors import InvalidInput, NotFound
@@ -21,7 +21,6 @@ from .access import requires
 from .actions import Refused, perform
 
 bp = Blueprint("sharing", __name__)
-STAFF = (Role.TEACHER, Role.SCHOOL_ADMIN)
 #: The grant kinds whose form has a picker of values (named "values_<kind>").
 GRANT_PICKERS = ("income", "regions", "schools")
 

@@ -8,42 +8,21 @@ each again (a lazy string, Flask-Babel's lookups) was a good part of its renderi
 from __future__ import annotations
 
 import functools
-from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from ..i18n import current_language
 from ..models import MaterialVersion
-from ..services import geography, vocabularies
+from ..services import metadata, vocabularies
 from ..services.discovery import MaterialCard
-from ..services.languages import display_name
-
-# The words of each facet's values, where a vocabulary gives them.
-FACET_VOCABULARIES: dict[str, dict[str, Any]] = {
-    "who_regions": vocabularies.WHO_REGIONS,
-    "income": vocabularies.INCOME_GROUPS,
-    "financing": vocabularies.FINANCING,
-    "setting": vocabularies.SETTINGS,
-    "resources": vocabularies.RESOURCE_LEVELS,
-    "level": vocabularies.LEVELS,
-    "resource_type": {**vocabularies.RESOURCE_TYPES, "module": _l("Module")},
-    "audience": {**vocabularies.EDUCATIONAL_CONTEXTS, **vocabularies.PROFESSIONS},
-    "licence": vocabularies.LICENCE_NAMES,
-}
 
 
 def facet_label(facet: str, value: str, schools: dict[str, str]) -> str:
     """A facet value in words (``schools``: school id -> name, for the school facet)."""
-    if facet in ("language", "languages"):
-        return display_name(value)
-    if facet == "regions":
-        return geography.subregion_display_name(value)
-    if facet == "countries":
-        return geography.country_display_name(value)  # an unknown code shows as itself
     if facet == "school":
         return schools.get(value, value)
-    return str(FACET_VOCABULARIES.get(facet, {}).get(value, value))
+    known = metadata.FACET_BY_NAME.get(facet)
+    return known.words(value) if known else value  # an unknown code shows as itself
 
 
 @functools.lru_cache(maxsize=16_384)
