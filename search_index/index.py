@@ -57,7 +57,7 @@ class MaterialIndex:
         return self._views.refresh(wait=wait)
 
     def close(self) -> None:
-        """What one evaluation of a query produced (before paging and snippets)."""
+        """Close the searcher. The object cannot be used afterwards."""
         self._views.close()
 
     def __enter__(self) -> MaterialIndex:
