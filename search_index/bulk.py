@@ -38,7 +38,9 @@ build a new generation, which nothing else writes to.
 The codec's private parts this needs (the posting-list header, the term-info layout, the
 field writer's files and term table) come from :mod:`search_index.whoosh_internals`.
 Measured against Whoosh's own ``writer(procs=2, multisegment=True)`` by
-``python -m benchmarks.bulk_vs_whoosh``.
+``python -m benchmarks.bulk_vs_whoosh`` (kept at 1.5x or more): 3.2-3.3x faster at 30,000
+materials and 3.0-3.8x at 3,000 (a busy 2-core machine, 2026-12), a quarter smaller, the
+same answers to 48 searches.
 """
 
 from __future__ import annotations
