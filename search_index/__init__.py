@@ -27,7 +27,9 @@ Where to read more: the folder layout, the atomic swap and crash behaviour in
 :mod:`search_index.storage`; the search-box language and what it refuses in
 :mod:`search_index.querying`; languages and stemming in :mod:`search_index.analysis`; the
 fields in :mod:`search_index.schema`; facet counting in :mod:`search_index.docsets`;
-Whoosh traps avoided, threads and refreshing in :mod:`search_index.index`.
+open searchers, threads and refreshing in :mod:`search_index.views`; a search's work in
+:mod:`search_index.searching`; commits and rebuilds in :mod:`search_index.writing`; every
+use of Whoosh's private parts (and why) in :mod:`search_index.whoosh_internals`.
 """
 
 from search_index.documents import FACETS, SORTS, CheckReport, Hit, IndexedMaterial, Results

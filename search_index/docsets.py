@@ -34,6 +34,7 @@ from search_index.schema import (
     facet_term,
 )
 from search_index.scoring import segment_lengths
+from search_index.whoosh_internals import deleted_docnums
 
 SORT_FIELDS = {"newest": PUBLISHED_FIELD, "most_used": POPULARITY_FIELD}
 
@@ -134,7 +135,7 @@ class ReaderState:
         bits = (1 << self.size) - 1
         for leaf, offset, _ in self._leaves:
             if leaf.has_deletions():
-                deleted = bits_from_docnums(leaf.deleted_docs_set, leaf.doc_count_all())
+                deleted = bits_from_docnums(deleted_docnums(leaf), leaf.doc_count_all())
                 bits &= ~(deleted << offset)
         return bits
 

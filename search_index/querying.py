@@ -35,10 +35,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from whoosh import query as wq
-from whoosh.matching import AndMaybeMatcher, ReadTooFar
 
 from search_index.analysis import STOP_WORDS, Terms, neutral_terms
 from search_index.errors import QueryError
+from search_index.whoosh_internals import AndMaybe
 
 MAX_QUERY_CHARS = 500
 MAX_CLAUSES = 32
@@ -374,31 +374,6 @@ def _only_negative(node: Node) -> bool:
 
 
 # --- Compiling to Whoosh ---------------------------------------------------------------
-
-
-class _AndMaybeMatcher(AndMaybeMatcher):
-    """Whoosh's AndMaybeMatcher with ``skip_to`` fixed.
-
-    Whoosh-Reloaded 2.7.5 moves the optional side to the *requested* id rather than to
-    where the required side landed, so under an intersection (``Require``, ``And``) the
-    optional words' scores were silently dropped: measured, the same documents ranked
-    with and without the access filter scored differently.
-    """
-
-    def skip_to(self, id: int) -> bool:
-        if not self.a.is_active():
-            raise ReadTooFar
-        ra = self.a.skip_to(id)
-        rb = False
-        if self.a.is_active() and self.b.is_active():
-            rb = self.b.skip_to(self.a.id())
-        return bool(ra or rb)
-
-
-class AndMaybe(wq.AndMaybe):
-    """``a``, scored with ``b`` where ``b`` also matches (with :class:`_AndMaybeMatcher`)."""
-
-    matcherclass = _AndMaybeMatcher
 
 
 @dataclass

@@ -14,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.util.numeric import byte_to_length
+
+from search_index import whoosh_internals as internals
 
 # Field length by its stored byte (byte 0: none stored, which Whoosh reports as None).
 _LENGTH_OF_BYTE: tuple[int | None, ...] = (None, *(byte_to_length(b) for b in range(1, 256)))
@@ -26,15 +27,13 @@ LengthsLookup = Callable[[Any, str], Sequence[int | None] | None]
 
 def segment_lengths(segment_reader: Any, fieldname: str) -> Sequence[int | None] | None:
     """Every document's length of ``fieldname`` in one segment (None: no lengths stored)."""
+    count = segment_reader.doc_count_all()
     try:
-        column = segment_reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-        if column is None:
-            return None
-        count = segment_reader.doc_count_all()
-        raw = column._dbfile.get(column._basepos, column._count) if column._count else b""
+        raw = internals.length_bytes(segment_reader, fieldname)
     except AttributeError:  # not a W3 segment: ask document by document
-        count = segment_reader.doc_count_all()
         return [segment_reader.doc_field_length(d, fieldname, 1) for d in range(count)]
+    if raw is None:
+        return None
     table = _LENGTH_OF_BYTE
     lengths = [table[b] for b in raw]
     lengths.extend([None] * (count - len(lengths)))  # trailing zero bytes are not written
@@ -53,5 +52,5 @@ class CachedLengthsBM25F(BM25F):
         if isinstance(scorer, BM25FScorer) and searcher.reader().is_atomic():
             lengths = self._lengths(searcher.reader(), fieldname)
             if lengths is not None:
-                scorer.dfl = lengths.__getitem__
+                internals.use_lengths(scorer, lengths.__getitem__)
         return scorer

@@ -34,7 +34,6 @@ import contextlib
 import errno
 import fcntl
 import json
-import mmap
 import os
 import re
 import shutil
@@ -42,9 +41,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-from whoosh.filedb.filestore import FileStorage
-from whoosh.filedb.structfile import StructFile
 
 from search_index.errors import IndexBusy, IndexCorrupt, IndexUnavailable
 
@@ -54,31 +50,6 @@ LAYOUT_LOCK = ".layout.lock"
 _GEN_RE = re.compile(r"gen-(\d{6})")
 
 REBUILD_HINT = "run `hub index rebuild` to build it again from the database"
-
-
-class MappedFileStorage(FileStorage):
-    """Whoosh's FileStorage, reading each file through its own read-only ``mmap``.
-
-    With the default storage, Whoosh-Reloaded 2.7.5 maps a segment and then wraps each of
-    its parts in ``BytesIO(memoryview)``, which *copies* them: opening a searcher on a
-    100,000-material index (480 MB) took 290 ms and 735 MB of private memory, in every
-    worker, twice while a refresh overlaps the old searcher. Reading through the mapping
-    instead costs 8 ms and no private memory (the page cache is shared between processes);
-    queries measured about 15% slower (more Python per read), a good trade for refreshing
-    after every commit.
-    """
-
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        # supports_mmap=False: Whoosh's compound-file reader then reads "sub-files" of the
-        # file object below, which is the mapping, instead of copying mapped slices.
-        super().__init__(str(path), supports_mmap=False)
-
-    def open_file(self, name: str, **kwargs: Any) -> StructFile:
-        with open(self._fpath(name), "rb") as fh:
-            if os.fstat(fh.fileno()).st_size == 0:  # mmap refuses empty files
-                return super().open_file(name, **kwargs)
-            mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-        return StructFile(mapped, name=name, **kwargs)
 
 
 def unavailable(path: Path, why: str) -> IndexUnavailable:

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import search_index.index
+import search_index.searching
 from search_index import FACETS, IndexedMaterial, MaterialIndex, Results, open_index
 from tests.search_index.factories import ids, make_material
 
@@ -61,12 +61,12 @@ queries = st.sampled_from(["", *WORDS, "the malaria", "dengue -cholera", "malari
 def access_strategy(kind: str) -> Iterator[None]:
     """Force the access filter into the Whoosh query (``require``) or onto the text
     matches as a bitset (``bitset``); the library picks by the share the person sees."""
-    saved = search_index.index.REQUIRE_BELOW
-    search_index.index.REQUIRE_BELOW = 2.0 if kind == "require" else 0.0
+    saved = search_index.searching.REQUIRE_BELOW
+    search_index.searching.REQUIRE_BELOW = 2.0 if kind == "require" else 0.0
     try:
         yield
     finally:
-        search_index.index.REQUIRE_BELOW = saved
+        search_index.searching.REQUIRE_BELOW = saved
 
 
 def facet_values(doc: IndexedMaterial, facet: str) -> set[str]:

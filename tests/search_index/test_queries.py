@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from search_index import MaterialIndex, QueryError, open_index
 from search_index.querying import MAX_QUERY_CHARS, parse
-from tests.search_index.factories import PUBLIC, make_material
+from tests.search_index.factories import PUBLIC, ids, make_material
 
 MALFORMED = [
     ('"heart failure', "quotation mark"),
@@ -61,40 +61,70 @@ def test_malformed_query_is_refused_with_a_message(
     assert message.endswith(".") and len(message) < 200
 
 
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MaterialIndex]:
+    index = open_index(tmp_path_factory.mktemp("library"))
+    index.apply(
+        [
+            make_material(
+                id="malaria",
+                title="Malaria in children",
+                topics=["heart failure"],
+                body="Cardiology for adults with heart failure. A COVID-19 overview. What is "
+                "sepsis? A 1:2 dilution of β-blockers, see http://example.org/x.",
+            ),
+            make_material(id="dengue", title="Dengue fever", body="children and adults"),
+            make_material(id="ru", title="Малярия и лечение", language="ru"),
+            make_material(id="hidden", title="Malaria dengue", access_tokens=["school:x"]),
+        ],
+        [],
+    )
+    yield index
+    index.close()
+
+
+EVERYTHING = {"malaria", "dengue", "ru"}
+
+
 @pytest.mark.parametrize(
-    "text",
+    ("text", "found"),
     [
-        "",
-        "   ",
-        "*",
-        "malaria",
-        "Malaria AND children",
-        "malaria OR dengue",
-        "malaria -dengue",
-        "malaria NOT dengue",
-        "+malaria",
-        "(malaria OR dengue) children",
-        '"heart failure" adults',
-        "title:malaria",
-        'topic:"heart failure"',
-        "cardio*",
-        "covid-19",
-        "COVID-19: overview",
-        "nosuchfield:malaria",
-        "http://example.org/x",
-        "what is sepsis?",
-        "1:2 dilution",
-        "and or not",
-        "β-blockers",
-        "الملاريا",
-        "малярия",
-        "疟疾",
-        "a" * MAX_QUERY_CHARS,
+        ("", EVERYTHING),
+        ("   ", EVERYTHING),
+        ("*", EVERYTHING),
+        ("malaria", {"malaria"}),
+        ("Malaria AND children", {"malaria"}),
+        ("malaria OR dengue", {"malaria", "dengue"}),
+        ("malaria -dengue", {"malaria"}),
+        ("dengue NOT malaria", {"dengue"}),
+        ("+malaria", {"malaria"}),
+        ("(malaria OR dengue) children", {"malaria", "dengue"}),
+        ('"heart failure" adults', {"malaria"}),
+        ('"failure heart"', set()),
+        ("title:malaria", {"malaria"}),
+        ("title:children", {"malaria"}),
+        ("title:adults", set()),
+        ('topic:"heart failure"', {"malaria"}),
+        ("cardio*", {"malaria"}),
+        ("covid-19", {"malaria"}),
+        ("COVID-19: overview", {"malaria"}),
+        ("nosuchfield:malaria", set()),
+        ("http://example.org/x", {"malaria"}),
+        ("what is sepsis?", {"malaria"}),
+        ("1:2 dilution", {"malaria"}),
+        ("β-blockers", {"malaria"}),
+        ("малярия", {"ru"}),
+        ("الملاريا", set()),
+        ("疟疾", set()),
+        ("a" * MAX_QUERY_CHARS, set()),
     ],
 )
-def test_acceptable_query_searches(index: MaterialIndex, text: str) -> None:
-    results = index.search(text, person_tokens=PUBLIC)
-    assert results.total >= 0
+def test_acceptable_query_finds_what_it_says(
+    library: MaterialIndex, text: str, found: set[str]
+) -> None:
+    results = library.search(text, person_tokens=PUBLIC)
+    assert set(ids(results)) == found
+    assert results.total == len(found)
 
 
 def test_unknown_field_is_searched_as_words(index: MaterialIndex) -> None:
@@ -138,9 +168,9 @@ def fuzz_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MaterialInd
     index = open_index(tmp_path_factory.mktemp("fuzz"))
     index.apply(
         [
-            make_material(title="abc malaria", body="title text and or not"),
-            make_material(title="Anémie", language="fr", summary="abé abc"),
-            make_material(title="Chanjo", language="sw"),
+            make_material(id="abc", title="abc malaria", body="title text and or not"),
+            make_material(id="anemie", title="Anémie", language="fr", summary="abé abc"),
+            make_material(id="chanjo", title="Chanjo", language="sw"),
         ],
         [],
     )
@@ -162,7 +192,9 @@ def test_any_text_gives_results_or_a_query_error(fuzz_index: MaterialIndex, text
     except QueryError as exc:
         assert str(exc)
     else:
-        assert results.total >= 0
+        # Only the three public materials, each at most once, and as many as counted.
+        assert len(set(ids(results))) == len(results.hits) == min(results.total, 20)
+        assert set(ids(results)) <= {"abc", "anemie", "chanjo"}
 
 
 @given(st.text(max_size=60))

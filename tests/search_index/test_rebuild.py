@@ -60,7 +60,7 @@ def test_rebuild_swaps_while_an_open_index_keeps_answering(index_path: Path) -> 
 def test_searcher_holding_an_old_generation_survives_its_deletion(index_path: Path) -> None:
     live = open_index(index_path)
     live.apply([make_material(id="a", title="Malaria")], [])
-    with live._using() as view:  # a search in progress on generation 1 ...
+    with live._views.using() as view:  # a search in progress on generation 1 ...
         rebuild(index_path, [make_material(id="b", title="Malaria")], position=1).close()
         rebuild(index_path, [make_material(id="c", title="Malaria")], position=2).close()
         # ... whose folder two rebuilds have deleted: its open files still answer.
@@ -137,7 +137,7 @@ def test_fingerprints_reflect_updates_and_deletes(index: MaterialIndex) -> None:
 def test_opening_an_empty_folder_during_its_first_rebuild_is_busy(
     index_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("search_index.index.OPEN_WAIT", 0.2)
+    monkeypatch.setattr("search_index.writing.OPEN_WAIT", 0.2)
     index_path.mkdir()
     with layout_lock(index_path), pytest.raises(IndexBusy, match="first build"):
         open_index(index_path)
