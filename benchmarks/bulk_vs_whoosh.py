@@ -31,7 +31,8 @@ from typing import Any
 
 import whoosh.index
 
-from benchmarks.search import Corpus, folder_mb
+from benchmarks._corpus import Corpus
+from benchmarks._harness import folder_bytes
 from search_index import MaterialIndex, open_index
 from search_index.schema import SCHEMA_VERSION, build_schema, to_fields
 
@@ -73,7 +74,7 @@ def build(root: Path, how: Callable[[Path, list[Fields]], None], fields: list[Fi
     return {
         "seconds": round(seconds, 2),
         "docs_per_s": round(len(fields) / seconds, 1),
-        "size_mb": folder_mb(generation),
+        "size_mb": round(folder_bytes(generation) / 1e6, 1),
     }
 
 
@@ -85,7 +86,7 @@ def answers(index: MaterialIndex, corpus: Corpus, queries: int) -> list[Any]:
     rnd = random.Random(7)
     found = []
     for n in range(queries):
-        text = corpus.query_words(rnd) if n % 4 else rnd.choice(["", "*", "-x"])
+        text = corpus.query(rnd) if n % 4 else rnd.choice(["", "*", "-x"])
         tokens = corpus.person_tokens(rnd, PERSONS[n % len(PERSONS)])
         results = index.search(text, person_tokens=tokens, page_size=100, highlights=False)
         hits = results.hits
