@@ -80,26 +80,20 @@ def _uses(session: Session, person_id: int) -> list[str]:
     return sorted(session.scalars(query))
 
 
-def test_opening_a_preview_still_counts_a_use(
-    app: Flask, client: FlaskClient, session: Session
+@pytest.mark.parametrize(
+    ("rights", "address", "kind"),
+    [("view", "view", "preview"), ("view,download", "triage.pdf", "download")],
+)
+def test_opening_a_preview_or_downloading_still_counts_a_use(
+    app: Flask, client: FlaskClient, session: Session, rights: str, address: str, kind: str
 ) -> None:
-    material_id, file_id = _pdf_material(session, app, "view")
+    material_id, file_id = _pdf_material(session, app, rights)
     reader = TeacherFactory()
     session.commit()
     sign_in(client, reader)
-    response = client.get(f"/materials/{material_id}/v/1/files/{file_id}/view")
+    response = client.get(f"/materials/{material_id}/v/1/files/{file_id}/{address}")
     assert response.status_code == 200
-    assert _uses(session, reader.id) == ["preview"]
-
-
-def test_a_download_still_counts_a_use(app: Flask, client: FlaskClient, session: Session) -> None:
-    material_id, file_id = _pdf_material(session, app, "view,download")
-    reader = TeacherFactory()
-    session.commit()
-    sign_in(client, reader)
-    response = client.get(f"/materials/{material_id}/v/1/files/{file_id}/triage.pdf")
-    assert response.status_code == 200
-    assert _uses(session, reader.id) == ["download"]
+    assert _uses(session, reader.id) == [kind]
 
 
 def test_labels_are_worded_in_the_language_asked_for(app: Flask) -> None:
