@@ -118,7 +118,7 @@ def remembered_words(language: str, key: Hashable, words: Callable[[], Any]) -> 
     and ``key``: the same labels and values come back on every page, and a lazy string is
     translated anew each time it is shown. Worded in ``language`` whatever the request
     speaks, so that one language's words are never remembered for another's."""
-    memo: dict[tuple[str, Hashable], str] = current_app.extensions.setdefault("hub.words", {})
+    memo = words_memo()
     found = memo.get((language, key))
     if found is None:
         if current_language().code == language:
@@ -130,6 +130,13 @@ def remembered_words(language: str, key: Hashable, words: Callable[[], Any]) -> 
             memo.clear()
         memo[(language, key)] = found
     return found
+
+
+def words_memo() -> dict[tuple[str, Hashable], str]:
+    """The current app's remembered words, by (language, key) (see :func:`remembered_words`):
+    for callers that look many up at once."""
+    memo: dict[tuple[str, Hashable], str] = current_app.extensions.setdefault("hub.words", {})
+    return memo
 
 
 class WordsByKey:

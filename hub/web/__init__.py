@@ -15,7 +15,7 @@ from ..services.ceilings import rights_in_words
 from ..services.files import kind_in_words, size_in_words
 from ..services.languages import display_name, picker_options
 from ..services.markdown import render as render_markdown
-from .value_words import badges, value_words
+from .value_words import badges, facet_values_in_words, value_words
 
 
 def register_web(app: Flask) -> None:
@@ -77,6 +77,7 @@ def register_web(app: Flask) -> None:
         language_name=display_name,
         version_badges=badges,
         value_words=value_words,
+        facet_values_in_words=facet_values_in_words,
         country_name=geography.country_display_name,
         subregion_name=geography.subregion_display_name,
         language_options=picker_options,

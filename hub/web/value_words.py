@@ -7,11 +7,12 @@ hundred of them. The badges' markup is the macro in ``templates/materials/_badge
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from ..i18n import current_language, remembered_words
+from ..i18n import current_language, remembered_words, words_memo
 from ..models import MaterialVersion
 from ..services import geography, vocabularies
 from ..services.discovery import MaterialCard
@@ -44,37 +45,56 @@ def facet_label(facet: str, value: str, schools: dict[str, str]) -> str:
     return str(FACET_VOCABULARIES.get(facet, {}).get(value, value))
 
 
-def _words(language: str, facet: str, value: str) -> str:
-    return remembered_words(language, (facet, value), lambda: facet_label(facet, value, {}))
+def _wording() -> Callable[[str, str], str]:
+    """Values in words in the interface language: (facet, value) -> words, remembered (a
+    page words a few hundred values; the language and memory are looked up once)."""
+    language = current_language().code
+    memo = words_memo()
+
+    def words(facet: str, value: str) -> str:
+        found = memo.get((language, (facet, value)))
+        if found is None:
+            found = remembered_words(
+                language, (facet, value), lambda: facet_label(facet, value, {})
+            )
+        return found
+
+    return words
 
 
 def values_in_words(facet: str, values: list[str]) -> list[str]:
     """Values of a facet other than ``school`` in words, in the interface language."""
-    language = current_language().code
-    return [_words(language, facet, value) for value in values]
+    words = _wording()
+    return [words(facet, value) for value in values]
 
 
 def value_words(facet: str, value: str, schools: dict[str, str]) -> str:
     """A facet value in words, in the interface language (``schools``: school id -> name,
     for the school facet)."""
+    [words] = facet_values_in_words(facet, [value], schools)
+    return words
+
+
+def facet_values_in_words(facet: str, values: list[str], schools: dict[str, str]) -> list[str]:
+    """Values of any facet in words (``schools``: school id -> name, for the school facet)."""
     if facet == "school":
-        return schools.get(value, value)
-    return _words(current_language().code, facet, value)
+        return [schools.get(value, value) for value in values]
+    return values_in_words(facet, values)
 
 
 def badges(version: MaterialVersion | MaterialCard) -> list[tuple[str, str, str]]:
     """A version's (or a result card's) badges as (CSS classes, lang attribute or "", words),
     in the interface language."""
-    language = current_language().code
-    out = [("badge", version.language, _words(language, "language", version.language))]
-    out += [("badge", tag, _words(language, "language", tag)) for tag in version.other_languages]
+    words = _wording()
+    out = [("badge", version.language, words("language", version.language))]
+    out += [("badge", tag, words("language", tag)) for tag in version.other_languages]
     if version.level:
-        out.append(("badge", "", _words(language, "level", version.level)))
+        out.append(("badge", "", words("level", version.level)))
     if version.resource_type:
-        out.append(("badge", "", _words(language, "resource_type", version.resource_type)))
-    out += [("badge region", "", _words(language, "regions", r)) for r in version.regions]
-    out += [("badge context", "", _words(language, "setting", s)) for s in version.setting]
-    out += [("badge context", "", _words(language, "resources", s)) for s in version.resources]
+        out.append(("badge", "", words("resource_type", version.resource_type)))
+    out += [("badge region", "", words("regions", r)) for r in version.regions]
+    out += [("badge context", "", words("setting", s)) for s in version.setting]
+    out += [("badge context", "", words("resources", s)) for s in version.resources]
     if version.licence:
         out.append(("badge licence", "", vocabularies.licence_short_name(version.licence)))
     return out
