@@ -88,7 +88,6 @@ def prepare_worker(app: Flask) -> None:
 
     - Open and warm its index copy: a searcher and the caches searches use cost up to a few
       hundred milliseconds, which the first person to search would otherwise wait for.
-    - On SQLite, map the pages of the tables results pages read (``Database.map_pages``).
     - Take everything loaded so far (code, the index's caches) out of the cyclic garbage
       collector's rounds, and let it run less often: a search allocates many short-lived
       objects, and full collections over the long-lived ones cost 50-150 ms each in a
@@ -99,16 +98,13 @@ def prepare_worker(app: Flask) -> None:
 
     from search_index import SearchIndexError
 
-    from .db import database
     from .search import index_for
-    from .services import discovery
 
     try:
         index_for(app).warm()
     except (SearchIndexError, OSError) as exc:
         # No index yet (a new instance) or one being rebuilt: searches say so themselves.
         logging.getLogger("hub").warning("search index not warmed: %s", exc)
-    database(app).map_pages(discovery.RESULTS_PAGE_TABLES)
     gc.collect()
     gc.freeze()
     gc.set_threshold(*SERVING_GC_THRESHOLDS)

@@ -117,6 +117,8 @@ class Settings:
             "SESSION_COOKIE_SAMESITE": "Lax",
             "REMEMBER_COOKIE_HTTPONLY": True,
             "REMEMBER_COOKIE_SAMESITE": "Lax",
+            # A form's CSRF token is good for as long as its session: a page left open for
+            # hours still submits (the session cookie itself is what expires).
             "WTF_CSRF_TIME_LIMIT": None,
             **self.extra,
         }

@@ -6,16 +6,21 @@ Services take a ``Session`` argument; only the web layer and the CLI reach for `
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from flask import Flask, current_app, g, has_app_context
-from sqlalchemy import Connection, Engine, Table, create_engine, event, text
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# The database's errors, as the web layer's handlers name them (hub.web imports no SQLAlchemy):
+# any error of the database layer, and one its driver raised.
+DatabaseError = SQLAlchemyError
+DriverError = DBAPIError
 
 
 class Database:
@@ -28,7 +33,7 @@ class Database:
             # Threads of the dev server share the file; SQLite enforces FKs only when asked.
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
             # The connection used last comes back first: its memory map of the file already
-            # holds the pages recent requests read (see map_pages).
+            # holds the pages recent requests read (see MMAP_SIZE).
             kwargs["pool_use_lifo"] = True
         else:
             kwargs["pool_pre_ping"] = True
@@ -56,36 +61,10 @@ class Database:
             )
 
     def new_session(self, *, reads_only: bool = False) -> Session:
-        """A fresh session; the caller closes it (``reads_only``: see :func:`reads_only`)."""
+        """A fresh session; the caller closes it (``reads_only``: see :data:`READS_ONLY`)."""
         if reads_only:
-            return self._factory(execution_options={READS_ONLY: True})
+            return self._factory(execution_options={READS_ONLY: True}, info={READS_ONLY: True})
         return self._factory()
-
-    def map_pages(self, tables: Iterable[Table]) -> int:
-        """SQLite: read these tables and their indexes once through a pooled connection, so
-        that its memory map of the database file holds their pages; the number of tables read.
-
-        Each connection maps the file for itself, and the first read of each page in a map
-        costs a page fault: in a new worker, a results page whose cards it never read took
-        0.2-0.6 ms more for that (measured at 100,000 materials, where reading these tables
-        takes about 80 ms). Nothing on other databases, nor when the file is larger than
-        the map."""
-        path = self.engine.url.database
-        if self.engine.dialect.name != "sqlite" or not path or path == ":memory:":
-            return 0
-        if Path(path).stat().st_size > MMAP_SIZE:
-            return 0
-        tables = list(tables)
-        with self.engine.connect().execution_options(**{READS_ONLY: True}) as connection:
-            quoted = connection.dialect.identifier_preparer.quote
-            for table in tables:
-                name = quoted(table.name)
-                for _row in connection.exec_driver_sql(f"SELECT * FROM {name}"):
-                    pass
-                for index in table.indexes:  # a count over an index reads all its pages
-                    by = quoted(str(index.name))
-                    connection.exec_driver_sql(f"SELECT count(*) FROM {name} INDEXED BY {by}")
-        return len(tables)
 
     def ping(self) -> None:
         """Raise if the database does not answer."""
@@ -93,8 +72,28 @@ class Database:
             s.execute(text("SELECT 1"))
 
 
-#: Execution option of sessions that only read: on SQLite their transactions begin DEFERRED.
+#: Sessions that only read (every GET and HEAD request's): on SQLite their transactions
+#: begin DEFERRED, so they neither wait for a writer's lock nor hold one; a flush that would
+#: write through one raises :class:`WriteWhileReading`. An execution option and a key of
+#: ``Session.info``.
 READS_ONLY = "hub_reads_only"
+
+#: Requests that only read (what they write on purpose goes through write_after_read).
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+class WriteWhileReading(RuntimeError):
+    """A session that only reads was about to write: a bug, never a person's mistake."""
+
+
+def _refuse_writes(s: Session, _context: Any, _instances: Any) -> None:
+    if not s.info.get(READS_ONLY):
+        return
+    if s.new or s.deleted or any(s.is_modified(o) for o in s.dirty):
+        raise WriteWhileReading(
+            "a GET or HEAD request's session only reads; a write it makes on purpose goes "
+            "through hub.db.write_after_read"
+        )
 
 
 def _begin_sqlite(conn: Connection) -> None:
@@ -128,6 +127,7 @@ def init_app(app: Flask, database: Database) -> None:
     app.teardown_request(_close_session)
     app.teardown_appcontext(_close_session)
     if not event.contains(Session, "after_commit", _remember_commit):
+        event.listen(Session, "before_flush", _refuse_writes)
         event.listen(Session, "after_flush", _remember_write)
         event.listen(Session, "after_commit", _remember_commit)
         event.listen(Session, "after_rollback", _forget_write)
@@ -197,19 +197,38 @@ def database(app: Flask | None = None) -> Database:
 
 
 def session() -> Session:
-    """The session of the current request (or CLI command), created on first use."""
+    """The session of the current request (or CLI command), created on first use.
+
+    A GET or HEAD request's session only reads (:data:`READS_ONLY`): searches and pages
+    neither wait behind a writer nor make one wait, and a write slipped into one fails
+    loudly. What such a request writes on purpose goes through :func:`write_after_read`."""
     if "db_session" not in g:
-        g.db_session = database().new_session(reads_only=g.get("hub_reads_only", False))
+        reading = has_request_context() and request.method in READ_METHODS
+        g.db_session = database().new_session(reads_only=reading)
     s: Session = g.db_session
     return s
 
 
-def reads_only() -> None:
-    """Declare, before anything reads the database, that the current request only reads
-    (search): on SQLite its transactions then begin DEFERRED, so it neither waits for a
-    writer's lock nor holds one (searches went on waiting behind any write, up to the
-    busy timeout). Its session must write nothing."""
-    g.hub_reads_only = True
+def write_after_read(action: Callable[[], T]) -> T:
+    """Run ``action``, a write a reading request makes on purpose (counting a preview or a
+    download, remembering a reader's place in a module, a page rendered once), in a
+    transaction of its own that may write; ``action`` commits it (``perform`` does).
+
+    The request's reading transaction ends first (it wrote nothing), and the next read
+    begins a reading one again. In a request that may write anyway, ``action`` just runs."""
+    s = session()
+    if not s.info.get(READS_ONLY):
+        return action()
+    s.commit()
+    s.info[READS_ONLY] = False
+    try:
+        # On SQLite the writing transaction begins IMMEDIATE: it waits for the write lock.
+        s.connection(execution_options={READS_ONLY: False})
+        return action()
+    finally:
+        if s.in_transaction():
+            s.rollback()  # the action raised before its commit
+        s.info[READS_ONLY] = True
 
 
 def end_read_transaction() -> None:
@@ -221,10 +240,10 @@ def end_read_transaction() -> None:
     stay usable (sessions do not expire them on commit); the next query begins anew.
     Only for requests that have written nothing yet.
 
-    A request that declared :func:`reads_only` keeps its transaction: it began DEFERRED and
+    A request that only reads (:data:`READS_ONLY`) keeps its transaction: it began DEFERRED and
     holds no write lock (in WAL mode readers and the writer do not wait for each other; on
     PostgreSQL a read takes no lock a writer waits for), and ending it to begin another for
     the cards cost 0.5-0.8 ms of every search (measured at 100,000 materials).
     """
-    if "db_session" in g and not g.get("hub_reads_only", False):
+    if "db_session" in g and not g.db_session.info.get(READS_ONLY):
         g.db_session.commit()

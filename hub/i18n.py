@@ -9,17 +9,17 @@ browser's ``Accept-Language``, then English.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from babel import Locale
 from babel.lists import format_list
-from flask import Flask, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import (
     Babel,
-    Domain,
+    force_locale,
     format_date,
     format_datetime,
     get_locale,
@@ -53,50 +53,20 @@ INTERFACE_LANGUAGES: dict[str, InterfaceLanguage] = {
 DEFAULT = "en"
 
 
-class _RequestDomain(Domain):
-    """Flask-Babel's message domain, remembering the request's catalogue.
-
-    Flask-Babel finds the locale and its catalogue again for every string it translates
-    (context lookups and ``str(locale)``, a few µs each time); a search page translates
-    about two hundred. The catalogue is remembered with the locale it is for, so
-    ``force_locale`` (mail in the recipient's language) still switches it.
-    """
-
-    def get_translations(self) -> Any:
-        remembered = _remembered_catalogue()
-        if remembered is not None:
-            return remembered
-        translations = super().get_translations()
-        ctx = g.get("_flask_babel") if g else None
-        if ctx is not None and getattr(ctx, "babel_locale", None) is not None:
-            ctx.hub_translations = (ctx.babel_locale, translations)
-        return translations
-
-
-def _remembered_catalogue() -> Any:
-    """The catalogue :class:`_RequestDomain` remembered for the request's current locale,
-    or None (nothing remembered yet, another locale forced since, or no app context)."""
-    try:
-        ctx = g._flask_babel
-        locale, translations = ctx.hub_translations
-    except (AttributeError, RuntimeError):
-        return None
-    return translations if locale is ctx.babel_locale else None
-
-
 def _catalogue() -> Any:
-    """The request's catalogue: the remembered one, else Flask-Babel's own lookup."""
-    remembered = _remembered_catalogue()
-    return remembered if remembered is not None else get_translations()
+    """The catalogue of the locale being spoken, looked up once per request and locale:
+    templates translate a few dozen strings a page (``force_locale``, for mail in the
+    recipient's language, switches it)."""
+    locale = get_locale()
+    remembered = g.get("hub_catalogue")
+    if remembered is not None and remembered[0] is locale:
+        return remembered[1]
+    translations = get_translations()
+    g.hub_catalogue = (locale, translations)
+    return translations
 
 
-class _Babel(Babel):
-    @cached_property
-    def domain_instance(self) -> Domain:
-        return _RequestDomain(domain=self.domain)
-
-
-babel = _Babel()
+babel = Babel()
 
 
 def supported(code: str | None) -> str | None:
@@ -139,27 +109,49 @@ def current_language() -> InterfaceLanguage:
     )
 
 
-class WordsByKey:
-    """Lazy (translatable) words by key, each worded once per interface language.
+#: At most this many words are remembered per app (then they are worded again).
+WORDS_REMEMBERED = 50_000
 
-    A lazy string is translated anew every time a page shows it; labels that every page
-    shows (navigation, facet titles) are worth remembering. The keys are fixed, so the
-    memory is bounded by the number of keys times the interface languages.
-    """
+
+def remembered_words(language: str, key: Hashable, words: Callable[[], Any]) -> str:
+    """``str(words())`` in interface language ``language``, worded once per app, language
+    and ``key``: the same labels and values come back on every page, and a lazy string is
+    translated anew each time it is shown. Worded in ``language`` whatever the request
+    speaks, so that one language's words are never remembered for another's."""
+    memo = words_memo()
+    found = memo.get((language, key))
+    if found is None:
+        if current_language().code == language:
+            found = str(words())
+        else:
+            with force_locale(language):
+                found = str(words())
+        if len(memo) >= WORDS_REMEMBERED:
+            memo.clear()
+        memo[(language, key)] = found
+    return found
+
+
+def words_memo() -> dict[tuple[str, Hashable], str]:
+    """The current app's remembered words, by (language, key) (see :func:`remembered_words`):
+    for callers that look many up at once."""
+    memo: dict[tuple[str, Hashable], str] = current_app.extensions.setdefault("hub.words", {})
+    return memo
+
+
+class WordsByKey:
+    """Lazy (translatable) words by key, each worded once per app and interface language
+    (see :func:`remembered_words`): labels that every page shows (navigation, facet titles)."""
 
     def __init__(self, words: dict[str, Any]) -> None:
         self.words = words
-        self._worded: dict[tuple[str, str], str] = {}
 
     def __getitem__(self, key: str) -> Any:
         return self.words[key]
 
     def worded(self, language: str, key: str) -> str:
-        """The words of ``key`` in ``language``, the interface language being spoken now."""
-        found = self._worded.get((language, key))
-        if found is None:
-            found = self._worded[(language, key)] = str(self.words[key])
-        return found
+        """The words of ``key`` in interface language ``language``."""
+        return remembered_words(language, (id(self), key), lambda: self.words[key])
 
 
 def join_words(items: list[str]) -> str:
@@ -204,8 +196,8 @@ def init_app(app: Flask) -> None:
     """Bind Flask-Babel to ``app`` and give templates the language, its direction and helpers."""
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=_selected_locale)
-    # Templates translate a few dozen strings a page: through the remembered catalogue, not
-    # Flask-Babel's context and domain lookups for each (what its own callables do).
+    # Templates translate a few dozen strings a page: through the catalogue looked up once
+    # (_catalogue), not Flask-Babel's context and domain lookups for each.
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
         gettext=lambda s: _catalogue().ugettext(s),
         ngettext=lambda s, p, n: _catalogue().ungettext(s, p, n),

@@ -1,17 +1,13 @@
-"""The page frame's helpers: links routed once, CSRF tokens signed at most once a minute."""
+"""The page frame: the header's links, who is signed in, and the forms every page carries."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-import pytest
 from flask import Flask
-from itsdangerous import TimestampSigner
 from markupsafe import escape
 from sqlalchemy.orm import Session
 
-from hub.web import frame
 from tests.conftest import csrf_token, sign_in
 from tests.factories import PASSWORD, PersonFactory, SchoolAdminFactory, StudentFactory
 
@@ -27,42 +23,12 @@ def _signed_in(app: Flask) -> Any:
     return client
 
 
-def test_pages_within_a_minute_carry_the_same_token(
-    csrf_app: Flask, session: Session, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    client = _signed_in(csrf_app)
-    # The frame's minute stands still, while signatures' clock (whole seconds) moves on:
-    # a token signed anew for the second page would differ from the first.
-    now = frame.monotonic()
-    monkeypatch.setattr(frame, "monotonic", lambda: now)
-    first = csrf_token(client.get("/search").get_data(as_text=True))
-    later = int(time.time()) + 2
-    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda _signer: later)
-    second = csrf_token(client.get("/").get_data(as_text=True))
-    assert first == second
-
-
 def test_a_token_given_again_is_accepted(csrf_app: Flask, session: Session) -> None:
     client = _signed_in(csrf_app)
     client.get("/search")
     token = csrf_token(client.get("/account").get_data(as_text=True))
     response = client.post("/sign-out", data={"csrf_token": token})
     assert response.status_code == 302
-
-
-def test_a_token_is_signed_anew_after_a_minute(
-    csrf_app: Flask, session: Session, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    client = _signed_in(csrf_app)
-    first = csrf_token(client.get("/search").get_data(as_text=True))
-    now = frame.monotonic()
-    monkeypatch.setattr(frame, "monotonic", lambda: now + frame.TOKEN_REUSE_SECONDS + 1)
-    # Signatures carry whole seconds: make sure the new one is at least a second later.
-    later = int(time.time()) + 2
-    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda _signer: later)
-    second = csrf_token(client.get("/search").get_data(as_text=True))
-    assert second != first
-    assert client.post("/sign-out", data={"csrf_token": second}).status_code == 302
 
 
 def test_two_sessions_never_share_a_token(csrf_app: Flask, session: Session) -> None:
@@ -108,9 +74,7 @@ def test_the_header_follows_the_role(app: Flask, client: Any, session: Session) 
     assert 'href="/school/sharing"' in _header(client.get("/search").get_data(as_text=True))
 
 
-def test_the_language_form_returns_to_this_page(
-    app: Flask, client: Any, session: Session
-) -> None:
+def test_the_language_form_returns_to_this_page(app: Flask, client: Any, session: Session) -> None:
     sign_in(client, PersonFactory())
     for address in ("/search?q=malaria&page=2", "/search?q=sepsis", "/"):
         header = _header(client.get(address).get_data(as_text=True))
@@ -128,7 +92,7 @@ def test_the_current_page_is_marked_in_the_navigation(
     assert '<a href="/" aria-current="page">' in home
 
 
-def test_a_name_cannot_stand_in_for_the_token_or_the_address(
+def test_a_name_is_shown_as_written_never_as_markup(
     app: Flask, client: Any, session: Session
 ) -> None:
     sign_in(client, PersonFactory(name="<hub-next> <hub-csrf-token>"))

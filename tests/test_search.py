@@ -255,8 +255,6 @@ def test_while_the_index_answers_no_request_holds_a_transaction_that_may_write(
     # On SQLite a transaction that may write holds the write lock: concurrent searches would
     # queue. The search page's own transaction only reads (begun DEFERRED) and may stay
     # open; the home page's shelves end theirs.
-    from flask import g
-
     from hub import db
     from search_index import MaterialIndex
 
@@ -265,7 +263,7 @@ def test_while_the_index_answers_no_request_holds_a_transaction_that_may_write(
 
     def watching(self: MaterialIndex, *args: Any, **kwargs: Any) -> Any:
         if db.session().in_transaction():
-            seen[request.path] = bool(g.get("hub_reads_only", False))
+            seen[request.path] = bool(db.session().info.get(db.READS_ONLY, False))
         else:
             seen[request.path] = True
         return search(self, *args, **kwargs)

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import Engine, Table, event, func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from hub import SERVING_GC_THRESHOLDS, create_app, db, prepare_worker
 from hub.models import IndexChange
 from hub.search import index_for, shutdown
-from hub.services import discovery, indexing
+from hub.services import indexing
 from search_index import MaterialIndex, SearchIndexError
 
 
@@ -33,12 +33,9 @@ def test_a_worker_warms_its_index_and_sets_its_collector_before_serving(
     app: Flask, monkeypatch: pytest.MonkeyPatch, gc_state: object
 ) -> None:
     warmed: list[MaterialIndex] = []
-    mapped: list[tuple[Table, ...]] = []
     monkeypatch.setattr(MaterialIndex, "warm", lambda self: warmed.append(self))
-    monkeypatch.setattr(db.Database, "map_pages", lambda self, tables: mapped.append(tables))
     prepare_worker(app)
     assert warmed == [index_for(app)]
-    assert mapped == [discovery.RESULTS_PAGE_TABLES]
     assert gc.get_freeze_count() > 0
     assert gc.get_threshold() == SERVING_GC_THRESHOLDS
     shutdown(app)
@@ -53,44 +50,6 @@ def test_a_worker_starts_even_when_its_index_cannot_be_warmed(
     monkeypatch.setattr(MaterialIndex, "warm", unavailable)
     prepare_worker(app)  # logs a warning; searches say "not available" themselves
     shutdown(app)
-
-
-def _statements_of(database: db.Database) -> list[str]:
-    statements: list[str] = []
-    event.listen(
-        database.engine,
-        "before_cursor_execute",
-        lambda _conn, _cursor, statement, *_args: statements.append(statement),
-    )
-    return statements
-
-
-def test_on_sqlite_a_worker_reads_every_page_of_the_tables_results_pages_read(
-    app: Flask, database_url: str
-) -> None:
-    database = db.Database(database_url)
-    statements = _statements_of(database)
-    read = database.map_pages(discovery.RESULTS_PAGE_TABLES)
-    database.engine.dispose()
-    if not database_url.startswith("sqlite"):
-        assert (read, statements) == (0, [])  # PostgreSQL keeps pages in its shared buffers
-        return
-    assert read == len(discovery.RESULTS_PAGE_TABLES)
-    for table in discovery.RESULTS_PAGE_TABLES:
-        assert f"SELECT * FROM {table.name}" in statements
-        for index in table.indexes:
-            assert f"SELECT count(*) FROM {table.name} INDEXED BY {index.name}" in statements
-
-
-def test_a_database_file_larger_than_the_map_is_not_read_through(
-    app: Flask, database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(db, "MMAP_SIZE", 1024)
-    database = db.Database(database_url)
-    statements = _statements_of(database)
-    assert database.map_pages(discovery.RESULTS_PAGE_TABLES) == 0
-    assert statements == []
-    database.engine.dispose()
 
 
 def test_a_forked_worker_opens_its_own_index_copy(app: Flask) -> None:
@@ -161,7 +120,7 @@ def test_the_search_page_reads_without_taking_the_write_lock(app_config: dict[st
         writer.flush()
         started = time.monotonic()
         response = application.test_client().get("/search", query_string={"q": "malaria"})
-        assert response.status_code in (200, 503)  # 503: this app's index was never built
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
         assert time.monotonic() - started < 5
     finally:
         writer.rollback()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import Flask
+from flask import Flask, render_template_string
 
-from hub.web.value_words import badges, badges_html, values_in_words
+from hub.web.value_words import badges, values_in_words
 
 
 @dataclass
@@ -50,7 +50,10 @@ def test_badges_name_every_value_with_its_classes(app: Flask) -> None:
 
 def test_badge_markup_escapes_what_it_shows(app: Flask) -> None:
     with app.test_request_context(headers={"Accept-Language": "en"}):
-        html = str(badges_html(_Version(resource_type='<b>"x"</b>', other_languages=[])))
+        html = render_template_string(
+            '{% from "materials/_badges.html" import badges %}{{ badges(version) }}',
+            version=_Version(resource_type='<b>"x"</b>', other_languages=[]),
+        )
     assert html.startswith('<span class="badges"><span class="badge" lang="fr">French</span>')
     assert '<span class="badge">&lt;b&gt;&#34;x&#34;&lt;/b&gt;</span>' in html
 

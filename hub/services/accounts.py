@@ -15,8 +15,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, joinedload
 
 from ..models import SCHOOL_ROLES, Invitation, Person, Role, School, utcnow
 from . import audit
@@ -92,6 +92,18 @@ def find_person(session: Session, email: str) -> Person | None:
     except InvalidInput:
         return None
     return session.scalar(select(Person).where(Person.email == normalized))
+
+
+# The signed-in person of every request, with the school, which nearly every page reads
+# (the policy's viewer, the menus).
+_SIGNED_IN = (
+    select(Person).options(joinedload(Person.school)).where(Person.id == bindparam("person_id"))
+)
+
+
+def signed_in_person(session: Session, person_id: int) -> Person | None:
+    """The person of a sign-in session, with their school (None: no such person)."""
+    return session.scalars(_SIGNED_IN, {"person_id": person_id}).one_or_none()
 
 
 def authenticate(session: Session, email: str, password: str) -> Person | None:

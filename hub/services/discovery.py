@@ -2,10 +2,9 @@
 
 The index finds materials; the database, through the policy, has the last word on each
 (the index may lag a moment behind a change). A results page reads, for its twenty hits,
-only the columns a card shows and the policy reads, in two queries and without ORM
-objects: this is on the path of every search, where loading full versions, their
-materials, schools and grants cost more than a third of the time the hub adds to the
-index's answer.
+only the columns a card shows and the policy reads, in two Core queries and without ORM
+objects: loading full versions, their materials, schools and grants cost more than a
+third of the time the hub adds to the index's answer.
 
 A :class:`CardCache` keeps what those two queries read (the policy's facts of each
 material's current version, and its card) between requests, and asks the database on every
@@ -21,12 +20,15 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import cast
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Table, select
+from markupsafe import Markup
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
+
+from search_index import Hit, IndexUnavailable, QueryError, Results, SearchIndexError
 
 from .. import policy
 from ..models import (
@@ -34,11 +36,10 @@ from ..models import (
     IndexChange,
     Material,
     MaterialVersion,
-    Person,
     School,
     VersionState,
 )
-from ..models.queries import IdListSelect
+from ..models.base import is_id
 
 
 @dataclass(frozen=True)
@@ -84,20 +85,9 @@ _CARD_COLUMNS = (
 )  # with the licence, which the facts read too
 
 
-# The same SQL on every database; on the DB-API cursor, since every search reads it (Core's
-# execution of a max() cost ten times what SQLite does: 0.12 against 0.012 ms).
-_OUTBOX_HEAD = f"SELECT max({IndexChange.id.key}) FROM {IndexChange.__tablename__}"
-
-
 def outbox_head(session: Session) -> int:
     """The newest outbox position (0 for an empty outbox)."""
-    cursor = session.connection().connection.cursor()
-    try:
-        cursor.execute(_OUTBOX_HEAD)
-        row = cursor.fetchone()
-    finally:
-        cursor.close()
-    return int(row[0] or 0) if row else 0
+    return session.scalar(select(func.max(IndexChange.id))) or 0
 
 
 class CardCache:
@@ -221,39 +211,30 @@ class CardSnapshot:
         return names
 
 
-#: The tables a results page reads: the signed-in person, the cards and their grants.
-RESULTS_PAGE_TABLES: tuple[Table, ...] = tuple(
-    cast(Table, model.__table__)
-    for model in (Person, School, Material, MaterialVersion, AudienceGrant)
-)
-
-# Run on the DB-API cursor (see IdListSelect): a results page reads them for every search
-# whose cards the cache does not hold.
-_CURRENT_VERSIONS = IdListSelect(
-    lambda ids: (
+def _current_versions(material_ids: Sequence[int]) -> Select[*tuple[Any, ...]]:
+    """The policy's facts and the card of each material's published versions, oldest first:
+    the last row of a material is its current version."""
+    return (
         select(*policy.FACT_COLUMNS, *_CARD_COLUMNS)
         .join(Material, Material.id == MaterialVersion.material_id)
         .join(School, School.id == Material.school_id)
         .where(
-            MaterialVersion.material_id.in_(ids),
+            MaterialVersion.material_id.in_(material_ids),
             MaterialVersion.state == VersionState.PUBLISHED,
         )
-        # Oldest first: the last row of a material is its current version.
         .order_by(MaterialVersion.id)
     )
-)
-_GRANTS = IdListSelect(
-    lambda ids: select(*policy.GRANT_COLUMNS).where(AudienceGrant.material_id.in_(ids))
-)
 
 
 def _read_entries(session: Session, material_ids: Sequence[int]) -> dict[int, CardEntry]:
     """The entry of each material, from the database (None where none is published)."""
-    connection = session.connection()
     width = len(policy.FACT_COLUMNS)
-    current = {row[width]: row for row in _CURRENT_VERSIONS.rows(connection, material_ids)}
+    current: dict[int, tuple[Any, ...]] = {
+        row[width]: tuple(row) for row in session.execute(_current_versions(material_ids))
+    }
     grants: dict[int, list[policy.Grant]] = defaultdict(list)
-    for material_id, *columns in _GRANTS.rows(connection, list(current)):
+    granted = select(*policy.GRANT_COLUMNS).where(AudienceGrant.material_id.in_(list(current)))
+    for material_id, *columns in map(tuple[Any, ...], session.execute(granted)):
         grants[material_id].append(policy.grant_from_columns(*columns))
     entries: dict[int, CardEntry] = dict.fromkeys(material_ids)
     for material_id, row in current.items():
@@ -304,3 +285,147 @@ def discoverable_cards(
         if entry is not None and policy.decide(viewer, entry[0], "discover"):
             cards[material_id] = entry[1]
     return [cards.get(i) for i in material_ids]
+
+
+# The search page ---------------------------------------------------------------------------
+
+#: A facet group shows its values with the most hits (and those chosen) and folds the rest
+#: under "Show N more"; it lists at most FACET_VALUES_LISTED values in all.
+FACET_VALUES_FIRST = 5
+FACET_VALUES_LISTED = 60
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What a person asked the search page for."""
+
+    text: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    sort: str = "relevance"
+    page: int = 1
+    page_size: int = 20
+
+
+@dataclass(frozen=True)
+class FoundCard:
+    """A result card with the index's highlights: the title and a snippet, HTML where the
+    search words are marked (the index escapes them), None where nothing was marked."""
+
+    card: MaterialCard
+    title: Markup | None
+    snippet: Markup | None
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    """One value of a facet group, with how many of the person's results have it."""
+
+    value: str
+    count: int
+    chosen: bool
+
+
+@dataclass(frozen=True)
+class FacetGroup:
+    """A facet's values: those with the most hits and those chosen (``first``, in the
+    index's order, so that unticking never needs "Show more"), and the rest (``more``)."""
+
+    facet: str
+    first: list[FacetValue]
+    more: list[FacetValue]
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """What the search page shows. ``error``: the search cannot be run as written;
+    ``unavailable``: the index cannot answer just now (both: no results)."""
+
+    query: SearchQuery
+    cards: list[FoundCard] = field(default_factory=list)
+    facets: dict[str, FacetGroup] = field(default_factory=dict)
+    school_names: dict[str, str] = field(default_factory=dict)
+    total: int = 0
+    pages: int = 1
+    suggestion: str | None = None
+    error: QueryError | None = None
+    unavailable: bool = False
+
+    @property
+    def answered(self) -> bool:
+        """Whether the index answered (results to show, perhaps none)."""
+        return self.error is None and not self.unavailable
+
+
+#: The index's search (``search_index.MaterialIndex.search`` or a stand-in for it).
+Searcher = Callable[..., Results]
+
+
+def search_page(
+    session: Session,
+    viewer: policy.Viewer,
+    query: SearchQuery,
+    *,
+    search: Searcher,
+    cached: CardSnapshot,
+) -> SearchPage:
+    """Search for ``viewer`` and read the page's cards and facets.
+
+    ``search`` is the index's search (it filters by the viewer's tokens); the policy then
+    decides each card again, from the database as of ``cached`` (the process's card cache,
+    taken when the viewer was read). Facet counts are the index's, which only ever counts
+    what the viewer may see."""
+    try:
+        results = search(
+            query.text,
+            person_tokens=policy.viewer_tokens(viewer),
+            filters=query.filters,
+            sort=query.sort,
+            page=query.page,
+            page_size=query.page_size,
+        )
+    except QueryError as exc:
+        return SearchPage(query, error=exc)
+    except (IndexUnavailable, SearchIndexError, OSError):
+        return SearchPage(query, unavailable=True)
+    decided = discoverable_cards(session, viewer, [int(h.id) for h in results.hits], cached)
+    cards = [
+        FoundCard(card, _marked(hit, "title"), _marked(hit, "summary") or _marked(hit, "body"))
+        for hit, card in zip(results.hits, decided, strict=True)
+        if card is not None
+    ]
+    facets = {
+        facet: _facet_group(facet, values, query.filters.get(facet, []))
+        for facet, values in results.facets.items()
+        if values
+    }
+    # Names of the schools a facet value or a filter shows, not of every school.
+    schools = facets.get("school")
+    shown = {v.value for v in schools.first + schools.more} if schools else set()
+    shown.update(query.filters.get("school", []))
+    school_ids = [int(v) for v in shown if is_id(v)]
+    names = {str(k): v for k, v in cached.school_names(session, school_ids).items()}
+    return SearchPage(
+        query,
+        cards=cards,
+        facets=facets,
+        school_names=names,
+        total=results.total,
+        pages=results.pages,
+        suggestion=results.suggestion,
+    )
+
+
+def _marked(hit: Hit, part: str) -> Markup | None:
+    html = hit.highlights.get(part)
+    return Markup(html) if html else None  # noqa: S704 - the index escapes the text it marks
+
+
+def _facet_group(facet: str, values: list[tuple[str, int]], chosen: list[str]) -> FacetGroup:
+    """A facet's values, the long tail folded (at most FACET_VALUES_LISTED, and those chosen)."""
+    listed = values[:FACET_VALUES_LISTED] + [
+        (value, count) for value, count in values[FACET_VALUES_LISTED:] if value in chosen
+    ]
+    every = [FacetValue(value, count, value in chosen) for value, count in listed]
+    first = [v for i, v in enumerate(every) if i < FACET_VALUES_FIRST or v.chosen]
+    more = [v for i, v in enumerate(every) if i >= FACET_VALUES_FIRST and not v.chosen]
+    return FacetGroup(facet, first, more)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import IncomeGroup, MembershipStatus, Person, School
@@ -132,3 +132,29 @@ def countries_matching(text: str) -> set[str]:
         or folded in c.name.casefold()
         or folded in geography.country_display_name(c.iso2).casefold()
     }
+
+
+def active_schools(session: Session, *, excluding: int | None = None) -> list[School]:
+    """The consortium's active member schools by name (``excluding``: a school's id)."""
+    query = select(School).where(School.status == MembershipStatus.ACTIVE).order_by(School.name)
+    if excluding is not None:
+        query = query.where(School.id != excluding)
+    return list(session.scalars(query))
+
+
+def applications(session: Session) -> list[School]:
+    """Schools that applied and wait for a decision, oldest application first."""
+    query = select(School).where(School.status == MembershipStatus.APPLIED)
+    return list(session.scalars(query.order_by(School.created_at)))
+
+
+def people_counts(session: Session) -> dict[int | None, int]:
+    """How many people each school has (None: people of no school)."""
+    rows = session.execute(select(Person.school_id, func.count()).group_by(Person.school_id))
+    return {school_id: n for school_id, n in rows}
+
+
+def people_count(session: Session, school_id: int) -> int:
+    """How many people the school has."""
+    query = select(func.count()).select_from(Person).where(Person.school_id == school_id)
+    return session.scalar(query) or 0

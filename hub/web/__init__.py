@@ -6,24 +6,16 @@ from typing import Any
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
 
 from .. import db, reasons
 from ..extensions import login_manager
 from ..models import STAFF, Person
-from ..services import geography
+from ..services import accounts, geography
 from ..services.ceilings import rights_in_words
 from ..services.files import kind_in_words, size_in_words
 from ..services.languages import display_name, picker_options
 from ..services.markdown import render as render_markdown
-from .value_words import badges_html
-
-# The signed-in person of every request, with the school, which nearly every page reads
-# (the policy's viewer, the menus); built once.
-_PERSON = (
-    select(Person).options(joinedload(Person.school)).where(Person.id == bindparam("person_id"))
-)
+from .value_words import badges, facet_values_in_words, value_words
 
 
 def register_web(app: Flask) -> None:
@@ -73,7 +65,7 @@ def register_web(app: Flask) -> None:
         person_id, _, fingerprint = session_id.partition(":")
         if not person_id.isdigit():
             return None
-        person = db.session().scalars(_PERSON, {"person_id": int(person_id)}).one_or_none()
+        person = accounts.signed_in_person(db.session(), int(person_id))
         # A changed password (or deactivation) ends every existing session.
         if person is None or not person.active or person.credential_fingerprint != fingerprint:
             return None
@@ -83,7 +75,9 @@ def register_web(app: Flask) -> None:
     # processor run for every page.
     app.jinja_env.globals.update(
         language_name=display_name,
-        badges_html=badges_html,
+        version_badges=badges,
+        value_words=value_words,
+        facet_values_in_words=facet_values_in_words,
         country_name=geography.country_display_name,
         subregion_name=geography.subregion_display_name,
         language_options=picker_options,

@@ -6,7 +6,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from .. import db
@@ -14,7 +13,8 @@ from ..mail import mail_language, send_mail
 from ..models import IncomeGroup, MembershipStatus, Person, Role, School
 from ..services import audit, membership
 from ..services.errors import InvalidInput, NotFound
-from ..services.schools import find_schools
+from ..services.schools import applications as applications_waiting
+from ..services.schools import find_schools, people_count, people_counts
 from .access import requires
 from .actions import Refused, perform
 from .forms import IncomeGroupForm, ReasonForm
@@ -29,12 +29,8 @@ def schools() -> str:
     s = db.session()
     search = school_search(request.args, status=None)
     found = find_schools(s, search, page=request.args.get("page", 1, type=int) or 1)
-    applications = s.scalars(
-        select(School).where(School.status == MembershipStatus.APPLIED).order_by(School.created_at)
-    ).all()
-    counts = dict(
-        s.execute(select(Person.school_id, func.count()).group_by(Person.school_id)).all()
-    )
+    applications = applications_waiting(s)
+    counts = people_counts(s)
     return render_template(
         "consortium_admin/schools.html",
         found=found,
@@ -67,9 +63,7 @@ def _school_page(
     if found is None:
         abort(404)
     income_form = IncomeGroupForm(income_group=found.income_group.value)
-    people_count = s.scalar(
-        select(func.count()).select_from(Person).where(Person.school_id == school_id)
-    )
+    people = people_count(s, school_id)
     return render_template(
         "consortium_admin/school.html",
         school=found,
@@ -77,7 +71,7 @@ def _school_page(
         needs_reason=membership.NEEDS_REASON,
         form=form or ReasonForm(),
         income_form=income_form,
-        people_count=people_count,
+        people_count=people,
         admins=membership.school_admins(s, found),
     ), status
 

@@ -9,7 +9,6 @@ from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -31,8 +30,6 @@ MESSAGES = {
 }
 
 
-#: Methods that only read: answered again when the database connection drops under them.
-READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
 #: Seconds a person (or client) is asked to wait after a 503.
 RETRY_AFTER_SECONDS = 5
 
@@ -72,13 +69,13 @@ def register_error_pages(app: Flask) -> None:
             message = exc.description
         return _render(status, message)
 
-    @app.errorhandler(DBAPIError)
-    def database_error(exc: DBAPIError) -> Any:
+    @app.errorhandler(db.DriverError)
+    def database_error(exc: db.DriverError) -> Any:
         if not db.connection_dropped(exc):
             return unexpected(exc)
         # The lost connection is discarded with the session; the next one is a new one.
         db.close_request_session()
-        if request.method in READ_ONLY_METHODS and not g.get("hub_answered_again"):
+        if request.method in db.READ_METHODS and not g.get("hub_answered_again"):
             log.warning(
                 "database connection lost during %s %s; answering it again",
                 request.method,
@@ -89,7 +86,7 @@ def register_error_pages(app: Flask) -> None:
         log.warning(
             "database connection lost during %s %s", request.method, request.path, exc_info=True
         )
-        if request.method in READ_ONLY_METHODS:
+        if request.method in db.READ_METHODS:
             message = MESSAGES[503]
         elif db.request_committed():
             message = _(

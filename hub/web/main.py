@@ -7,24 +7,20 @@ from typing import Any, NamedTuple
 from flask import Blueprint, abort, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from .. import db, i18n, policy
 from ..models import (
     STAFF,
     MaterialVersion,
-    MembershipStatus,
     ModuleItem,
     Person,
     RequestStatus,
     Role,
-    School,
 )
 from ..services import access_requests, modules, usage
 from ..services.catalogue import Catalogue
-from ..services.schools import is_active_member
+from ..services.schools import active_schools, is_active_member
 from .access import public, requires
 from .membership import INCOME_LABELS, region_income_chart
 from .navigation import safe_next
@@ -38,9 +34,7 @@ bp = Blueprint("main", __name__)
 def home() -> str:
     """The home page: what matters to each role, and the hub and its members for visitors."""
     s = db.session()
-    members = s.scalars(
-        select(School).where(School.status == MembershipStatus.ACTIVE).order_by(School.name)
-    ).all()
+    members = active_schools(s)
     context: dict[str, Any] = {
         "members": members,
         "member_countries": len({m.country for m in members}),
@@ -162,6 +156,6 @@ FOLLOW_BROWSER = "browser"
 def healthz() -> tuple[dict[str, str], int]:
     try:
         db.database().ping()
-    except SQLAlchemyError as exc:
+    except db.DatabaseError as exc:
         return {"status": "error", "database": type(exc).__name__}, 503
     return {"status": "ok", "database": "ok"}, 200

@@ -7,7 +7,8 @@ Every page asks the policy module through the materials service; hidden means 40
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING, Any, BinaryIO, cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
 from flask import (
     Blueprint,
@@ -23,7 +24,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from .. import db, policy, reasons
@@ -32,7 +32,6 @@ from ..models import (
     Material,
     MaterialKind,
     MaterialVersion,
-    MembershipStatus,
     Person,
     Role,
     School,
@@ -57,6 +56,7 @@ from ..services.discovery import MaterialCard
 from ..services.errors import NotFound
 from ..services.languages import display_name as language_name
 from ..services.markdown import render as render_markdown
+from ..services.schools import active_schools
 from ..storage import ContentStoreError, store
 from .access import public, requires
 from .actions import Refused, perform
@@ -70,6 +70,7 @@ if TYPE_CHECKING:
     from ..models import File
 
 bp = Blueprint("materials", __name__)
+T = TypeVar("T")
 
 PAGE_SIZE = 24
 
@@ -534,11 +535,7 @@ def browse() -> str:
         q=text,
         as_school=as_school,
         as_role=as_role,
-        member_schools=s.scalars(
-            select(School).where(School.status == MembershipStatus.ACTIVE).order_by(School.name)
-        ).all()
-        if me is not None and me.role is Role.SCHOOL_ADMIN
-        else [],
+        member_schools=active_schools(s) if me is not None and me.role is Role.SCHOOL_ADMIN else [],
     )
 
 
@@ -596,7 +593,9 @@ def _module_place(
     place = catalogue.module_place(module_id, request.args.get("mv", type=db_id), item)
     if place is not None and me is not None:
         here = place.items[place.index]
-        perform(lambda: modules.remember_place(db.session(), me, place.module, here))
+        db.write_after_read(
+            lambda: perform(lambda: modules.remember_place(db.session(), me, place.module, here))
+        )
     return place
 
 
@@ -718,7 +717,9 @@ def file(material_id: int, number: int, file_id: int, filename: str) -> Response
 def _count_use(kind: str, version: MaterialVersion) -> None:
     # Range requests of one video or PDF count once: only the first byte range is recorded.
     if not request.range or request.range.ranges[0][0] == 0:
-        perform(lambda: usage.record(db.session(), kind, version, _me()))
+        db.write_after_read(
+            lambda: perform(lambda: usage.record(db.session(), kind, version, _me()))
+        )
 
 
 def _viewable(material_id: int, number: int, file_id: int) -> tuple[MaterialVersion, File]:
@@ -726,6 +727,12 @@ def _viewable(material_id: int, number: int, file_id: int) -> tuple[MaterialVers
         return _catalogue().file(material_id, number, file_id, "view")
     except NotFound:
         abort(404)
+
+
+def _rendered(render: Callable[[], T]) -> T:
+    """A rendition (a page image, a page count): made once, then remembered by the store and
+    the ``rendition`` table, which a reading request writes on purpose."""
+    return db.write_after_read(lambda: perform(render, flash_refusal=False))
 
 
 @bp.route("/materials/<id:material_id>/v/<id:number>/files/<id:file_id>/view")
@@ -753,8 +760,8 @@ def file_view(material_id: int, number: int, file_id: int) -> str | tuple[str, i
     status = 200
     try:
         if how.how == "pages":
-            context["pages"] = perform(
-                lambda: renditions.page_count(db.session(), store(), record), flash_refusal=False
+            context["pages"] = _rendered(
+                lambda: renditions.page_count(db.session(), store(), record)
             )
             if page > context["pages"]:
                 abort(404)
@@ -778,10 +785,7 @@ def file_page(material_id: int, number: int, file_id: int, page: int) -> Respons
     _version_, record = _viewable(material_id, number, file_id)
     width = request.args.get("width", renditions.DEFAULT_WIDTH, type=int)
     try:
-        rendered = perform(
-            lambda: renditions.page(db.session(), store(), record, page, width),
-            flash_refusal=False,
-        )
+        rendered = _rendered(lambda: renditions.page(db.session(), store(), record, page, width))
     except Refused as exc:
         abort(exc.status, description=exc.message)
     except ContentStoreError:

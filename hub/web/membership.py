@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
-from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
@@ -17,7 +16,7 @@ from ..models import IncomeGroup, MembershipStatus, Person, Role, School
 from ..models.school import INCOME_GROUP_LABELS
 from ..services import geography, membership
 from ..services.languages import display_name, resolve_languages
-from ..services.schools import SchoolSearch, find_schools
+from ..services.schools import SchoolSearch, active_schools, find_schools
 from .access import public, requires
 from .actions import Refused, perform
 from .forms import ApplyForm
@@ -81,9 +80,7 @@ def directory() -> str:
     can_see_all = current_user.role is Role.CONSORTIUM_ADMIN
     search = school_search(request.args, status=MembershipStatus.ACTIVE, any_status=can_see_all)
     found = find_schools(s, search, page=request.args.get("page", 1, type=int) or 1)
-    members = s.scalars(
-        select(School).where(School.status == MembershipStatus.ACTIVE).order_by(School.name)
-    ).all()
+    members = active_schools(s)
     chart = region_income_chart(members)
     languages = sorted({lang for m in members for lang in m.languages}, key=display_name)
     regions = sorted({m.region for m in members}, key=geography.subregion_display_name)

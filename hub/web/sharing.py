@@ -9,14 +9,14 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from .. import db
-from ..models import STAFF, Material, MembershipStatus, Person, Role, School
+from ..models import STAFF, Material, Person, Role, School
 from ..services import ceilings, geography, sharing, vocabularies
 from ..services.catalogue import Catalogue
 from ..services.errors import InvalidInput, NotFound
+from ..services.schools import active_schools
 from .access import requires
 from .actions import Refused, perform
 
@@ -59,13 +59,7 @@ def grant_choices(material: Material) -> dict[str, Any]:
     """What the pickers of the grant form offer: the other active member schools and the
     UN M49 regions, by name."""
     return {
-        "partner_schools": db.session()
-        .scalars(
-            select(School)
-            .where(School.status == MembershipStatus.ACTIVE, School.id != material.school_id)
-            .order_by(School.name)
-        )
-        .all(),
+        "partner_schools": active_schools(db.session(), excluding=material.school_id),
         "subregions": sorted(
             ((code, geography.subregion_display_name(code)) for code in geography.subregions()),
             key=lambda kv: kv[1],

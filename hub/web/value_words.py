@@ -1,17 +1,15 @@
 """Metadata values in words: facet values on the search page, badges on every card.
 
 A value's words depend only on the interface language (school names aside), so they are
-remembered per language: a results page shows a few hundred of them, and translating
-each again (a lazy string, Flask-Babel's lookups) was a good part of its rendering time.
+remembered per app and language (``i18n.remembered_words``): a results page shows a few
+hundred of them. The badges' markup is the macro in ``templates/materials/_badges.html``.
 """
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Callable
 
-from markupsafe import Markup, escape
-
-from ..i18n import current_language
+from ..i18n import current_language, remembered_words, words_memo
 from ..models import MaterialVersion
 from ..services import metadata, vocabularies
 from ..services.discovery import MaterialCard
@@ -25,51 +23,56 @@ def facet_label(facet: str, value: str, schools: dict[str, str]) -> str:
     return known.words(value) if known else value  # an unknown code shows as itself
 
 
-@functools.lru_cache(maxsize=16_384)
-def _words(language: str, facet: str, value: str) -> str:
-    # ``language`` is the one being spoken when this is first asked: the cache key.
-    return str(facet_label(facet, value, {}))
+def _wording() -> Callable[[str, str], str]:
+    """Values in words in the interface language: (facet, value) -> words, remembered (a
+    page words a few hundred values; the language and memory are looked up once)."""
+    language = current_language().code
+    memo = words_memo()
+
+    def words(facet: str, value: str) -> str:
+        found = memo.get((language, (facet, value)))
+        if found is None:
+            found = remembered_words(
+                language, (facet, value), lambda: facet_label(facet, value, {})
+            )
+        return found
+
+    return words
 
 
-def values_in_words(facet: str, values: list[str], language: str | None = None) -> list[str]:
-    """Values of a facet other than ``school`` in words, in the interface language
-    (``language``: its code, when the caller has it already)."""
-    language = language or current_language().code
-    return [_words(language, facet, value) for value in values]
+def values_in_words(facet: str, values: list[str]) -> list[str]:
+    """Values of a facet other than ``school`` in words, in the interface language."""
+    words = _wording()
+    return [words(facet, value) for value in values]
 
 
-def badges(
-    version: MaterialVersion | MaterialCard, language: str | None = None
-) -> list[tuple[str, str, str]]:
+def value_words(facet: str, value: str, schools: dict[str, str]) -> str:
+    """A facet value in words, in the interface language (``schools``: school id -> name,
+    for the school facet)."""
+    [words] = facet_values_in_words(facet, [value], schools)
+    return words
+
+
+def facet_values_in_words(facet: str, values: list[str], schools: dict[str, str]) -> list[str]:
+    """Values of any facet in words (``schools``: school id -> name, for the school facet)."""
+    if facet == "school":
+        return [schools.get(value, value) for value in values]
+    return values_in_words(facet, values)
+
+
+def badges(version: MaterialVersion | MaterialCard) -> list[tuple[str, str, str]]:
     """A version's (or a result card's) badges as (CSS classes, lang attribute or "", words),
-    in the interface language (``language``: its code, when the caller has it already)."""
-    language = language or current_language().code
-    out = [("badge", version.language, _words(language, "language", version.language))]
-    out += [("badge", tag, _words(language, "language", tag)) for tag in version.other_languages]
+    in the interface language."""
+    words = _wording()
+    out = [("badge", version.language, words("language", version.language))]
+    out += [("badge", tag, words("language", tag)) for tag in version.other_languages]
     if version.level:
-        out.append(("badge", "", _words(language, "level", version.level)))
+        out.append(("badge", "", words("level", version.level)))
     if version.resource_type:
-        out.append(("badge", "", _words(language, "resource_type", version.resource_type)))
-    out += [("badge region", "", _words(language, "regions", r)) for r in version.regions]
-    out += [("badge context", "", _words(language, "setting", s)) for s in version.setting]
-    out += [("badge context", "", _words(language, "resources", s)) for s in version.resources]
+        out.append(("badge", "", words("resource_type", version.resource_type)))
+    out += [("badge region", "", words("regions", r)) for r in version.regions]
+    out += [("badge context", "", words("setting", s)) for s in version.setting]
+    out += [("badge context", "", words("resources", s)) for s in version.resources]
     if version.licence:
         out.append(("badge licence", "", vocabularies.licence_short_name(version.licence)))
     return out
-
-
-def badges_html(version: MaterialVersion | MaterialCard, language: str | None = None) -> Markup:
-    """A version's badges as HTML (see :func:`badges`); each badge's markup is remembered by
-    what it shows (classes, language, words), so a card drawn with values met before costs
-    lookups."""
-    spans = "".join(
-        _badge_html(classes, lang, words) for classes, lang, words in badges(version, language)
-    )
-    return Markup(f'<span class="badges">{spans}</span>')
-
-
-@functools.lru_cache(maxsize=16_384)
-def _badge_html(classes: str, lang: str, words: str) -> str:
-    if lang:
-        return f'<span class="{escape(classes)}" lang="{escape(lang)}">{escape(words)}</span>'
-    return f'<span class="{escape(classes)}">{escape(words)}</span>'
