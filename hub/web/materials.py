@@ -680,9 +680,7 @@ def compare(material_id: int) -> str:
     a = _version(material_id, id_or_404(request.args.get("a")) or 1, "view")
     b = _version(material_id, id_or_404(request.args.get("b")) or a.number, "view")
     rows = [(_("Change note"), _compared([a.change_note]), _compared([b.change_note]))]
-    rows += [
-        (f.label, _compared(f.in_words(a)), _compared(f.in_words(b))) for f in metadata.FIELDS
-    ]
+    rows += [(f.label, _compared(f.in_words(a)), _compared(f.in_words(b))) for f in metadata.FIELDS]
     left_files = {f.sha256: f.filename for f in a.files}
     right_files = {f.sha256: f.filename for f in b.files}
     return render_template(
