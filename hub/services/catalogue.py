@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from .. import policy, reasons
 from ..models import (
+    STAFF,
     AccessRequest,
     Adoption,
     Bookmark,
@@ -136,10 +137,7 @@ class Catalogue:
 
     def _own_staff(self, school_id: int) -> bool:
         """Whether the viewer is a teacher or admin of the school (its own staff)."""
-        return self.viewer.school_id == school_id and self.viewer.role in (
-            "teacher",
-            "school_admin",
-        )
+        return self.viewer.school_id == school_id and self.viewer.role in STAFF
 
     # Deciding ------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..i18n import WordsByKey, current_language
-from ..models import Role
+from ..models import STAFF, Role
 
 # The navigation's words (lazy: worded in the interface language when the page is drawn).
 NAV_LABELS = WordsByKey(
@@ -84,7 +84,7 @@ def navigation_links(language: str, role: Role | None) -> Navigation:
     if role is None:
         return Navigation(words(*everyday), [], words("apply"))
     everyday.append("my_list")
-    if role in (Role.TEACHER, Role.SCHOOL_ADMIN):
+    if role in STAFF:
         everyday.append("our_materials")
     everyday.append("members")
     if role is Role.TEACHER:

@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 
 from .. import db
 from ..mail import mail_language, send_mail
-from ..models import Role, School
+from ..models import SCHOOL_ROLES, Role, School
 from ..services import accounts, bulk_invite, people
 from ..services.errors import ServiceError
 from ..services.languages import resolve_languages
@@ -122,7 +122,7 @@ def _people_page(status: int = 200, invite_form: InviteForm | None = None) -> st
         flt=flt,
         role_arg=role_arg,
         active_arg=active_arg,
-        roles=[Role.STUDENT, Role.TEACHER, Role.SCHOOL_ADMIN],
+        roles=list(SCHOOL_ROLES),
         invite_form=invite_form or InviteForm(),
         invitations=people.invitations(s, current_user),
         invitation_state=people.invitation_state,
