@@ -151,7 +151,15 @@ def make_material(
     session.flush()
     if kind is MaterialKind.MATERIAL:
         version.attachments.append(VersionFile(file_id=make_file(session, school).id, position=0))
-    for grant_kind, values, rights in grants or []:
+    add_grants(session, material, grants or [])
+    return material
+
+
+def add_grants(
+    session: Session, material: Material, grants: list[tuple[str, list[str], str]]
+) -> None:
+    """Share ``material`` by ``grants`` (kind, values, rights like 'view,download')."""
+    for grant_kind, values, rights in grants:
         session.add(
             AudienceGrant(
                 material_id=material.id,
@@ -164,7 +172,6 @@ def make_material(
         )
     session.flush()
     session.refresh(material)
-    return material
 
 
 def publish_new_version(

@@ -159,7 +159,7 @@ def facts_for_versions(
     if not versions:
         return {}
     material_ids = {v.material_id for v in versions}
-    materials = _loaded_materials(versions)
+    materials = _loaded_materials(session, versions)
     if materials is None:
         materials = {
             m.id: m
@@ -169,6 +169,8 @@ def facts_for_versions(
                 .options(selectinload(Material.grants), selectinload(Material.school))
             )
         }
+    if current is None:
+        current = _loaded_current(materials.values())
     if current is None:
         current = dict(
             session.execute(
@@ -183,12 +185,29 @@ def facts_for_versions(
     return {v.id: _facts(v, materials[v.material_id], current.get(v.material_id)) for v in versions}
 
 
-def _loaded_materials(versions: list[MaterialVersion]) -> dict[int, Material] | None:
-    """The versions' materials when the caller already loaded them with their grants and
-    school (eager loading), so no query is needed; else None."""
+def _loaded_current(materials: Iterable[Material]) -> dict[int, int] | None:
+    """Each material's newest published version id, when the caller loaded every material's
+    versions (no query needed); else None."""
+    current: dict[int, int] = {}
+    for material in materials:
+        if "versions" not in material.__dict__:
+            return None
+        published = material.published
+        if published is not None:
+            current[material.id] = published.id
+    return current
+
+
+def _loaded_materials(
+    session: Session, versions: list[MaterialVersion]
+) -> dict[int, Material] | None:
+    """The versions' materials when the session holds them already, loaded with their grants
+    and school (the caller loaded them eagerly), so no query is needed; else None."""
     materials: dict[int, Material] = {}
     for version in versions:
-        material = version.__dict__.get("material")
+        material = version.__dict__.get("material") or session.identity_map.get(
+            Session.identity_key(Material, version.material_id)
+        )
         if (
             material is None
             or "grants" not in material.__dict__
