@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -248,6 +249,9 @@ FACT_COLUMNS = (
 )
 
 
+_MATERIAL_ID = next(i for i, column in enumerate(FACT_COLUMNS) if column is Material.id)
+
+
 def fact_values(version: MaterialVersion, material: Material, school: School) -> tuple[Any, ...]:
     """The values of :data:`FACT_COLUMNS` read from loaded objects (the same attributes)."""
     owners: dict[Any, Any] = {MaterialVersion: version, Material: material, School: school}
@@ -287,6 +291,23 @@ def facts_from_columns(
         ceiling=_ceiling(ceiling_audience, ceiling_rights),
         owner_name=owner_name,
     )
+
+
+def published_facts(session: Session, rows: Sequence[Sequence[Any]]) -> list[MaterialFacts]:
+    """The facts of published versions, one for each row, from rows that begin with the
+    values of :data:`FACT_COLUMNS`; their materials' grants are read in one query. (A
+    material has one published version at a time: each row's version is its current one.)"""
+    width = len(FACT_COLUMNS)
+    material_ids = {row[_MATERIAL_ID] for row in rows}
+    grants: dict[int, list[Grant]] = defaultdict(list)
+    if material_ids:
+        granted = select(*GRANT_COLUMNS).where(AudienceGrant.material_id.in_(material_ids))
+        for material_id, *columns in map(tuple[Any, ...], session.execute(granted)):
+            grants[material_id].append(grant_from_columns(*columns))
+    return [
+        facts_from_columns(row[:width], grants=grants[row[_MATERIAL_ID]], current_id=row[0])
+        for row in rows
+    ]
 
 
 def facts_for(session: Session, version: MaterialVersion) -> MaterialFacts:

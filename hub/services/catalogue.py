@@ -195,7 +195,10 @@ class Catalogue:
 
     def decide(self, version: MaterialVersion, action: policy.Action) -> policy.Decision:
         """The policy's answer for this viewer, one version and one action."""
-        return policy.decide(self.viewer, self._facts([version])[version.id], action, self.now)
+        return self._decide(self._facts([version])[version.id], action)
+
+    def _decide(self, facts: policy.MaterialFacts, action: policy.Action) -> policy.Decision:
+        return policy.decide(self.viewer, facts, action, self.now)
 
     def decisions(self, version: MaterialVersion) -> dict[str, policy.Decision]:
         """Every action's decision for one version (what a material page offers)."""
@@ -369,16 +372,14 @@ class Catalogue:
         as the page is full, so that a page costs a few chunks rather than the whole catalogue.
         ``owner_school_id`` keeps one school's materials (a view-as of one's own school).
         """
+        # The policy decides on the facts' columns alone (no JSON metadata to decode); only
+        # the versions of the page itself are loaded whole.
         query = (
-            select(MaterialVersion)
+            select(*policy.FACT_COLUMNS, MaterialVersion.published_at)
             .join(Material, Material.id == MaterialVersion.material_id)
+            .join(School, School.id == Material.school_id)
             .where(MaterialVersion.state == VersionState.PUBLISHED, Material.retired_at.is_(None))
             .order_by(MaterialVersion.published_at.desc(), MaterialVersion.id.desc())
-            # Pages show each material's school: load them with the versions, not one by one.
-            .options(
-                joinedload(MaterialVersion.material).joinedload(Material.school),
-                joinedload(MaterialVersion.material).selectinload(Material.grants),
-            )
             .limit(BROWSE_CHUNK)
         )
         if text:
@@ -388,26 +389,39 @@ class Catalogue:
         if kind is not None:
             query = query.where(Material.kind == kind)
         wanted = offset + limit
-        visible: list[MaterialVersion] = []
+        visible: list[int] = []
         chunk = query
         while len(visible) < wanted:
-            rows = list(self.session.scalars(chunk).unique())
-            candidates = [v for v in rows if not exclude or v.material_id not in exclude]
-            visible += self.allowed(candidates, "discover")
+            rows = self.session.execute(chunk).all()
+            candidates = [r for r in rows if not exclude or r[5] not in exclude]  # material id
+            facts = policy.published_facts(self.session, candidates)
+            visible += [f.version_id for f in facts if self._decide(f, "discover")]
             if len(rows) < BROWSE_CHUNK:
                 break
-            last = rows[-1]
+            last_id, last_published = rows[-1][0], rows[-1][-1]
             # Keyset paging: the next chunk starts after the last row of this one.
             chunk = query.where(
                 or_(
-                    MaterialVersion.published_at < last.published_at,
+                    MaterialVersion.published_at < last_published,
                     and_(
-                        MaterialVersion.published_at == last.published_at,
-                        MaterialVersion.id < last.id,
+                        MaterialVersion.published_at == last_published,
+                        MaterialVersion.id < last_id,
                     ),
                 )
             )
-        return visible[offset:wanted]
+        return self._versions(visible[offset:wanted])
+
+    def _versions(self, ids: Sequence[int]) -> list[MaterialVersion]:
+        """These versions, in this order, with their materials and schools (pages show them)."""
+        found = {
+            v.id: v
+            for v in self.session.scalars(
+                select(MaterialVersion)
+                .where(MaterialVersion.id.in_(ids))
+                .options(joinedload(MaterialVersion.material).joinedload(Material.school))
+            )
+        }
+        return [found[i] for i in ids]
 
     def school_materials(self, school_id: int) -> list[Material]:
         """Every material of a school (drafts and retired ones too), newest first, for its
