@@ -21,6 +21,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from ..models.school import INCOME_GROUP_LABELS
 from ..services.accounts import MIN_PASSWORD_LENGTH
 
 
@@ -142,10 +143,5 @@ class CsvUploadForm(FlaskForm):
 class IncomeGroupForm(FlaskForm):
     income_group = SelectField(
         _l("World Bank income group"),
-        choices=_choices(
-            ("HIC", _l("High income")),
-            ("UMC", _l("Upper-middle income")),
-            ("LMC", _l("Lower-middle income")),
-            ("LIC", _l("Low income")),
-        ),
+        choices=_choices(*INCOME_GROUP_LABELS.items()),
     )
