@@ -89,7 +89,6 @@ def request_access(
         teacher,
         "access.requested",
         request,
-        school_id=teacher.school_id,
         material=material.id,
         rights=missing,
     )

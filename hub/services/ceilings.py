@@ -213,7 +213,6 @@ def set_sharing_rules(
         admin,
         "school.sharing_rules_changed",
         school,
-        school_id=school.id,
         ceiling_before=before,
         ceiling_after=[audience, school.ceiling_rights],
         default=[default_audience, school.default_rights],

@@ -52,7 +52,7 @@ def create_school(
     )
     session.add(school)
     session.flush()
-    audit.record(session, actor, "school.created", school, school_id=school.id, status=status.value)
+    audit.record(session, actor, "school.created", school, status=status.value)
     return school
 
 
@@ -69,7 +69,6 @@ def change_income_group(session: Session, actor: Person | None, school: School, 
         actor,
         "school.income_group_changed",
         school,
-        school_id=school.id,
         from_group=previous.value,
         to_group=group.value,
     )

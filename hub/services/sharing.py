@@ -160,7 +160,6 @@ def add_grant(
         person,
         "material.grant_added",
         material,
-        school_id=material.school_id,
         kind=grant_kind.value,
         values=checked,
         rights=sorted(chosen),
@@ -180,7 +179,6 @@ def remove_grant(session: Session, person: Person, material: Material, grant_id:
         person,
         "material.grant_removed",
         material,
-        school_id=material.school_id,
         kind=grant.kind.value,
         values=grant.values,
     )
@@ -209,7 +207,6 @@ def set_availability(
         person,
         "material.availability_changed",
         material,
-        school_id=material.school_id,
         teachers_only=teachers_only,
         available_from=available_from.isoformat() if available_from else None,
         available_until=available_until.isoformat() if available_until else None,
