@@ -418,4 +418,6 @@ def _facet_group(facet: str, values: list[tuple[str, int]], chosen: list[str]) -
     every = [FacetValue(value, count, value in chosen) for value, count in listed]
     first = [v for i, v in enumerate(every) if i < FACET_VALUES_FIRST or v.chosen]
     more = [v for i, v in enumerate(every) if i >= FACET_VALUES_FIRST and not v.chosen]
+    if len(more) == 1:  # "Show 1 more" would take as much room as the value itself
+        return FacetGroup(facet, every, [])
     return FacetGroup(facet, first, more)
