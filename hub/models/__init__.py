@@ -2,6 +2,7 @@
 
 from .audit import AuditEvent, AuditLogIsAppendOnly
 from .base import READS_ONLY, Base, utcnow
+from .feed import FeedToken
 from .file import File, Rendition
 from .invitation import Invitation
 from .material import (
@@ -53,6 +54,7 @@ __all__ = [
     "AuditEvent",
     "AuditLogIsAppendOnly",
     "Base",
+    "FeedToken",
     "File",
     "IncomeGroup",
     "Invitation",

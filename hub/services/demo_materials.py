@@ -37,7 +37,7 @@ from .metadata import Metadata, apply_metadata
 
 MATERIALS_PER_SCHOOL = 20
 
-# Topic: (MeSH-style heading, {language: title}, what it covers).
+# Topic: (MeSH descriptor's name, {language: title}, what it covers).
 TOPICS: list[tuple[str, dict[str, str], str]] = [
     (
         "Malaria",
@@ -235,6 +235,25 @@ TOPICS: list[tuple[str, dict[str, str], str]] = [
         "prescribing audits",
     ),
 ]
+
+# A second MeSH descriptor for each topic (its name: the form reads names as descriptors).
+RELATED_DESCRIPTOR = {
+    "Malaria": "Pregnancy Complications, Parasitic",
+    "Tuberculosis": "Contact Tracing",
+    "Sepsis": "Early Diagnosis",
+    "Asphyxia Neonatorum": "Resuscitation",
+    "Hypertension": "Primary Health Care",
+    "Diabetes Mellitus": "Blood Glucose",
+    "HIV Infections": "HIV Testing",
+    "Postpartum Hemorrhage": "Oxytocics",
+    "Dengue": "Fluid Therapy",
+    "Malnutrition": "Child Nutrition Disorders",
+    "Asthma": "Nebulizers and Vaporizers",
+    "Wounds and Injuries": "Emergency Treatment",
+    "Depression": "Counseling",
+    "Cholera": "Dehydration",
+    "Antimicrobial Stewardship": "Drug Resistance, Bacterial",
+}
 RESOURCE_CYCLE = [
     "lecture",
     "slides",
@@ -427,7 +446,9 @@ def load_demo_materials(session: Session, store: ContentStore) -> MaterialsSumma
                         resources=RESOURCES_BY_INCOME[school.income_group.value],
                         level=LEVEL_CYCLE[index % len(LEVEL_CYCLE)],
                         resource_type=rtype,
-                        topics=[heading, covers.split(",")[0].strip().capitalize()],
+                        # Two descriptors; every fifth also a free term (no descriptor).
+                        topics=[heading, RELATED_DESCRIPTOR[heading]]
+                        + ([covers.split(",")[0].strip().capitalize()] if n % 5 == 0 else []),
                         licence=licence,
                         authors=[author.name] if author else [school.name],
                         educational_context=["undergraduate-professional"],

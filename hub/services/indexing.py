@@ -33,7 +33,7 @@ from ..models import (
     VersionState,
     utcnow,
 )
-from . import markdown, metadata
+from . import markdown, mesh, metadata
 
 log = logging.getLogger("hub.indexing")
 BATCH = 500
@@ -161,7 +161,7 @@ def document_for(
         fingerprint=fingerprint(version, material),
         title=version.title,
         summary=markdown.plain(version.summary),
-        topics=list(version.topics),
+        topics=mesh.topic_names(version),  # descriptors by name: search matches names
         body=version.extracted_text or "",
         **facets,
         school=str(material.school_id),

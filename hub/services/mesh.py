@@ -133,9 +133,7 @@ def named(name: str) -> Topic | None:
     return vocabulary().by_name.get(_key(name))
 
 
-def suggest(
-    text: str, limit: int = SUGGESTIONS, preferred: Iterable[str] = ()
-) -> list[Topic]:
+def suggest(text: str, limit: int = SUGGESTIONS, preferred: Iterable[str] = ()) -> list[Topic]:
     """Descriptors for what a person is typing, best first (``Vocabulary.suggest``); the
     ``preferred`` ids (in use in the hub) first among equals."""
     return vocabulary().suggest(text[:200], limit, frozenset(preferred))
@@ -149,6 +147,11 @@ def read(text: str) -> Topic:
         if found is not None:
             return found
     return named(text) or Topic(None, text)
+
+
+def read_all(texts: Iterable[str]) -> list[Topic]:
+    """Stored or typed topics, each read (``read``): what a form shows of what was typed."""
+    return [read(t) for t in texts if t.strip()]
 
 
 def stored_form(text: str) -> str:
@@ -172,7 +175,7 @@ def topics_of(version: HasTopics) -> list[Topic]:
     """A version's topics, in order: descriptors (id and name) and free terms (no id).
 
     The one reading of stored topics for every surface that shows or exports them."""
-    return [read(t) for t in version.topics or []]
+    return read_all(version.topics or [])
 
 
 def topic_names(version: HasTopics) -> list[str]:

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import ConsentScope, MaterialKind, MaterialVersion, PatientData, VersionState
-from . import geography, vocabularies
+from . import geography, mesh, vocabularies
 from .errors import InvalidInput, ServiceError
 from .languages import display_name, normalize_language, picker_options
 
@@ -215,7 +215,10 @@ FIELDS: tuple[MetadataField, ...] = (
         _l("Topics"),
         Entry.LINES,
         Section.DESCRIPTION,
-        form_label=_l("Topics (MeSH-style, one per line)"),
+        # A MeSH descriptor is stored as its id, anything else as a free term (services/mesh).
+        normalize=mesh.stored_form,
+        lookup=mesh.words,
+        form_label=_l("Topics (MeSH descriptors or free terms, one per line)"),
         limit=120,
         most=30,
     ),
@@ -465,10 +468,13 @@ class Metadata:
 
     @classmethod
     def of(cls, version: MaterialVersion) -> Metadata:
-        """The metadata of an existing version, for a form."""
+        """The metadata of an existing version, for a form: codes, and the lines a person
+        types (a MeSH descriptor by its name, which is read back as the descriptor)."""
         values: dict[str, str | list[str]] = {}
         for f in FIELDS:
             stored = f.stored(version)
+            if f.entry is Entry.LINES and f.lookup is not None:
+                stored = [f.lookup(v) for v in stored]
             values[f.name] = stored if f.many else (stored[0] if stored else "")
         return cls(**values)
 
@@ -506,7 +512,11 @@ def _checked(f: MetadataField, given: Any) -> Any:
     """One field's submitted value as it is stored, or ``InvalidInput`` naming the problem."""
     if f.normalize is not None:
         values = given if f.many else [given]
+        if f.limit:
+            values = [plain_text(v, f.limit) for v in values]
         found = list(dict.fromkeys(f.normalize(v) for v in values if v.strip()))
+        if f.most:
+            found = found[: f.most]
         return found if f.many else (found[0] if found else "")
     if f.vocabulary is not None:
         if f.many:

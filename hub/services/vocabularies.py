@@ -55,6 +55,16 @@ def licence_short_name(code: str) -> str:
     return f"{head.replace('-', ' ', 1)} {version}"
 
 
+def licence_url(code: str) -> str | None:
+    """The deed of a Creative Commons licence or CC0 (None for the consortium's terms)."""
+    if code not in CREATIVE_COMMONS:
+        return None
+    if code == "CC0-1.0":
+        return "https://creativecommons.org/publicdomain/zero/1.0/"
+    head, _dash, version = code.rpartition("-")
+    return f"https://creativecommons.org/licenses/{head[3:].lower()}/{version}/"
+
+
 FINANCING = {
     "national-health-service": _l("National health service"),
     "national-health-insurance": _l("National health insurance"),

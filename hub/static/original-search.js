@@ -5,10 +5,10 @@
   "use strict";
   const input = document.querySelector("input[data-originals-url]");
   const list = document.getElementById("original-candidates");
-  if (!input || !list || !window.fetch) return;
+  if (!input || !list || !window.fetch || !window.hubAsker) return;
   const url = input.dataset.originalsUrl;
   let timer = null;
-  let pending = null;
+  const ask = window.hubAsker();
 
   function item(found) {
     const li = document.createElement("li");
@@ -50,17 +50,8 @@
 
   function find() {
     const words = input.value.trim();
-    if (pending) pending.abort();
-    if (!words) { show([], ""); return; }
-    pending = new AbortController();
-    fetch(url + "?q=" + encodeURIComponent(words), {
-      headers: { Accept: "application/json" },
-      credentials: "same-origin",
-      signal: pending.signal,
-    })
-      .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (body) { if (body) show(body.originals, words); })
-      .catch(function () { /* aborted or offline: the Find button still works */ });
+    if (!words) { ask(url, "", null); show([], ""); return; }
+    ask(url, words, function (body) { show(body.originals, words); });
   }
 
   input.addEventListener("input", function () {

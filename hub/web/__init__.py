@@ -10,11 +10,12 @@ from flask_babel import lazy_gettext as _l
 from .. import db, reasons
 from ..extensions import login_manager
 from ..models import STAFF, Person
-from ..services import accounts, geography
+from ..services import accounts, geography, mesh
 from ..services.ceilings import rights_in_words
 from ..services.files import kind_in_words, size_in_words
 from ..services.languages import display_name, picker_options
 from ..services.markdown import render as render_markdown
+from ..services.vocabularies import licence_url
 from .value_words import badges, facet_values_in_words, value_words
 
 
@@ -86,6 +87,9 @@ def register_web(app: Flask) -> None:
         kind_in_words=kind_in_words,
         size_in_words=size_in_words,
         STAFF=STAFF,
+        topics_of=mesh.topics_of,
+        read_topics=mesh.read_all,
+        licence_url=licence_url,
     )
     app.jinja_env.filters.update(reason=reasons.words)
 

@@ -85,3 +85,33 @@ def test_a_teacher_finds_the_original_of_a_translation_as_they_type(
     choose.first.click()
     page.wait_for_selector("text=It is a translation of")
     assert page.get_by_label("Summary").input_value() == "Ce que j'ai tapé avant de chercher."
+
+
+def test_a_teacher_picks_mesh_topics_as_they_type_and_keeps_a_free_term(
+    page: Any, live_hub: str
+) -> None:
+    sign_in(page, live_hub, "teacher1.unsm@demo.example.org")
+    page.goto(f"{live_hub}/materials/mine")
+    page.get_by_label("Working title").fill("Fièvre et grossesse")
+    page.get_by_role("button", name="Create draft").click()
+    page.wait_for_url(re.compile(r"/materials/\d+/edit"))
+    picker = page.get_by_role("combobox", name=re.compile("Add a MeSH descriptor"))
+    picker.press_sequentially("pregnancy complications, paras")
+    option = page.get_by_role("option", name=re.compile("Pregnancy Complications, Parasitic"))
+    option.wait_for()  # suggested as one types: no page was loaded
+    picker.press("ArrowDown")
+    assert picker.get_attribute("aria-activedescendant") == "topic-option-0"
+    picker.press("Enter")
+    picker.press_sequentially("Carnet de santé")
+    picker.press("Enter")  # no descriptor chosen: a free term
+    topics = page.get_by_label("Topics (MeSH descriptors or free terms, one per line)")
+    assert topics.input_value().splitlines()[-2:] == [
+        "Pregnancy Complications, Parasitic",
+        "Carnet de santé",
+    ]
+    assert "free term" in page.locator("#topic-status").text_content()
+    page.get_by_role("button", name="Save draft").click()
+    page.wait_for_selector("text=Draft saved.")
+    descriptor = page.locator("ul.topics abbr", has_text="Pregnancy Complications, Parasitic")
+    assert descriptor.get_attribute("title") == "MeSH descriptor D015597"
+    assert page.locator("ul.topics .topic-free", has_text="Carnet de santé").count() == 1
