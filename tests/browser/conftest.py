@@ -7,6 +7,7 @@ Each test keeps a screenshot in ``test-artifacts/screenshots`` (CI prints the fo
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -113,6 +114,17 @@ def sign_in(page: Any, base: str, email: str) -> None:
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_selector("text=Sign out")
+
+
+def new_draft(
+    page: Any, base: str, title: str, teacher: str = "teacher1.unsm@demo.example.org"
+) -> None:
+    """Sign in as a demo teacher and create a draft from "My school's materials"."""
+    sign_in(page, base, teacher)
+    page.goto(f"{base}/materials/mine")
+    page.get_by_label("Working title").fill(title)
+    page.get_by_role("button", name="Create draft").click()
+    page.wait_for_url(re.compile(r"/materials/\d+/edit"))
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

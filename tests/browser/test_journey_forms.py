@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import new_draft, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -70,11 +70,7 @@ def test_the_sharing_form_shows_only_the_picker_that_with_picks(page: Any, live_
 def test_a_teacher_finds_the_original_of_a_translation_as_they_type(
     page: Any, live_hub: str
 ) -> None:
-    sign_in(page, live_hub, "teacher1.unsm@demo.example.org")
-    page.goto(f"{live_hub}/materials/mine")
-    page.get_by_label("Working title").fill("Paludisme : traduction")
-    page.get_by_role("button", name="Create draft").click()
-    page.wait_for_url(re.compile(r"/materials/\d+/edit"))
+    new_draft(page, live_hub, "Paludisme : traduction")
     page.get_by_label("Summary").fill("Ce que j'ai tapé avant de chercher.")
     page.get_by_label("Find the original by its title or words").press_sequentially("malaria")
     choose = page.locator("#original-candidates").get_by_role(
@@ -90,11 +86,7 @@ def test_a_teacher_finds_the_original_of_a_translation_as_they_type(
 def test_a_teacher_picks_mesh_topics_as_they_type_and_keeps_a_free_term(
     page: Any, live_hub: str
 ) -> None:
-    sign_in(page, live_hub, "teacher1.unsm@demo.example.org")
-    page.goto(f"{live_hub}/materials/mine")
-    page.get_by_label("Working title").fill("Fièvre et grossesse")
-    page.get_by_role("button", name="Create draft").click()
-    page.wait_for_url(re.compile(r"/materials/\d+/edit"))
+    new_draft(page, live_hub, "Fièvre et grossesse")
     picker = page.get_by_role("combobox", name=re.compile("Add a MeSH descriptor"))
     picker.press_sequentially("pregnancy complications, paras")
     option = page.get_by_role("option", name=re.compile("Pregnancy Complications, Parasitic"))

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import new_draft, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -55,11 +55,7 @@ def test_a_teacher_publishes_shares_with_a_region_and_sees_who_can(
 ) -> None:
     from hub.services.sample_files import pdf_document
 
-    sign_in(page, live_hub, "teacher1.unsm@demo.example.org")
-    page.goto(f"{live_hub}/materials/mine")
-    page.get_by_label("Working title").fill("Browser-made lecture on snakebite")
-    page.get_by_role("button", name="Create draft").click()
-    page.wait_for_url(re.compile(r"/materials/\d+/edit"))
+    new_draft(page, live_hub, "Browser-made lecture on snakebite")
     pdf = tmp_path / "snakebite.pdf"
     pdf.write_bytes(pdf_document("Snakebite", ["Antivenom and first aid."]))
     # What is typed before attaching a file survives the upload.
