@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 from sqlalchemy.orm import Session
@@ -172,6 +174,15 @@ def make_material(
     if kind is MaterialKind.MATERIAL:
         version.attachments.append(VersionFile(file_id=make_file(session, school).id, position=0))
     add_grants(session, material, grants or [])
+    return material
+
+
+def revise(session: Session, material: Material, **values: Any) -> Material:
+    """Set fields of ``material``'s first version directly (stored values, unchecked)."""
+    version = material.versions[0]
+    for name, value in values.items():
+        setattr(version, name, value)
+    session.flush()
     return material
 
 

@@ -23,6 +23,7 @@ def register_web(app: Flask) -> None:
     """Register blueprints, the sign-in loader, error pages and template helpers."""
     from . import (
         auth,
+        citing,
         consortium_admin,
         files,
         frame,
@@ -50,6 +51,7 @@ def register_web(app: Flask) -> None:
         sharing.bp,
         requests.bp,
         search.bp,
+        citing.bp,
     ):
         app.register_blueprint(blueprint)
     register_error_pages(app)

@@ -59,8 +59,10 @@ from ..services.languages import display_name as language_name
 from ..services.markdown import render as render_markdown
 from ..services.schools import active_schools
 from ..storage import ContentStoreError, store
+from . import reader
 from .access import public, requires
 from .actions import Refused, perform
+from .citing import page_parts as citing_parts
 from .converters import db_id, id_or_404
 from .files import serve_blob, serve_file
 from .navigation import safe_next
@@ -76,10 +78,7 @@ T = TypeVar("T")
 PAGE_SIZE = 24
 
 
-def _me() -> Person | None:
-    if not current_user.is_authenticated:
-        return None
-    return db.session().get(Person, current_user.id)
+_me = reader.me
 
 
 def _staff() -> Person:
@@ -514,9 +513,7 @@ def adopt(material_id: int, number: int) -> Response:
 # Reading --------------------------------------------------------------------------------
 
 
-def _catalogue() -> Catalogue:
-    """The catalogue as the signed-in person (or the visitor) may see it."""
-    return Catalogue.of(db.session(), _me())
+_catalogue = reader.catalogue
 
 
 @bp.route("/browse")
@@ -588,6 +585,7 @@ def show(material_id: int) -> str:
         on_list=me is not None and bookmarks.is_bookmarked(s, me, material),
         **(_sharing_context(material) if can["manage"] else {}),
         viewing=renditions.viewing,
+        **citing_parts(catalogue, version),
     )
 
 
