@@ -15,11 +15,12 @@ Search finds through the index, filtered by the same policy's tokens; its cards 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, event, func, or_, select
+from sqlalchemy import Select, and_, event, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from .. import policy, reasons
@@ -99,6 +100,16 @@ def require(
         if policy.allowed(session, person, version, "view"):
             raise Conflict(reasons.words(decision))
         raise hidden()
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A current published version in a listing: what its address and date need."""
+
+    version_id: int
+    material_id: int
+    number: int
+    published_at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -372,10 +383,42 @@ class Catalogue:
         as the page is full, so that a page costs a few chunks rather than the whole catalogue.
         ``owner_school_id`` keeps one school's materials (a view-as of one's own school).
         """
+        wanted = offset + limit
+        visible: list[int] = []
+        for chunk in self._discoverable(
+            self._published(text=text, owner_school_id=owner_school_id, kind=kind), exclude
+        ):
+            visible += [listed.version_id for listed in chunk]
+            if len(visible) >= wanted:
+                break
+        return self._versions(visible[offset:wanted])
+
+    def addresses(
+        self, *, owner_school_id: int | None = None, limit: int | None = None
+    ) -> Iterator[Listed]:
+        """Every current published version the viewer may discover, newest first, one at a
+        time (a sitemap of any size): read and decided a chunk at a time, no ORM objects."""
+        given = 0
+        for chunk in self._discoverable(self._published(owner_school_id=owner_school_id)):
+            for listed in chunk:
+                if limit is not None and given >= limit:
+                    return
+                given += 1
+                yield listed
+
+    @staticmethod
+    def _published(
+        *,
+        text: str = "",
+        owner_school_id: int | None = None,
+        kind: MaterialKind | None = None,
+    ) -> Select[*tuple[Any, ...]]:
+        """Current published versions of materials not retired, newest first, a chunk at a
+        time: the policy's fact columns, then the number and the publication time."""
         # The policy decides on the facts' columns alone (no JSON metadata to decode); only
-        # the versions of the page itself are loaded whole.
-        query = (
-            select(*policy.FACT_COLUMNS, MaterialVersion.published_at)
+        # the versions of a page itself are loaded whole.
+        query: Select[*tuple[Any, ...]] = (
+            select(*policy.FACT_COLUMNS, MaterialVersion.number, MaterialVersion.published_at)
             .join(Material, Material.id == MaterialVersion.material_id)
             .join(School, School.id == Material.school_id)
             .where(MaterialVersion.state == VersionState.PUBLISHED, Material.retired_at.is_(None))
@@ -388,16 +431,22 @@ class Catalogue:
             query = query.where(Material.school_id == owner_school_id)
         if kind is not None:
             query = query.where(Material.kind == kind)
-        wanted = offset + limit
-        visible: list[int] = []
+        return query
+
+    def _discoverable(
+        self, query: Select[*tuple[Any, ...]], exclude: set[int] | None = None
+    ) -> Iterator[list[Listed]]:
+        """The rows of ``query`` (``_published``) the viewer may discover, chunk by chunk,
+        until the query has no more; materials in ``exclude`` are left out."""
         chunk = query
-        while len(visible) < wanted:
+        while True:
             rows = self.session.execute(chunk).all()
             candidates = [r for r in rows if not exclude or r[5] not in exclude]  # material id
             facts = policy.published_facts(self.session, candidates)
-            visible += [f.version_id for f in facts if self._decide(f, "discover")]
+            shown = {f.version_id for f in facts if self._decide(f, "discover")}
+            yield [Listed(r[0], r[5], r[-2], r[-1]) for r in candidates if r[0] in shown]
             if len(rows) < BROWSE_CHUNK:
-                break
+                return
             last_id, last_published = rows[-1][0], rows[-1][-1]
             # Keyset paging: the next chunk starts after the last row of this one.
             chunk = query.where(
@@ -409,7 +458,6 @@ class Catalogue:
                     ),
                 )
             )
-        return self._versions(visible[offset:wanted])
 
     def _versions(self, ids: Sequence[int]) -> list[MaterialVersion]:
         """These versions, in this order, with their materials and schools (pages show them)."""

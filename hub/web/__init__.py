@@ -25,6 +25,7 @@ def register_web(app: Flask) -> None:
         auth,
         citing,
         consortium_admin,
+        feeds,
         files,
         frame,
         main,
@@ -52,6 +53,7 @@ def register_web(app: Flask) -> None:
         requests.bp,
         search.bp,
         citing.bp,
+        feeds.bp,
     ):
         app.register_blueprint(blueprint)
     register_error_pages(app)

@@ -18,7 +18,7 @@ from ..models import (
     RequestStatus,
     Role,
 )
-from ..services import access_requests, modules, usage
+from ..services import access_requests, feeds, modules, usage
 from ..services.catalogue import Catalogue
 from ..services.schools import active_schools, is_active_member
 from .access import public, requires
@@ -113,11 +113,18 @@ def _continuing(catalogue: Catalogue, person: Person) -> list[Continuing]:
 @bp.route("/account")
 @requires()
 def account() -> str:
+    return account_page()
+
+
+def account_page(new_feed_url: str | None = None) -> str:
+    """The account page; ``new_feed_url``: a private feed address just made (shown once)."""
     return render_template(
         "account.html",
         person=current_user,
         school_is_member=is_active_member(current_user.school),
         follow_browser=FOLLOW_BROWSER,
+        feed_address=feeds.current_address(db.session(), current_user),
+        new_feed_url=new_feed_url,
     )
 
 

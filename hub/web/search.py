@@ -21,6 +21,7 @@ from ..services import metadata
 from ..services.catalogue import Catalogue
 from ..services.discovery import MaterialCard, SearchQuery, search_page
 from .access import public
+from .converters import db_id
 from .timing import ServerTiming
 
 bp = Blueprint("search", __name__)
@@ -76,7 +77,7 @@ def _url_without(facet: str, value: str) -> str:
     return url_for("search.search", **args)
 
 
-def _query() -> SearchQuery:
+def search_query() -> SearchQuery:
     """The search the request asks for (a sort or page it cannot mean falls back)."""
     sort = request.args.get("sort", "relevance")
     return SearchQuery(
@@ -101,7 +102,7 @@ def search() -> Response:
         found = search_page(
             s,
             viewer,
-            _query(),
+            search_query(),
             search=timing.calls("index", "search index", index().search),
             cached=cached,
         )
@@ -109,7 +110,7 @@ def search() -> Response:
     if found.error is not None:
         error, status = query_problem(found.error), 400
     elif found.unavailable:
-        error, status = _not_available(), 503
+        error, status = not_available(), 503
     with timing.part("render", "template"):
         html = render_template(
             "search/results.html",
@@ -118,6 +119,7 @@ def search() -> Response:
             shown_facets=SHOWN_FACETS,
             facet_titles=FACET_TITLES,
             without=_url_without,
+            **_feeds(),
         )
     response = make_response(html, status)
     if status == 200:
@@ -125,7 +127,20 @@ def search() -> Response:
     return response
 
 
-def _not_available() -> str:
+def _feeds() -> dict[str, str | None]:
+    """The feeds of this search (as anyone would see it), and of its school when it keeps
+    one school's materials."""
+    args: dict[str, Any] = request.args.to_dict(flat=False)
+    args.pop("page", None)
+    schools = args.get("school", [])
+    school = db_id(schools[0]) if len(schools) == 1 else None
+    return {
+        "feed_url": url_for("feeds.search_feed", **args),
+        "school_feed_url": url_for("feeds.school_feed", school_id=school) if school else None,
+    }
+
+
+def not_available() -> str:
     return _(
         "Search is being rebuilt or is not available just now. Browse the "
         "materials meanwhile, or try again in a minute."
