@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import html
+import json
 import random
 import re
 import time
@@ -90,8 +91,10 @@ DEMO_ADMINS = 6
 FORM_VARIANTS = 24
 # ...and at most this many options of one select (the view-as list of member schools).
 OPTIONS_PER_SELECT = 20
-# Pages of one material get this many turns to another page's one (see ``Frontier``).
+# Pages of one material get this many turns to another page's one (see ``Frontier``)...
 MATERIAL_TURNS = 3
+# ...but for the citation downloads: they say what the material page says (one turn).
+ONE_TURN = frozenset({"citing.download"})
 # The first findings a failure shows; the rest are counted.
 SHOWN_FINDINGS = 20
 
@@ -108,7 +111,23 @@ SERVED = frozenset({200, 206, 302})
 # A link to a material: its path, then a separator or the end (never a bare number).
 MATERIAL_LINK = re.compile(r"/materials/(\d+)(?=[/?#\"']|$)")
 VERSION_FILES = re.compile(r"^/materials/(\d+)/v/(\d+)/files/")
-TEXT_TYPES = ("text/", "application/json", "application/xml", "application/atom+xml")
+TEXT_TYPES = (
+    "text/",
+    "application/json",
+    "application/xml",
+    "application/atom+xml",
+    # Citation downloads: CSL-JSON, BibTeX, RIS.
+    "application/vnd.citationstyles.csl+json",
+    "application/x-bibtex",
+    "application/x-research-info-systems",
+)
+#: Where a walk starts besides ``/``: what crawlers and feed readers fetch without a link
+#: from a page (the sitemap, robots.txt, the public feed).
+STARTS = ("/", "/robots.txt", "/sitemap.xml", "/feeds/public.atom")
+# Links in an Atom feed or a sitemap (followed like a page's).
+XML_LINK = re.compile(r'<link [^>]*href="([^"]+)"|<loc>([^<]+)</loc>')
+# The schema.org data of a page, read as data (its strings are JSON-escaped in the page).
+JSON_LD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
 
 
 # Reading pages -------------------------------------------------------------------------------
@@ -289,7 +308,7 @@ class Frontier:
         self.weight = {
             rule.endpoint: MATERIAL_TURNS
             for rule in adapter.map.iter_rules()
-            if "material_id" in rule.arguments
+            if "material_id" in rule.arguments and rule.endpoint not in ONE_TURN
         }
 
     def add(self, url: str) -> None:
@@ -556,8 +575,16 @@ def _file_finding(
     return None
 
 
-def crawl(app: Flask, persona: Persona, sight: Sight, *, pages: int = PAGES_PER_PERSONA) -> Walk:
-    """Walk the app as ``persona`` from ``/``: at most ``pages`` GET requests, checking each."""
+def crawl(
+    app: Flask,
+    persona: Persona,
+    sight: Sight,
+    *,
+    pages: int = PAGES_PER_PERSONA,
+    starts: Sequence[str] = (),
+) -> Walk:
+    """Walk the app as ``persona`` from ``STARTS`` and ``starts`` (the persona's private
+    feed): at most ``pages`` GET requests, checking each."""
     walk = Walk(persona.label, canaries=len(sight.canaries), hidden=len(sight.hidden))
     client: FlaskClient = app.test_client()
     if persona.person is not None:
@@ -565,7 +592,8 @@ def crawl(app: Flask, persona: Persona, sight: Sight, *, pages: int = PAGES_PER_
         assert signed.status_code == 302, f"{persona.label} could not sign in"
     adapter = app.url_map.bind("hub.test")
     frontier = Frontier(adapter)
-    frontier.add("/")
+    for start in (*STARTS, *starts):
+        frontier.add(start)
     while walk.pages < pages:
         url = frontier.pop()
         if url is None:
@@ -599,6 +627,11 @@ def crawl(app: Flask, persona: Persona, sight: Sight, *, pages: int = PAGES_PER_
                     continue
                 for query in form_queries(form):
                     frontier.add(urlsplit(action).path + "?" + urlencode(query))
+        elif response.mimetype.endswith("xml") and response.status_code == 200:
+            for found in XML_LINK.finditer(body.decode("utf-8", "replace")):
+                link = html.unescape(found.group(1) or found.group(2))
+                if (target := site_url(url, link)) is not None:
+                    frontier.add(target)
     return walk
 
 
@@ -619,6 +652,10 @@ def _check(
     if mimetype.startswith(TEXT_TYPES) or mimetype.endswith("+xml"):
         text = body.decode(response.mimetype_params.get("charset", "utf-8"), "replace")
         texts["body"] = html.unescape(text) if "html" in mimetype or "xml" in mimetype else text
+        if mimetype == "text/html":
+            texts["JSON-LD"] = "\n".join(
+                json.dumps(json.loads(data), ensure_ascii=False) for data in JSON_LD.findall(text)
+            )
     # One line per material however many of its canaries the response shows.
     seen: dict[int, tuple[list[str], list[str]]] = {}
     for where, text in texts.items():

@@ -1,7 +1,8 @@
 """Crawler leak test: personas walk the running app and never meet what ``decide`` hides.
 
 Each persona (a visitor, a student, a teacher, the admin of every school, a consortium admin)
-starts at ``/`` and follows every link and GET form, breadth first, up to
+starts at ``/`` (and the sitemap, robots.txt, the public feed and their own private feed) and
+follows every link and GET form (and the links of feeds and the sitemap), breadth first, up to
 ``crawler.PAGES_PER_PERSONA`` pages (see ``tests/policy/crawler.py``). A title, summary, file
 name or link of a material hidden from that persona in any body or header fails the test, as
 does a file served without the right (``download`` for the original, ``view`` for renderings).
@@ -34,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from hub import create_app
 from hub.search import catch_up_now, shutdown
-from hub.services import accounts
+from hub.services import accounts, feeds
 from tests import factories
 from tests.policy.crawler import (
     DEMO_PAGES_PER_PERSONA,
@@ -126,12 +127,18 @@ def _session(app: Flask) -> Iterator[Session]:
 def _walk_all(
     app: Flask, session: Session, personas: list[Persona], *, planted: bool, pages: int
 ) -> list[Walk]:
-    """Every persona's walk, against the catalogue as the database holds it now."""
+    """Every persona's walk, against the catalogue as the database holds it now; a signed-in
+    persona starts at their own private feed too."""
     catalogue = Catalogue.read(session)
-    return [
-        crawl(app, p, Sight.of(session, p.person, catalogue, planted=planted), pages=pages)
-        for p in personas
-    ]
+    walks = []
+    for p in personas:
+        starts = []
+        if p.person is not None:
+            starts.append(f"/feeds/private/{feeds.new_address(session, p.person)}.atom")
+            session.commit()
+        sight = Sight.of(session, p.person, catalogue, planted=planted)
+        walks.append(crawl(app, p, sight, pages=pages, starts=starts))
+    return walks
 
 
 def _figures(walks: list[Walk]) -> str:
