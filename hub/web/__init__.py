@@ -32,6 +32,7 @@ def register_web(app: Flask) -> None:
         school_admin,
         search,
         sharing,
+        tokens,
     )
     from .converters import IdConverter
     from .errors import register_error_pages
@@ -49,6 +50,7 @@ def register_web(app: Flask) -> None:
         sharing.bp,
         requests.bp,
         search.bp,
+        tokens.bp,
     ):
         app.register_blueprint(blueprint)
     register_error_pages(app)
