@@ -29,9 +29,6 @@ from .schemas import ProblemSchema
 
 BLUEPRINTS = (search.blp, materials.blp, workflow.blp, sharing.blp, people.blp)
 
-#: Requests each token (each address, for visitors) may make; HUB_API_RATE_LIMIT changes it.
-DEFAULT_RATE_LIMIT = "600 per minute"
-
 
 class HubApi(Api):
     """flask-smorest's Api, with errors that are problem documents.
@@ -68,7 +65,6 @@ def register_api(app: Flask) -> None:
             "security": [{"bearer": []}, {}],
         },
     )
-    app.config.setdefault("HUB_API_RATE_LIMIT", DEFAULT_RATE_LIMIT)
     api = HubApi(app)
     app.extensions["hub.api"] = api
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
@@ -101,6 +97,7 @@ def _guard(blueprint: Any) -> None:
 
 
 def _rate_limit() -> str:
+    """Requests each token (each address, for visitors) may make: HUB_API_RATE_LIMIT."""
     return str(current_app.config["HUB_API_RATE_LIMIT"])
 
 

@@ -183,14 +183,17 @@ def check_if_match(representation: Any) -> None:
 
 
 def conditional(response: Response, representation: Any | None = None) -> Response:
-    """Give a read its ``ETag`` (of ``representation``, else of the body) and answer
-    ``If-None-Match`` with 304 when the client has it already."""
-    if response.status_code != 200 or request.method not in ("GET", "HEAD"):
+    """Give an answer its ``ETag`` (of ``representation``, else of the body; a write's too,
+    for the client's next ``If-Match``), and answer a read's ``If-None-Match`` with 304 when
+    the client has it already."""
+    if response.status_code not in (200, 201):
         return response
     if representation is not None:
         response.set_etag(etag_of(representation))
     elif not response.headers.get("ETag"):
         response.add_etag()
+    if request.method not in ("GET", "HEAD"):
+        return response
     # Access can change any moment: clients keep a copy but ask again every time.
     response.headers.setdefault("Cache-Control", "private, no-cache")
     return response.make_conditional(request)
