@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, render_template
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from .problems import API_PREFIX
@@ -24,13 +25,16 @@ on the site."""
 
 #: The kinds of problem (``type`` ends in ``#problem-<kind>``), for the reference page.
 PROBLEM_KINDS = (
-    ("invalid", "The request's parameters or body are not valid: errors lists every field."),
-    ("unauthenticated", "The request needs a token (Authorization: Bearer <token>)."),
-    ("invalid-token", "The token is unknown, expired or revoked, or its person cannot sign in."),
-    ("insufficient-scope", "The token may only read; the request needs the write scope."),
-    ("stale", "If-Match names an older state of the resource: read it again."),
-    ("no-download", "The caller may view the material but not download its files."),
-    ("search", "The search cannot be run as written; detail says what to change."),
+    ("invalid", _l("The request's parameters or body are not valid: errors lists every field.")),
+    ("unauthenticated", _l("The request needs a token (Authorization: Bearer <token>).")),
+    (
+        "invalid-token",
+        _l("The token is unknown, expired or revoked, or its person cannot sign in."),
+    ),
+    ("insufficient-scope", _l("The token may only read; the request needs the write scope.")),
+    ("stale", _l("If-Match names an older state of the resource: read it again.")),
+    ("no-download", _l("The caller may view the material but not download its files.")),
+    ("search", _l("The search cannot be run as written; detail says what to change.")),
 )
 
 
