@@ -18,6 +18,7 @@ from ..models import (
     AudienceGrant,
     File,
     Material,
+    MaterialKind,
     MaterialVersion,
     ModuleItem,
     Person,
@@ -106,6 +107,7 @@ def material(catalogue: Catalogue, v: MaterialVersion) -> dict[str, Any]:
     """A material as the caller sees it, with the version they are shown."""
     m: Material = v.material
     school: School = m.school
+    can = {action: bool(d) for action, d in catalogue.decisions(v).items()}
     return {
         "id": m.id,
         "kind": m.kind.value,
@@ -117,9 +119,26 @@ def material(catalogue: Catalogue, v: MaterialVersion) -> dict[str, Any]:
         "version": version(v),
         "files": files(catalogue, v),
         "versions": [version_brief(x) for x in catalogue.versions_of(m)],
-        "can": {action: bool(d) for action, d in catalogue.decisions(v).items()},
+        "can": can,
         "html_url": url_for("materials.show", material_id=m.id, v=v.number),
+        "links": links(v, can),
     }
+
+
+def links(v: MaterialVersion, can: dict[str, bool]) -> dict[str, str]:
+    """Where to read more of a material (what the caller may do decides what is named)."""
+    at: dict[str, Any] = {"material_id": v.material_id}
+    found = {
+        "self": url_for("api_materials.material", **at),
+        "versions": url_for("api_materials.versions", **at),
+        "lineage": url_for("api_materials.lineage", **at),
+        "files": url_for("api_materials.files", number=v.number, **at),
+    }
+    if v.material.kind is MaterialKind.MODULE:
+        found["items"] = url_for("api_materials.items", number=v.number, **at)
+    if can.get("manage"):
+        found["grants"] = url_for("api_sharing.grants", **at)
+    return found
 
 
 def card(c: MaterialCard | MaterialVersion, found: FoundCard | None = None) -> dict[str, Any]:

@@ -171,6 +171,12 @@ class MaterialOut(ma.Schema):
         metadata={"description": "What the caller may do with this version"},
     )
     html_url = fields.String(required=True)
+    links = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        required=True,
+        metadata={"description": "self, versions, lineage, files; items (modules); grants"},
+    )
 
 
 class Card(ma.Schema):
