@@ -101,8 +101,8 @@ def files(material_id: int, number: int) -> Response:
 @blp.doc(
     responses={
         "200": {
-            "description": "The original file",
-            "content": {"application/octet-stream": {"schema": {"type": "string"}}},
+            "description": "The original file, in its own media type",
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
         }
     }
 )
