@@ -27,6 +27,7 @@ from ..models import (
 from ..services import metadata
 from ..services.catalogue import Catalogue, Lineage
 from ..services.discovery import FoundCard, MaterialCard
+from ..web.files import file_json
 
 
 def material_url(material_id: int) -> str:
@@ -85,15 +86,7 @@ def file(
     record: File, v: MaterialVersion | None = None, may_download: bool = True
 ) -> dict[str, Any]:
     """A file; of a version (its links), or of the school's uploads (``v`` None)."""
-    doc: dict[str, Any] = {
-        "id": record.id,
-        "filename": record.filename,
-        "size": record.size,
-        "media_type": record.media_type,
-        "sha256": record.sha256,
-        "download_url": None,
-        "view_url": None,
-    }
+    doc: dict[str, Any] = {**file_json(record), "download_url": None, "view_url": None}
     if v is None:
         return doc
     where: dict[str, Any] = {"material_id": v.material_id, "number": v.number, "file_id": record.id}

@@ -4,15 +4,20 @@ every error, entity tags, If-Match, cursors with Link headers, rate limits, no C
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.models import MaterialKind
+from hub import create_app
+from hub.models import ApiToken, File, MaterialKind
+from hub.services import tokens
+from hub.services.accounts import secret_digest
+from tests import factories
 from tests.api.conftest import Api, expire
 from tests.conftest import sign_in
 from tests.factories import SchoolFactory, TeacherFactory, make_material
@@ -80,9 +85,6 @@ def test_unknown_expired_and_revoked_tokens_are_401_with_the_reason(
     token_id = fresh.get("me").get_json()["token"]["name"]
     assert token_id == "tests"
     sign_in(client, teacher)
-    from hub.models import ApiToken
-    from hub.services.accounts import secret_digest
-
     token = session.query(ApiToken).filter_by(digest=secret_digest(fresh.secret or "")).one()
     client.post(f"/account/tokens/{token.id}/revoke")
     revoked = fresh.get("me")
@@ -219,8 +221,6 @@ def test_hidden_materials_are_404_exactly_like_missing_ones(
 
 
 def test_the_api_needs_no_csrf_token(csrf_app: Flask, session: Session) -> None:
-    from hub.services import tokens
-
     teacher = TeacherFactory()
     with csrf_app.test_request_context():
         secret = tokens.create(session, teacher, "ci", ["read", "write"], 7).secret
@@ -234,25 +234,38 @@ def test_the_api_needs_no_csrf_token(csrf_app: Flask, session: Session) -> None:
     assert made.status_code == 201, made.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("limit", ["3 per minute"])
-def test_each_token_is_rate_limited_with_headers(
-    app_config: dict[str, Any], connection: Any, limit: str
-) -> None:
-    from hub import create_app
-    from hub.services import tokens
-    from tests import factories
-
-    app_config.update(RATELIMIT_ENABLED=True, HUB_API_RATE_LIMIT=limit)
+@contextmanager
+def _app_with(
+    app_config: dict[str, Any], connection: Any, **settings: Any
+) -> Iterator[tuple[Flask, Session]]:
+    """An app of its own with ``settings`` (read when it is made), and a session for it."""
+    app_config.update(settings)
     application = create_app(app_config)
     application.extensions["hub.db"].bind_to(connection)
     session = application.extensions["hub.db"].new_session()
     factories.bind(session)
     try:
-        teacher, other = TeacherFactory(), TeacherFactory()
-        with application.test_request_context():
-            first = tokens.create(session, teacher, "a", ["read"], 7).secret
-            second = tokens.create(session, other, "b", ["read"], 7).secret
-        session.commit()
+        yield application, session
+    finally:
+        factories.bind(None)
+        session.close()
+
+
+def _secret(application: Flask, session: Session, scopes: list[str]) -> str:
+    """A new teacher's token with ``scopes``."""
+    with application.test_request_context():
+        secret = tokens.create(session, TeacherFactory(), "a", scopes, 7).secret
+    session.commit()
+    return secret
+
+
+def test_each_token_is_rate_limited_with_headers(
+    app_config: dict[str, Any], connection: Any
+) -> None:
+    limited = {"RATELIMIT_ENABLED": True, "HUB_API_RATE_LIMIT": "3 per minute"}
+    with _app_with(app_config, connection, **limited) as (application, session):
+        first = _secret(application, session, ["read"])
+        second = _secret(application, session, ["read"])
         client = application.test_client()
         answers = [
             client.get("/api/v1/me", headers={"Authorization": f"Bearer {first}"}) for _ in range(4)
@@ -265,35 +278,17 @@ def test_each_token_is_rate_limited_with_headers(
         assert answers[3].headers["Retry-After"]
         other_token = client.get("/api/v1/me", headers={"Authorization": f"Bearer {second}"})
         assert other_token.status_code == 200  # counted per token
-    finally:
-        factories.bind(None)
-        session.close()
 
 
 def test_an_upload_over_the_limit_is_413_and_saves_nothing(
     app_config: dict[str, Any], connection: Any
 ) -> None:
-    from hub import create_app
-    from hub.services import tokens
-    from tests import factories
-
-    app_config["HUB_MAX_UPLOAD_MB"] = "1"
-    application = create_app(app_config)
-    application.extensions["hub.db"].bind_to(connection)
-    session = application.extensions["hub.db"].new_session()
-    factories.bind(session)
-    try:
-        teacher = TeacherFactory()
-        with application.test_request_context():
-            secret = tokens.create(session, teacher, "a", ["read", "write"], 7).secret
-        session.commit()
-        client = application.test_client()
-        too_big = client.post(
+    with _app_with(app_config, connection, HUB_MAX_UPLOAD_MB="1") as (application, session):
+        secret = _secret(application, session, ["read", "write"])
+        too_big = application.test_client().post(
             "/api/v1/files?filename=big.txt",
             data=b"a" * (2 * 1024 * 1024),
             headers={"Authorization": f"Bearer {secret}"},
         )
         _problem(too_big, 413)
-    finally:
-        factories.bind(None)
-        session.close()
+        assert session.scalars(select(File)).all() == []
