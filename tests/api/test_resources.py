@@ -288,3 +288,38 @@ def test_me_schools_own_materials_and_usage(session: Session, api_as: Callable[.
     assert report["given"] == 0 and report["by_kind"] == {}
     assert api_as(TeacherFactory(school=school)).get("usage").status_code == 403
     assert api_as(None).get("schools").status_code == 401
+
+
+def test_the_readme_guide_publishes_a_new_material(
+    session: Session, api_as: Callable[..., Api]
+) -> None:
+    """The README's curl guide, step by step: create, describe, upload, publish, share."""
+    api = api_as(TeacherFactory(school=SchoolFactory(country="KE")))
+    made = _ok(api.post("materials", json={"title": "Neonatal sepsis"}), 201)
+    _ok(
+        api.patch(
+            f"materials/{made['id']}/draft",
+            json={
+                "revision": 1,
+                "summary": "Hour-one bundle.",
+                "language": "en",
+                "level": "clinical",
+                "resource_type": "lecture",
+                "licence": "CC-BY-4.0",
+            },
+        )
+    )
+    _ok(
+        api.post(
+            f"materials/{made['id']}/draft/files?filename=sepsis.pdf",
+            data=pdf_document("Sepsis", ["Bundle."]),
+            headers={"Content-Type": "application/octet-stream"},
+        ),
+        201,
+    )
+    assert _ok(api.post(f"materials/{made['id']}/publish"))["version"]["state"] == "published"
+    shared = api.post(
+        f"materials/{made['id']}/grants",
+        json={"kind": "regions", "values": ["202"], "rights": ["view", "download"]},
+    )
+    assert _ok(shared, 201)["values"] == ["202"]
