@@ -8,8 +8,10 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, render_template
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
+from ..services.markdown import render as render_markdown
 from .problems import API_PREFIX
 
 bp = Blueprint("api_docs", __name__, url_prefix=API_PREFIX)
@@ -66,4 +68,13 @@ def docs() -> str:
         operations=operations,
         schemas=document.get("components", {}).get("schemas", {}),
         problem_kinds=PROBLEM_KINDS,
+        inline_markdown=inline_markdown,
     )
+
+
+def inline_markdown(text: str) -> Markup:
+    """One line of the document's Markdown (a summary) as HTML, without its paragraph."""
+    html = render_markdown(text).strip()
+    if html.startswith("<p>") and html.endswith("</p>"):
+        html = html[3:-4]
+    return Markup(html)  # noqa: S704 - render_markdown sanitises (nh3)

@@ -40,8 +40,8 @@ VERSION = MATERIAL + "/versions/<id:number>"
 def materials(
     q: str, limit: int, cursor: str | None = None, school: int | None = None, kind: str = ""
 ) -> Response:
-    """Published materials the caller may discover, newest first (``school``: of one school;
-    ``kind``: materials or modules). Paged: follow ``Link: rel="next"``."""
+    """Published materials the caller may discover, newest first (`school`: of one school;
+    `kind`: materials or modules). Paged: follow `Link: rel="next"`."""
     offset = decode_cursor(cursor, "offset")
     found = catalogue().listing(
         text=q.strip(),
@@ -91,8 +91,8 @@ def version(material_id: int, number: int) -> Response:
 @blp.route(VERSION + "/files")
 @blp.response(200, FileList)
 def files(material_id: int, number: int) -> Response:
-    """A version's files: ``download_url`` where the caller may download the original,
-    ``view_url`` to read it on screen."""
+    """A version's files: `download_url` where the caller may download the original,
+    `view_url` to read it on screen."""
     cat = catalogue()
     return respond(FileList, {"items": present.files(cat, cat.version(material_id, number))})
 

@@ -102,7 +102,7 @@ def usage_report(months: int) -> Response:
 @blp.response(200, SchoolList)
 def directory(limit: int, cursor: str | None = None, **_filters: Any) -> Response:
     """The consortium's schools, by name, as the directory lists them: active members
-    (consortium admins may ask for any ``status``)."""
+    (consortium admins may ask for any `status`)."""
     person = me()
     search = school_search(
         request.args,

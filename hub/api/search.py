@@ -29,8 +29,8 @@ blp = Blueprint("api_search", __name__, url_prefix=API_PREFIX, description="Sear
 def search(page_size: int, **_args: Any) -> Response:
     """Full text with facets, as the search page finds it for the caller.
 
-    Facet parameters (``language``, ``regions``, ``level``...) repeat to choose several
-    values; a page beyond the last is empty. ``Link: rel="next"`` leads to the next page."""
+    Facet parameters (`language`, `regions`, `level`...) repeat to choose several
+    values; a page beyond the last is empty. `Link: rel="next"` leads to the next page."""
     s = db.session()
     viewer = policy.viewer_for(s, caller(), adoptions=False)
     cached = card_cache().at_head(s)  # as of the viewer's reading, in the same transaction

@@ -61,8 +61,8 @@ def add_grant(
     expires_at: dt.datetime | None,
     material_id: int,
 ) -> Response:
-    """Share with an audience (``public``, ``consortium``, ``regions``, ``income`` or
-    ``schools`` with their ``values``) and rights. Beyond the school's ceiling, the licence
+    """Share with an audience (`public`, `consortium`, `regions`, `income` or
+    `schools` with their `values`) and rights. Beyond the school's ceiling, the licence
     or the patients' consent it is refused, saying why."""
     person, material = me(), target(material_id).material
     grant = run(
@@ -111,8 +111,8 @@ def availability(
 @blp.arguments(AccessRequestArgs, location="query", unknown=ma.RAISE, as_kwargs=True)
 @blp.response(200, AccessRequestList)
 def requests(direction: str) -> Response:
-    """Requests the caller's school made (``outgoing``), or (school admins) those for its
-    materials (``incoming``), newest first."""
+    """Requests the caller's school made (`outgoing`), or (school admins) those for its
+    materials (`incoming`), newest first."""
     person, s = me(), db.session()
     if direction == "incoming":
         found = access_requests.incoming(s, person) if person.role is Role.SCHOOL_ADMIN else []

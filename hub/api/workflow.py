@@ -48,7 +48,7 @@ RAW_BODY = {
 
 def target(material_id: int) -> MaterialVersion:
     """The version of the material the caller is shown (a draft, for its own school's
-    staff), after checking ``If-Match`` against the material's current ETag (412)."""
+    staff), after checking `If-Match` against the material's current ETag (412)."""
     cat = catalogue()
     shown = cat.version(material_id, None, "view")
     if request.if_match:
@@ -81,7 +81,7 @@ def create(kind: str, title: str) -> Response:
 @blp.arguments(DraftEdit)
 @blp.response(200, MaterialOut)
 def edit(changes: dict[str, Any], material_id: int) -> Response:
-    """Change the draft's metadata: the fields sent, the others kept. ``revision`` is the
+    """Change the draft's metadata: the fields sent, the others kept. `revision` is the
     draft's revision the change is based on: another editor's save since is a 409."""
     person, version = me(), target(material_id)
     revision = changes.pop("revision")
@@ -100,7 +100,7 @@ def edit(changes: dict[str, Any], material_id: int) -> Response:
 @blp.response(201, MaterialOut)
 def upload_to_draft(filename: str, material_id: int) -> Response:
     """Upload one file as the raw body (streamed, never held whole) and attach it to the
-    draft. Its name comes from ``?filename=``; its type is sniffed from its content."""
+    draft. Its name comes from `?filename=`; its type is sniffed from its content."""
     person, version = me(), target(material_id)
     record = receive(filename)
     run(lambda: publishing.attach_files(db.session(), person, version, [record.id]))
@@ -112,7 +112,7 @@ def upload_to_draft(filename: str, material_id: int) -> Response:
 @blp.doc(**RAW_BODY)
 @blp.response(201, FileOut)
 def upload(filename: str) -> Response:
-    """Upload one file to the school's files (as ``/api/files`` does), to attach later."""
+    """Upload one file to the school's files (as `/api/files` does), to attach later."""
     return respond(FileOut, present.file(receive(filename)), 201)
 
 
@@ -151,7 +151,7 @@ def detach(material_id: int, file_id: int) -> Response:
 @blp.arguments(ModuleItems, as_kwargs=True)
 @blp.response(200, MaterialOut)
 def set_items(items: list[int], expected: list[int], material_id: int) -> Response:
-    """A module draft's items (version ids, in order), replacing ``expected``: the list the
+    """A module draft's items (version ids, in order), replacing `expected`: the list the
     change is based on (a module changed meanwhile is a 409)."""
     person, version = me(), target(material_id)
     run(lambda: modules.set_module_items(db.session(), person, version, items, expected))
@@ -203,7 +203,7 @@ def adapt(material_id: int, number: int) -> Response:
 @blp.arguments(Translation, as_kwargs=True)
 @blp.response(200, MaterialOut)
 def translation(original_id: int | None, material_id: int) -> Response:
-    """Say which material this one translates (``null``: none)."""
+    """Say which material this one translates (`null`: none)."""
     person, version = me(), target(material_id)
     run(lambda: lineage.link_translation(db.session(), person, version.material, original_id))
     return answer(material_id)
