@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub import create_app
-from hub.models import ApiToken, File, MaterialKind
+from hub.models import ApiToken, File, MaterialKind, MembershipStatus
 from hub.services import tokens
 from hub.services.accounts import secret_digest
 from tests import factories
@@ -292,3 +292,27 @@ def test_an_upload_over_the_limit_is_413_and_saves_nothing(
         )
         _problem(too_big, 413)
         assert session.scalars(select(File)).all() == []
+
+
+def test_tokens_authenticate_no_further_than_signing_in(
+    api_as: Callable[..., Api], session: Session
+) -> None:
+    """A deactivated person's token stops; a suspended school's person still signs in, and
+    the policy shows them their own school's materials and public ones only."""
+    suspended = SchoolFactory(status=MembershipStatus.SUSPENDED)
+    shared = make_material(session, title="Consortium only", grants=[("consortium", [], "view")])
+    public = make_material(session, title="Open to all", grants=[("public", [], "view")])
+    ours = make_material(session, suspended, title="Ours", grants=[])
+    session.commit()
+    teacher = TeacherFactory(school=suspended)
+    api = api_as(teacher)
+    me = api.get("me").get_json()
+    assert me["school_active"] is False
+    assert api.get(f"materials/{shared.id}").status_code == 404
+    assert api.get(f"materials/{public.id}").status_code == 200
+    assert api.get(f"materials/{ours.id}").status_code == 200
+    teacher.active = False
+    session.commit()
+    gone = api.get("me")
+    assert 'error_description="inactive"' in gone.headers["WWW-Authenticate"]
+    _problem(gone, 401)
