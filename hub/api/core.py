@@ -42,44 +42,44 @@ def authenticate() -> None:
     scope = "read" if request.method in READ_METHODS else "write"
     if header is None:
         if scope == "write":
-            raise Problem(
+            raise refusal(
                 401,
                 _("Changes need a token with the write scope: Authorization: Bearer <token>."),
-                kind="unauthenticated",
-                headers={"WWW-Authenticate": REALM},
+                "unauthenticated",
             )
         return
     kind, _sep, secret = header.partition(" ")
     if kind.lower() != "bearer" or not secret.strip():
-        raise Problem(
+        raise refusal(
             401,
             _("Send the token as Authorization: Bearer <token>."),
-            kind="unauthenticated",
-            headers={"WWW-Authenticate": f'{REALM}, error="invalid_request"'},
+            "unauthenticated",
+            error="invalid_request",
         )
     try:
         caller = tokens.authenticate(db.session(), secret.strip())
     except tokens.Unauthenticated as exc:
-        raise Problem(
-            401,
-            exc.message,
-            kind="invalid-token",
-            headers={
-                "WWW-Authenticate": f'{REALM}, error="invalid_token", '
-                f'error_description="{exc.reason}"'
-            },
+        raise refusal(
+            401, exc.message, "invalid-token", error="invalid_token", error_description=exc.reason
         ) from None
     if not caller.allows(scope):
-        raise Problem(
+        raise refusal(
             403,
             _("This token may only read. Make a token with the write scope to change things."),
-            kind="insufficient-scope",
-            headers={"WWW-Authenticate": f'{REALM}, error="insufficient_scope", scope="{scope}"'},
+            "insufficient-scope",
+            error="insufficient_scope",
+            scope=scope,
         )
     g.api_caller = caller
     if tokens.needs_touch(caller.token):
         token_id = caller.token.id
         db.write_after_read(lambda: run(lambda: tokens.touch(db.session(), token_id)))
+
+
+def refusal(status: int, detail: str, kind: str, **challenge: str) -> Problem:
+    """A 401 or 403 problem with its ``WWW-Authenticate`` challenge (RFC 6750)."""
+    params = "".join(f', {name}="{value}"' for name, value in challenge.items())
+    return Problem(status, detail, kind=kind, headers={"WWW-Authenticate": REALM + params})
 
 
 def caller() -> Person | None:
@@ -92,11 +92,8 @@ def me() -> Person:
     """The caller, who must have sent a token (a 401 problem otherwise)."""
     person = caller()
     if person is None:
-        raise Problem(
-            401,
-            _("This needs a token: Authorization: Bearer <token>."),
-            kind="unauthenticated",
-            headers={"WWW-Authenticate": REALM},
+        raise refusal(
+            401, _("This needs a token: Authorization: Bearer <token>."), "unauthenticated"
         )
     return person
 

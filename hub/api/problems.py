@@ -104,6 +104,8 @@ def http_problem(exc: HTTPException, detail: str) -> Response:
     """An HTTP error of the API (``detail``: the site's words for it). Validation errors of
     the request's parameters and body (webargs's ``messages``) are listed by field."""
     status = exc.code or 500
+    if status == 429 and exc.description:
+        detail = str(exc.description)  # the API's limit says so in its own words
     data = getattr(exc, "data", None) or {}
     messages = data.get("messages")
     headers = dict(data.get("headers") or {})
