@@ -46,6 +46,37 @@ RAW_BODY = {
 }
 
 
+def _ref(path: str, method: str) -> str:
+    """A JSON pointer to an operation of the document (for OpenAPI links)."""
+    return "#/paths/" + (API_PREFIX + path).replace("~", "~0").replace("/", "~1") + "/" + method
+
+
+#: Where a new draft leads (OpenAPI links, which stateful tests follow): its id fills
+#: the next operations' ``material_id``.
+DRAFT_LINKS = {
+    "201": {
+        # flask-smorest's doc() replaces the response it names: described again in full.
+        "description": "Created",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MaterialOut"}}},
+        "links": {
+            name: {
+                "operationRef": _ref(path, method),
+                "parameters": {"material_id": "$response.body#/id"},
+            }
+            for name, path, method in (
+                ("read", "/materials/{material_id}", "get"),
+                ("edit", "/materials/{material_id}/draft", "patch"),
+                ("upload", "/materials/{material_id}/draft/files", "post"),
+                ("publish", "/materials/{material_id}/publish", "post"),
+                ("share", "/materials/{material_id}/grants", "post"),
+                ("grants", "/materials/{material_id}/grants", "get"),
+                ("lineage", "/materials/{material_id}/lineage", "get"),
+            )
+        },
+    }
+}
+
+
 def target(material_id: int) -> MaterialVersion:
     """The version of the material the caller is shown (a draft, for its own school's
     staff), after checking `If-Match` against the material's current ETag (412)."""
@@ -69,6 +100,7 @@ def answer(material_id: int, status: int = 200) -> Response:
 @blp.route("/materials", methods=["POST"])
 @blp.arguments(NewMaterial, as_kwargs=True)
 @blp.response(201, MaterialOut)
+@blp.doc(responses=DRAFT_LINKS)
 def create(kind: str, title: str) -> Response:
     """A new material (or module) of the caller's school: an empty draft, shared as the
     school's defaults say."""
@@ -190,6 +222,7 @@ def retire(material_id: int) -> Response:
 
 @blp.route(VERSION + "/adaptations", methods=["POST"])
 @blp.response(201, MaterialOut)
+@blp.doc(responses=DRAFT_LINKS)
 def adapt(material_id: int, number: int) -> Response:
     """Adapt a version into a new draft of the caller's school (needs the adapt right);
     lineage is kept both ways."""

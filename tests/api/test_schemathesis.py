@@ -32,6 +32,8 @@ from tests.factories import SchoolFactory, TeacherFactory, make_material
 #: Cases per strategy: an operation, a place (generated or a material of the world) and a
 #: generation mode (positive, negative).
 CASES_PER_STRATEGY = 5
+#: Scenarios of the stateful test (each a few linked calls).
+STATEFUL_SCENARIOS = 25
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 
 
@@ -115,3 +117,45 @@ def test_schemathesis_finds_no_5xx_and_no_answer_off_the_document(
         + ", ".join(f"{status} x{n}" for status, n in sorted(statuses.items()))
     )
     assert len(set(cases)) >= len(operations)
+
+
+def test_schemathesis_follows_the_documented_links(
+    app: Flask, session: Session, make_token: Callable[..., str]
+) -> None:
+    """Stateful: sequences that make a draft (new, or an adaptation) and follow the links
+    the document declares from it (read, edit, upload, publish, share, lineage)."""
+    teacher, _ids = _world(session)
+    secret = make_token(teacher)
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    steps: Counter[str] = Counter()
+
+    class Machine(schema.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"headers": {"Authorization": f"Bearer {secret}"}}
+
+        def before_call(self, case: Any) -> None:
+            random.seed()  # see above: Whoosh's segment names
+            steps[f"{case.method} {case.path}"] += 1
+
+        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            assert response.status_code < 500, response.text
+            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs)
+
+    started = time.perf_counter()
+    Machine.run(
+        settings=settings(
+            max_examples=STATEFUL_SCENARIOS,
+            stateful_step_count=6,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    print(
+        f"schemathesis, stateful: {sum(steps.values())} calls in {STATEFUL_SCENARIOS} "
+        f"scenarios in {time.perf_counter() - started:.1f} s; most followed: "
+        + ", ".join(f"{step} x{n}" for step, n in steps.most_common(6))
+    )
+    assert any("/draft" in step or "/publish" in step for step in steps)
