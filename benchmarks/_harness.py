@@ -385,6 +385,17 @@ def reset_peak_rss(pid: int) -> None:
     Path(f"/proc/{pid}/clear_refs").write_text("5")
 
 
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """CPU time (user and system) the processes have used so far, in seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        # Fields after the command's name (which may hold spaces): utime and stime are 14, 15.
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def folder_bytes(path: Path) -> int:
     """Bytes of the files under ``path`` (symbolic links not followed)."""
     total = 0

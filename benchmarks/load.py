@@ -14,7 +14,11 @@ bounded in count and in time: it stops by itself. What each persona may open is 
 first by following the links of its own browse pages and material pages.
 
 Printed: requests/s, p50/p95/p99 per kind and overall, answers by status; any 5xx, or a
-request that got no answer, is a failure and is listed.
+request that got no answer, is a failure and is listed. Then what a request of each kind
+costs the server: the workers' CPU time (from ``/proc``) over 200 requests of that kind made
+one at a time (``--quick``: 40), and that cost weighted by the mix. Unlike requests/s under a
+saturating load, it does not move with what else the machine is doing, nor with the load
+generator's own share of the two cores.
 
 ``--baseline PATH`` runs the same load, in the same run, against another checkout (say a
 worktree of an older commit: ``git worktree add /tmp/hub-d5bf87d d5bf87d``) with this
@@ -58,6 +62,7 @@ from benchmarks._harness import (
     ROOT,
     Client,
     Tally,
+    cpu_seconds,
     exit_on_signals,
     gunicorn,
     imported_from,
@@ -166,10 +171,10 @@ def step_for(people: list[Persona], clients: list[Client], words: list[str]) -> 
     owner = {id(c): people[i % len(people)] for i, c in enumerate(clients)}
     kinds, weights = list(MIX), list(MIX.values())
 
-    def step(client: Client, n: int) -> tuple[str, int]:
+    def step(client: Client, n: int, kind: str = "") -> tuple[str, int]:
         rnd = random.Random(n)
         person = owner[id(client)]
-        kind = rnd.choices(kinds, weights)[0]
+        kind = kind or rnd.choices(kinds, weights)[0]
         if kind.startswith("download") and not person.downloads:
             kind = "material"
         if kind == "bookmark" and person.label == "anonymous":
@@ -195,7 +200,7 @@ def step_for(people: list[Persona], clients: list[Client], words: list[str]) -> 
 
 
 def measure(
-    tree: Path, folder: Path, n_clients: int, seconds: float, log_name: str
+    tree: Path, folder: Path, n_clients: int, seconds: float, log_name: str, serial: int
 ) -> dict[str, Any]:
     """Serve ``tree``'s hub on a demo instance in ``folder``, warm it, load it; the figures."""
     print(f"--- {tree} ---", flush=True)
@@ -209,10 +214,38 @@ def measure(
         clients = [people[i % len(people)].client.like() for i in range(n_clients)]
         step = step_for(people, clients, search_words())
         load(clients, step, seconds=min(5.0, seconds / 4), max_requests=10_000)  # warm-up
+        # One at a time first, while nothing else runs in the workers.
+        cost = serial_cost(server.workers(), people, search_words(), serial)
         tally = load(clients, step, seconds=seconds, max_requests=int(seconds) * 2_000)
         for client in clients:
             client.close()
-    return report(tally, n_clients)
+    return {**report(tally, n_clients), "cpu_ms_per_request": cost}
+
+
+def serial_cost(
+    workers: list[int], people: list[Persona], words: list[str], per_kind: int
+) -> dict[str, float]:
+    """The workers' CPU time per request of each kind, one request at a time (the personas
+    in turn): what a request costs the server, whatever the machine's load and the clients'
+    own share of it. Weighted by the mix, "mix"."""
+    clients = [person.client.like() for person in people]
+    step = step_for(people, clients, words)
+    cost: dict[str, float] = {}
+    for kind in MIX:
+        done, n = 0, 0
+        before = cpu_seconds(workers)
+        while done < per_kind and n < per_kind * 50:
+            client = clients[n % len(clients)]
+            n += 1
+            if step(client, n, kind)[0] == kind:
+                done += 1
+        cost[kind] = round((cpu_seconds(workers) - before) * 1000 / max(done, 1), 2)
+    for client in clients:
+        client.close()
+    cost["mix"] = round(sum(cost[k] * share for k, share in MIX.items()), 2)
+    print("  server CPU per request, one at a time (ms): "
+          + ", ".join(f"{k} {v}" for k, v in cost.items()))  # fmt: skip
+    return cost
 
 
 def report(tally: Tally, n_clients: int) -> dict[str, Any]:
@@ -321,11 +354,15 @@ def main(argv: list[str] | None = None) -> None:
     figures: dict[str, Any] = {"loadavg_1min_before": round(os.getloadavg()[0], 2)}
     folder = Path(tempfile.mkdtemp(prefix="bench-load-"))
     try:
-        figures["current"] = measure(ROOT, folder / "current", n_clients, seconds, "current.log")
+        serial = 40 if args.quick else 200
+        figures["current"] = measure(
+            ROOT, folder / "current", n_clients, seconds, "current.log", serial
+        )
         if args.baseline:
             figures["baseline"] = measure(
-                args.baseline.resolve(), folder / "baseline", n_clients, seconds, "baseline.log"
-            )
+                args.baseline.resolve(), folder / "baseline", n_clients, seconds,
+                "baseline.log", serial,
+            )  # fmt: skip
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     figures.update(comparison(figures))
@@ -344,6 +381,11 @@ def comparison(figures: dict[str, Any]) -> dict[str, Any]:
         out["throughput_ratio_vs_baseline"] = round(throughput, 2)
         out["p95_ratio_vs_baseline"] = round(p95 / base["overall"]["p95_ms"], 2)
         met["throughput_ge_3x_baseline"] = throughput >= TARGET_RATIO
+        cpu = now["cpu_ms_per_request"]["mix"] / base["cpu_ms_per_request"]["mix"]
+        out["cpu_per_request_ratio_vs_baseline"] = round(cpu, 2)
+        print(f"server CPU per request of the mix, this tree / baseline: {cpu:.2f}x "
+              f"({now['cpu_ms_per_request']['mix']} ms against "
+              f"{base['cpu_ms_per_request']['mix']} ms)")  # fmt: skip
         print(f"this tree / baseline: throughput {throughput:.2f}x (target >= {TARGET_RATIO}x), "
               f"p95 {out['p95_ratio_vs_baseline']}x ({p95:.0f} ms against "
               f"{base['overall']['p95_ms']:.0f} ms)")  # fmt: skip

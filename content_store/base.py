@@ -1,4 +1,5 @@
-"""What every backend shares: the protocol, value types and the streaming helpers.
+"""What every backend shares: the ``ContentStore`` base class, value types and the streaming
+helpers.
 
 The hashing and size-limit logic lives here once (``HashingReader``, ``VerifyingReader``)
 so that the local and S3 backends cannot disagree on what a blob's SHA-256 is or on
@@ -11,10 +12,11 @@ import hashlib
 import io
 import re
 import unicodedata
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, BinaryIO, Literal, Protocol, runtime_checkable
+from typing import Any, BinaryIO, Literal, cast
 from urllib.parse import quote
 
 from .errors import IntegrityError, TooLarge
@@ -62,17 +64,21 @@ class Temporary:
     modified: datetime
 
 
-@runtime_checkable
-class ContentStore(Protocol):
+class ContentStore(ABC):
     """Blob storage addressed by SHA-256. Implemented by ``LocalStore`` and ``S3Store``.
 
     Every method validates its ``sha256`` argument (64 lowercase hex digits) and
     raises ``ValueError`` otherwise, so no caller input can reach a path or key
     outside the store. Every failure is one of ``content_store.errors``.
+
+    What the backends share is done here once: the checks of the arguments, hashing
+    and limiting an upload, verifying a read. A backend stores and fetches the bytes.
     """
 
     #: Default size limit of ``put`` in bytes (``None``: no limit).
     max_size: int | None
+    #: Where the blobs are, in words, for error messages (a folder, a bucket).
+    _where: str
 
     def put(
         self,
@@ -87,7 +93,14 @@ class ContentStore(Protocol):
         as soon as more than ``max_size`` (or the store's default) bytes arrive,
         leaving nothing behind. Storing content that is already stored keeps one copy.
         """
-        ...
+        validate_media_type(media_type)
+        return self._put(
+            HashingReader(stream, effective_limit(max_size, self.max_size)), media_type
+        )
+
+    @abstractmethod
+    def _put(self, reader: HashingReader, media_type: str) -> Blob:
+        """Store what ``reader`` yields (hashed and limited as it is read) as ``put`` says."""
 
     def open(self, sha256: str, *, verify: bool = False) -> BinaryIO:
         """Open a blob for streaming reads (``BlobNotFound`` if missing).
@@ -95,35 +108,42 @@ class ContentStore(Protocol):
         With ``verify=True`` the stream hashes what it returns and raises
         ``IntegrityError`` on reaching EOF if the content does not match ``sha256``.
         """
-        ...
+        stream = self._open(sha256)
+        if verify:
+            return cast(BinaryIO, VerifyingReader(stream, sha256, self._where))
+        return stream
 
+    @abstractmethod
+    def _open(self, sha256: str) -> BinaryIO:
+        """The blob's bytes as a stream, unverified (``BlobNotFound`` if missing)."""
+
+    @abstractmethod
     def exists(self, sha256: str) -> bool:
         """Return whether a blob with this SHA-256 is stored."""
-        ...
 
+    @abstractmethod
     def stat(self, sha256: str) -> Blob:
         """Return the stored blob's size and media type (``BlobNotFound`` if missing)."""
-        ...
 
+    @abstractmethod
     def delete(self, sha256: str) -> None:
         """Remove a blob; removing a missing blob is not an error."""
-        ...
 
+    @abstractmethod
     def iter_blobs(self) -> Iterator[BlobInfo]:
         """Yield every stored blob (in no particular order); temporaries are never listed."""
-        ...
 
+    @abstractmethod
     def iter_temporaries(self) -> Iterator[Temporary]:
         """Every upload in progress or left behind (``collect_temporaries`` removes the old)."""
-        ...
 
+    @abstractmethod
     def collect_temporaries(self, older_than: timedelta) -> int:
         """Remove temporaries older than ``older_than``; how many were removed."""
-        ...
 
+    @abstractmethod
     def path(self, sha256: str) -> str | None:
         """Return the blob's local file path (for ``send_file``), or ``None`` on remote stores."""
-        ...
 
     def download_url(
         self,
@@ -136,13 +156,23 @@ class ContentStore(Protocol):
     ) -> str | None:
         """Return a short-lived URL the client can fetch directly, or ``None``.
 
-        ``None`` means "stream it yourself" (the local backend).
+        ``None`` means "stream it yourself" (the local backend). The arguments are
+        checked on every backend, so a mistake shows up on either.
         """
-        ...
+        validate_sha256(sha256)
+        validate_media_type(media_type)
+        header = content_disposition(filename, disposition)
+        return self._download_url(sha256, header, media_type, expires)
 
+    def _download_url(
+        self, sha256: str, disposition_header: str, media_type: str, expires: int
+    ) -> str | None:
+        """The URL of ``download_url`` (its arguments checked); ``None``: none (the default)."""
+        return None
+
+    @abstractmethod
     def check(self) -> None:
         """Verify at start-up that the store is reachable and writable (``StoreUnavailable``)."""
-        ...
 
 
 def validate_sha256(sha256: Any) -> str:
@@ -251,7 +281,36 @@ class HashingReader:
         return self._hash.hexdigest()
 
 
-class VerifyingReader(io.RawIOBase):
+class RawReader(io.RawIOBase):
+    """A read-only stream over another, ``_raw``, that it closes when closed: what the
+    readers of this library share (each reads in its own way)."""
+
+    def __init__(self, raw: Any) -> None:
+        super().__init__()
+        self._raw = raw
+
+    def readable(self) -> bool:
+        return True
+
+    @abstractmethod
+    def read(self, size: int | None = -1) -> bytes:
+        """Return up to ``size`` bytes (all that is left if ``size`` is negative or None)."""
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self.read(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            try:
+                self._raw.close()
+            finally:
+                super().close()
+
+
+class VerifyingReader(RawReader):
     """A read-only stream that raises ``IntegrityError`` at EOF if the bytes do not match.
 
     Verification happens only when the reader reaches the end: a caller that stops
@@ -259,15 +318,11 @@ class VerifyingReader(io.RawIOBase):
     """
 
     def __init__(self, raw: BinaryIO, expected_sha256: str, where: str = "") -> None:
-        super().__init__()
-        self._raw = raw
+        super().__init__(raw)
         self._expected = expected_sha256
         self._where = where
         self._hash = hashlib.sha256()
         self._checked = False
-
-    def readable(self) -> bool:
-        return True
 
     def read(self, size: int | None = -1) -> bytes:
         if size is None or size < 0:
@@ -284,12 +339,6 @@ class VerifyingReader(io.RawIOBase):
     def readall(self) -> bytes:
         return b"".join(iter(lambda: self.read(CHUNK_SIZE), b""))
 
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
-        data = self.read(len(view))
-        view[: len(data)] = data
-        return len(data)
-
     def _verify(self) -> None:
         if self._checked:
             return
@@ -297,13 +346,6 @@ class VerifyingReader(io.RawIOBase):
         actual = self._hash.hexdigest()
         if actual != self._expected:
             raise IntegrityError(self._expected, actual, self._where)
-
-    def close(self) -> None:
-        if not self.closed:
-            try:
-                self._raw.close()
-            finally:
-                super().close()
 
 
 # Characters that must not reach a quoted-string filename: quotes and backslashes

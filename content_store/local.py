@@ -20,22 +20,17 @@ import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import BinaryIO, cast
+from typing import BinaryIO
 
 from .base import (
     CHUNK_SIZE,
     DEFAULT_MEDIA_TYPE,
     Blob,
     BlobInfo,
-    Disposition,
+    ContentStore,
     HashingReader,
     Temporary,
-    VerifyingReader,
-    content_disposition,
-    effective_limit,
     fanout,
-    validate_media_type,
-    validate_sha256,
 )
 from .errors import BlobNotFound, StoreUnavailable
 
@@ -52,12 +47,13 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
-class LocalStore:
+class LocalStore(ContentStore):
     """Blobs as files in a folder; see the module docstring for the layout."""
 
     def __init__(self, root: str | os.PathLike[str], *, max_size: int | None = None) -> None:
         self.root = os.path.abspath(os.fspath(root))
         self.max_size = max_size
+        self._where = self.root
         self._blobs = os.path.join(self.root, _BLOBS)
         self._tmp = os.path.join(self.root, _TMP)
 
@@ -98,14 +94,8 @@ class LocalStore:
 
     # -- ContentStore --------------------------------------------------------------
 
-    def put(
-        self,
-        stream: BinaryIO,
-        media_type: str = DEFAULT_MEDIA_TYPE,
-        *,
-        max_size: int | None = None,
-    ) -> Blob:
-        """Stream ``stream`` into the store; see ``ContentStore.put``.
+    def _put(self, reader: HashingReader, media_type: str) -> Blob:
+        """Stream ``reader`` into the store; see ``ContentStore.put``.
 
         Writes to ``tmp/``, fsyncs, then renames atomically into place. If the
         content is already stored, the new copy is dropped and the stored file's
@@ -113,8 +103,6 @@ class LocalStore:
         from the latest upload. Errors of the source stream propagate unchanged;
         errors of this disk become ``StoreUnavailable``.
         """
-        validate_media_type(media_type)
-        reader = HashingReader(stream, effective_limit(max_size, self.max_size))
         try:
             fd, tmp_path = self._create_temp()
         except OSError as exc:
@@ -157,18 +145,15 @@ class LocalStore:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp_path)
 
-    def open(self, sha256: str, *, verify: bool = False) -> BinaryIO:
-        """Open a blob for reading; see ``ContentStore.open``."""
+    def _open(self, sha256: str) -> BinaryIO:
+        """Open the blob's file for reading."""
         path = self._blob_path(sha256)
         try:
-            fh = open(path, "rb")  # noqa: SIM115 - the caller owns and closes it
+            return open(path, "rb")  # noqa: SIM115 - the caller owns and closes it
         except FileNotFoundError:
             raise BlobNotFound(sha256, self.root) from None
         except OSError as exc:
             raise self._unavailable(exc, "opening a blob") from exc
-        if verify:
-            return cast(BinaryIO, VerifyingReader(fh, sha256, self.root))
-        return fh
 
     def exists(self, sha256: str) -> bool:
         """Return whether the blob is stored."""
@@ -223,22 +208,6 @@ class LocalStore:
         if not os.path.isfile(path):
             raise BlobNotFound(sha256, self.root)
         return path
-
-    def download_url(
-        self,
-        sha256: str,
-        filename: str,
-        media_type: str,
-        expires: int = 300,
-        *,
-        disposition: Disposition = "attachment",
-    ) -> None:
-        """Return ``None``: local blobs are streamed by the application itself."""
-        # The same argument checks as S3, so a mistake shows up on either backend.
-        validate_sha256(sha256)
-        validate_media_type(media_type)
-        content_disposition(filename, disposition)
-        return None
 
     def check(self) -> None:
         """Create the folders if needed and prove a file can be written and renamed there."""

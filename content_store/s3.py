@@ -18,7 +18,6 @@ Credentials come from boto3's standard chain (environment, profile, instance rol
 from __future__ import annotations
 
 import base64
-import io
 import logging
 import uuid
 from collections.abc import Iterator
@@ -47,14 +46,11 @@ from .base import (
     DEFAULT_MEDIA_TYPE,
     Blob,
     BlobInfo,
-    Disposition,
+    ContentStore,
     HashingReader,
+    RawReader,
     Temporary,
-    VerifyingReader,
-    content_disposition,
-    effective_limit,
     fanout,
-    validate_media_type,
     validate_sha256,
 )
 from .errors import BlobNotFound, ContentStoreError, IntegrityError, StoreUnavailable, TooLarge
@@ -106,7 +102,7 @@ def default_transfer_config() -> TransferConfig:
     return config
 
 
-class S3Store:
+class S3Store(ContentStore):
     """Blobs as objects in an S3 bucket; see the module docstring for the layout."""
 
     #: Largest object a single CopyObject may copy; bigger ones use a multipart copy.
@@ -285,16 +281,8 @@ class S3Store:
 
     # -- ContentStore --------------------------------------------------------------
 
-    def put(
-        self,
-        stream: BinaryIO,
-        media_type: str = DEFAULT_MEDIA_TYPE,
-        *,
-        max_size: int | None = None,
-    ) -> Blob:
-        """Stream ``stream`` into the bucket; see ``ContentStore.put`` and the module doc."""
-        validate_media_type(media_type)
-        reader = HashingReader(stream, effective_limit(max_size, self.max_size))
+    def _put(self, reader: HashingReader, media_type: str) -> Blob:
+        """Stream ``reader`` into the bucket; see ``ContentStore.put`` and the module doc."""
         tmp_key = f"{self._base}tmp/{uuid.uuid4().hex}"
         failed = True
         try:
@@ -331,15 +319,12 @@ class S3Store:
         finally:
             self._discard(tmp_key, failed=failed)
 
-    def open(self, sha256: str, *, verify: bool = False) -> BinaryIO:
-        """Open a blob for streaming reads (one GET); see ``ContentStore.open``."""
+    def _open(self, sha256: str) -> BinaryIO:
+        """Open a blob for streaming reads (one GET)."""
         key = self._key(sha256)
         with self._errors("opening a blob", sha256):
             answer = self._client.get_object(Bucket=self.bucket, Key=key)
-        body = _S3Body(answer["Body"], self, sha256)
-        if verify:
-            return cast(BinaryIO, VerifyingReader(cast(BinaryIO, body), sha256, self._where))
-        return cast(BinaryIO, body)
+        return cast(BinaryIO, _S3Body(answer["Body"], self, sha256))
 
     def exists(self, sha256: str) -> bool:
         """Return whether the blob's object exists."""
@@ -380,28 +365,21 @@ class S3Store:
         validate_sha256(sha256)
         return None
 
-    def download_url(
-        self,
-        sha256: str,
-        filename: str,
-        media_type: str,
-        expires: int = 300,
-        *,
-        disposition: Disposition = "attachment",
+    def _download_url(
+        self, sha256: str, disposition_header: str, media_type: str, expires: int
     ) -> str:
         """Return a presigned GET URL valid ``expires`` seconds.
 
-        S3 answers it with ``Content-Disposition`` (``disposition`` with the RFC 6266 /
-        5987 encoded ``filename``) and ``Content-Type: media_type``. No request is made:
-        a missing blob shows as a 404 from S3 when the URL is fetched.
+        S3 answers it with ``disposition_header`` as ``Content-Disposition`` and
+        ``Content-Type: media_type``. No request is made: a missing blob shows as a 404
+        from S3 when the URL is fetched.
         """
         if not 1 <= expires <= 7 * 24 * 3600:
             raise ValueError(f"expires must be 1 s to 7 days (SigV4 limit), not {expires}")
-        validate_media_type(media_type)
         params = {
             "Bucket": self.bucket,
             "Key": self._key(sha256),
-            "ResponseContentDisposition": content_disposition(filename, disposition),
+            "ResponseContentDisposition": disposition_header,
             "ResponseContentType": media_type,
         }
         with self._errors("signing a download URL", sha256):
@@ -462,34 +440,17 @@ class S3Store:
         return removed
 
 
-class _S3Body(io.RawIOBase):
+class _S3Body(RawReader):
     """A GET response body as a file object whose errors are ours."""
 
     def __init__(self, body: Any, store: S3Store, sha256: str) -> None:
-        super().__init__()
-        self._body = body
+        super().__init__(body)
         self._store = store
         self._sha256 = sha256
 
-    def readable(self) -> bool:
-        return True
-
     def read(self, size: int | None = -1) -> bytes:
         with self._store._errors("reading a blob", self._sha256):
-            return cast(bytes, self._body.read(None if size is None or size < 0 else size))
+            return cast(bytes, self._raw.read(None if size is None or size < 0 else size))
 
     def readall(self) -> bytes:
         return self.read(-1)
-
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
-        data = self.read(len(view))
-        view[: len(data)] = data
-        return len(data)
-
-    def close(self) -> None:
-        if not self.closed:
-            try:
-                self._body.close()
-            finally:
-                super().close()

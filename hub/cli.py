@@ -292,9 +292,7 @@ def index_follow(once: bool, interval: float) -> None:
     while True:
         session = db.database(app).new_session()
         try:
-            now = utcnow()
-            _between_rounds(app, session, last_sweep, now)
-            last_sweep = now
+            last_sweep = _between_rounds(app, session, last_sweep)
             applied = indexing.catch_up(session, index, lock_timeout=30)
             if applied:
                 click.echo(f"applied {applied} changes; position {index.position}")
@@ -338,15 +336,19 @@ def index_check() -> None:
     click.echo("The index matches the database.")
 
 
-def _between_rounds(app: Flask, session: Session, since: dt.datetime, now: dt.datetime) -> None:
+def _between_rounds(app: Flask, session: Session, since: dt.datetime) -> dt.datetime:
     """What a follower does before applying the outbox: queue the materials whose time
-    windows passed, and read again the text of files the store could not give before."""
+    windows passed since ``since``, and read again the text of files the store could not
+    give before. Returns the time it did so (the next round's ``since``)."""
+    from .models import utcnow
     from .services import indexing, version_text
     from .storage import store_for
 
+    now = utcnow()
     indexing.requeue_time_windows(session, since, now)
     version_text.read_again(session, store_for(app), now)
     session.commit()
+    return now
 
 
 def _start_follower(app: Flask, interval: float = 2.0) -> None:
@@ -362,9 +364,7 @@ def _start_follower(app: Flask, interval: float = 2.0) -> None:
         while True:
             session = db.database(app).new_session()
             try:
-                now = utcnow()
-                _between_rounds(app, session, last, now)
-                last = now
+                last = _between_rounds(app, session, last)
             except Exception:  # noqa: BLE001 - the follower must outlive a bad moment
                 app.logger.exception("index follower: could not queue time windows or texts")
             finally:

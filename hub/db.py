@@ -14,6 +14,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from .models import READS_ONLY
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -72,11 +74,9 @@ class Database:
             s.execute(text("SELECT 1"))
 
 
-#: Sessions that only read (every GET and HEAD request's): on SQLite their transactions
-#: begin DEFERRED, so they neither wait for a writer's lock nor hold one; a flush that would
-#: write through one raises :class:`WriteWhileReading`. An execution option and a key of
-#: ``Session.info``.
-READS_ONLY = "hub_reads_only"
+# Sessions that only read (every GET and HEAD request's, marked READS_ONLY): on SQLite their
+# transactions begin DEFERRED, so they neither wait for a writer's lock nor hold one; a flush
+# that would write through one raises WriteWhileReading.
 
 #: Requests that only read (what they write on purpose goes through write_after_read).
 READ_METHODS = frozenset({"GET", "HEAD"})

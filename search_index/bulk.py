@@ -53,6 +53,7 @@ import shutil
 import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pickle import dumps
 from typing import Any
 
@@ -322,24 +323,16 @@ def _posting_list(out: list[bytes], c: _Chunk, b: int, nblocks: int, fixed: Any,
     return size_total
 
 
+@dataclass
 class _Chunk:
     """Some terms' postings and blocks as Python lists (see _SortedPostings.chunks)."""
 
-    def __init__(
-        self,
-        first_term: int,
-        terms: list[list[Any]],
-        blocks: list[list[Any]],
-        deltas: list[int],
-        weights: list[float],
-        values: list[bytes],
-    ) -> None:
-        self.first_term = first_term
-        self.terms = terms
-        self.blocks = blocks
-        self.deltas = deltas
-        self.weights = weights
-        self.values = values
+    first_term: int
+    terms: list[list[Any]]
+    blocks: list[list[Any]]
+    deltas: list[int]
+    weights: list[float]
+    values: list[bytes]
 
 
 class _SortedPostings:

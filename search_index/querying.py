@@ -460,25 +460,22 @@ class Compiler:
                         prefix_q = wq.And([*(wq.Term(fieldname, t) for t in head), prefix_q])
                     alternatives.append(prefix_q)
                 continue
-            for terms in variants:
-                self._note(fieldname, terms, positive)
-                if len(terms) == 1:
-                    alternatives.append(wq.Term(fieldname, terms[0]))
-                else:
-                    # "covid-19" is two terms in the index: match them as a phrase.
-                    alternatives.append(wq.Phrase(fieldname, terms))
+            alternatives += [self._variant(fieldname, terms, positive) for terms in variants]
         return _any(alternatives)
 
     def _phrase(self, node: Phrase, positive: bool) -> wq.Query:
-        alternatives: list[wq.Query] = []
-        for fieldname in node.parts:
-            for terms in self.variants(node.text):
-                self._note(fieldname, terms, positive)
-                if len(terms) == 1:
-                    alternatives.append(wq.Term(fieldname, terms[0]))
-                else:
-                    alternatives.append(wq.Phrase(fieldname, terms))
-        return _any(alternatives)
+        variants = self.variants(node.text)
+        return _any(
+            [self._variant(field, terms, positive) for field in node.parts for terms in variants]
+        )
+
+    def _variant(self, fieldname: str, terms: list[str], positive: bool) -> wq.Query:
+        """One variant of a word or phrase in one field: its term, or its terms as a phrase
+        ("covid-19" is two terms in the index)."""
+        self._note(fieldname, terms, positive)
+        if len(terms) == 1:
+            return wq.Term(fieldname, terms[0])
+        return wq.Phrase(fieldname, terms)
 
 
 def _any(alternatives: list[wq.Query]) -> wq.Query:

@@ -23,6 +23,7 @@ from hub.models import (
     utcnow,
 )
 from hub.services import accounts, geography
+from hub.services.metadata import Metadata
 
 PASSWORD = "correct horse battery"
 # Hash once per test run: argon2 is deliberately slow.
@@ -97,6 +98,25 @@ def bind(session: Session | None) -> None:
 
 # Materials -------------------------------------------------------------------------------------
 
+#: A material's metadata as a teacher fills it in, enough to publish it.
+GOOD = Metadata(
+    title="Neonatal resuscitation",
+    summary="Steps of *Helping Babies Breathe*.",
+    language="fr",
+    level="clinical",
+    resource_type="video",
+    licence="CC-BY-SA-4.0",
+    regions=["202"],
+    setting=["district-hospital"],
+    topics=["Asphyxia Neonatorum"],
+)
+
+
+def good_metadata(**changes: str | list[str]) -> Metadata:
+    """``GOOD`` with ``changes``."""
+    return Metadata(**{**vars(GOOD), **changes})
+
+
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
@@ -151,7 +171,15 @@ def make_material(
     session.flush()
     if kind is MaterialKind.MATERIAL:
         version.attachments.append(VersionFile(file_id=make_file(session, school).id, position=0))
-    for grant_kind, values, rights in grants or []:
+    add_grants(session, material, grants or [])
+    return material
+
+
+def add_grants(
+    session: Session, material: Material, grants: list[tuple[str, list[str], str]]
+) -> None:
+    """Share ``material`` by ``grants`` (kind, values, rights like 'view,download')."""
+    for grant_kind, values, rights in grants:
         session.add(
             AudienceGrant(
                 material_id=material.id,
@@ -164,7 +192,6 @@ def make_material(
         )
     session.flush()
     session.refresh(material)
-    return material
 
 
 def publish_new_version(

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
+from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import Connection, event
 from sqlalchemy.orm import Session
 
 from hub import policy
@@ -23,6 +26,7 @@ from tests.factories import (
     SchoolFactory,
     StudentFactory,
     TeacherFactory,
+    add_grants,
     make_material,
 )
 
@@ -153,3 +157,69 @@ def test_no_page_selects_materials_itself() -> None:
         if pattern.search(line)
     ]
     assert found == []
+
+
+# What a reading transaction remembers ---------------------------------------------------------
+
+
+def _queries_while(connection: Connection, action: Callable[[], object]) -> int:
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(connection, "before_cursor_execute", count)
+    try:
+        action()
+    finally:
+        event.remove(connection, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_a_reading_transaction_reads_the_viewer_and_the_facts_once(
+    app: Flask, connection: Connection, session: Session
+) -> None:
+    material = make_material(session, grants=[("public", [], "view")])
+    teacher = TeacherFactory()
+    session.commit()
+    reader = app.extensions["hub.db"].new_session(reads_only=True)
+    try:
+        person = reader.get(type(teacher), teacher.id)
+        version = Catalogue.of(reader, person).version(material.id)
+        again = _queries_while(
+            connection,
+            lambda: (
+                Catalogue.of(reader, person).decisions(version),
+                Catalogue.of(reader, None).decide(version, "view"),
+            ),
+        )
+    finally:
+        reader.close()
+    assert again == 0
+
+
+def test_what_a_reading_transaction_read_goes_when_it_ends(app: Flask, session: Session) -> None:
+    material = make_material(session)
+    teacher = TeacherFactory()
+    session.commit()
+    reader = app.extensions["hub.db"].new_session(reads_only=True)
+    try:
+        person = reader.get(type(teacher), teacher.id)
+        version = reader.get(type(material.published), material.published.id)  # type: ignore[union-attr]
+        assert not Catalogue.of(reader, person).decide(version, "view")
+        add_grants(session, material, CONSORTIUM)
+        session.commit()
+        reader.commit()
+        assert Catalogue.of(reader, person).decide(version, "view")
+    finally:
+        reader.close()
+
+
+def test_a_writing_session_decides_on_what_it_has_just_changed(session: Session) -> None:
+    material = make_material(session)
+    catalogue = Catalogue.of(session, TeacherFactory())
+    version = material.published
+    assert version is not None
+    assert not catalogue.decide(version, "view")
+    add_grants(session, material, CONSORTIUM)
+    assert catalogue.decide(version, "view")

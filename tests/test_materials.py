@@ -23,23 +23,13 @@ from hub.services.errors import Conflict, NotFound
 from hub.services.metadata import Metadata, MetadataErrors
 from tests.conftest import sign_in
 from tests.factories import (
+    GOOD,
     SchoolFactory,
     StudentFactory,
     TeacherFactory,
+    good_metadata,
     make_file,
     make_material,
-)
-
-GOOD = Metadata(
-    title="Neonatal resuscitation",
-    summary="Steps of *Helping Babies Breathe*.",
-    language="fr",
-    level="clinical",
-    resource_type="video",
-    licence="CC-BY-SA-4.0",
-    regions=["202"],
-    setting=["district-hospital"],
-    topics=["Asphyxia Neonatorum"],
 )
 
 
@@ -92,7 +82,7 @@ def test_unknown_codes_are_refused_with_the_allowed_values(
 ) -> None:
     teacher = TeacherFactory()
     version = publishing.create_draft(session, teacher).latest
-    data = Metadata(**{**GOOD.__dict__, field: value})
+    data = good_metadata(**{field: value})
     with pytest.raises(MetadataErrors) as info:
         publishing.save_draft(session, teacher, version, data, version.revision)
     assert message in info.value.errors[field]
@@ -113,7 +103,7 @@ def test_markup_in_titles_is_stripped(session: Session, payload: str) -> None:
         session,
         teacher,
         version,
-        Metadata(**{**GOOD.__dict__, "title": payload, "authors": [payload]}),
+        good_metadata(title=payload, authors=[payload]),
         1,
     )
     assert "<" not in version.title and "<" not in "".join(version.authors)
@@ -126,9 +116,7 @@ def test_a_second_editor_with_a_stale_draft_is_refused(session: Session) -> None
     stale = version.revision
     publishing.save_draft(session, teacher, version, GOOD, stale)
     with pytest.raises(Conflict, match="Nothing was overwritten"):
-        publishing.save_draft(
-            session, colleague, version, Metadata(**{**GOOD.__dict__, "title": "Other"}), stale
-        )
+        publishing.save_draft(session, colleague, version, good_metadata(title="Other"), stale)
     assert version.title == GOOD.title
 
 
@@ -143,7 +131,7 @@ def test_a_published_version_never_changes(session: Session) -> None:
         session,
         teacher,
         draft,
-        Metadata(**{**GOOD.__dict__, "title": "Neonatal resuscitation 2026"}),
+        good_metadata(title="Neonatal resuscitation 2026"),
         draft.revision,
     )
     publishing.publish(session, teacher, draft)
@@ -194,7 +182,7 @@ def test_adapting_keeps_lineage_and_shares_files_by_hash(session: Session) -> No
         session,
         teacher,
         version,
-        Metadata(**{**GOOD.__dict__, "licence": "CC-BY-4.0"}),
+        good_metadata(licence="CC-BY-4.0"),
         version.revision,
     )
     with pytest.raises(MetadataErrors) as info:
@@ -524,17 +512,14 @@ def test_no_text_field_can_run_script_on_the_material_page(
 ) -> None:
     teacher = TeacherFactory()
     version = publishing.create_draft(session, teacher, MaterialKind.MODULE).latest
-    data = Metadata(
-        **{
-            **GOOD.__dict__,
-            "title": payload,
-            "summary": payload,
-            "topics": [payload],
-            "authors": [payload],
-            "tags": [payload],
-            "specialty": payload,
-            "objectives": [payload],
-        }
+    data = good_metadata(
+        title=payload,
+        summary=payload,
+        topics=[payload],
+        authors=[payload],
+        tags=[payload],
+        specialty=payload,
+        objectives=[payload],
     )
     publishing.save_draft(session, teacher, version, data, version.revision)
     version.change_note = payload

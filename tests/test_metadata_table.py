@@ -19,29 +19,20 @@ from hub.services.metadata import FACETS, FIELDS, SHOWN_APART, Metadata
 from search_index import FACETS as LIBRARY_FACETS
 from search_index import IndexedMaterial
 from tests.conftest import sign_in
-from tests.factories import TeacherFactory, make_file
+from tests.factories import TeacherFactory, good_metadata, make_file
 
 # A value for every field of the table (codes from each vocabulary).
-EVERYTHING = Metadata(
-    title="Neonatal resuscitation",
-    summary="Steps of *Helping Babies Breathe*.",
-    language="fr",
+EVERYTHING = good_metadata(
     other_languages=["en"],
-    level="clinical",
-    resource_type="video",
-    licence="CC-BY-SA-4.0",
     specialty="Neonatology",
-    topics=["Asphyxia Neonatorum"],
     authors=["A. Diallo"],
     tags=["Programme national"],
     objectives=["Ventilate within the golden minute"],
     estimated_hours="2.5",
     countries=["SN"],
-    regions=["202"],
     who_regions=["AFR"],
     income=["LMC"],
     financing=["national-health-insurance"],
-    setting=["district-hospital"],
     resources=["limited-resource"],
     educational_context=["cpd"],
     professions=["midwifery"],

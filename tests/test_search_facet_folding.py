@@ -75,3 +75,16 @@ def test_folding_keeps_the_index_counts(app: Flask, client: FlaskClient) -> None
 def test_without_javascript_the_apply_button_is_there(client: FlaskClient) -> None:
     page = client.get("/search?q=").get_data(as_text=True)
     assert "Apply filters" in page and "/static/search.js" in page
+
+
+def test_one_value_past_the_first_five_is_shown_not_folded(
+    app: Flask, session: Session, client: FlaskClient
+) -> None:
+    for i, language in enumerate(["en", "en", "fr", "es", "pt", "ar", "sw"]):
+        make_material(
+            session, title=f"Open lecture {i}", language=language, grants=[("public", [], "view")]
+        )
+    session.commit()
+    catch_up_now(app)
+    first, more = _language_group(client)
+    assert len(_values(first)) == 6 and not more

@@ -28,8 +28,7 @@ from hub.search import catch_up_now, index_for, shutdown
 from hub.services import files, publishing, version_text
 from hub.storage import store_for
 from tests.conftest import sign_in
-from tests.factories import SchoolFactory, TeacherFactory
-from tests.test_materials import GOOD
+from tests.factories import GOOD, SchoolFactory, TeacherFactory
 
 WORD = "quinine"
 NOT_YET = "The text of dosing.txt is not searchable yet; the hub will try again."

@@ -1,7 +1,7 @@
 """The hub's models. Importing this package registers every table on ``Base.metadata``."""
 
 from .audit import AuditEvent, AuditLogIsAppendOnly
-from .base import Base, utcnow
+from .base import READS_ONLY, Base, utcnow
 from .file import File, Rendition
 from .invitation import Invitation
 from .material import (
@@ -30,6 +30,7 @@ from .usage import AccessRequest, RequestStatus, UsageEvent
 
 __all__ = [
     "ApiToken",
+    "READS_ONLY",
     "SCHOOL_ROLES",
     "STAFF",
     "IndexChange",

@@ -64,6 +64,11 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return result
 
 
+#: A key of ``Session.info`` (and an execution option) marking a session that only reads:
+#: every GET and HEAD request's (``hub.db``). Such a session cannot write, so what it has read
+#: stays true until its transaction ends (the catalogue keeps its facts for that long).
+READS_ONLY = "hub_reads_only"
+
 # Every id column is a PostgreSQL ``integer``: numbers outside this range name no row, and
 # reaching the database they are an error rather than an empty answer.
 ID_MIN = 1

@@ -24,6 +24,7 @@ from .facts import (
     facts_from_columns,
     grant_facts,
     grant_from_columns,
+    published_facts,
     viewer_as,
     viewer_for,
 )
@@ -85,6 +86,7 @@ __all__ = [
     "facts_from_columns",
     "grant_facts",
     "grant_from_columns",
+    "published_facts",
     "grant_problems",
     "viewer_as",
     "viewer_for",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -159,7 +160,7 @@ def facts_for_versions(
     if not versions:
         return {}
     material_ids = {v.material_id for v in versions}
-    materials = _loaded_materials(versions)
+    materials = _loaded_materials(session, versions)
     if materials is None:
         materials = {
             m.id: m
@@ -169,6 +170,8 @@ def facts_for_versions(
                 .options(selectinload(Material.grants), selectinload(Material.school))
             )
         }
+    if current is None:
+        current = _loaded_current(materials.values())
     if current is None:
         current = dict(
             session.execute(
@@ -183,12 +186,29 @@ def facts_for_versions(
     return {v.id: _facts(v, materials[v.material_id], current.get(v.material_id)) for v in versions}
 
 
-def _loaded_materials(versions: list[MaterialVersion]) -> dict[int, Material] | None:
-    """The versions' materials when the caller already loaded them with their grants and
-    school (eager loading), so no query is needed; else None."""
+def _loaded_current(materials: Iterable[Material]) -> dict[int, int] | None:
+    """Each material's newest published version id, when the caller loaded every material's
+    versions (no query needed); else None."""
+    current: dict[int, int] = {}
+    for material in materials:
+        if "versions" not in material.__dict__:
+            return None
+        published = material.published
+        if published is not None:
+            current[material.id] = published.id
+    return current
+
+
+def _loaded_materials(
+    session: Session, versions: list[MaterialVersion]
+) -> dict[int, Material] | None:
+    """The versions' materials when the session holds them already, loaded with their grants
+    and school (the caller loaded them eagerly), so no query is needed; else None."""
     materials: dict[int, Material] = {}
     for version in versions:
-        material = version.__dict__.get("material")
+        material = version.__dict__.get("material") or session.identity_map.get(
+            Session.identity_key(Material, version.material_id)
+        )
         if (
             material is None
             or "grants" not in material.__dict__
@@ -227,6 +247,9 @@ FACT_COLUMNS = (
     School.ceiling_audience,
     School.ceiling_rights,
 )
+
+
+_MATERIAL_ID = next(i for i, column in enumerate(FACT_COLUMNS) if column is Material.id)
 
 
 def fact_values(version: MaterialVersion, material: Material, school: School) -> tuple[Any, ...]:
@@ -268,6 +291,23 @@ def facts_from_columns(
         ceiling=_ceiling(ceiling_audience, ceiling_rights),
         owner_name=owner_name,
     )
+
+
+def published_facts(session: Session, rows: Sequence[Sequence[Any]]) -> list[MaterialFacts]:
+    """The facts of published versions, one for each row, from rows that begin with the
+    values of :data:`FACT_COLUMNS`; their materials' grants are read in one query. (A
+    material has one published version at a time: each row's version is its current one.)"""
+    width = len(FACT_COLUMNS)
+    material_ids = {row[_MATERIAL_ID] for row in rows}
+    grants: dict[int, list[Grant]] = defaultdict(list)
+    if material_ids:
+        granted = select(*GRANT_COLUMNS).where(AudienceGrant.material_id.in_(material_ids))
+        for material_id, *columns in map(tuple[Any, ...], session.execute(granted)):
+            grants[material_id].append(grant_from_columns(*columns))
+    return [
+        facts_from_columns(row[:width], grants=grants[row[_MATERIAL_ID]], current_id=row[0])
+        for row in rows
+    ]
 
 
 def facts_for(session: Session, version: MaterialVersion) -> MaterialFacts:

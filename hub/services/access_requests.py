@@ -89,7 +89,6 @@ def request_access(
         teacher,
         "access.requested",
         request,
-        school_id=teacher.school_id,
         material=material.id,
         rights=missing,
     )
@@ -119,22 +118,10 @@ def grant_request(
         raise InvalidInput(_("Choose the rights to give."), field="rights")
     if until is not None and until <= utcnow():
         raise InvalidInput(_("The end date must be in the future."), field="until")
-    material = request.material
-    candidate = policy.Grant(
-        kind="schools", values=frozenset({str(request.school_id)}), rights=frozenset(chosen)
+    school = [str(request.school_id)]
+    grant = sharing.give_grant(
+        session, admin, request.material, GrantKind.SCHOOLS, school, chosen, until, field="rights"
     )
-    sharing.refuse_forbidden(material, [candidate], field="rights")
-    grant = AudienceGrant(
-        kind=GrantKind.SCHOOLS,
-        values=[str(request.school_id)],
-        can_view=True,
-        can_download="download" in chosen,
-        can_adapt="adapt" in chosen,
-        expires_at=until,
-        created_by_id=admin.id,
-    )
-    material.grants.append(grant)
-    session.flush()
     request.status = RequestStatus.GRANTED
     request.decided_by_id = admin.id
     request.decided_at = utcnow()

@@ -163,7 +163,6 @@ def create_person(
         actor,
         "person.created",
         person,
-        school_id=school.id if school else None,
         role=role.value,
     )
     return person
@@ -175,7 +174,7 @@ def change_password(session: Session, person: Person, current: str, new: str) ->
         raise InvalidInput(_("The current password is not right."), field="current_password")
     check_password_rules(new)
     person.password_hash = hash_password(new)
-    audit.record(session, person, "person.password_changed", person, school_id=person.school_id)
+    audit.record(session, person, "person.password_changed", person)
 
 
 # Invitations -----------------------------------------------------------------------------
@@ -251,7 +250,6 @@ def invite_checked(
             invited_by,
             "invitation.created",
             item.invitation,
-            school_id=school.id,
             email=item.invitation.email,
             role=item.invitation.role.value,
         )
@@ -337,7 +335,7 @@ def accept_invitation(
         school=invitation.school,
     )
     invitation.accepted_at = now or utcnow()
-    audit.record(session, person, "invitation.accepted", invitation, school_id=invitation.school_id)
+    audit.record(session, person, "invitation.accepted", invitation)
     return person
 
 
@@ -374,5 +372,5 @@ def reset_password(session: Session, secret_key: str, token: str, new_password: 
     person = person_for_reset(session, secret_key, token)
     check_password_rules(new_password)
     person.password_hash = hash_password(new_password)
-    audit.record(session, person, "person.password_reset", person, school_id=person.school_id)
+    audit.record(session, person, "person.password_reset", person)
     return person

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ..models import AuditEvent, Person
+from ..models import AuditEvent, Person, School
 
 
 def record(
@@ -20,10 +20,15 @@ def record(
 ) -> AuditEvent:
     """Add an audit event for ``action`` on ``subject`` (a model) to the current unit of work.
 
-    ``subject`` must have been flushed so that it has an id.
+    The event goes to the log of the school ``school_id``, by default the subject's school
+    (a school itself, or the one it belongs to).
     """
     if subject.id is None:
         session.flush()
+    if school_id is None:
+        school_id = (
+            subject.id if isinstance(subject, School) else getattr(subject, "school_id", None)
+        )
     event = AuditEvent(
         actor_id=actor.id if actor is not None else None,
         action=action,

@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, event, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from .. import policy, reasons
 from ..models import (
+    READS_ONLY,
     STAFF,
     AccessRequest,
     Adoption,
@@ -42,6 +43,41 @@ from ..models import (
 )
 from .discovery import CardSnapshot, MaterialCard, discoverable_cards
 from .errors import Conflict, NotFound
+
+# What the door has read in a transaction that only reads (every GET's), kept in its session's
+# ``info`` under this key: viewers by person and policy facts by version. Nothing such a
+# transaction reads can change under it, so a page asks as often as its parts need and reads
+# once; the memo goes with the transaction (below), so a request answered again on a new
+# connection, or a write made after reading, starts afresh.
+_MEMO = "hub.catalogue"
+
+
+@dataclass
+class _Memo:
+    viewers: dict[int | None, policy.Viewer] = field(default_factory=dict)  # by person id
+    facts: dict[int, policy.MaterialFacts] = field(default_factory=dict)  # by version id
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, _transaction: object) -> None:
+    session.info.pop(_MEMO, None)
+
+
+def _memo(session: Session) -> _Memo | None:
+    """The memo of ``session``'s transaction, or None where it may write (nothing is kept)."""
+    if not session.info.get(READS_ONLY):
+        return None
+    memo: _Memo = session.info.setdefault(_MEMO, _Memo())
+    return memo
+
+
+#: Loading a material with what the policy's facts and a page read of it (its versions,
+#: grants and school), in three queries for any number of materials.
+WITH_FACTS = (
+    selectinload(Material.versions),
+    selectinload(Material.grants),
+    joinedload(Material.school),
+)
 
 # Browsing reads the catalogue newest first in chunks of this many versions, asking the policy
 # about each chunk, until the page is full.
@@ -133,7 +169,23 @@ class Catalogue:
     @classmethod
     def of(cls, session: Session, person: Person | None) -> Catalogue:
         """The catalogue of a signed-in person, or of a visitor (``None``)."""
-        return cls(session, policy.viewer_for(session, person))
+        memo = _memo(session)
+        if memo is None:
+            return cls(session, policy.viewer_for(session, person))
+        key = person.id if person is not None and person.is_authenticated else None
+        if key not in memo.viewers:
+            memo.viewers[key] = policy.viewer_for(session, person)
+        return cls(session, memo.viewers[key])
+
+    def _facts(self, versions: Sequence[MaterialVersion]) -> dict[int, policy.MaterialFacts]:
+        """The policy's facts of ``versions`` by version id, read in bulk (once a transaction
+        where it only reads)."""
+        memo = _memo(self.session)
+        if memo is None:
+            return policy.facts_for_versions(self.session, versions)
+        missing = [v for v in versions if v.id not in memo.facts]
+        memo.facts.update(policy.facts_for_versions(self.session, missing))
+        return {v.id: memo.facts[v.id] for v in versions}
 
     def _own_staff(self, school_id: int) -> bool:
         """Whether the viewer is a teacher or admin of the school (its own staff)."""
@@ -143,11 +195,14 @@ class Catalogue:
 
     def decide(self, version: MaterialVersion, action: policy.Action) -> policy.Decision:
         """The policy's answer for this viewer, one version and one action."""
-        return policy.decide(self.viewer, policy.facts_for(self.session, version), action, self.now)
+        return self._decide(self._facts([version])[version.id], action)
+
+    def _decide(self, facts: policy.MaterialFacts, action: policy.Action) -> policy.Decision:
+        return policy.decide(self.viewer, facts, action, self.now)
 
     def decisions(self, version: MaterialVersion) -> dict[str, policy.Decision]:
         """Every action's decision for one version (what a material page offers)."""
-        facts = policy.facts_for(self.session, version)
+        facts = self._facts([version])[version.id]
         return {a: policy.decide(self.viewer, facts, a, self.now) for a in policy.ACTIONS}
 
     def allowed(
@@ -155,7 +210,7 @@ class Catalogue:
     ) -> list[MaterialVersion]:
         """The versions the viewer may ``action``, in their order (facts read in bulk)."""
         listed = list(versions)
-        facts = policy.facts_for_versions(self.session, listed)
+        facts = self._facts(listed)
         return [v for v in listed if policy.decide(self.viewer, facts[v.id], action, self.now)]
 
     # One material ---------------------------------------------------------------------------
@@ -167,7 +222,7 @@ class Catalogue:
 
         Without ``number``: the draft for the owner school's staff, else the published version.
         """
-        material = self.session.get(Material, material_id)
+        material = self.session.get(Material, material_id, options=WITH_FACTS)
         if material is None or not material.versions:
             raise hidden()
         if number is None:
@@ -180,6 +235,7 @@ class Catalogue:
             if found is None:
                 raise NotFound(_("There is no such version."))
             version = found
+        self._facts(material.versions)  # the page's history asks about them all: read at once
         if not self.decide(version, action):
             raise hidden()
         return version
@@ -203,8 +259,18 @@ class Catalogue:
 
     def module_items(self, version: MaterialVersion) -> list[ModuleItem]:
         """The items of a module version whose material the viewer may view."""
-        shown = {v.id for v in self.allowed([i.item_version for i in version.items], "view")}
-        return [i for i in version.items if i.item_version_id in shown]
+        items = self.session.scalars(
+            select(ModuleItem)
+            .where(ModuleItem.module_version_id == version.id)
+            .order_by(ModuleItem.position)
+            .options(
+                joinedload(ModuleItem.item_version)
+                .joinedload(MaterialVersion.material)
+                .options(*WITH_FACTS)
+            )
+        ).all()
+        shown = {v.id for v in self.allowed([i.item_version for i in items], "view")}
+        return [i for i in items if i.item_version_id in shown]
 
     def module_place(
         self, module_id: int, number: int | None, item: MaterialVersion
@@ -247,17 +313,22 @@ class Catalogue:
         """The original it was adapted from, its adaptations and its translations (both ways),
         each only if the viewer may view it (a hidden one is not even hinted at)."""
         root = material.translation_of_id or material.id
-        translated = self.session.scalars(
-            select(Material).where(
-                or_(Material.translation_of_id == root, Material.id == root),
+        own_versions = [v.id for v in material.versions]
+        related = self.session.scalars(
+            select(Material)
+            .where(
+                or_(
+                    Material.translation_of_id == root,
+                    Material.id == root,
+                    Material.adapted_from_version_id.in_(own_versions),
+                ),
                 Material.id != material.id,
             )
-        ).all()
-        adapted = self.session.scalars(
-            select(Material)
-            .where(Material.adapted_from_version_id.in_([v.id for v in material.versions]))
             .order_by(Material.id)
+            .options(*WITH_FACTS)
         ).all()
+        translated = [m for m in related if root in (m.id, m.translation_of_id)]
+        adapted = [m for m in related if m.adapted_from_version_id in own_versions]
         published = {m.id: m.published for m in (*translated, *adapted) if m.published is not None}
         source = material.adapted_from
         visible = {
@@ -301,16 +372,14 @@ class Catalogue:
         as the page is full, so that a page costs a few chunks rather than the whole catalogue.
         ``owner_school_id`` keeps one school's materials (a view-as of one's own school).
         """
+        # The policy decides on the facts' columns alone (no JSON metadata to decode); only
+        # the versions of the page itself are loaded whole.
         query = (
-            select(MaterialVersion)
+            select(*policy.FACT_COLUMNS, MaterialVersion.published_at)
             .join(Material, Material.id == MaterialVersion.material_id)
+            .join(School, School.id == Material.school_id)
             .where(MaterialVersion.state == VersionState.PUBLISHED, Material.retired_at.is_(None))
             .order_by(MaterialVersion.published_at.desc(), MaterialVersion.id.desc())
-            # Pages show each material's school: load them with the versions, not one by one.
-            .options(
-                joinedload(MaterialVersion.material).joinedload(Material.school),
-                joinedload(MaterialVersion.material).selectinload(Material.grants),
-            )
             .limit(BROWSE_CHUNK)
         )
         if text:
@@ -320,26 +389,39 @@ class Catalogue:
         if kind is not None:
             query = query.where(Material.kind == kind)
         wanted = offset + limit
-        visible: list[MaterialVersion] = []
+        visible: list[int] = []
         chunk = query
         while len(visible) < wanted:
-            rows = list(self.session.scalars(chunk).unique())
-            candidates = [v for v in rows if not exclude or v.material_id not in exclude]
-            visible += self.allowed(candidates, "discover")
+            rows = self.session.execute(chunk).all()
+            candidates = [r for r in rows if not exclude or r[5] not in exclude]  # material id
+            facts = policy.published_facts(self.session, candidates)
+            visible += [f.version_id for f in facts if self._decide(f, "discover")]
             if len(rows) < BROWSE_CHUNK:
                 break
-            last = rows[-1]
+            last_id, last_published = rows[-1][0], rows[-1][-1]
             # Keyset paging: the next chunk starts after the last row of this one.
             chunk = query.where(
                 or_(
-                    MaterialVersion.published_at < last.published_at,
+                    MaterialVersion.published_at < last_published,
                     and_(
-                        MaterialVersion.published_at == last.published_at,
-                        MaterialVersion.id < last.id,
+                        MaterialVersion.published_at == last_published,
+                        MaterialVersion.id < last_id,
                     ),
                 )
             )
-        return visible[offset:wanted]
+        return self._versions(visible[offset:wanted])
+
+    def _versions(self, ids: Sequence[int]) -> list[MaterialVersion]:
+        """These versions, in this order, with their materials and schools (pages show them)."""
+        found = {
+            v.id: v
+            for v in self.session.scalars(
+                select(MaterialVersion)
+                .where(MaterialVersion.id.in_(ids))
+                .options(joinedload(MaterialVersion.material).joinedload(Material.school))
+            )
+        }
+        return [found[i] for i in ids]
 
     def school_materials(self, school_id: int) -> list[Material]:
         """Every material of a school (drafts and retired ones too), newest first, for its

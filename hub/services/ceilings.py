@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -109,28 +110,30 @@ def summary(school: School) -> str:
     )
 
 
+def _known(value: str, allowed: Mapping[str, Any], refusal: Any, field: str) -> None:
+    """Refuse ``value`` on ``field`` unless ``allowed`` holds it; ``refusal`` (lazy words)
+    names the value and what is allowed."""
+    if value not in allowed:
+        words = str(refusal) % {"value": value, "allowed": ", ".join(allowed)}
+        raise InvalidInput(words, field=field)
+
+
 def check_rules(
     audience: str, rights: list[str], default_audience: str, default_rights: list[str]
 ) -> None:
     """Refuse unknown audiences or rights, and defaults wider than the ceiling."""
-    if audience not in AUDIENCES:
-        raise InvalidInput(
-            _(
-                "'%(value)s' is not an audience. Allowed: %(allowed)s.",
-                value=audience,
-                allowed=", ".join(AUDIENCES),
-            ),
-            field="ceiling_audience",
-        )
-    if default_audience not in DEFAULT_AUDIENCES:
-        raise InvalidInput(
-            _(
-                "'%(value)s' is not a default audience. Allowed: %(allowed)s.",
-                value=default_audience,
-                allowed=", ".join(DEFAULT_AUDIENCES),
-            ),
-            field="default_audience",
-        )
+    _known(
+        audience,
+        AUDIENCES,
+        _l("'%(value)s' is not an audience. Allowed: %(allowed)s."),
+        "ceiling_audience",
+    )
+    _known(
+        default_audience,
+        DEFAULT_AUDIENCES,
+        _l("'%(value)s' is not a default audience. Allowed: %(allowed)s."),
+        "default_audience",
+    )
     for value in (*rights, *default_rights):
         if value not in RIGHT_WORDS:
             raise InvalidInput(
@@ -210,7 +213,6 @@ def set_sharing_rules(
         admin,
         "school.sharing_rules_changed",
         school,
-        school_id=school.id,
         ceiling_before=before,
         ceiling_after=[audience, school.ceiling_rights],
         default=[default_audience, school.default_rights],

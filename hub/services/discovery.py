@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +31,6 @@ from search_index import Hit, IndexUnavailable, QueryError, Results, SearchIndex
 
 from .. import policy
 from ..models import (
-    AudienceGrant,
     IndexChange,
     Material,
     MaterialVersion,
@@ -229,18 +227,10 @@ def _current_versions(material_ids: Sequence[int]) -> Select[*tuple[Any, ...]]:
 def _read_entries(session: Session, material_ids: Sequence[int]) -> dict[int, CardEntry]:
     """The entry of each material, from the database (None where none is published)."""
     width = len(policy.FACT_COLUMNS)
-    current: dict[int, tuple[Any, ...]] = {
-        row[width]: tuple(row) for row in session.execute(_current_versions(material_ids))
-    }
-    grants: dict[int, list[policy.Grant]] = defaultdict(list)
-    granted = select(*policy.GRANT_COLUMNS).where(AudienceGrant.material_id.in_(list(current)))
-    for material_id, *columns in map(tuple[Any, ...], session.execute(granted)):
-        grants[material_id].append(policy.grant_from_columns(*columns))
+    rows = session.execute(_current_versions(material_ids)).all()
     entries: dict[int, CardEntry] = dict.fromkeys(material_ids)
-    for material_id, row in current.items():
-        facts = policy.facts_from_columns(
-            row[:width], grants=grants[material_id], current_id=row[0]
-        )
+    for row, facts in zip(rows, policy.published_facts(session, rows), strict=True):
+        material_id = facts.material_id
         # The card's columns, in the order of _CARD_COLUMNS; the licence is a fact's.
         (
             _, number, title, language, other_languages, level, resource_type,
@@ -428,4 +418,6 @@ def _facet_group(facet: str, values: list[tuple[str, int]], chosen: list[str]) -
     every = [FacetValue(value, count, value in chosen) for value, count in listed]
     first = [v for i, v in enumerate(every) if i < FACET_VALUES_FIRST or v.chosen]
     more = [v for i, v in enumerate(every) if i >= FACET_VALUES_FIRST and not v.chosen]
+    if len(more) == 1:  # "Show 1 more" would take as much room as the value itself
+        return FacetGroup(facet, every, [])
     return FacetGroup(facet, first, more)

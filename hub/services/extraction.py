@@ -441,38 +441,52 @@ def _main_part(package: _Package, default: str) -> str:
     return default
 
 
+def _ooxml_text(
+    sink: _Sink, namespace: str, spaces: tuple[str, ...]
+) -> tuple[StartHandler, EndHandler, TextHandler]:
+    """The handlers that copy the visible text of an Office Open XML part into ``sink``: what
+    its ``t`` elements hold, a space for each element named in ``spaces``, and the end of a
+    paragraph at the end of each ``p`` (all of ``namespace``).
+
+    Only ``t`` holds visible text: field codes (w:instrText) and deleted text (w:delText)
+    are left out.
+    """
+    t, p = f"{namespace} t", f"{namespace} p"
+    breaks = {f"{namespace} {name}" for name in spaces}
+    inside_t = False
+
+    def start(tag: str, _attrs: dict[str, str]) -> None:
+        nonlocal inside_t
+        if tag == t:
+            inside_t = True
+        elif tag in breaks:
+            sink.add(" ")
+
+    def end(tag: str) -> None:
+        nonlocal inside_t
+        if tag == t:
+            inside_t = False
+        elif tag == p:
+            sink.paragraph()
+
+    def text(data: str) -> None:
+        if inside_t:
+            sink.add(data)
+
+    return start, end, text
+
+
 def _read_docx(spool: IO[bytes], sink: _Sink) -> str | None:
     """Body text of a Word document, then footnotes and endnotes; paragraphs kept apart."""
     package = _Package(spool, "DOCX", sink)
     main = _main_part(package, "word/document.xml")
     if main not in package.names:
         raise _Unreadable(_l("not a valid DOCX file (no document part)"))
-    inside_t = False
-
-    def start(tag: str, _attrs: dict[str, str]) -> None:
-        nonlocal inside_t
-        if tag == f"{_NS_W} t":
-            inside_t = True
-        elif tag in (f"{_NS_W} tab", f"{_NS_W} br", f"{_NS_W} cr"):
-            sink.add(" ")
-
-    def end(tag: str) -> None:
-        nonlocal inside_t
-        if tag == f"{_NS_W} t":
-            inside_t = False
-        elif tag == f"{_NS_W} p":
-            sink.paragraph()
-
-    def text(data: str) -> None:
-        # Only w:t holds visible text: field codes (w:instrText) and deleted text (w:delText)
-        # are left out.
-        if inside_t:
-            sink.add(data)
-
+    handlers = _ooxml_text(sink, _NS_W, ("tab", "br", "cr"))
     folder = posixpath.dirname(main)
     for part in (main, f"{folder}/footnotes.xml", f"{folder}/endnotes.xml"):
         if part in package.names:
-            _parse_xml(package.chunks(part), "DOCX", start, end, text)
+            _parse_xml(package.chunks(part), "DOCX", *handlers)
             sink.section()
     return None
 
@@ -503,31 +517,12 @@ def _slide_order(package: _Package, presentation: str) -> list[str]:
 def _read_pptx(spool: IO[bytes], sink: _Sink) -> str | None:
     """Text of each slide in presentation order; slides are sections."""
     package = _Package(spool, "PPTX", sink)
-    inside_t = False
-
-    def start(tag: str, _attrs: dict[str, str]) -> None:
-        nonlocal inside_t
-        if tag == f"{_NS_A} t":
-            inside_t = True
-        elif tag == f"{_NS_A} br":
-            sink.add(" ")
-
-    def end(tag: str) -> None:
-        nonlocal inside_t
-        if tag == f"{_NS_A} t":
-            inside_t = False
-        elif tag == f"{_NS_A} p":
-            sink.paragraph()
-
-    def text(data: str) -> None:
-        if inside_t:
-            sink.add(data)
-
+    handlers = _ooxml_text(sink, _NS_A, ("br",))
     slides = _slide_order(package, _main_part(package, "ppt/presentation.xml"))
     if not slides:
         raise _Unreadable(_l("not a valid PPTX file (no slides)"))
     for slide in slides:
-        _parse_xml(package.chunks(slide), "PPTX", start, end, text)
+        _parse_xml(package.chunks(slide), "PPTX", *handlers)
         sink.section()
     return None
 

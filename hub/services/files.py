@@ -344,7 +344,6 @@ def record_upload(session: Session, uploader: Person, upload: StoredUpload) -> F
         uploader,
         "file.uploaded",
         record,
-        school_id=uploader.school_id,
         sha256=upload.blob.sha256,
         size=upload.blob.size,
     )
@@ -476,7 +475,6 @@ def remove_upload(session: Session, person: Person, file_id: int) -> File:
         person,
         "file.removed",
         record,
-        school_id=record.school_id,
         sha256=record.sha256,
         filename=record.filename,
     )

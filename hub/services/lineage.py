@@ -49,7 +49,6 @@ def link_translation(
         person,
         "material.translation_linked",
         material,
-        school_id=material.school_id,
         original=original.material_id,
     )
 
@@ -93,7 +92,6 @@ def adapt(session: Session, person: Person, source: MaterialVersion) -> Material
         person,
         "material.adapted",
         material,
-        school_id=person.school_id,
         source_material=source.material_id,
         source_version=source.number,
     )
@@ -133,7 +131,6 @@ def adopt(session: Session, person: Person, version: MaterialVersion) -> Adoptio
         person,
         "material.adopted",
         adoption,
-        school_id=person.school_id,
         material=version.material_id,
         version=version.number,
     )

@@ -181,7 +181,7 @@ def submit_application(session: Session, application: Application) -> tuple[Scho
             reason="Application received.",
         )
     )
-    audit.record(session, admin, "school.applied", school, school_id=school.id)
+    audit.record(session, admin, "school.applied", school)
     return school, admin
 
 
@@ -219,7 +219,6 @@ def change_membership(
         actor,
         f"school.{decision.value}",
         school,
-        school_id=school.id,
         from_status=previous.value,
         to_status=new_status.value,
         reason=reason,

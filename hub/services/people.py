@@ -95,7 +95,6 @@ def change_role(session: Session, admin: Person, person_id: int, role: Role) -> 
         admin,
         "person.role_changed",
         person,
-        school_id=person.school_id,
         from_role=previous.value,
         to_role=role.value,
     )
@@ -121,7 +120,6 @@ def set_active(session: Session, admin: Person, person_id: int, active: bool) ->
         admin,
         "person.reactivated" if active else "person.deactivated",
         person,
-        school_id=person.school_id,
     )
     return person
 
@@ -165,9 +163,7 @@ def revoke_invitation(session: Session, admin: Person, invitation_id: int) -> In
         raise Conflict(_("That invitation was already accepted; deactivate the account instead."))
     if invitation.revoked_at is None:
         invitation.revoked_at = utcnow()
-        audit.record(
-            session, admin, "invitation.revoked", invitation, school_id=invitation.school_id
-        )
+        audit.record(session, admin, "invitation.revoked", invitation)
     return invitation
 
 

@@ -101,7 +101,7 @@ def create_draft(
     )
     session.add(material)
     session.flush()
-    audit.record(session, teacher, f"{kind.value}.created", material, school_id=school.id)
+    audit.record(session, teacher, f"{kind.value}.created", material)
     return material
 
 
@@ -190,7 +190,6 @@ def publish(
         person,
         f"{material.kind.value}.published",
         material,
-        school_id=material.school_id,
         version=version.number,
     )
     return version
@@ -223,7 +222,6 @@ def new_version(
         person,
         "material.new_version",
         material,
-        school_id=material.school_id,
         version=draft.number,
     )
     return draft
@@ -263,4 +261,4 @@ def retire(session: Session, person: Person, material: Material) -> None:
     """Take a material out of search and listings; adopters keep their version."""
     require(session, person, material.latest, "manage")
     material.retired_at = utcnow()
-    audit.record(session, person, "material.retired", material, school_id=material.school_id)
+    audit.record(session, person, "material.retired", material)

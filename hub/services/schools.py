@@ -52,8 +52,26 @@ def create_school(
     )
     session.add(school)
     session.flush()
-    audit.record(session, actor, "school.created", school, school_id=school.id, status=status.value)
+    audit.record(session, actor, "school.created", school, status=status.value)
     return school
+
+
+def change_income_group(session: Session, actor: Person | None, school: School, code: str) -> None:
+    """Put ``school`` in the World Bank income group ``code`` (consortium admins decide)."""
+    try:
+        group = IncomeGroup(code)
+    except ValueError:
+        raise InvalidInput(_("Choose one of HIC, UMC, LMC, LIC.")) from None
+    previous = school.income_group
+    school.income_group = group
+    audit.record(
+        session,
+        actor,
+        "school.income_group_changed",
+        school,
+        from_group=previous.value,
+        to_group=group.value,
+    )
 
 
 def is_active_member(school: School | None) -> bool:

@@ -7,7 +7,7 @@ policy module's ``grant_problems``; nothing is saved half-way.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -99,6 +99,35 @@ def refuse_forbidden(material: Material, grants: Iterable[policy.Grant], field: 
         raise InvalidInput(" ".join(problems), field=field)
 
 
+def give_grant(
+    session: Session,
+    person: Person,
+    material: Material,
+    kind: GrantKind,
+    values: list[str],
+    rights: Collection[str],
+    expires_at: dt.datetime | None,
+    *,
+    field: str,
+) -> AudienceGrant:
+    """Give ``material`` a grant (checked values; it always lets them view), refused with
+    ``InvalidInput`` on ``field`` when the licence, consent or ceiling forbid ``rights``."""
+    candidate = policy.Grant(kind=kind.value, values=frozenset(values), rights=frozenset(rights))
+    refuse_forbidden(material, [candidate], field=field)
+    grant = AudienceGrant(
+        kind=kind,
+        values=values,
+        can_view=True,
+        can_download="download" in rights,
+        can_adapt="adapt" in rights,
+        expires_at=expires_at,
+        created_by_id=person.id,
+    )
+    material.grants.append(grant)
+    session.flush()
+    return grant
+
+
 def add_grant(
     session: Session,
     person: Person,
@@ -130,27 +159,14 @@ def add_grant(
     if expires_at is not None and expires_at <= utcnow():
         raise InvalidInput(_("The end date must be in the future."), field="expires_at")
     checked = _check_values(session, grant_kind, values)
-    candidate = policy.Grant(
-        kind=grant_kind.value, values=frozenset(checked), rights=frozenset(chosen | {"view"})
+    grant = give_grant(
+        session, person, material, grant_kind, checked, chosen | {"view"}, expires_at, field="kind"
     )
-    refuse_forbidden(material, [candidate], field="kind")
-    grant = AudienceGrant(
-        kind=grant_kind,
-        values=checked,
-        can_view=True,
-        can_download="download" in chosen,
-        can_adapt="adapt" in chosen,
-        expires_at=expires_at,
-        created_by_id=person.id,
-    )
-    material.grants.append(grant)
-    session.flush()
     audit.record(
         session,
         person,
         "material.grant_added",
         material,
-        school_id=material.school_id,
         kind=grant_kind.value,
         values=checked,
         rights=sorted(chosen),
@@ -170,7 +186,6 @@ def remove_grant(session: Session, person: Person, material: Material, grant_id:
         person,
         "material.grant_removed",
         material,
-        school_id=material.school_id,
         kind=grant.kind.value,
         values=grant.values,
     )
@@ -199,7 +214,6 @@ def set_availability(
         person,
         "material.availability_changed",
         material,
-        school_id=material.school_id,
         teachers_only=teachers_only,
         available_from=available_from.isoformat() if available_from else None,
         available_until=available_until.isoformat() if available_until else None,

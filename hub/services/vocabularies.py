@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..models.material import CONSENT_SCOPE_LABELS, PATIENT_DATA_LABELS
+from ..models.school import INCOME_GROUP_LABELS
 from ..policy import CREATIVE_COMMONS
 from .errors import InvalidInput
 
@@ -83,12 +85,7 @@ WHO_REGIONS = {
     "EMR": _l("WHO Eastern Mediterranean Region"),
     "WPR": _l("WHO Western Pacific Region"),
 }
-INCOME_GROUPS = {
-    "HIC": _l("High income"),
-    "UMC": _l("Upper-middle income"),
-    "LMC": _l("Lower-middle income"),
-    "LIC": _l("Low income"),
-}
+INCOME_GROUPS = INCOME_GROUP_LABELS
 EDUCATIONAL_CONTEXTS = {
     "undergraduate-professional": _l("Undergraduate professional education"),
     "graduate-professional": _l("Graduate professional education"),
@@ -103,16 +100,8 @@ PROFESSIONS = {
     "dentistry": _l("Dentistry"),
     "allied-health": _l("Allied health"),
 }
-PATIENT_DATA = {
-    "none": _l("Shows no patients"),
-    "de-identified": _l("Shows de-identified patients"),
-    "consented": _l("Shows patients who consented"),
-}
-CONSENT_SCOPES = {
-    "own_school": _l("Our school only"),
-    "consortium": _l("The consortium"),
-    "public": _l("Anyone"),
-}
+PATIENT_DATA = PATIENT_DATA_LABELS
+CONSENT_SCOPES = CONSENT_SCOPE_LABELS
 
 
 def check_one(vocabulary: Mapping[str, object], value: str, field: str, what: str) -> str:

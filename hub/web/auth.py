@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from .. import db
@@ -48,8 +51,13 @@ def sign_in() -> str | Response | tuple[str, int]:
             return redirect(safe_next(request.args.get("next")))
         form.password.errors = [str(SIGN_IN_FAILED)]
         return render_template("auth/sign_in.html", form=form), 401
+    return _form_page("auth/sign_in.html", form)
+
+
+def _form_page(template: str, form: FlaskForm, **context: Any) -> tuple[str, int]:
+    """A form's page: 200 when it is first shown, 400 when what was sent did not pass."""
     status = 400 if request.method == "POST" else 200
-    return render_template("auth/sign_in.html", form=form), status
+    return render_template(template, form=form, **context), status
 
 
 @bp.route("/sign-out", methods=["POST"])
@@ -88,8 +96,7 @@ def forgot_password() -> str | Response | tuple[str, int]:
             "info",
         )
         return redirect(url_for("auth.sign_in"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("auth/forgot_password.html", form=form), status
+    return _form_page("auth/forgot_password.html", form)
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
@@ -112,8 +119,7 @@ def reset_password(token: str) -> str | Response | tuple[str, int]:
             s.commit()
             flash(_("Your password is changed. Sign in with it now."), "success")
             return redirect(url_for("auth.sign_in"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("auth/reset_password.html", form=form), status
+    return _form_page("auth/reset_password.html", form)
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
@@ -140,8 +146,7 @@ def accept_invitation(token: str) -> str | Response | tuple[str, int]:
             login_user(person)
             flash(_("Welcome to the hub, %(name)s.", name=person.name), "success")
             return redirect(url_for("main.home"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("auth/accept_invitation.html", form=form, invitation=invitation), status
+    return _form_page("auth/accept_invitation.html", form, invitation=invitation)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -165,5 +170,4 @@ def change_password() -> str | Response | tuple[str, int]:
             login_user(person)
             flash(_("Your password is changed. Other devices are signed out."), "success")
             return redirect(url_for("main.account"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("auth/change_password.html", form=form), status
+    return _form_page("auth/change_password.html", form)

@@ -10,11 +10,11 @@ from werkzeug.wrappers import Response
 
 from .. import db
 from ..mail import mail_language, send_mail
-from ..models import IncomeGroup, MembershipStatus, Person, Role, School
-from ..services import audit, membership
-from ..services.errors import InvalidInput, NotFound
+from ..models import MembershipStatus, Person, Role, School
+from ..services import membership
+from ..services.errors import NotFound
 from ..services.schools import applications as applications_waiting
-from ..services.schools import find_schools, people_count, people_counts
+from ..services.schools import change_income_group, find_schools, people_count, people_counts
 from .access import requires
 from .actions import Refused, perform
 from .forms import IncomeGroupForm, ReasonForm
@@ -120,15 +120,14 @@ def change_membership(school_id: int, decision: str) -> Response | str | tuple[s
         with force_locale(mail_language(admin)):
             subject, body = membership.notification(found, event)  # type: ignore[arg-type]
             send_mail(admin.email, subject, body)
-    flash(
+    return _done(
+        school_id,
         _(
             "%(school)s is now %(status)s. Its admins have been told.",
             school=found.name,
             status=found.status.label,
         ),
-        "success",
     )
-    return redirect(url_for("consortium_admin.school", school_id=school_id))
 
 
 # Decisions that take effect on every other school at once ask for a confirmation first.
@@ -146,33 +145,24 @@ def set_income_group(school_id: int) -> Response | str | tuple[str, int]:
 
     def change() -> School:
         found = _school(school_id)
-        try:
-            group = IncomeGroup(form.income_group.data)
-        except ValueError:
-            raise InvalidInput(_("Choose one of HIC, UMC, LMC, LIC.")) from None
-        previous = found.income_group
-        found.income_group = group
-        audit.record(
-            s,
-            actor,
-            "school.income_group_changed",
-            found,
-            school_id=found.id,
-            from_group=previous.value,
-            to_group=group.value,
-        )
+        change_income_group(s, actor, found, form.income_group.data or "")
         return found
 
     try:
         found = perform(change)
     except Refused as exc:
         return _school_page(school_id, exc.status)
-    flash(
+    return _done(
+        school_id,
         _(
             "%(school)s is now in income group %(group)s.",
             school=found.name,
             group=found.income_group.value,
         ),
-        "success",
     )
+
+
+def _done(school_id: int, message: str) -> Response:
+    """Back to the school's page, saying what was done."""
+    flash(message, "success")
     return redirect(url_for("consortium_admin.school", school_id=school_id))

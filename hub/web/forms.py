@@ -21,6 +21,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from ..models.school import INCOME_GROUP_LABELS
 from ..services.accounts import MIN_PASSWORD_LENGTH
 
 
@@ -54,26 +55,35 @@ class ForgotPasswordForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(message=_l("Enter your email."))])
 
 
-class ResetPasswordForm(FlaskForm):
+class _NewPassword(FlaskForm):
+    """A new password for an account, typed twice."""
+
     password = PasswordField(_l("New password"), validators=_new_password)
     confirm = PasswordField(_l("New password again"), validators=_repeat)
 
 
-class AcceptInvitationForm(FlaskForm):
-    name = StringField(
-        _l("Your name"), validators=[DataRequired(message=_l("Enter your name.")), Length(max=200)]
-    )
+class _FirstPassword(FlaskForm):
+    """The password of a new account, typed twice."""
+
     password = PasswordField(_l("Choose a password"), validators=_new_password)
     confirm = PasswordField(_l("Password again"), validators=_repeat)
 
 
-class ChangePasswordForm(FlaskForm):
+class ResetPasswordForm(_NewPassword):
+    """A new password, from the link of a reset email."""
+
+
+class AcceptInvitationForm(_FirstPassword):
+    name = StringField(
+        _l("Your name"), validators=[DataRequired(message=_l("Enter your name.")), Length(max=200)]
+    )
+
+
+class ChangePasswordForm(_NewPassword):
     current_password = PasswordField(
         _l("Current password"),
         validators=[DataRequired(message=_l("Enter your current password."))],
     )
-    password = PasswordField(_l("New password"), validators=_new_password)
-    confirm = PasswordField(_l("New password again"), validators=_repeat)
 
 
 class SchoolProfileForm(FlaskForm):
@@ -89,7 +99,7 @@ class SchoolProfileForm(FlaskForm):
     contact_email = EmailField(_l("Contact email for the consortium (optional)"))
 
 
-class ApplyForm(SchoolProfileForm):
+class ApplyForm(SchoolProfileForm, _FirstPassword):
     school_name = StringField(
         _l("Name of the school"),
         validators=[DataRequired(message=_l("Give the school's name.")), Length(max=200)],
@@ -103,8 +113,6 @@ class ApplyForm(SchoolProfileForm):
     admin_email = EmailField(
         _l("Your email"), validators=[DataRequired(message=_l("Enter your email."))]
     )
-    password = PasswordField(_l("Choose a password"), validators=_new_password)
-    confirm = PasswordField(_l("Password again"), validators=_repeat)
 
 
 class ReasonForm(FlaskForm):
@@ -135,10 +143,5 @@ class CsvUploadForm(FlaskForm):
 class IncomeGroupForm(FlaskForm):
     income_group = SelectField(
         _l("World Bank income group"),
-        choices=_choices(
-            ("HIC", _l("High income")),
-            ("UMC", _l("Upper-middle income")),
-            ("LMC", _l("Lower-middle income")),
-            ("LIC", _l("Low income")),
-        ),
+        choices=_choices(*INCOME_GROUP_LABELS.items()),
     )

@@ -7,8 +7,10 @@ is exercised through boto3 over real HTTP against a moto server subprocess.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,6 +37,23 @@ if not hasattr(content_store, "open_store"):  # pragma: no cover - set-up error
     )
 
 MiB = 1024 * 1024
+
+
+class Dribble(io.RawIOBase):
+    """An upload's source that hands out ``data`` at most ``chunk`` bytes a read, after
+    ``pause`` seconds each time (like a socket, or a slow client)."""
+
+    def __init__(self, data: bytes, chunk: int, pause: float = 0) -> None:
+        self._data = io.BytesIO(data)
+        self._chunk = chunk
+        self._pause = pause
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        time.sleep(self._pause)
+        return self._data.read(min(size, self._chunk) if size >= 0 else self._chunk)
 
 
 @pytest.fixture

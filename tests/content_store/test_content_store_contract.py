@@ -20,6 +20,7 @@ from content_store import (
     S3Store,
     TooLarge,
 )
+from tests.content_store.conftest import Dribble
 
 MiB = 1024 * 1024
 MISSING = "0" * 64
@@ -259,16 +260,6 @@ def test_check_passes_on_a_usable_store(store: ContentStore) -> None:
 def test_put_streams_from_a_trickling_source(store: ContentStore) -> None:
     """A source that returns a few KiB per read (like a socket) still makes full parts."""
 
-    class Trickle(io.RawIOBase):
-        def __init__(self, data: bytes) -> None:
-            self._data = io.BytesIO(data)
-
-        def readable(self) -> bool:
-            return True
-
-        def read(self, size: int = -1) -> bytes:
-            return self._data.read(min(size, 4096) if size >= 0 else 4096)
-
     data = bytes(range(256)) * (6 * 4096 + 3)  # ~6 MiB: two parts on S3
     part_sizes: list[int] = []
     if isinstance(store, S3Store):
@@ -276,7 +267,7 @@ def test_put_streams_from_a_trickling_source(store: ContentStore) -> None:
             "provide-client-params.s3.UploadPart",
             lambda params, **kw: part_sizes.append(len(params["Body"])),
         )
-    blob = store.put(Trickle(data))  # type: ignore[arg-type]
+    blob = store.put(Dribble(data, 4096))  # type: ignore[arg-type]
     assert blob.sha256 == sha(data)
     if isinstance(store, S3Store):
         assert sorted(part_sizes) == [len(data) - 5 * MiB, 5 * MiB]

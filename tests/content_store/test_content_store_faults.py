@@ -24,6 +24,7 @@ from content_store import (
     StoreUnavailable,
     open_store,
 )
+from tests.content_store.conftest import Dribble
 from tests.content_store.moto_server import (
     FaultyS3Proxy,
     free_port,
@@ -240,20 +241,6 @@ def test_local_collect_temporaries(local_store: LocalStore) -> None:
 # -- racing puts ----------------------------------------------------------------------
 
 
-class SlowStream(io.RawIOBase):
-    """Hands out 256 KiB per read with a pause, so two uploads overlap."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data = io.BytesIO(data)
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        time.sleep(0.002)
-        return self._data.read(min(size if size >= 0 else 1 << 30, 256 * 1024))
-
-
 def test_two_threads_putting_the_same_content(
     store: ContentStore, leftovers: Callable[[], list[str]]
 ) -> None:
@@ -262,9 +249,10 @@ def test_two_threads_putting_the_same_content(
     results: list[Any] = [None, None]
 
     def upload(i: int) -> None:
+        slow = Dribble(data, 256 * 1024, pause=0.002)  # so that the two uploads overlap
         barrier.wait()
         try:
-            results[i] = store.put(SlowStream(data), "application/zip")  # type: ignore[arg-type]
+            results[i] = store.put(slow, "application/zip")  # type: ignore[arg-type]
         except BaseException as exc:  # reported below
             results[i] = exc
 

@@ -19,8 +19,11 @@ from search_index import (
 from tests.search_index.factories import PUBLIC, make_material
 
 
-def assert_clear(error: SearchIndexError, folder: Path) -> None:
-    message = str(error)
+def assert_refused(folder: Path, error: type[SearchIndexError], match: str | None = None) -> None:
+    """Opening the index in ``folder`` fails with ``error``, naming the folder and the repair."""
+    with pytest.raises(error, match=match) as caught:
+        open_index(folder)
+    message = str(caught.value)
     assert str(folder) in message
     assert "hub index rebuild" in message
 
@@ -28,27 +31,21 @@ def assert_clear(error: SearchIndexError, folder: Path) -> None:
 def test_path_that_is_a_file(tmp_path: Path) -> None:
     target = tmp_path / "index"
     target.write_text("not a folder")
-    with pytest.raises(IndexUnavailable) as caught:
-        open_index(target)
-    assert_clear(caught.value, target)
+    assert_refused(target, IndexUnavailable)
 
 
 def test_current_pointing_nowhere(index_path: Path) -> None:
     open_index(index_path).close()
     (index_path / "current").unlink()
     os.symlink("gen-000099", index_path / "current")
-    with pytest.raises(IndexUnavailable) as caught:
-        open_index(index_path)
-    assert_clear(caught.value, index_path)
+    assert_refused(index_path, IndexUnavailable)
 
 
 def test_current_that_is_not_a_symlink(index_path: Path) -> None:
     open_index(index_path).close()
     (index_path / "current").unlink()
     (index_path / "current").mkdir()
-    with pytest.raises(IndexCorrupt) as caught:
-        open_index(index_path)
-    assert_clear(caught.value, index_path)
+    assert_refused(index_path, IndexCorrupt)
 
 
 def test_damaged_whoosh_files(index_path: Path) -> None:
@@ -58,17 +55,13 @@ def test_damaged_whoosh_files(index_path: Path) -> None:
     for name in os.listdir(generation):
         if name.endswith((".toc", ".seg")):
             (generation / name).write_bytes(b"garbage")
-    with pytest.raises(IndexCorrupt) as caught:
-        open_index(index_path)
-    assert_clear(caught.value, index_path)
+    assert_refused(index_path, IndexCorrupt)
 
 
 def test_missing_state_file(index_path: Path) -> None:
     open_index(index_path).close()
     (index_path / "current" / "state.json").unlink()
-    with pytest.raises(IndexCorrupt) as caught:
-        open_index(index_path)
-    assert_clear(caught.value, index_path)
+    assert_refused(index_path, IndexCorrupt)
 
 
 def test_index_of_another_schema_version(index_path: Path) -> None:
@@ -76,9 +69,7 @@ def test_index_of_another_schema_version(index_path: Path) -> None:
     state_file = index_path / "current" / "state.json"
     state = json.loads(state_file.read_text())
     state_file.write_text(json.dumps({**state, "schema_version": 0}))
-    with pytest.raises(IndexCorrupt, match="another version") as caught:
-        open_index(index_path)
-    assert_clear(caught.value, index_path)
+    assert_refused(index_path, IndexCorrupt, match="another version")
 
 
 def test_an_open_index_keeps_answering_when_its_folder_breaks(index_path: Path) -> None:
