@@ -135,3 +135,21 @@ def test_a_person_revokes_their_own_token_and_no_one_else_s(
     assert client.post(f"/account/tokens/{mine.id}/revoke").status_code == 302
     session.refresh(mine)
     assert mine.revoked_at is not None
+
+
+def test_a_token_s_last_use_is_recorded_by_reads_and_writes(
+    app: Flask, client: FlaskClient, session: Session
+) -> None:
+    teacher = TeacherFactory()
+    with app.test_request_context():
+        issued = tokens.create(session, teacher, "sync", ["read", "write"], 30)
+    session.commit()
+    assert issued.token.last_used_at is None
+    answer = client.get("/api/v1/me", headers={"Authorization": f"Bearer {issued.secret}"})
+    assert answer.status_code == 200
+    session.refresh(issued.token)
+    first = issued.token.last_used_at
+    assert first is not None
+    client.get("/api/v1/me", headers={"Authorization": f"Bearer {issued.secret}"})
+    session.refresh(issued.token)
+    assert issued.token.last_used_at == first  # at most once a minute
