@@ -35,6 +35,7 @@ def register_web(app: Flask) -> None:
         school_admin,
         search,
         sharing,
+        tokens,
     )
     from .converters import IdConverter
     from .errors import register_error_pages
@@ -52,6 +53,7 @@ def register_web(app: Flask) -> None:
         sharing.bp,
         requests.bp,
         search.bp,
+        tokens.bp,
         citing.bp,
         feeds.bp,
     ):

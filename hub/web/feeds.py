@@ -81,7 +81,9 @@ def search_feed() -> Response | tuple[str, int, dict[str, str]]:
     """A search as a feed: the same search as /search (newest first unless a sort is given),
     as a visitor would see it."""
     s = db.session()
-    query = dataclasses.replace(search_query(), sort=request.args.get("sort") or "newest", page=1)
+    query = dataclasses.replace(
+        search_query(request.args), sort=request.args.get("sort") or "newest", page=1
+    )
     entries, found = feeds.search_entries(
         s, query, search=index().search, cached=card_cache().at_head(s)
     )

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, make_response, render_template, request, 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from .. import db, policy
 from ..i18n import WordsByKey
@@ -77,15 +78,16 @@ def _url_without(facet: str, value: str) -> str:
     return url_for("search.search", **args)
 
 
-def search_query() -> SearchQuery:
-    """The search the request asks for (a sort or page it cannot mean falls back)."""
-    sort = request.args.get("sort", "relevance")
+def search_query(args: MultiDict[str, str], page_size: int = PAGE_SIZE) -> SearchQuery:
+    """The search ``args`` ask for (a sort or page it cannot mean falls back): the search
+    page's and the API's."""
+    sort = args.get("sort", "relevance")
     return SearchQuery(
-        text=request.args.get("q", "").strip(),
-        filters={f: request.args.getlist(f) for f in FACETS if request.args.getlist(f)},
+        text=args.get("q", "").strip(),
+        filters={f: args.getlist(f) for f in FACETS if args.getlist(f)},
         sort=sort if sort in SORTS else "relevance",
-        page=max(1, request.args.get("page", 1, type=int) or 1),
-        page_size=PAGE_SIZE,
+        page=max(1, args.get("page", 1, type=int) or 1),
+        page_size=page_size,
     )
 
 
@@ -102,7 +104,7 @@ def search() -> Response:
         found = search_page(
             s,
             viewer,
-            search_query(),
+            search_query(request.args),
             search=timing.calls("index", "search index", index().search),
             cached=cached,
         )
@@ -141,6 +143,7 @@ def _feeds() -> dict[str, str | None]:
 
 
 def not_available() -> str:
+    """Why no search can run just now, in words."""
     return _(
         "Search is being rebuilt or is not available just now. Browse the "
         "materials meanwhile, or try again in a minute."

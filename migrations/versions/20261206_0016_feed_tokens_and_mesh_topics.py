@@ -5,7 +5,7 @@ a descriptor's name (in any case): it is stored as the descriptor's id ("D008288
 that match no descriptor stay as they are, free terms. Downgrading writes the names back.
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-06 08:17:42.144536
 """
 
@@ -21,7 +21,7 @@ from alembic import op
 import hub.models.base
 
 revision: str = "0016"
-down_revision: str | None = "0013"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -34,8 +34,9 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from hub import create_app
+from hub.models import Person
 from hub.search import catch_up_now, shutdown
-from hub.services import accounts, feeds
+from hub.services import accounts, feeds, tokens
 from tests import factories
 from tests.policy.crawler import (
     DEMO_PAGES_PER_PERSONA,
@@ -51,6 +52,7 @@ from tests.policy.crawler import (
     build_consortium,
     consortium_specs,
     crawl,
+    crawl_api,
     demo_personas,
     form_queries,
     publish_one_second_apart,
@@ -138,7 +140,18 @@ def _walk_all(
             session.commit()
         sight = Sight.of(session, p.person, catalogue, planted=planted)
         walks.append(crawl(app, p, sight, pages=pages, starts=starts))
+        walks.append(crawl_api(app, p, sight, _token(app, session, p.person)))
     return walks
+
+
+def _token(app: Flask, session: Session, person: Person | None) -> str | None:
+    """A read token of ``person`` for the API's walk (None for a visitor: no token)."""
+    if person is None:
+        return None
+    with app.test_request_context():
+        secret = tokens.create(session, person, "crawler", ["read"], 7).secret
+    session.commit()
+    return secret
 
 
 def _figures(walks: list[Walk]) -> str:
