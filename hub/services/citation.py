@@ -25,7 +25,7 @@ from markupsafe import Markup, escape
 
 from ..models import MaterialKind, MaterialVersion, School
 from . import markdown, mesh, vocabularies
-from .catalogue import Catalogue
+from .catalogue import Catalogue, Lineage
 
 #: The stable, absolute address of a version (the view makes it: it knows the host).
 Address = Callable[[MaterialVersion], str]
@@ -93,10 +93,16 @@ def creators_of(version: MaterialVersion) -> list[str]:
     return list(version.authors) or [version.material.school.name]
 
 
-def work_of(catalogue: Catalogue, version: MaterialVersion, address: Address) -> Work:
+def work_of(
+    catalogue: Catalogue,
+    version: MaterialVersion,
+    address: Address,
+    lineage: Lineage | None = None,
+) -> Work:
     """The citation facts of ``version`` as the catalogue's viewer may see them: the original
-    of an adaptation is named only if they may view it."""
-    source = catalogue.lineage(version.material).adapted_from
+    of an adaptation is named only if they may view it (``lineage``: the material's lineage
+    as the page read it for that viewer, else read here)."""
+    source = (lineage or catalogue.lineage(version.material)).adapted_from
     return Work(
         version=version,
         url=address(version),
@@ -255,7 +261,16 @@ def reference(work: Work, language: str = "en") -> Markup:
     months and words of ``language`` where citeproc-py has them."""
     # citeproc-py knows no "license" variable (CSL 1.0.2's): the reference does not show it.
     item = _escaped({k: v for k, v in csl_item(work).items() if k != "license"})
-    style = _style(CSL_LOCALES.get(language, "en-US"))
-    bibliography = CitationStylesBibliography(style, CiteProcJSON([item]), citeproc_formatter.html)
-    bibliography.register(Citation([CitationItem(work.key)]))
-    return Markup(str(bibliography.bibliography()[0]))  # noqa: S704 - inputs escaped above
+    return Markup(_formatted(json.dumps(item, sort_keys=True), CSL_LOCALES.get(language, "en-US")))
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted(item: str, locale: str) -> str:
+    """One CSL-JSON item (escaped) formatted by citeproc-py, remembered: formatting costs
+    more than the rest of a material page, and an item changes only with its version."""
+    loaded = json.loads(item)
+    bibliography = CitationStylesBibliography(
+        _style(locale), CiteProcJSON([loaded]), citeproc_formatter.html
+    )
+    bibliography.register(Citation([CitationItem(loaded["id"])]))
+    return str(bibliography.bibliography()[0])

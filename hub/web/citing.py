@@ -11,7 +11,7 @@ from flask import Blueprint, Response, abort, url_for
 from ..i18n import current_language
 from ..models import MaterialVersion, VersionState
 from ..services import citation, linked_data
-from ..services.catalogue import Catalogue
+from ..services.catalogue import Catalogue, Lineage
 from ..services.errors import NotFound
 from . import reader
 from .access import public
@@ -26,12 +26,13 @@ def version_address(version: MaterialVersion) -> str:
     )
 
 
-def page_parts(catalogue: Catalogue, version: MaterialVersion) -> dict[str, Any]:
+def page_parts(catalogue: Catalogue, version: MaterialVersion, lineage: Lineage) -> dict[str, Any]:
     """What the material page shows to cite and attribute ``version`` (nothing for a draft,
-    whose address is not yet a version's), and its JSON-LD when a visitor may view it."""
+    whose address is not yet a version's), and its JSON-LD when a visitor may view it;
+    ``lineage``: the material's, as the page shows it to the reader."""
     if version.state is VersionState.DRAFT:
         return {"work": None, "attribution": None, "reference": None, "jsonld": None}
-    work = citation.work_of(catalogue, version, version_address)
+    work = citation.work_of(catalogue, version, version_address, lineage)
     return {
         "work": work,
         "attribution": citation.attribution(work),

@@ -569,6 +569,7 @@ def show(material_id: int) -> str:
     catalogue = _catalogue()
     can = catalogue.decisions(version)
     material = version.material
+    lineage = catalogue.lineage(material)
     return render_template(
         "materials/show.html",
         version=version,
@@ -577,7 +578,7 @@ def show(material_id: int) -> str:
         place=_module_place(catalogue, version, me),
         summary_html=render_markdown(version.summary),
         versions=catalogue.versions_of(material),
-        lineage=catalogue.lineage(material),
+        lineage=lineage,
         about=metadata.about(version),
         items=catalogue.module_items(version),
         done=modules.items_done(s, me, version),
@@ -585,7 +586,7 @@ def show(material_id: int) -> str:
         on_list=me is not None and bookmarks.is_bookmarked(s, me, material),
         **(_sharing_context(material) if can["manage"] else {}),
         viewing=renditions.viewing,
-        **citing_parts(catalogue, version),
+        **citing_parts(catalogue, version, lineage),
     )
 
 
