@@ -221,6 +221,7 @@ FIELDS: tuple[MetadataField, ...] = (
         form_label=_l("Topics (MeSH descriptors or free terms, one per line)"),
         limit=120,
         most=30,
+        wide=True,  # room for the descriptor picker's suggestions
     ),
     MetadataField(
         "authors",
