@@ -605,12 +605,14 @@ def crawl(
     starts: Sequence[str] = (),
 ) -> Walk:
     """Walk the app as ``persona`` from ``STARTS`` and ``starts`` (the persona's private
-    feed): at most ``pages`` GET requests, checking each."""
+    feed): at most ``pages`` GET requests, checking each, and one more for each start
+    beyond the home page (they are not reached from it: they come on top of the budget)."""
     client: FlaskClient = app.test_client()
     if persona.person is not None:
         signed = sign_in(client, persona.person, persona.password)
         assert signed.status_code == 302, f"{persona.label} could not sign in"
-    return _walk(app, client, persona.label, sight, [*STARTS, *starts], {}, pages)
+    begin = [*STARTS, *starts]
+    return _walk(app, client, persona.label, sight, begin, {}, pages + len(begin) - 1)
 
 
 def crawl_api(
