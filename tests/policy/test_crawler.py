@@ -134,24 +134,24 @@ def _walk_all(
     catalogue = Catalogue.read(session)
     walks = []
     for p in personas:
-        starts = []
-        if p.person is not None:
-            starts.append(f"/feeds/private/{feeds.new_address(session, p.person)}.atom")
-            session.commit()
+        feed, token = _secrets(app, session, p.person)
         sight = Sight.of(session, p.person, catalogue, planted=planted)
+        starts = [f"/feeds/private/{feed}.atom"] if feed else []
         walks.append(crawl(app, p, sight, pages=pages, starts=starts))
-        walks.append(crawl_api(app, p, sight, _token(app, session, p.person)))
+        walks.append(crawl_api(app, p, sight, token))
     return walks
 
 
-def _token(app: Flask, session: Session, person: Person | None) -> str | None:
-    """A read token of ``person`` for the API's walk (None for a visitor: no token)."""
+def _secrets(app: Flask, session: Session, person: Person | None) -> tuple[str | None, str | None]:
+    """The secret of a private feed address of ``person`` and of a read token for the API's
+    walk (None for a visitor: neither)."""
     if person is None:
-        return None
+        return None, None
+    feed = feeds.new_address(session, person)
     with app.test_request_context():
-        secret = tokens.create(session, person, "crawler", ["read"], 7).secret
+        token = tokens.create(session, person, "crawler", ["read"], 7).secret
     session.commit()
-    return secret
+    return feed, token
 
 
 def _figures(walks: list[Walk]) -> str:
