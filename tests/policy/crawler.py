@@ -669,7 +669,7 @@ def _walk(
                 frontier.add(link)
         if response.mimetype == "text/html" and response.status_code == 200:
             _follow_page(frontier, url, path, endpoint, body)
-        elif response.mimetype.endswith("xml") and response.status_code == 200:
+        elif (response.mimetype or "").endswith("xml") and response.status_code == 200:
             for found in XML_LINK.finditer(body.decode("utf-8", "replace")):
                 link = html.unescape(found.group(1) or found.group(2))
                 if (target := site_url(url, link)) is not None:
