@@ -223,3 +223,15 @@ def test_a_writing_session_decides_on_what_it_has_just_changed(session: Session)
     assert not catalogue.decide(version, "view")
     add_grants(session, material, CONSORTIUM)
     assert catalogue.decide(version, "view")
+
+
+def test_the_topics_a_draft_is_offered_come_only_from_what_its_author_may_discover(
+    session: Session,
+) -> None:
+    shared = make_material(session, grants=CONSORTIUM)
+    hidden = make_material(session)
+    shared.published.topics = ["Open term"]  # type: ignore[union-attr]
+    hidden.published.topics = ["Secret ward protocol"]  # type: ignore[union-attr]
+    session.flush()
+    offered = Catalogue.of(session, TeacherFactory()).topics_in_use()
+    assert "Open term" in offered and "Secret ward protocol" not in offered

@@ -15,6 +15,7 @@ Search finds through the index, filtered by the same policy's tokens; its cards 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -470,6 +471,13 @@ class Catalogue:
             )
         }
         return [found[i] for i in ids]
+
+    def topics_in_use(self, limit: int = 400, newest: int = 500) -> list[str]:
+        """Topics (descriptor ids and free terms) of the ``newest`` materials the viewer may
+        discover, most used first: what a draft's topics field suggests. A hidden material's
+        terms are never among them."""
+        counts = Counter(topic for v in self.listing(limit=newest) for topic in v.topics or ())
+        return [t for t, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))][:limit]
 
     def school_materials(self, school_id: int) -> list[Material]:
         """Every material of a school (drafts and retired ones too), newest first, for its

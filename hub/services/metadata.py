@@ -18,10 +18,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from ..models import ConsentScope, MaterialKind, MaterialVersion, PatientData, VersionState
+from ..models import ConsentScope, MaterialKind, MaterialVersion, PatientData
 from . import geography, mesh, vocabularies
 from .errors import InvalidInput, ServiceError
 from .languages import display_name, normalize_language, picker_options
@@ -556,18 +554,3 @@ def apply_metadata(version: MaterialVersion, data: Metadata) -> None:
     values["consent_scope"] = ConsentScope(scope) if consented and scope else None
     for name, value in values.items():
         setattr(version, name, value)
-
-
-def topics_in_use(session: Session, limit: int = 400) -> list[str]:
-    """Topic terms already used on published versions, most used first (for autocomplete)."""
-    counts: dict[str, int] = {}
-    rows = session.scalars(
-        select(MaterialVersion.topics)
-        .where(MaterialVersion.state == VersionState.PUBLISHED)
-        .order_by(MaterialVersion.id.desc())
-        .limit(5000)
-    )
-    for topics in rows:
-        for topic in topics or []:
-            counts[topic] = counts.get(topic, 0) + 1
-    return [t for t, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))][:limit]

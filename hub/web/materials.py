@@ -216,7 +216,7 @@ def _edit_page(
         file_uses=_catalogue().file_uses(school_id, [f.id for f in school_files.files]),
         form_sections=metadata.form_fields(version.material.kind),
         countries=geography.countries(),
-        topics_in_use=[mesh.words(t) for t in metadata.topics_in_use(s)],
+        topics_in_use=[mesh.words(t) for t in _catalogue().topics_in_use()],
         visible_items={i.id for i in _catalogue().module_items(version)},
         candidates=_module_candidates(version)
         if version.material.kind is MaterialKind.MODULE
@@ -454,7 +454,7 @@ def originals(material_id: int) -> Response:
 def suggest_topics() -> Response:
     """MeSH descriptors for what a teacher is typing in the topics of a draft (JSON), those
     already in use in the hub first among equals."""
-    found = mesh.suggest(request.args.get("q", ""), preferred=metadata.topics_in_use(db.session()))
+    found = mesh.suggest(request.args.get("q", ""), preferred=_catalogue().topics_in_use())
     return jsonify(topics=[{"id": t.id, "name": t.name, "uri": t.uri} for t in found])
 
 
