@@ -3,6 +3,7 @@
 from .audit import AuditEvent, AuditLogIsAppendOnly
 from .base import READS_ONLY, Base, utcnow
 from .file import File, Rendition
+from .harvest import HarvestRecord
 from .invitation import Invitation
 from .material import (
     Adoption,
@@ -32,6 +33,7 @@ __all__ = [
     "SCHOOL_ROLES",
     "STAFF",
     "IndexChange",
+    "HarvestRecord",
     "Rendition",
     "AccessRequest",
     "RequestStatus",

@@ -15,8 +15,9 @@ Search finds through the index, filtered by the same policy's tokens; its cards 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, event, func, or_, select
@@ -30,6 +31,7 @@ from ..models import (
     Adoption,
     Bookmark,
     File,
+    HarvestRecord,
     ItemProgress,
     Material,
     MaterialKind,
@@ -41,6 +43,7 @@ from ..models import (
     VersionFile,
     VersionState,
 )
+from . import harvest_log
 from .discovery import CardSnapshot, MaterialCard, discoverable_cards
 from .errors import Conflict, NotFound
 
@@ -154,6 +157,56 @@ class ModulePlace:
     def next(self) -> ModuleItem | None:
         """The item after, if any."""
         return self.items[self.index + 1] if self.index + 1 < len(self.items) else None
+
+
+@dataclass(frozen=True)
+class HarvestScope:
+    """Which records a harvest asks for: a datestamp window (``since`` inclusive, ``until``
+    exclusive) and at most one set (an owner school, a language, a level, a resource type
+    or ``module``, a UN M49 region the material was written for)."""
+
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    school_id: int | None = None
+    language: str | None = None
+    level: str | None = None
+    resource_type: str | None = None
+    region: str | None = None
+    material_id: int | None = None  # one record (GetRecord)
+
+
+@dataclass(frozen=True)
+class Harvested:
+    """One material as a harvester sees it: its current published version (``version_id``,
+    and the version itself unless the harvest only counts), or none when it is deleted for
+    this viewer (they could once discover it and no longer may)."""
+
+    material_id: int
+    datestamp: dt.datetime
+    version_id: int | None
+    version: MaterialVersion | None = None
+
+    @property
+    def deleted(self) -> bool:
+        return self.version_id is None
+
+
+@dataclass(frozen=True)
+class Relations:
+    """What a version relates to, as far as the viewer may view: what metadata records
+    (LOM, Dublin Core) name beside the material itself."""
+
+    versions: list[MaterialVersion]  # the material's versions the viewer may view
+    adapted_from: MaterialVersion | None
+    adaptations: list[MaterialVersion]
+    translation_of: MaterialVersion | None  # the original this material translates
+    translations: list[MaterialVersion]  # its other translations and the original's
+    items: list[MaterialVersion]  # a module's items
+    modules: list[MaterialVersion]  # modules that hold it
+
+
+#: Harvesting reads the catalogue in datestamp order in chunks of this many materials.
+HARVEST_CHUNK = 200
 
 
 class Catalogue:
@@ -541,3 +594,207 @@ class Catalogue:
         ).all()
         shown = {v.id for v in self.allowed([a.version for a, _name in rows], "view")}
         return [(a, name) for a, name in rows if a.version_id in shown]
+
+    # Harvesting -----------------------------------------------------------------------------
+
+    def harvest(
+        self,
+        scope: HarvestScope,
+        after: tuple[dt.datetime, int] | None = None,
+        *,
+        load: bool = True,
+    ) -> Iterator[Harvested]:
+        """Every record of ``scope`` the viewer may harvest, in (datestamp, material id)
+        order, from just after ``after``: materials they may discover, with their current
+        published version (``load=False``: without it, to count), and materials they could
+        once discover and no longer may, as deleted (see ``services/harvest_log.py``).
+
+        Reads ``HARVEST_CHUNK`` materials at a time (the policy's facts only, as listings
+        do) and yields as it goes, so that a harvest of the whole catalogue holds one chunk.
+        """
+        query = (
+            select(*policy.FACT_COLUMNS, HarvestRecord.datestamp, HarvestRecord.exposed,
+                   MaterialVersion.regions)
+            .select_from(HarvestRecord)
+            .join(
+                MaterialVersion,
+                and_(
+                    MaterialVersion.material_id == HarvestRecord.material_id,
+                    MaterialVersion.state == VersionState.PUBLISHED,
+                ),
+            )
+            .join(Material, Material.id == HarvestRecord.material_id)
+            .join(School, School.id == Material.school_id)
+            .order_by(HarvestRecord.datestamp, HarvestRecord.material_id)
+            .limit(HARVEST_CHUNK)
+        )  # fmt: skip
+        query = _in_scope(query, scope)
+        tokens = policy.viewer_tokens(self.viewer)
+        width = len(policy.FACT_COLUMNS)
+        while True:
+            chunk = query
+            if after is not None:
+                stamp, material_id = after
+                # Keyset paging: the next chunk starts after the last record read.
+                chunk = query.where(
+                    or_(
+                        HarvestRecord.datestamp > stamp,
+                        and_(
+                            HarvestRecord.datestamp == stamp,
+                            HarvestRecord.material_id > material_id,
+                        ),
+                    )
+                )
+            rows = self.session.execute(chunk).all()
+            if not rows:
+                return
+            facts = policy.published_facts(self.session, rows)
+            found: list[tuple[int, dt.datetime, int | None]] = []
+            for row, fact in zip(rows, facts, strict=True):
+                stamp, exposed, regions = row[width:]
+                if scope.region is not None and scope.region not in (regions or []):
+                    continue
+                if self._decide(fact, "discover"):
+                    found.append((fact.material_id, stamp, fact.version_id))
+                elif harvest_log.exposure(fact, exposed) & tokens:
+                    found.append((fact.material_id, stamp, None))
+            versions = (
+                {v.id: v for v in self._versions([i for _m, _s, i in found if i is not None])}
+                if load
+                else {}
+            )
+            for material_id, stamp, version_id in found:
+                shown = versions.get(version_id) if version_id is not None else None
+                yield Harvested(material_id, stamp, version_id, shown)
+            if len(rows) < HARVEST_CHUNK:
+                return
+            after = (rows[-1][width], rows[-1][_MATERIAL_ID])
+
+    def harvested(self, material_id: int) -> Harvested:
+        """One material as the viewer may harvest it (``harvest`` for one id); ``NotFound``
+        when it is not a record for them (never published, or never theirs to discover)."""
+        found = next(self.harvest(HarvestScope(material_id=material_id)), None)
+        if found is None:
+            raise hidden()
+        return found
+
+    def relations(self, versions: Sequence[MaterialVersion]) -> dict[int, Relations]:
+        """For each version (by id), what it relates to that the viewer may view: its
+        material's versions, adaptation and translation lineage both ways, a module's items
+        and the modules that hold it. A fixed number of queries for any number of versions."""
+        if not versions:
+            return {}
+        material_ids = {v.material_id for v in versions}
+        materials = {
+            m.id: m
+            for m in self.session.scalars(
+                select(Material).where(Material.id.in_(material_ids)).options(*WITH_FACTS)
+            )
+        }
+        roots = {m.translation_of_id or m.id for m in materials.values()}
+        own_versions = {v.id for m in materials.values() for v in m.versions}
+        related = {
+            m.id: m
+            for m in self.session.scalars(
+                select(Material)
+                .where(
+                    or_(
+                        Material.translation_of_id.in_(roots),
+                        Material.id.in_(roots),
+                        Material.adapted_from_version_id.in_(own_versions),
+                    )
+                )
+                .options(*WITH_FACTS)
+            )
+        }
+        sources = [m.adapted_from for m in materials.values() if m.adapted_from is not None]
+        item_rows = self.session.execute(
+            select(ModuleItem.module_version_id, ModuleItem.item_version_id)
+            .where(ModuleItem.module_version_id.in_([v.id for v in versions]))
+            .order_by(ModuleItem.position)
+        ).all()
+        holder_rows = self.session.execute(
+            select(MaterialVersion.material_id, ModuleItem.module_version_id)
+            .join(ModuleItem, ModuleItem.item_version_id == MaterialVersion.id)
+            .where(MaterialVersion.material_id.in_(material_ids))
+        ).all()
+        extra_ids = {i for _m, i in item_rows} | {mv for _m, mv in holder_rows}
+        extra = {
+            v.id: v
+            for v in self.session.scalars(
+                select(MaterialVersion)
+                .where(MaterialVersion.id.in_(extra_ids))
+                .options(joinedload(MaterialVersion.material).options(*WITH_FACTS))
+            )
+        }
+        # Holding modules count in their current published version only.
+        holders = [v for v in extra.values() if v.state is VersionState.PUBLISHED]
+        candidates = [
+            *(
+                v
+                for m in materials.values()
+                for v in m.versions
+                if v.state is not VersionState.DRAFT
+            ),
+            *(m.published for m in related.values() if m.published is not None),
+            *sources,
+            *extra.values(),
+        ]
+        visible = {v.id for v in self.allowed(list({v.id: v for v in candidates}.values()))}
+
+        def shown(found: Iterable[MaterialVersion | None]) -> list[MaterialVersion]:
+            return [v for v in found if v is not None and v.id in visible]
+
+        result: dict[int, Relations] = {}
+        for version in versions:
+            material = materials[version.material_id]
+            root = material.translation_of_id or material.id
+            others = [m for m in related.values() if m.id != material.id]
+            original = related.get(material.translation_of_id or -1)
+            result[version.id] = Relations(
+                versions=shown(v for v in material.versions if v.state is not VersionState.DRAFT),
+                adapted_from=next(iter(shown([material.adapted_from])), None),
+                adaptations=shown(
+                    m.published
+                    for m in others
+                    if m.adapted_from_version_id in {v.id for v in material.versions}
+                ),
+                translation_of=next(iter(shown([original.published if original else None])), None),
+                translations=shown(
+                    m.published
+                    for m in others
+                    if root in (m.id, m.translation_of_id) and m.id != material.translation_of_id
+                ),
+                items=shown(extra.get(i) for mv, i in item_rows if mv == version.id),
+                modules=shown(
+                    extra.get(mv)
+                    for m, mv in holder_rows
+                    if m == version.material_id and extra.get(mv) in holders
+                ),
+            )
+        return result
+
+
+_MATERIAL_ID = next(i for i, c in enumerate(policy.FACT_COLUMNS) if c is Material.id)
+
+
+def _in_scope(query: Any, scope: HarvestScope) -> Any:
+    """``query`` narrowed to the scope's window and set (the region is checked per row: it
+    is a list in a JSON column)."""
+    if scope.material_id is not None:
+        query = query.where(HarvestRecord.material_id == scope.material_id)
+    if scope.since is not None:
+        query = query.where(HarvestRecord.datestamp >= scope.since)
+    if scope.until is not None:
+        query = query.where(HarvestRecord.datestamp < scope.until)
+    if scope.school_id is not None:
+        query = query.where(Material.school_id == scope.school_id)
+    if scope.language is not None:
+        query = query.where(MaterialVersion.language == scope.language)
+    if scope.level is not None:
+        query = query.where(MaterialVersion.level == scope.level)
+    if scope.resource_type == "module":
+        query = query.where(Material.kind == MaterialKind.MODULE)
+    elif scope.resource_type is not None:
+        query = query.where(MaterialVersion.resource_type == scope.resource_type)
+    return query
