@@ -464,17 +464,25 @@ class Catalogue:
             )
         return self._versions(visible[offset:wanted])
 
-    def _versions(self, ids: Sequence[int]) -> list[MaterialVersion]:
-        """These versions, in this order, with their materials and schools (pages show them)."""
-        found = {
-            v.id: v
-            for v in self.session.scalars(
-                select(MaterialVersion)
-                .where(MaterialVersion.id.in_(ids))
-                .options(joinedload(MaterialVersion.material).joinedload(Material.school))
+    def _versions(self, ids: Sequence[int], *, files: bool = False) -> list[MaterialVersion]:
+        """These versions, in this order, with their materials and schools (pages show them)
+        and, with ``files``, their files (metadata records list their formats)."""
+        query = (
+            select(MaterialVersion)
+            .where(MaterialVersion.id.in_(ids))
+            .options(joinedload(MaterialVersion.material).joinedload(Material.school))
+        )
+        if files:
+            query = query.options(
+                selectinload(MaterialVersion.attachments).joinedload(VersionFile.file)
             )
-        }
+        found = {v.id: v for v in self.session.scalars(query)}
         return [found[i] for i in ids]
+
+    def card_versions(self, cards: Sequence[MaterialCard]) -> list[MaterialVersion]:
+        """The versions of search cards (which the policy decided already), in their order,
+        with their files: what exports of a search describe."""
+        return self._versions([card.version_id for card in cards], files=True)
 
     def school_materials(self, school_id: int) -> list[Material]:
         """Every material of a school (drafts and retired ones too), newest first, for its
@@ -659,7 +667,10 @@ class Catalogue:
                 elif harvest_log.exposure(fact, exposed) & tokens:
                     found.append((fact.material_id, stamp, None))
             versions = (
-                {v.id: v for v in self._versions([i for _m, _s, i in found if i is not None])}
+                {
+                    v.id: v
+                    for v in self._versions([i for _m, _s, i in found if i is not None], files=True)
+                }
                 if load
                 else {}
             )

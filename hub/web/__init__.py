@@ -28,6 +28,7 @@ def register_web(app: Flask) -> None:
         main,
         materials,
         membership,
+        oai,
         requests,
         school_admin,
         search,
@@ -49,6 +50,7 @@ def register_web(app: Flask) -> None:
         sharing.bp,
         requests.bp,
         search.bp,
+        oai.bp,
     ):
         app.register_blueprint(blueprint)
     register_error_pages(app)
