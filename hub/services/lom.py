@@ -31,6 +31,7 @@ where each field of the table goes; a test checks that it names every field.
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -523,6 +524,40 @@ def _dc_record(record: Record) -> etree._Element:
     url = licence_url(version.licence)
     dc("rights", [url or "", *(name for _code, name in words("licence", version))])
     return root
+
+
+class _Sink:
+    """A write-only stream that hands on what was written (a zip file written as it goes:
+    ``zipfile`` writes data descriptors to a stream it cannot seek)."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def taken(self) -> bytes:
+        data, self.parts = b"".join(self.parts), []
+        return data
+
+
+def zipped(records: Iterable[Record]) -> Iterator[bytes]:
+    """A zip of the LOM records, one file per material, written record by record."""
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for record in records:
+            name = f"material-{record.version.material_id}-lom.xml"
+            with archive.open(name, "w") as member:
+                member.write(serialize(lom(record)))
+            yield sink.taken()
+    yield sink.taken()
 
 
 def serialize(element: etree._Element) -> bytes:

@@ -1,7 +1,7 @@
 """Harvesting and metadata records: OAI-PMH at ``/oai`` and each material's IEEE LOM record.
 
 Thin views: they say who reads (a token's person, a signed-in person or a visitor), ask
-``services.oai`` or ``services.lom`` through the reader's catalogue, and send the answer as
+``services.oai_pmh`` or ``services.lom`` through the reader's catalogue, and send the answer as
 it is written.
 """
 
@@ -21,7 +21,7 @@ from flask_login import current_user
 from .. import db
 from ..extensions import csrf
 from ..models import Person
-from ..services import lom, oai
+from ..services import lom, oai_pmh
 from ..services.catalogue import Catalogue
 from ..services.errors import NotFound
 from .access import public
@@ -46,9 +46,16 @@ def _bearer_person() -> Person | None:
         return None
     kind, _sep, secret = header.partition(" ")
     if kind.lower() != "bearer" or not secret.strip():
-        raise NotAuthenticated(_("Send the token as Authorization: Bearer <token>."))
+        raise NotAuthenticated(
+            _("Harvesting with a token: send it as Authorization: Bearer <token>.")
+        )
     # Personal access tokens come with the API; until then no token names anybody.
-    raise NotAuthenticated(_("This token is not known. Check it, or make a new one."))
+    raise NotAuthenticated(
+        _(
+            "Harvesting with a token is not available yet: harvest without one to "
+            "collect public materials."
+        )
+    )
 
 
 def _reader() -> Person | None:
@@ -83,13 +90,13 @@ def endpoint() -> Response:
         return _refused(exc)
     given = (request.form if request.method == "POST" else request.args).to_dict(flat=False)
     session = db.session()
-    repository = oai.Repository(
+    repository = oai_pmh.Repository(
         site=_site(),
         admin_email=current_app.config["HUB_MAIL_SENDER"],
         secret=current_app.config["SECRET_KEY"],
-        page_size=current_app.config.get("OAI_PAGE_SIZE", oai.PAGE_SIZE),
+        page_size=current_app.config.get("OAI_PAGE_SIZE", oai_pmh.PAGE_SIZE),
     )
-    found = oai.answer(
+    found = oai_pmh.answer(
         session,
         Catalogue.of(session, person),
         repository,
