@@ -34,7 +34,7 @@ from .timing import ServerTiming
 bp = Blueprint("search", __name__)
 PAGE_SIZE = 20
 #: The most LOM records one zip of a search holds (the first results of the search).
-LOM_ZIP_MOST = 200
+LOM_ZIP_MOST = 100  # the index gives at most 100 hits at once
 FACET_TITLES = WordsByKey({facet.name: facet.title for facet in metadata.FACETS})
 # The search library's reasons (QueryError.code) in the reader's language; its params fill
 # the placeholders. AND, OR and NOT stay as they are: they are what a person types.

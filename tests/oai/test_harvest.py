@@ -19,10 +19,22 @@ from tests import factories
 from tests.oai.conftest import PAGE_SIZE, Hub, serve, share
 
 NS = {"oai": oai_pmh.OAI_NS, "lom": "http://ltsc.ieee.org/xsd/LOM"}
-PUBLIC_NAMES = {"public0", "public1", "public2", "public3", "public4", "french", "translation",
-                "module"}  # fmt: skip
-HIDDEN_TITLES = ("Canary consortium only", "Canary teachers only", "Canary draft",
-                 "Canary consortium licence")  # fmt: skip
+PUBLIC_NAMES = {
+    "public0",
+    "public1",
+    "public2",
+    "public3",
+    "public4",
+    "french",
+    "translation",
+    "module",
+}
+HIDDEN_TITLES = (
+    "Canary consortium only",
+    "Canary teachers only",
+    "Canary draft",
+    "Canary consortium licence",
+)
 
 
 def ids(hub: Hub, names: set[str]) -> set[str]:
@@ -54,8 +66,9 @@ def test_a_full_harvest_collects_every_public_material_page_by_page(shared_hub: 
         title = record.xml.find(".//lom:general/lom:title/lom:string", NS)
         assert title is not None and title.text
     # The same list, answer by answer: the resumption tokens carry size and cursor.
-    answers = list(Sickle(hub.oai, iterator=OAIResponseIterator).ListIdentifiers(
-        metadataPrefix="oai_dc"))  # fmt: skip
+    answers = list(
+        Sickle(hub.oai, iterator=OAIResponseIterator).ListIdentifiers(metadataPrefix="oai_dc")
+    )
     assert len(answers) == -(-len(PUBLIC_NAMES) // PAGE_SIZE)
     tokens = [a.xml.find(".//oai:resumptionToken", NS) for a in answers]
     assert [t.get("cursor") for t in tokens] == [str(PAGE_SIZE * i) for i in range(len(tokens))]
@@ -86,8 +99,9 @@ def test_a_set_harvest_collects_only_its_set(shared_hub: Hub) -> None:
     }
     assert modules == ids(hub, {"module"})
     south = hub.materials["french"].school_id
-    school = {h.identifier for h in sickle.ListIdentifiers(metadataPrefix="oai_dc",
-                                                           set=f"school:{south}")}  # fmt: skip
+    school = {
+        h.identifier for h in sickle.ListIdentifiers(metadataPrefix="oai_dc", set=f"school:{south}")
+    }
     assert school == ids(hub, {"french", "translation"})
     region = {h.identifier for h in sickle.ListIdentifiers(metadataPrefix="lom", set="region:202")}
     assert region == ids(hub, {"french"})
@@ -132,8 +146,7 @@ def test_an_incremental_harvest_collects_what_changed_and_deletions(hub: Hub) ->
     assert all(r.xml.find("oai:metadata", NS) is None for r in records if r.header.deleted)
     # Nothing changed before the window: an earlier window holds the rest.
     until = (before + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    old = {h.identifier for h in Sickle(hub.oai).ListIdentifiers(metadataPrefix="lom",
-                                                                 until=until)}  # fmt: skip
+    old = {h.identifier for h in Sickle(hub.oai).ListIdentifiers(metadataPrefix="lom", until=until)}
     assert old == ids(hub, PUBLIC_NAMES - {"public1", "public2"})
     record = Sickle(hub.oai).GetRecord(identifier=hub.identifier("public1"), metadataPrefix="lom")
     assert record.header.deleted
@@ -223,24 +236,46 @@ def test_an_expired_token_is_refused(hub: Hub, monkeypatch: pytest.MonkeyPatch) 
         ({"verb": "ListRecords"}, "badArgument"),
         ({"verb": "ListRecords", "metadataPrefix": "lom", "from": "yesterday"}, "badArgument"),
         ({"verb": "ListRecords", "metadataPrefix": "lom", "from": "2026-13-01"}, "badArgument"),
-        ({"verb": "ListRecords", "metadataPrefix": "lom", "from": "2026-02-01",
-          "until": "2026-01-01"}, "badArgument"),
-        ({"verb": "ListRecords", "metadataPrefix": "lom", "from": "2026-01-01",
-          "until": "2026-02-01T00:00:00Z"}, "badArgument"),
+        (
+            {
+                "verb": "ListRecords",
+                "metadataPrefix": "lom",
+                "from": "2026-02-01",
+                "until": "2026-01-01",
+            },
+            "badArgument",
+        ),
+        (
+            {
+                "verb": "ListRecords",
+                "metadataPrefix": "lom",
+                "from": "2026-01-01",
+                "until": "2026-02-01T00:00:00Z",
+            },
+            "badArgument",
+        ),
         ({"verb": "ListRecords", "metadataPrefix": "lom", "set": "colour:blue"}, "badArgument"),
         ({"verb": "ListRecords", "metadataPrefix": "lom", "set": "school:north"}, "badArgument"),
         ({"verb": "ListRecords", "metadataPrefix": "lom", "resumptionToken": "x"}, "badArgument"),
         ({"verb": "ListIdentifiers", "resumptionToken": "not-a-token"}, "badResumptionToken"),
         ({"verb": "ListSets", "resumptionToken": "not-a-token"}, "badResumptionToken"),
         ({"verb": "ListRecords", "metadataPrefix": "marc21"}, "cannotDisseminateFormat"),
-        ({"verb": "GetRecord", "identifier": "oai:elsewhere:material/1",
-          "metadataPrefix": "lom"}, "idDoesNotExist"),
+        (
+            {
+                "verb": "GetRecord",
+                "identifier": "oai:elsewhere:material/1",
+                "metadataPrefix": "lom",
+            },
+            "idDoesNotExist",
+        ),
         ({"verb": "ListRecords", "metadataPrefix": "lom", "set": "language:sw"}, "noRecordsMatch"),
         ({"verb": "ListRecords", "metadataPrefix": "lom", "from": "2100-01-01"}, "noRecordsMatch"),
-        ({"verb": "ListRecords", "metadataPrefix": "lom", "set": "school:999999"},
-         "noRecordsMatch"),
+        (
+            {"verb": "ListRecords", "metadataPrefix": "lom", "set": "school:999999"},
+            "noRecordsMatch",
+        ),
     ],
-)  # fmt: skip
+)
 def test_every_error_condition(shared_hub: Hub, args: dict[str, str], code: str) -> None:
     hub = shared_hub
     assert error_code(hub, **args) == code
