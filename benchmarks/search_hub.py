@@ -25,7 +25,9 @@ One run, on one machine, so that the ratios mean something:
 4. throughput: 8 concurrent keep-alive clients (threads, the personas in turn, loopback,
    bounded in count and in time) searching, then asking ``/healthz``: searches per second
    and their ratio to ``/healthz`` requests per second under the same load;
-5. publish-to-searchable: a signed-in teacher creates a material through the hub's pages
+5. the same searches through the API (``GET /api/v1/search``, each signed-in persona with a
+   read token): p50/p95 at page 1 against the library, query by query;
+6. publish-to-searchable: a signed-in teacher creates a material through the hub's pages
    (new draft, file uploaded through ``/api/files`` and attached, edit with
    ``then=publish``) and ``/search`` is polled until the new title is found.
 
@@ -692,6 +694,89 @@ def repeated(setup: Setup, people: list[Persona]) -> dict[str, Any]:
     return out
 
 
+def api_secrets(instance: Path, people: list[Persona]) -> dict[str, str]:
+    """A read token for each signed-in persona (a visitor calls the API without one)."""
+    from hub import create_app, db
+    from hub.models import Person
+    from hub.services import tokens
+
+    secrets: dict[str, str] = {}
+    app = create_app({"HUB_INSTANCE_PATH": str(instance)})
+    with app.app_context():
+        session = db.session()
+        for p in people:
+            if p.email is not None:
+                person = session.scalars(select(Person).where(Person.email == p.email)).one()
+                secrets[p.key] = tokens.create(session, person, "benchmark", ["read"], 7).secret
+        session.commit()
+    return secrets
+
+
+def _api_and_library(
+    setup: Setup,
+    client: Client,
+    headers: dict[str, str],
+    person_tokens: list[str],
+    text: str,
+    *,
+    library_first: bool,
+) -> tuple[float, float, int]:
+    """One query through the library and through the API: their seconds, the API's status."""
+
+    def library() -> float:
+        return timed(
+            lambda: setup.index.search(text, person_tokens=person_tokens, page_size=PAGE_SIZE)
+        )[0]
+
+    lib = library() if library_first else 0.0
+    took, (status, _headers, _body) = timed(
+        lambda: client.request("GET", "/api/v1" + search_path(text, 1), headers=headers)
+    )
+    if not library_first:
+        lib = library()
+    return lib, took, status
+
+
+def api_latency(setup: Setup, people: list[Persona], instance: Path) -> dict[str, Any]:
+    """Search through the API (``GET /api/v1/search``, each persona with a read token),
+    against the library in this process, query by query (taking turns going first), page 1."""
+    secrets = api_secrets(instance, people)
+    library: list[float] = []
+    api: list[float] = []
+    adds: list[float] = []
+    errors = 0
+    for p in people:
+        client = Client(setup.port)
+        headers = {"Authorization": f"Bearer {secrets[p.key]}"} if p.key in secrets else {}
+        try:
+            for text in setup.warmup:
+                client.request("GET", "/api/v1" + search_path(text, 1), headers=headers)
+            for n, text in enumerate(setup.queries):
+                lib, took, status = _api_and_library(
+                    setup, client, headers, setup.tokens[p.key], text, library_first=n % 2 == 0
+                )
+                errors += status != 200
+                library.append(lib)
+                api.append(took)
+                adds.append(took - lib)
+        finally:
+            client.close()
+    out = {
+        "api_page1_p50_ms": round(pct(api, 0.5), 1),
+        "api_page1_p95_ms": round(pct(api, 0.95), 1),
+        "api_library_page1_p50_ms": round(pct(library, 0.5), 1),
+        "api_library_page1_p95_ms": round(pct(library, 0.95), 1),
+        "api_adds_page1_p50_ms": round(pct(adds, 0.5), 1),
+        "api_vs_library_p95_ratio_page1": round(pct(api, 0.95) / pct(library, 0.95), 2),
+        "api_errors": errors,
+    }
+    print(f"API: GET /api/v1/search page 1 ({len(api)} searches, read tokens): p50/p95 "
+          f"{out['api_page1_p50_ms']}/{out['api_page1_p95_ms']} ms; library "
+          f"{out['api_library_page1_p50_ms']}/{out['api_library_page1_p95_ms']} ms; the API "
+          f"adds {out['api_adds_page1_p50_ms']} ms at p50; errors {errors}")  # fmt: skip
+    return out
+
+
 # --- the run: throughput, publishing, targets ------------------------------------------------
 
 LOAD_CLIENTS = 8
@@ -799,6 +884,7 @@ def run(
     out.update(latency(setup, people))
     out.update(repeated(setup, people))
     out.update(throughput(setup, seconds=10 if count <= 10_000 else 30))
+    out.update(api_latency(setup, people, instance))
     out.update(publishing(setup, n_publishes))
     out["targets_met"] = targets(out)
     return out

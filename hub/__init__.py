@@ -51,6 +51,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     register_web(app)
 
+    from .api import register_api
+
+    register_api(app)
+
     from .cli import register_cli
 
     register_cli(app)

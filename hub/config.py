@@ -65,6 +65,7 @@ class Settings:
     mail_sender: str
     ratelimit_storage_url: str
     x_accel_redirect: str | None
+    api_rate_limit: str = "600 per minute"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -90,8 +91,12 @@ class Settings:
             mail_password=env.get(PREFIX + "MAIL_PASSWORD") or None,
             mail_use_tls=(env.get(PREFIX + "MAIL_USE_TLS", "").lower() in {"1", "true", "yes"}),
             mail_sender=env.get(PREFIX + "MAIL_SENDER") or "hub@localhost",
-            ratelimit_storage_url=env.get(PREFIX + "RATELIMIT_STORAGE_URL") or "memory://",
+            # Several workers count together in Redis (HUB_REDIS_URL, which jobs use too).
+            ratelimit_storage_url=env.get(PREFIX + "RATELIMIT_STORAGE_URL")
+            or env.get(PREFIX + "REDIS_URL")
+            or "memory://",
             x_accel_redirect=env.get(PREFIX + "X_ACCEL_REDIRECT") or None,
+            api_rate_limit=env.get(PREFIX + "API_RATE_LIMIT") or "600 per minute",
         )
 
     def flask_config(self) -> dict[str, Any]:
@@ -113,6 +118,7 @@ class Settings:
             "HUB_MAIL_SENDER": self.mail_sender,
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_url,
             "HUB_X_ACCEL_REDIRECT": self.x_accel_redirect,
+            "HUB_API_RATE_LIMIT": self.api_rate_limit,
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
             "REMEMBER_COOKIE_HTTPONLY": True,

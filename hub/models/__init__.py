@@ -26,9 +26,11 @@ from .membership import MembershipEvent
 from .outbox import IndexChange
 from .person import SCHOOL_ROLES, STAFF, Person, Role
 from .school import IncomeGroup, MembershipStatus, School
+from .token import ApiToken
 from .usage import AccessRequest, RequestStatus, UsageEvent
 
 __all__ = [
+    "ApiToken",
     "READS_ONLY",
     "SCHOOL_ROLES",
     "STAFF",

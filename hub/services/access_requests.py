@@ -154,6 +154,16 @@ def decline_request(session: Session, admin: Person, request_id: int, reason: st
     )
 
 
+def request_of(session: Session, person: Person, request_id: int) -> AccessRequest:
+    """A request the person's school made, or one for its materials; ``NotFound`` else."""
+    request = session.get(AccessRequest, request_id)
+    if request is None or person.school_id is None:
+        raise NotFound(_("There is no such request."))
+    if person.school_id not in (request.school_id, request.material.school_id):
+        raise NotFound(_("There is no such request."))
+    return request
+
+
 def incoming(session: Session, admin: Person) -> list[AccessRequest]:
     """Requests for the admin's school's materials, newest first."""
     return list(

@@ -180,8 +180,9 @@ def change_password(session: Session, person: Person, current: str, new: str) ->
 # Invitations -----------------------------------------------------------------------------
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def secret_digest(secret: str) -> str:
+    """The SHA-256 digest of a secret (an invitation's, a token's): what is stored of it."""
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -231,7 +232,7 @@ def invite_checked(
             )
         token = secrets.token_urlsafe(32)
         invitation = Invitation(
-            token_digest=_digest(token),
+            token_digest=secret_digest(token),
             email=email,
             name=(name or "").strip() or None,
             school=school,
@@ -303,7 +304,9 @@ def open_invitation_for(session: Session, school: School, email: str) -> Invitat
 
 def open_invitation(session: Session, token: str, now: dt.datetime | None = None) -> Invitation:
     """The invitation behind ``token`` if it can still be accepted; ``LinkInvalid`` otherwise."""
-    invitation = session.scalar(select(Invitation).where(Invitation.token_digest == _digest(token)))
+    invitation = session.scalar(
+        select(Invitation).where(Invitation.token_digest == secret_digest(token))
+    )
     now = now or utcnow()
     if invitation is None:
         raise LinkInvalid(

@@ -583,6 +583,20 @@ class Catalogue:
         it (a request for a material that is no longer shared is shown without its title)."""
         return self.shown_versions(r.material_id for r in requests)
 
+    def adoptions(self, school_id: int) -> list[Adoption]:
+        """The school's current adoptions, newest first, whose version the viewer may view,
+        for the school's own teachers and admins; nobody else gets any."""
+        if not self._own_staff(school_id):
+            return []
+        found = self.session.scalars(
+            select(Adoption)
+            .where(Adoption.school_id == school_id, Adoption.ended_at.is_(None))
+            .order_by(Adoption.adopted_at.desc(), Adoption.id.desc())
+            .options(joinedload(Adoption.version))
+        ).all()
+        shown = {v.id for v in self.allowed([a.version for a in found], "view")}
+        return [a for a in found if a.version_id in shown]
+
     def adopted_elsewhere(self, school: School, limit: int = 6) -> list[tuple[Adoption, str]]:
         """Recent adoptions of the school's materials by other schools: (adoption, school's
         name), for the school's own teachers and admins."""

@@ -38,6 +38,13 @@ def _require_manage(session: Session, person: Person, material: Material) -> Non
         raise NotFound(_("There is no such material, or it is not shared with you."))
 
 
+def grants_of(session: Session, person: Person, material: Material) -> list[AudienceGrant]:
+    """The material's audience grants, for the teachers and admins of the school that owns
+    it (what its sharing panel shows); refused like a change for anyone else."""
+    _require_manage(session, person, material)
+    return list(material.grants)
+
+
 #: What a grant that names nobody is missing, in the words of its picker.
 CHOOSE_AT_LEAST_ONE = {
     GrantKind.REGIONS: _l("Choose at least one region to share with."),

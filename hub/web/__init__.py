@@ -33,6 +33,7 @@ def register_web(app: Flask) -> None:
         school_admin,
         search,
         sharing,
+        tokens,
     )
     from .converters import IdConverter
     from .errors import register_error_pages
@@ -50,6 +51,7 @@ def register_web(app: Flask) -> None:
         sharing.bp,
         requests.bp,
         search.bp,
+        tokens.bp,
         oai.bp,
     ):
         app.register_blueprint(blueprint)

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from .. import db
+from ..api.problems import http_problem, is_api_request, problem
 from .access import wants_json
 
 log = logging.getLogger("hub.web")
@@ -36,6 +37,8 @@ RETRY_AFTER_SECONDS = 5
 
 def _render(status: int, message: str) -> tuple[str | Response, int]:
     message = str(message)  # a lazy string becomes text in the interface language
+    if is_api_request():  # the API's errors are problem documents (RFC 9457)
+        return problem(status, message), status
     if wants_json():
         return jsonify(error=message, status=status), status
     return render_template("error.html", status=status, message=message), status
@@ -67,6 +70,8 @@ def register_error_pages(app: Flask) -> None:
         # A description given with abort(...) says more than the generic message.
         if exc.description and exc.description != type(exc).description and status in (400, 403):
             message = exc.description
+        if is_api_request():
+            return http_problem(exc, str(message)), status
         return _render(status, message)
 
     @app.errorhandler(db.DriverError)

@@ -17,8 +17,9 @@ from ..models import (
     Person,
     RequestStatus,
     Role,
+    utcnow,
 )
-from ..services import access_requests, modules, usage
+from ..services import access_requests, modules, tokens, usage
 from ..services.catalogue import Catalogue
 from ..services.schools import active_schools, is_active_member
 from .access import public, requires
@@ -113,11 +114,21 @@ def _continuing(catalogue: Catalogue, person: Person) -> list[Continuing]:
 @bp.route("/account")
 @requires()
 def account() -> str:
+    return account_page()
+
+
+def account_page(**extra: Any) -> str:
+    """The account page; ``extra`` for the template (a new token's secret, form errors)."""
     return render_template(
         "account.html",
         person=current_user,
         school_is_member=is_active_member(current_user.school),
         follow_browser=FOLLOW_BROWSER,
+        tokens=tokens.tokens_of(db.session(), current_user),
+        expiry_days=tokens.EXPIRY_DAYS,
+        scope_labels=tokens.SCOPE_LABELS,
+        now=utcnow(),
+        **extra,
     )
 
 

@@ -21,7 +21,7 @@ from flask_login import current_user
 from .. import db
 from ..extensions import csrf
 from ..models import Person
-from ..services import lom, oai_pmh
+from ..services import lom, oai_pmh, tokens
 from ..services.catalogue import Catalogue
 from ..services.errors import NotFound
 from .access import public
@@ -40,22 +40,18 @@ class NotAuthenticated(Exception):
 
 def _bearer_person() -> Person | None:
     """The person whose personal access token the harvester presents (``Authorization:
-    Bearer <token>``), None without one. The one place OAI turns a token into a person."""
+    Bearer <token>``), None without one. The one place OAI turns a token into a person: a
+    school's systems harvest what that school's person may discover."""
     header = request.headers.get("Authorization")
     if header is None:
         return None
     kind, _sep, secret = header.partition(" ")
     if kind.lower() != "bearer" or not secret.strip():
-        raise NotAuthenticated(
-            _("Harvesting with a token: send it as Authorization: Bearer <token>.")
-        )
-    # Personal access tokens come with the API; until then no token names anybody.
-    raise NotAuthenticated(
-        _(
-            "Harvesting with a token is not available yet: harvest without one to "
-            "collect public materials."
-        )
-    )
+        raise NotAuthenticated(_("Send the token as Authorization: Bearer <token>."))
+    try:
+        return tokens.authenticate(db.session(), secret.strip()).person
+    except tokens.Unauthenticated as exc:  # unknown, expired, revoked, or its person inactive
+        raise NotAuthenticated(exc.message) from None
 
 
 def _reader() -> Person | None:

@@ -20,8 +20,8 @@ from werkzeug.wrappers import Response
 
 from .. import db
 from ..mail import mail_language, send_mail
-from ..models import SCHOOL_ROLES, Role, School
-from ..services import accounts, bulk_invite, people
+from ..models import SCHOOL_ROLES, Role, School, utcnow
+from ..services import accounts, bulk_invite, people, tokens
 from ..services.errors import ServiceError
 from ..services.languages import resolve_languages
 from ..services.membership import normalize_website
@@ -127,6 +127,9 @@ def _people_page(status: int = 200, invite_form: InviteForm | None = None) -> st
         invitations=people.invitations(s, current_user),
         invitation_state=people.invitation_state,
         invitation_state_labels=people.INVITATION_STATE_LABELS,
+        school_tokens=tokens.school_tokens(s, current_user),
+        scope_labels=tokens.SCOPE_LABELS,
+        now=utcnow(),
     ), status  # type: ignore[return-value]
 
 

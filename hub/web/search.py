@@ -20,6 +20,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from .. import db, policy
 from ..i18n import WordsByKey
@@ -86,15 +87,16 @@ def _url_without(facet: str, value: str) -> str:
     return url_for("search.search", **args)
 
 
-def _query() -> SearchQuery:
-    """The search the request asks for (a sort or page it cannot mean falls back)."""
-    sort = request.args.get("sort", "relevance")
+def search_query(args: MultiDict[str, str], page_size: int = PAGE_SIZE) -> SearchQuery:
+    """The search ``args`` ask for (a sort or page it cannot mean falls back): the search
+    page's and the API's."""
+    sort = args.get("sort", "relevance")
     return SearchQuery(
-        text=request.args.get("q", "").strip(),
-        filters={f: request.args.getlist(f) for f in FACETS if request.args.getlist(f)},
+        text=args.get("q", "").strip(),
+        filters={f: args.getlist(f) for f in FACETS if args.getlist(f)},
         sort=sort if sort in SORTS else "relevance",
-        page=max(1, request.args.get("page", 1, type=int) or 1),
-        page_size=PAGE_SIZE,
+        page=max(1, args.get("page", 1, type=int) or 1),
+        page_size=page_size,
     )
 
 
@@ -111,7 +113,7 @@ def search() -> Response:
         found = search_page(
             s,
             viewer,
-            _query(),
+            search_query(request.args),
             search=timing.calls("index", "search index", index().search),
             cached=cached,
         )
@@ -119,7 +121,7 @@ def search() -> Response:
     if found.error is not None:
         error, status = query_problem(found.error), 400
     elif found.unavailable:
-        error, status = _not_available(), 503
+        error, status = not_available(), 503
     with timing.part("render", "template"):
         html = render_template(
             "search/results.html",
@@ -143,7 +145,7 @@ def lom_zip() -> Response:
     same query through the same index and policy as the page, written as it is sent."""
     s = db.session()
     person = s.get(Person, current_user.id) if current_user.is_authenticated else None
-    query = _query()
+    query = search_query(request.args)
     try:
         cards = found_cards(
             policy.viewer_for(s, person, adoptions=False),
@@ -156,7 +158,7 @@ def lom_zip() -> Response:
     except QueryError as exc:
         return Response(query_problem(exc), 400, mimetype="text/plain")
     except (SearchIndexError, OSError):
-        return Response(_not_available(), 503, mimetype="text/plain")
+        return Response(not_available(), 503, mimetype="text/plain")
     catalogue = Catalogue.of(s, person)
     versions = catalogue.card_versions(cards)
     relations = catalogue.relations(versions)
@@ -169,7 +171,8 @@ def lom_zip() -> Response:
     )
 
 
-def _not_available() -> str:
+def not_available() -> str:
+    """Why no search can run just now, in words."""
     return _(
         "Search is being rebuilt or is not available just now. Browse the "
         "materials meanwhile, or try again in a minute."

@@ -1,7 +1,7 @@
 """harvest records: OAI datestamps and who could discover each material
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-14 09:00:00
 
 Materials published before this migration get a record dated by their current version's
@@ -20,7 +20,7 @@ from alembic import op
 import hub.models.base
 
 revision: str = "0015"
-down_revision: str | None = "0013"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -13,8 +13,8 @@ from sickle import Sickle
 from sickle.iterator import OAIResponseIterator
 from sqlalchemy import update
 
-from hub.models import HarvestRecord, utcnow
-from hub.services import oai_pmh
+from hub.models import HarvestRecord, Person, utcnow
+from hub.services import oai_pmh, tokens
 from tests import factories
 from tests.oai.conftest import PAGE_SIZE, Hub, serve, share
 
@@ -182,13 +182,69 @@ def test_a_signed_in_person_harvests_what_they_may_discover(
     assert found == ids(hub, names)
 
 
-def test_bearer_tokens_are_refused_with_a_plain_401_until_tokens_exist(shared_hub: Hub) -> None:
+def issue_token(hub: Hub, who: str, expires_in_days: int | None = 30) -> str:
+    """A personal access token of one of the hub's people (as the account page makes one)."""
+    with hub.app.test_request_context():
+        s = hub.session()
+        person = s.get(Person, hub.people[who].id)
+        assert person is not None
+        issued = tokens.create(s, person, "harvester", ["read"], expires_in_days)
+        s.commit()
+        s.close()
+        return issued.secret
+
+
+@pytest.mark.parametrize(
+    ("who", "names"),
+    [
+        ("teacher", PUBLIC_NAMES | {"consortium", "teachers"}),
+        ("student", PUBLIC_NAMES | {"consortium", "nc"}),
+    ],
+)
+def test_a_token_harvests_what_its_person_may_discover(
+    shared_hub: Hub, who: str, names: set[str]
+) -> None:
     hub = shared_hub
-    bearer = {"Authorization": "Bearer hub_nosuchtoken"}
-    answer = requests.get(hub.oai, params={"verb": "Identify"}, headers=bearer, timeout=30)
+    bearer = {"Authorization": f"Bearer {issue_token(hub, who)}"}
+    sickle = Sickle(hub.oai, headers=bearer)
+    assert {h.identifier for h in sickle.ListIdentifiers(metadataPrefix="lom")} == ids(hub, names)
+    records = list(Sickle(hub.oai, headers=bearer).ListRecords(metadataPrefix="oai_dc"))
+    assert {r.header.identifier for r in records} == ids(hub, names)
+    # Its resumption tokens are its own: anonymously, or with another person's token, refused.
+    first = requests.get(
+        hub.oai,
+        params={"verb": "ListIdentifiers", "metadataPrefix": "lom"},
+        headers=bearer,
+        timeout=30,
+    )
+    token = etree.fromstring(first.content).findtext(".//oai:resumptionToken", namespaces=NS)
+    assert token
+    assert error_code(hub, verb="ListIdentifiers", resumptionToken=token) == "badResumptionToken"
+
+
+def test_a_bad_or_expired_token_is_refused_with_a_plain_401(
+    shared_hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hub = shared_hub
+    secret = issue_token(hub, "teacher", expires_in_days=7)
+    for header in ("Bearer hub_nosuchtoken", "Basic dXNlcjpwdw==", "Bearer "):
+        answer = requests.get(
+            hub.oai, params={"verb": "Identify"}, headers={"Authorization": header}, timeout=30
+        )
+        assert answer.status_code == 401
+        assert answer.headers["Content-Type"].startswith("text/plain")
+        assert answer.headers["WWW-Authenticate"].startswith("Bearer")
+        assert answer.text
+    later = utcnow() + dt.timedelta(days=8)
+    monkeypatch.setattr(tokens, "utcnow", lambda: later)
+    answer = requests.get(
+        hub.oai,
+        params={"verb": "Identify"},
+        headers={"Authorization": f"Bearer {secret}"},
+        timeout=30,
+    )
     assert answer.status_code == 401
-    assert answer.headers["Content-Type"].startswith("text/plain")
-    assert answer.headers["WWW-Authenticate"].startswith("Bearer")
+    assert "expired" in answer.text
 
 
 def test_post_is_answered_as_get(shared_hub: Hub) -> None:

@@ -108,7 +108,33 @@ SERVED = frozenset({200, 206, 302})
 # A link to a material: its path, then a separator or the end (never a bare number).
 MATERIAL_LINK = re.compile(r"/materials/(\d+)(?=[/?#\"']|$)")
 VERSION_FILES = re.compile(r"^/materials/(\d+)/v/(\d+)/files/")
-TEXT_TYPES = ("text/", "application/json", "application/xml", "application/atom+xml")
+TEXT_TYPES = (
+    "text/",
+    "application/json",
+    "application/problem+json",
+    "application/xml",
+    "application/atom+xml",
+)
+# The API's walk: where it starts (every list a token can read), how many hidden materials
+# it asks for by id, its budget, and the addresses it follows in answers and Link headers.
+API_STARTS = (
+    "/api/v1/materials",
+    "/api/v1/search",
+    "/api/v1/search?sort=newest",
+    "/api/v1/me",
+    "/api/v1/me/materials",
+    "/api/v1/adoptions",
+    "/api/v1/access-requests",
+    "/api/v1/access-requests?direction=incoming",
+    "/api/v1/usage",
+    "/api/v1/schools",
+)
+API_PROBES = 3
+# Endpoints that serve a version's original file (the download right).
+ORIGINALS = frozenset({"materials.file", "api_materials.file_content"})
+API_PAGES = 30
+API_ADDRESS = re.compile(r'"(/api/v1/[^"\s{}]*)"')
+API_LINK_HEADER = re.compile(r"<(/api/v1/[^>]*)>")
 
 
 # Reading pages -------------------------------------------------------------------------------
@@ -521,11 +547,11 @@ def _file_finding(
         version = int(match.group(1)), int(match.group(2))
     if version is not None:
         material_id, number = version
-        need: policy.Action = "download" if endpoint == "materials.file" else "view"
+        need: policy.Action = "download" if endpoint in ORIGINALS else "view"
         allowed = sight.may(material_id, number, need)
         if allowed:
             return None
-        what = "the original file" if endpoint == "materials.file" else "a rendering of a file"
+        what = "the original file" if endpoint in ORIGINALS else "a rendering of a file"
         label = catalogue.label(material_id)
         if allowed is None:
             return f"{endpoint} served a file of {label} v{number}, a version that does not exist"
@@ -558,20 +584,48 @@ def _file_finding(
 
 def crawl(app: Flask, persona: Persona, sight: Sight, *, pages: int = PAGES_PER_PERSONA) -> Walk:
     """Walk the app as ``persona`` from ``/``: at most ``pages`` GET requests, checking each."""
-    walk = Walk(persona.label, canaries=len(sight.canaries), hidden=len(sight.hidden))
     client: FlaskClient = app.test_client()
     if persona.person is not None:
         signed = sign_in(client, persona.person, persona.password)
         assert signed.status_code == 302, f"{persona.label} could not sign in"
+    return _walk(app, client, persona.label, sight, ["/"], {}, pages)
+
+
+def crawl_api(
+    app: Flask, persona: Persona, sight: Sight, secret: str | None, *, pages: int = API_PAGES
+) -> Walk:
+    """Walk the API with the persona's token (``secret``; None: a visitor without one) from
+    its lists, following every ``/api/v1`` address its answers name and their ``Link``
+    headers, and asking for some hidden materials by their ids: at most ``pages`` requests,
+    each checked as the pages are."""
+    headers = {"Authorization": f"Bearer {secret}"} if secret else {}
+    starts = [*API_STARTS, *(f"/api/v1/materials/{i}" for i in sorted(sight.hidden)[:API_PROBES])]
+    walk = _walk(app, app.test_client(), persona.label + " [API]", sight, starts, headers, pages)
+    return walk
+
+
+def _walk(
+    app: Flask,
+    client: FlaskClient,
+    label: str,
+    sight: Sight,
+    starts: Sequence[str],
+    headers: Mapping[str, str],
+    pages: int,
+) -> Walk:
+    """Fetch pages breadth first from ``starts``, following links and GET forms of HTML
+    pages, API addresses in JSON answers and ``Link`` headers; check every answer."""
+    walk = Walk(label, canaries=len(sight.canaries), hidden=len(sight.hidden))
     adapter = app.url_map.bind("hub.test")
     frontier = Frontier(adapter)
-    frontier.add("/")
+    for start in starts:
+        frontier.add(start)
     while walk.pages < pages:
         url = frontier.pop()
         if url is None:
             break
         t0 = time.perf_counter()
-        response = client.get(url)
+        response = client.get(url, headers=dict(headers))
         body = response.get_data()
         response.close()
         walk.seconds += time.perf_counter() - t0
@@ -580,26 +634,36 @@ def crawl(app: Flask, persona: Persona, sight: Sight, *, pages: int = PAGES_PER_
         path = urlsplit(url).path
         endpoint, args = endpoint_of(adapter, path)
         walk.endpoints[endpoint] += 1
-        walk.findings += _check(sight, persona.label, url, response, body, endpoint, args)
+        walk.findings += _check(sight, label, url, response, body, endpoint, args)
         location = response.headers.get("Location")
         if location and (target := site_url(path, location)):
             frontier.add(target)
+        for link in API_LINK_HEADER.findall(response.headers.get("Link", "")):
+            frontier.add(link)
+        if response.is_json and response.status_code == 200:
+            for link in API_ADDRESS.findall(body.decode("utf-8", "replace")):
+                frontier.add(link)
         if response.mimetype == "text/html" and response.status_code == 200:
-            parser = PageParser()
-            parser.feed(body.decode("utf-8", "replace"))
-            parser.close()
-            for link in parser.links:
-                if (target := site_url(url, link)) is not None:
-                    frontier.add(target)
-                    if MATERIAL_LINK.match(target):
-                        frontier.links_materials(endpoint)
-            for form in parser.forms:
-                action = site_url(url, form.action or path)
-                if action is None:
-                    continue
-                for query in form_queries(form):
-                    frontier.add(urlsplit(action).path + "?" + urlencode(query))
+            _follow_page(frontier, url, path, endpoint, body)
     return walk
+
+
+def _follow_page(frontier: Frontier, url: str, path: str, endpoint: str, body: bytes) -> None:
+    """Queue the links and GET forms of an HTML page."""
+    parser = PageParser()
+    parser.feed(body.decode("utf-8", "replace"))
+    parser.close()
+    for link in parser.links:
+        if (target := site_url(url, link)) is not None:
+            frontier.add(target)
+            if MATERIAL_LINK.match(target):
+                frontier.links_materials(endpoint)
+    for form in parser.forms:
+        action = site_url(url, form.action or path)
+        if action is None:
+            continue
+        for query in form_queries(form):
+            frontier.add(urlsplit(action).path + "?" + urlencode(query))
 
 
 def _check(

@@ -33,8 +33,9 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from hub import create_app
+from hub.models import Person
 from hub.search import catch_up_now, shutdown
-from hub.services import accounts
+from hub.services import accounts, tokens
 from tests import factories
 from tests.policy.crawler import (
     DEMO_PAGES_PER_PERSONA,
@@ -50,6 +51,7 @@ from tests.policy.crawler import (
     build_consortium,
     consortium_specs,
     crawl,
+    crawl_api,
     demo_personas,
     form_queries,
     publish_one_second_apart,
@@ -128,10 +130,22 @@ def _walk_all(
 ) -> list[Walk]:
     """Every persona's walk, against the catalogue as the database holds it now."""
     catalogue = Catalogue.read(session)
-    return [
-        crawl(app, p, Sight.of(session, p.person, catalogue, planted=planted), pages=pages)
-        for p in personas
-    ]
+    walks = []
+    for p in personas:
+        sight = Sight.of(session, p.person, catalogue, planted=planted)
+        walks.append(crawl(app, p, sight, pages=pages))
+        walks.append(crawl_api(app, p, sight, _token(app, session, p.person)))
+    return walks
+
+
+def _token(app: Flask, session: Session, person: Person | None) -> str | None:
+    """A read token of ``person`` for the API's walk (None for a visitor: no token)."""
+    if person is None:
+        return None
+    with app.test_request_context():
+        secret = tokens.create(session, person, "crawler", ["read"], 7).secret
+    session.commit()
+    return secret
 
 
 def _figures(walks: list[Walk]) -> str:
