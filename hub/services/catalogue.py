@@ -21,7 +21,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, event, func, or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, load_only, selectinload
 
 from .. import policy, reasons
 from ..models import (
@@ -205,8 +205,31 @@ class Relations:
     modules: list[MaterialVersion]  # modules that hold it
 
 
-#: Harvesting reads the catalogue in datestamp order in chunks of this many materials.
+#: Harvesting reads the catalogue in datestamp order in chunks of this many materials (a
+#: page's worth of records, most of them found in the first chunk); counting reads larger
+#: chunks, since it loads no version.
 HARVEST_CHUNK = 200
+COUNT_CHUNK = 2000
+#: What metadata records need of the versions they relate to (their address and words),
+#: and what the policy reads of them: related versions load no more.
+RELATED_COLUMNS = (
+    MaterialVersion.id,
+    MaterialVersion.material_id,
+    MaterialVersion.number,
+    MaterialVersion.state,
+    MaterialVersion.title,
+    MaterialVersion.language,
+    MaterialVersion.licence,
+    MaterialVersion.patient_data,
+    MaterialVersion.consent_scope,
+    MaterialVersion.published_at,
+)
+#: Loading materials for relations: their versions (those columns only), grants and school.
+WITH_RELATED = (
+    selectinload(Material.versions).load_only(*RELATED_COLUMNS),
+    selectinload(Material.grants),
+    joinedload(Material.school),
+)
 
 
 class Catalogue:
@@ -648,7 +671,7 @@ class Catalogue:
             .join(Material, Material.id == HarvestRecord.material_id)
             .join(School, School.id == Material.school_id)
             .order_by(HarvestRecord.datestamp, HarvestRecord.material_id)
-            .limit(HARVEST_CHUNK)
+            .limit(chunk_size := HARVEST_CHUNK if load else COUNT_CHUNK)
         )  # fmt: skip
         query = _in_scope(query, scope)
         tokens = policy.viewer_tokens(self.viewer)
@@ -691,7 +714,7 @@ class Catalogue:
             for material_id, stamp, version_id in found:
                 shown = versions.get(version_id) if version_id is not None else None
                 yield Harvested(material_id, stamp, version_id, shown)
-            if len(rows) < HARVEST_CHUNK:
+            if len(rows) < chunk_size:
                 return
             after = (rows[-1][width], rows[-1][_MATERIAL_ID])
 
@@ -713,7 +736,7 @@ class Catalogue:
         materials = {
             m.id: m
             for m in self.session.scalars(
-                select(Material).where(Material.id.in_(material_ids)).options(*WITH_FACTS)
+                select(Material).where(Material.id.in_(material_ids)).options(*WITH_RELATED)
             )
         }
         roots = {m.translation_of_id or m.id for m in materials.values()}
@@ -729,7 +752,7 @@ class Catalogue:
                         Material.adapted_from_version_id.in_(own_versions),
                     )
                 )
-                .options(*WITH_FACTS)
+                .options(*WITH_RELATED)
             )
         }
         sources = [m.adapted_from for m in materials.values() if m.adapted_from is not None]
@@ -749,7 +772,10 @@ class Catalogue:
             for v in self.session.scalars(
                 select(MaterialVersion)
                 .where(MaterialVersion.id.in_(extra_ids))
-                .options(joinedload(MaterialVersion.material).options(*WITH_FACTS))
+                .options(
+                    load_only(*RELATED_COLUMNS),
+                    joinedload(MaterialVersion.material).options(*WITH_RELATED),
+                )
             )
         }
         # Holding modules count in their current published version only.
@@ -770,31 +796,41 @@ class Catalogue:
         def shown(found: Iterable[MaterialVersion | None]) -> list[MaterialVersion]:
             return [v for v in found if v is not None and v.id in visible]
 
+        # Indexed once, so that a page of records costs one pass over what it relates to.
+        adapted_by: dict[int, list[Material]] = {}
+        translated: dict[int, list[Material]] = {}
+        for m in sorted(related.values(), key=lambda m: m.id):
+            if m.adapted_from_version_id is not None:
+                adapted_by.setdefault(m.adapted_from_version_id, []).append(m)
+            translated.setdefault(m.translation_of_id or m.id, []).append(m)
+        items: dict[int, list[int]] = {}
+        for module_version_id, item_id in item_rows:
+            items.setdefault(module_version_id, []).append(item_id)
+        held: dict[int, list[int]] = {}
+        for material_id, module_version_id in holder_rows:
+            held.setdefault(material_id, []).append(module_version_id)
+        holder_ids = {v.id for v in holders}
+
         result: dict[int, Relations] = {}
         for version in versions:
             material = materials[version.material_id]
             root = material.translation_of_id or material.id
-            others = [m for m in related.values() if m.id != material.id]
             original = related.get(material.translation_of_id or -1)
             result[version.id] = Relations(
                 versions=shown(v for v in material.versions if v.state is not VersionState.DRAFT),
                 adapted_from=next(iter(shown([material.adapted_from])), None),
                 adaptations=shown(
-                    m.published
-                    for m in others
-                    if m.adapted_from_version_id in {v.id for v in material.versions}
+                    m.published for v in material.versions for m in adapted_by.get(v.id, [])
                 ),
                 translation_of=next(iter(shown([original.published if original else None])), None),
                 translations=shown(
                     m.published
-                    for m in others
-                    if root in (m.id, m.translation_of_id) and m.id != material.translation_of_id
+                    for m in translated.get(root, [])
+                    if m.id not in (material.id, material.translation_of_id)
                 ),
-                items=shown(extra.get(i) for mv, i in item_rows if mv == version.id),
+                items=shown(extra.get(i) for i in items.get(version.id, [])),
                 modules=shown(
-                    extra.get(mv)
-                    for m, mv in holder_rows
-                    if m == version.material_id and extra.get(mv) in holders
+                    extra.get(mv) for mv in held.get(version.material_id, []) if mv in holder_ids
                 ),
             )
         return result
