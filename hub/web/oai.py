@@ -25,6 +25,7 @@ from ..services import lom, oai_pmh, tokens
 from ..services.catalogue import Catalogue
 from ..services.errors import NotFound
 from .access import public
+from .actions import perform
 
 bp = Blueprint("oai", __name__)
 XML = "text/xml; charset=utf-8"
@@ -49,9 +50,13 @@ def _bearer_person() -> Person | None:
     if kind.lower() != "bearer" or not secret.strip():
         raise NotAuthenticated(_("Send the token as Authorization: Bearer <token>."))
     try:
-        return tokens.authenticate(db.session(), secret.strip()).person
+        caller = tokens.authenticate(db.session(), secret.strip())
     except tokens.Unauthenticated as exc:  # unknown, expired, revoked, or its person inactive
         raise NotAuthenticated(exc.message) from None
+    if tokens.needs_touch(caller.token):  # its last use, as the API records it
+        token_id = caller.token.id
+        db.write_after_read(lambda: perform(lambda: tokens.touch(db.session(), token_id)))
+    return caller.person
 
 
 def _reader() -> Person | None:

@@ -205,9 +205,14 @@ def test_a_token_harvests_what_its_person_may_discover(
     shared_hub: Hub, who: str, names: set[str]
 ) -> None:
     hub = shared_hub
-    bearer = {"Authorization": f"Bearer {issue_token(hub, who)}"}
+    secret = issue_token(hub, who)
+    bearer = {"Authorization": f"Bearer {secret}"}
     sickle = Sickle(hub.oai, headers=bearer)
     assert {h.identifier for h in sickle.ListIdentifiers(metadataPrefix="lom")} == ids(hub, names)
+    with hub.app.app_context():  # the token's use is recorded, as the API records it
+        s = hub.session()
+        assert tokens.authenticate(s, secret).token.last_used_at is not None
+        s.close()
     records = list(Sickle(hub.oai, headers=bearer).ListRecords(metadataPrefix="oai_dc"))
     assert {r.header.identifier for r in records} == ids(hub, names)
     # Its resumption tokens are its own: anonymously, or with another person's token, refused.
