@@ -53,7 +53,9 @@ def exposure(facts: policy.MaterialFacts, exposed: Sequence[str] | None) -> froz
 
 
 def _collect(session: Session, _context: Any, _instances: Any) -> None:
-    # Registered after the outbox's own before_flush: it has added its rows by now.
+    # Registered after the outbox's own before_flush: it has added its rows by now. On
+    # PostgreSQL the outbox's writers hold a lock until they commit (see indexing), so two
+    # transactions never write the same record at once.
     if session.info.get("hub.no_outbox"):
         return
     ids = {obj.material_id for obj in session.new if isinstance(obj, IndexChange)}
@@ -62,9 +64,11 @@ def _collect(session: Session, _context: Any, _instances: Any) -> None:
 
 
 def _before_commit(session: Session) -> None:
-    if not session.info.get(_PENDING):
+    if session.info.get("hub.no_outbox"):
         return
-    session.flush()  # what is still pending may name more materials
+    # The commit flushes what is pending only after this listener: flush it now, so that
+    # the outbox rows it writes are followed too (a clean session does not flush).
+    session.flush()
     ids = session.info.pop(_PENDING, set())
     if ids:
         record_changes(session, ids)
