@@ -2,13 +2,14 @@
 
 **IEEE LOM** is written in the IEEE 1484.12.3 XML binding (namespace
 ``http://ltsc.ieee.org/xsd/LOM``) of the IEEE 1484.12.1-2002 data model: the categories
-``general``, ``lifeCycle``, ``metaMetadata``, ``educational``, ``rights``, ``relation`` and
-``classification``, whose vocabulary values are ``<source>LOMv1.0</source><value>…</value>``
-pairs and whose texts are ``<string language="…">`` lang-strings (element names as listed in
-ILIAS's "The Structure of LOM", Services/MetaData/docs/lom_structure.md, which follows the
-binding). Where LOMv1.0 has no value for our code, the value comes from the Healthcare LOM
-vocabulary (source ``HEALTHCARE_LOMv1``) or from the hub's own vocabulary (source ``hub``),
-as the binding's custom vocabularies allow.
+``general``, ``lifeCycle``, ``metaMetadata``, ``technical``, ``educational``, ``rights``,
+``relation`` and ``classification``, whose vocabulary values are
+``<source>LOMv1.0</source><value>…</value>`` pairs and whose texts are
+``<string language="…">`` lang-strings (element names as listed in ILIAS's "The Structure of
+LOM", Services/MetaData/docs/lom_structure.md, which follows the binding). Where LOMv1.0 has
+no value for our code, the value comes from the Healthcare LOM vocabulary (source
+``HEALTHCARE_LOMv1``) or from the hub's own vocabulary (source ``hub``), as the binding's
+custom vocabularies allow.
 
 **MedBiquitous Healthcare LOM** (ANSI/MEDBIQ LO.10.1; schema ``lomv2/healthcare/
 healthcaremetadata.xsd`` and ``healthcarevocabularies.xsd`` of the MedBiquitous schema
@@ -279,6 +280,7 @@ def _lom_record(record: Record) -> etree._Element:
     _general(root, record)
     _life_cycle(root, record)
     _meta_metadata(root, record)
+    _technical(root, record)
     _educational(root, record)
     _rights(root, record)
     for kind, resource, description in _relations(record):
@@ -348,6 +350,17 @@ def _meta_metadata(root: etree._Element, record: Record) -> None:
     _sub(meta, "metadataSchema", "LOMv1.0")
     _sub(meta, "metadataSchema", "Healthcare LOM v1")
     _sub(meta, "language", WORDS_LANGUAGE)
+
+
+def _technical(root: etree._Element, record: Record) -> None:
+    """The files' media types and sizes, and where the material is read."""
+    files = record.version.files
+    technical = _sub(root, "technical")
+    for media_type in sorted({f.media_type for f in files if f.media_type}):
+        _sub(technical, "format", media_type)
+    if files:
+        _sub(technical, "size", str(sum(f.size for f in files)))
+    _sub(technical, "location", record.url)
 
 
 def _educational(root: etree._Element, record: Record) -> None:

@@ -126,6 +126,8 @@ def test_a_lom_record_carries_every_listed_element(client: FlaskClient, session:
     assert "FN:Jean Dupont\\, MD" in cards[1]
     assert "ORG:North" in cards[2]
     assert texts(root, f"{life}/lom:contribute/lom:date/lom:dateTime")[0].endswith("Z")
+    assert texts(root, "lom:technical/lom:format") == ["application/pdf"]
+    assert texts(root, "lom:technical/lom:location") == [f"http://hub.test/materials/{item.id}"]
     e = "lom:educational"
     assert texts(root, f"{e}/lom:learningResourceType/lom:source") == ["HEALTHCARE_LOMv1"]
     assert texts(root, f"{e}/lom:learningResourceType/lom:value") == ["virtual patient"]
