@@ -32,7 +32,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from .. import policy
@@ -179,3 +179,8 @@ def record_missing(session: Session) -> int:
             ],
         )
     return len(rows)
+
+
+def earliest_datestamp(session: Session) -> dt.datetime | None:
+    """The oldest datestamp of any record (what Identify announces), None with none."""
+    return session.scalar(select(func.min(HarvestRecord.datestamp)))

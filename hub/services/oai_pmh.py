@@ -32,11 +32,10 @@ from typing import Any
 from flask_babel import force_locale
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from lxml import etree
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import HarvestRecord, MaterialKind, MaterialVersion, utcnow
-from . import lom, schools
+from ..models import MaterialKind, MaterialVersion, utcnow
+from . import harvest_log, lom, schools
 from .catalogue import Catalogue, Harvested, HarvestScope
 from .errors import NotFound
 from .languages import COMMON_TAGS, language_name
@@ -444,7 +443,7 @@ def _identify(
     _reader: int | None,
     now: dt.datetime,
 ) -> _Body:
-    earliest = session.scalar(select(func.min(HarvestRecord.datestamp))) or now
+    earliest = harvest_log.earliest_datestamp(session) or now
     elements = [
         _element("repositoryName", repository.name),
         _element("baseURL", repository.base_url),

@@ -59,12 +59,16 @@ def _bearer_person() -> Person | None:
     return caller.person
 
 
+def _signed_in() -> Person | None:
+    """The signed-in person, or None for a visitor."""
+    if not current_user.is_authenticated:
+        return None
+    return db.session().get(Person, current_user.id)
+
+
 def _reader() -> Person | None:
     """Who harvests: a token's person, else the signed-in person, else a visitor (None)."""
-    person = _bearer_person()
-    if person is None and current_user.is_authenticated:
-        person = db.session().get(Person, current_user.id)
-    return person
+    return _bearer_person() or _signed_in()
 
 
 def _site() -> lom.Site:
@@ -108,7 +112,7 @@ def endpoint() -> Response:
 
 
 def _lom_record(material_id: int, number: int | None) -> Response:
-    catalogue = Catalogue.of(db.session(), _reader_or_visitor())
+    catalogue = Catalogue.of(db.session(), _signed_in())
     try:
         version = catalogue.version(material_id, number, "view")
     except NotFound:
@@ -121,13 +125,6 @@ def _lom_record(material_id: int, number: int | None) -> Response:
         content_type=XML,
         headers={"Content-Disposition": f'inline; filename="{name}-lom.xml"'},
     )
-
-
-def _reader_or_visitor() -> Person | None:
-    """The signed-in person or a visitor (a page's reader: no tokens here)."""
-    if not current_user.is_authenticated:
-        return None
-    return db.session().get(Person, current_user.id)
 
 
 @bp.route("/materials/<id:material_id>/lom.xml")
