@@ -12,7 +12,13 @@ from hub import policy
 from hub.models import AudienceGrant, HarvestRecord, MaterialVersion, VersionState, utcnow
 from hub.services import harvest_log, indexing
 from hub.services.catalogue import Catalogue, HarvestScope
-from tests.factories import SchoolFactory, StudentFactory, TeacherFactory, make_material
+from tests.factories import (
+    SchoolFactory,
+    StudentFactory,
+    TeacherFactory,
+    add_grants,
+    make_material,
+)
 
 PUBLIC = [("public", [], "view")]
 
@@ -117,3 +123,22 @@ def test_records_from_before_the_log_read_their_exposure_from_their_grants(
     assert harvest_log.record_missing(session) == 1
     session.commit()
     assert harvested(session, policy.ANONYMOUS) == {public.id: True}
+
+
+def test_widening_the_sharing_moves_the_datestamp(session: Session) -> None:
+    school = SchoolFactory()
+    material = make_material(session, school, title="Members first", grants=[])
+    add_grants(session, material, [("consortium", [], "view")])
+    session.commit()
+    old = utcnow() - dt.timedelta(days=1)
+    session.execute(update(HarvestRecord).values(datestamp=old))
+    session.commit()
+    assert harvested(session, policy.ANONYMOUS) == {}
+    add_grants(session, material, PUBLIC)  # now public: an incremental harvest must see it
+    session.commit()
+    session.expire_all()
+    record = session.get(HarvestRecord, material.id)
+    assert record is not None and record.datestamp > old
+    scope = HarvestScope(since=old + dt.timedelta(hours=1))
+    found = list(Catalogue(session, policy.ANONYMOUS).harvest(scope))
+    assert [(h.material_id, h.deleted) for h in found] == [(material.id, False)]
