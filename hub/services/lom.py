@@ -283,13 +283,13 @@ def _lom_record(record: Record) -> etree._Element:
     _technical(root, record)
     _educational(root, record)
     _rights(root, record)
-    for kind, resource, description in _relations(record):
+    for kind, resource, description, language in _relations(record):
         relation = _sub(root, "relation")
         _vocab(relation, "kind", kind)
         target = _sub(relation, "resource")
         _identifier(target, "URI", resource)
         if description:
-            _langstring(target, "description", description, WORDS_LANGUAGE)
+            _langstring(target, "description", description, language)
     _classification(root, record)
     _healthcare(root, record)
     return root
@@ -398,30 +398,32 @@ def _rights(root: etree._Element, record: Record) -> None:
     _langstring(rights, "description", f"{name}: {url}" if url else name, WORDS_LANGUAGE)
 
 
-def _relations(record: Record) -> Iterator[tuple[str, str, str]]:
-    """(LOMv1.0 kind, address, description) of every relation of the record."""
+def _relations(record: Record) -> Iterator[tuple[str, str, str, str]]:
+    """(LOMv1.0 kind, address, description, its language) of every relation of the record:
+    a relation's words, or the related material's title in its own language."""
     version, related, site = record.version, record.relations, record.site
+    en = WORDS_LANGUAGE
     if record.of_version:
-        yield "isversionof", site.material_url(version.material_id), ""
+        yield "isversionof", site.material_url(version.material_id), "", en
     else:
         for other in related.versions:
-            yield "hasversion", site.version_url(other), f"Version {other.number}"
+            yield "hasversion", site.version_url(other), f"Version {other.number}", en
     if related.adapted_from is not None:
-        yield "isbasedon", site.version_url(related.adapted_from), "Adapted from"
+        yield "isbasedon", site.version_url(related.adapted_from), "Adapted from", en
     for adaptation in related.adaptations:
-        yield "isbasisfor", site.version_url(adaptation), "Adaptation"
+        yield "isbasisfor", site.version_url(adaptation), "Adaptation", en
     # LOMv1.0 has no translation kind: a translation is based on its original.
     if related.translation_of is not None:
         original = related.translation_of
-        yield "isbasedon", site.version_url(original), f"Translation of ({original.language})"
+        yield "isbasedon", site.version_url(original), f"Translation of ({original.language})", en
     for translation in related.translations:
         yield "isbasisfor", site.version_url(translation), (
             f"Translation ({translation.language})"
-        )  # fmt: skip
+        ), en  # fmt: skip
     for item in related.items:
-        yield "haspart", site.version_url(item), item.title
+        yield "haspart", site.version_url(item), item.title, item.language
     for module in related.modules:
-        yield "ispartof", site.version_url(module), module.title
+        yield "ispartof", site.version_url(module), module.title, module.language
 
 
 def _classification(root: etree._Element, record: Record) -> None:
@@ -531,7 +533,7 @@ def _dc_record(record: Record) -> etree._Element:
     dc("format", sorted({f.media_type for f in version.files if f.media_type}))
     dc("identifier", [record.url])
     dc("language", version.all_languages)
-    dc("relation", [url for _kind, url, _text in _relations(record)])
+    dc("relation", [url for _kind, url, _text, _language in _relations(record)])
     for field in ("countries", "regions", "who_regions"):
         dc("coverage", [name for _code, name in words(field, version)])
     url = licence_url(version.licence)
