@@ -10,6 +10,8 @@ hidden things raise ``NotFound``, which surfaces answer as 404.
 
 Search finds through the index, filtered by the same policy's tokens; its cards come through
 ``discoverable_cards`` (``services/discovery.py``), which decides each card the same way.
+Harvesting (OAI-PMH) reads through ``harvest``, ``harvested`` and ``relations``: what the
+viewer may discover, and, as deleted, what they could once discover (``harvest_log``).
 """
 
 from __future__ import annotations
