@@ -169,7 +169,7 @@ def test_the_demo_topics_are_descriptors() -> None:
 
 def test_the_migration_turns_names_into_descriptor_ids_and_back(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'm.sqlite3'}"
-    migrate.upgrade(url, revision="0014")
+    migrate.upgrade(url, revision="0015")
     engine = create_engine(url)
     with Session(engine) as session:
         factories.bind(session)
@@ -183,7 +183,7 @@ def test_the_migration_turns_names_into_descriptor_ids_and_back(tmp_path: Path) 
         conn.execute(text("UPDATE material_version SET topics = :t"), {"t": json.dumps(topics)})
     migrate.upgrade(url, revision="0016")
     assert _topics(engine) == ["D008288", "D007231", "Helping Babies Breathe"]
-    command.downgrade(migrate.alembic_config(url), "0014")
+    command.downgrade(migrate.alembic_config(url), "0015")
     assert _topics(engine) == ["Malaria", "Infant, Newborn", "Helping Babies Breathe"]
     engine.dispose()
 

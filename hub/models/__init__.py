@@ -4,6 +4,7 @@ from .audit import AuditEvent, AuditLogIsAppendOnly
 from .base import READS_ONLY, Base, utcnow
 from .feed import FeedToken
 from .file import File, Rendition
+from .harvest import HarvestRecord
 from .invitation import Invitation
 from .material import (
     Adoption,
@@ -35,6 +36,7 @@ __all__ = [
     "SCHOOL_ROLES",
     "STAFF",
     "IndexChange",
+    "HarvestRecord",
     "Rendition",
     "AccessRequest",
     "RequestStatus",

@@ -10,6 +10,8 @@ hidden things raise ``NotFound``, which surfaces answer as 404.
 
 Search finds through the index, filtered by the same policy's tokens; its cards come through
 ``discoverable_cards`` (``services/discovery.py``), which decides each card the same way.
+Harvesting (OAI-PMH) reads through ``harvest``, ``harvested`` and ``relations``: what the
+viewer may discover, and, as deleted, what they could once discover (``harvest_log``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, event, func, or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, load_only, selectinload
 
 from .. import policy, reasons
 from ..models import (
@@ -32,6 +34,7 @@ from ..models import (
     Adoption,
     Bookmark,
     File,
+    HarvestRecord,
     ItemProgress,
     Material,
     MaterialKind,
@@ -43,6 +46,7 @@ from ..models import (
     VersionFile,
     VersionState,
 )
+from . import harvest_log
 from .discovery import CardSnapshot, MaterialCard, discoverable_cards
 from .errors import Conflict, NotFound
 
@@ -166,6 +170,79 @@ class ModulePlace:
     def next(self) -> ModuleItem | None:
         """The item after, if any."""
         return self.items[self.index + 1] if self.index + 1 < len(self.items) else None
+
+
+@dataclass(frozen=True)
+class HarvestScope:
+    """Which records a harvest asks for: a datestamp window (``since`` inclusive, ``until``
+    exclusive) and at most one set (an owner school, a language, a level, a resource type
+    or ``module``, a UN M49 region the material was written for)."""
+
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    school_id: int | None = None
+    language: str | None = None
+    level: str | None = None
+    resource_type: str | None = None
+    region: str | None = None
+    material_id: int | None = None  # one record (GetRecord)
+
+
+@dataclass(frozen=True)
+class Harvested:
+    """One material as a harvester sees it: its current published version (``version_id``,
+    and the version itself unless the harvest only counts), or none when it is deleted for
+    this viewer (they could once discover it and no longer may)."""
+
+    material_id: int
+    datestamp: dt.datetime
+    version_id: int | None
+    version: MaterialVersion | None = None
+
+    @property
+    def deleted(self) -> bool:
+        return self.version_id is None
+
+
+@dataclass(frozen=True)
+class Relations:
+    """What a version relates to, as far as the viewer may view: what metadata records
+    (LOM, Dublin Core) name beside the material itself."""
+
+    versions: list[MaterialVersion]  # the material's versions the viewer may view
+    adapted_from: MaterialVersion | None
+    adaptations: list[MaterialVersion]
+    translation_of: MaterialVersion | None  # the original this material translates
+    translations: list[MaterialVersion]  # its other translations and the original's
+    items: list[MaterialVersion]  # a module's items
+    modules: list[MaterialVersion]  # modules that hold it
+
+
+#: Harvesting reads the catalogue in datestamp order in chunks of this many materials (a
+#: page's worth of records, most of them found in the first chunk); counting reads larger
+#: chunks, since it loads no version.
+HARVEST_CHUNK = 200
+COUNT_CHUNK = 2000
+#: What metadata records need of the versions they relate to (their address and words),
+#: and what the policy reads of them: related versions load no more.
+RELATED_COLUMNS = (
+    MaterialVersion.id,
+    MaterialVersion.material_id,
+    MaterialVersion.number,
+    MaterialVersion.state,
+    MaterialVersion.title,
+    MaterialVersion.language,
+    MaterialVersion.licence,
+    MaterialVersion.patient_data,
+    MaterialVersion.consent_scope,
+    MaterialVersion.published_at,
+)
+#: Loading materials for relations: their versions (those columns only), grants and school.
+WITH_RELATED = (
+    selectinload(Material.versions).load_only(*RELATED_COLUMNS),
+    selectinload(Material.grants),
+    joinedload(Material.school),
+)
 
 
 class Catalogue:
@@ -460,16 +537,19 @@ class Catalogue:
                 )
             )
 
-    def _versions(self, ids: Sequence[int]) -> list[MaterialVersion]:
-        """These versions, in this order, with their materials and schools (pages show them)."""
-        found = {
-            v.id: v
-            for v in self.session.scalars(
-                select(MaterialVersion)
-                .where(MaterialVersion.id.in_(ids))
-                .options(joinedload(MaterialVersion.material).joinedload(Material.school))
+    def _versions(self, ids: Sequence[int], *, files: bool = False) -> list[MaterialVersion]:
+        """These versions, in this order, with their materials and schools (pages show them)
+        and, with ``files``, their files (metadata records list their formats)."""
+        query = (
+            select(MaterialVersion)
+            .where(MaterialVersion.id.in_(ids))
+            .options(joinedload(MaterialVersion.material).joinedload(Material.school))
+        )
+        if files:
+            query = query.options(
+                selectinload(MaterialVersion.attachments).joinedload(VersionFile.file)
             )
-        }
+        found = {v.id: v for v in self.session.scalars(query)}
         return [found[i] for i in ids]
 
     def topics_in_use(self, limit: int = 400, newest: int = 500) -> list[str]:
@@ -478,6 +558,11 @@ class Catalogue:
         terms are never among them."""
         counts = Counter(topic for v in self.listing(limit=newest) for topic in v.topics or ())
         return [t for t, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))][:limit]
+
+    def card_versions(self, cards: Sequence[MaterialCard]) -> list[MaterialVersion]:
+        """The versions of search cards (which the policy decided already), in their order,
+        with their files: what exports of a search describe."""
+        return self._versions([card.version_id for card in cards], files=True)
 
     def school_materials(self, school_id: int) -> list[Material]:
         """Every material of a school (drafts and retired ones too), newest first, for its
@@ -611,3 +696,223 @@ class Catalogue:
         ).all()
         shown = {v.id for v in self.allowed([a.version for a, _name in rows], "view")}
         return [(a, name) for a, name in rows if a.version_id in shown]
+
+    # Harvesting -----------------------------------------------------------------------------
+
+    def harvest(
+        self,
+        scope: HarvestScope,
+        after: tuple[dt.datetime, int] | None = None,
+        *,
+        load: bool = True,
+    ) -> Iterator[Harvested]:
+        """Every record of ``scope`` the viewer may harvest, in (datestamp, material id)
+        order, from just after ``after``: materials they may discover, with their current
+        published version (``load=False``: without it, to count), and materials they could
+        once discover and no longer may, as deleted (see ``services/harvest_log.py``).
+
+        Reads ``HARVEST_CHUNK`` materials at a time (the policy's facts only, as listings
+        do) and yields as it goes, so that a harvest of the whole catalogue holds one chunk.
+        """
+        query = (
+            select(*policy.FACT_COLUMNS, HarvestRecord.datestamp, HarvestRecord.exposed,
+                   MaterialVersion.regions)
+            .select_from(HarvestRecord)
+            .join(
+                MaterialVersion,
+                and_(
+                    MaterialVersion.material_id == HarvestRecord.material_id,
+                    MaterialVersion.state == VersionState.PUBLISHED,
+                ),
+            )
+            .join(Material, Material.id == HarvestRecord.material_id)
+            .join(School, School.id == Material.school_id)
+            .order_by(HarvestRecord.datestamp, HarvestRecord.material_id)
+            .limit(chunk_size := HARVEST_CHUNK if load else COUNT_CHUNK)
+        )  # fmt: skip
+        query = _in_scope(query, scope)
+        tokens = policy.viewer_tokens(self.viewer)
+        width = len(policy.FACT_COLUMNS)
+        while True:
+            chunk = query
+            if after is not None:
+                stamp, material_id = after
+                # Keyset paging: the next chunk starts after the last record read.
+                chunk = query.where(
+                    or_(
+                        HarvestRecord.datestamp > stamp,
+                        and_(
+                            HarvestRecord.datestamp == stamp,
+                            HarvestRecord.material_id > material_id,
+                        ),
+                    )
+                )
+            rows = self.session.execute(chunk).all()
+            if not rows:
+                return
+            facts = policy.published_facts(self.session, rows)
+            found: list[tuple[int, dt.datetime, int | None]] = []
+            for row, fact in zip(rows, facts, strict=True):
+                stamp, exposed, regions = row[width:]
+                if scope.region is not None and scope.region not in (regions or []):
+                    continue
+                if self._decide(fact, "discover"):
+                    found.append((fact.material_id, stamp, fact.version_id))
+                elif harvest_log.exposure(fact, exposed) & tokens:
+                    found.append((fact.material_id, stamp, None))
+            versions = (
+                {
+                    v.id: v
+                    for v in self._versions([i for _m, _s, i in found if i is not None], files=True)
+                }
+                if load
+                else {}
+            )
+            for material_id, stamp, version_id in found:
+                shown = versions.get(version_id) if version_id is not None else None
+                yield Harvested(material_id, stamp, version_id, shown)
+            if len(rows) < chunk_size:
+                return
+            after = (rows[-1][width], rows[-1][_MATERIAL_ID])
+
+    def harvested(self, material_id: int) -> Harvested:
+        """One material as the viewer may harvest it (``harvest`` for one id); ``NotFound``
+        when it is not a record for them (never published, or never theirs to discover)."""
+        found = next(self.harvest(HarvestScope(material_id=material_id)), None)
+        if found is None:
+            raise hidden()
+        return found
+
+    def relations(self, versions: Sequence[MaterialVersion]) -> dict[int, Relations]:
+        """For each version (by id), what it relates to that the viewer may view: its
+        material's versions, adaptation and translation lineage both ways, a module's items
+        and the modules that hold it. A fixed number of queries for any number of versions."""
+        if not versions:
+            return {}
+        material_ids = {v.material_id for v in versions}
+        materials = {
+            m.id: m
+            for m in self.session.scalars(
+                select(Material).where(Material.id.in_(material_ids)).options(*WITH_RELATED)
+            )
+        }
+        roots = {m.translation_of_id or m.id for m in materials.values()}
+        own_versions = {v.id for m in materials.values() for v in m.versions}
+        related = {
+            m.id: m
+            for m in self.session.scalars(
+                select(Material)
+                .where(
+                    or_(
+                        Material.translation_of_id.in_(roots),
+                        Material.id.in_(roots),
+                        Material.adapted_from_version_id.in_(own_versions),
+                    )
+                )
+                .options(*WITH_RELATED)
+            )
+        }
+        sources = [m.adapted_from for m in materials.values() if m.adapted_from is not None]
+        item_rows = self.session.execute(
+            select(ModuleItem.module_version_id, ModuleItem.item_version_id)
+            .where(ModuleItem.module_version_id.in_([v.id for v in versions]))
+            .order_by(ModuleItem.position)
+        ).all()
+        holder_rows = self.session.execute(
+            select(MaterialVersion.material_id, ModuleItem.module_version_id)
+            .join(ModuleItem, ModuleItem.item_version_id == MaterialVersion.id)
+            .where(MaterialVersion.material_id.in_(material_ids))
+        ).all()
+        extra_ids = {i for _m, i in item_rows} | {mv for _m, mv in holder_rows}
+        extra = {
+            v.id: v
+            for v in self.session.scalars(
+                select(MaterialVersion)
+                .where(MaterialVersion.id.in_(extra_ids))
+                .options(
+                    load_only(*RELATED_COLUMNS),
+                    joinedload(MaterialVersion.material).options(*WITH_RELATED),
+                )
+            )
+        }
+        # Holding modules count in their current published version only.
+        holders = [v for v in extra.values() if v.state is VersionState.PUBLISHED]
+        candidates = [
+            *(
+                v
+                for m in materials.values()
+                for v in m.versions
+                if v.state is not VersionState.DRAFT
+            ),
+            *(m.published for m in related.values() if m.published is not None),
+            *sources,
+            *extra.values(),
+        ]
+        visible = {v.id for v in self.allowed(list({v.id: v for v in candidates}.values()))}
+
+        def shown(found: Iterable[MaterialVersion | None]) -> list[MaterialVersion]:
+            return [v for v in found if v is not None and v.id in visible]
+
+        # Indexed once, so that a page of records costs one pass over what it relates to.
+        adapted_by: dict[int, list[Material]] = {}
+        translated: dict[int, list[Material]] = {}
+        for m in sorted(related.values(), key=lambda m: m.id):
+            if m.adapted_from_version_id is not None:
+                adapted_by.setdefault(m.adapted_from_version_id, []).append(m)
+            translated.setdefault(m.translation_of_id or m.id, []).append(m)
+        items: dict[int, list[int]] = {}
+        for module_version_id, item_id in item_rows:
+            items.setdefault(module_version_id, []).append(item_id)
+        held: dict[int, list[int]] = {}
+        for material_id, module_version_id in holder_rows:
+            held.setdefault(material_id, []).append(module_version_id)
+        holder_ids = {v.id for v in holders}
+
+        result: dict[int, Relations] = {}
+        for version in versions:
+            material = materials[version.material_id]
+            root = material.translation_of_id or material.id
+            original = related.get(material.translation_of_id or -1)
+            result[version.id] = Relations(
+                versions=shown(v for v in material.versions if v.state is not VersionState.DRAFT),
+                adapted_from=next(iter(shown([material.adapted_from])), None),
+                adaptations=shown(
+                    m.published for v in material.versions for m in adapted_by.get(v.id, [])
+                ),
+                translation_of=next(iter(shown([original.published if original else None])), None),
+                translations=shown(
+                    m.published
+                    for m in translated.get(root, [])
+                    if m.id not in (material.id, material.translation_of_id)
+                ),
+                items=shown(extra.get(i) for i in items.get(version.id, [])),
+                modules=shown(
+                    extra.get(mv) for mv in held.get(version.material_id, []) if mv in holder_ids
+                ),
+            )
+        return result
+
+
+_MATERIAL_ID = next(i for i, c in enumerate(policy.FACT_COLUMNS) if c is Material.id)
+
+
+def _in_scope(query: Any, scope: HarvestScope) -> Any:
+    """``query`` narrowed to the scope's window and set (the region is checked per row: it
+    is a list in a JSON column)."""
+    if scope.material_id is not None:
+        query = query.where(HarvestRecord.material_id == scope.material_id)
+    if scope.since is not None:
+        query = query.where(HarvestRecord.datestamp >= scope.since)
+    if scope.until is not None:
+        query = query.where(HarvestRecord.datestamp < scope.until)
+    if scope.school_id is not None:
+        query = query.where(Material.school_id == scope.school_id)
+    if scope.language is not None:
+        query = query.where(MaterialVersion.language == scope.language)
+    if scope.level is not None:
+        query = query.where(MaterialVersion.level == scope.level)
+    if scope.resource_type == "module":
+        query = query.where(Material.kind == MaterialKind.MODULE)
+    elif scope.resource_type is not None:
+        query = query.where(MaterialVersion.resource_type == scope.resource_type)
+    return query

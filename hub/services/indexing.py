@@ -33,7 +33,7 @@ from ..models import (
     VersionState,
     utcnow,
 )
-from . import markdown, mesh, metadata
+from . import harvest_log, markdown, mesh, metadata
 
 log = logging.getLogger("hub.indexing")
 BATCH = 500
@@ -119,6 +119,8 @@ def track_changes() -> None:
     event.listen(Session, "before_flush", _before_flush)
     event.listen(Session, "after_flush", _after_flush)
     event.listen(Session, "before_commit", _before_commit)
+    # After the outbox's listeners: the harvest log follows the rows they write.
+    harvest_log.track()
 
 
 def queue_all(session: Session, material_ids: Iterable[int]) -> None:

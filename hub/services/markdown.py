@@ -32,8 +32,8 @@ def render(source: str) -> str:
     )
 
 
-#: Inline tokens whose content is words a reader sees (an image's is its alternative text).
-_WORDS = {"text", "code_inline", "image"}
+#: Inline tokens whose content is words a reader sees.
+_WORDS = {"text", "code_inline"}
 _BREAKS = {"softbreak", "hardbreak"}
 #: Block tokens that are words themselves (code).
 _BLOCK_WORDS = {"code_block", "fence"}

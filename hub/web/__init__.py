@@ -31,6 +31,7 @@ def register_web(app: Flask) -> None:
         main,
         materials,
         membership,
+        oai,
         requests,
         school_admin,
         search,
@@ -56,6 +57,7 @@ def register_web(app: Flask) -> None:
         tokens.bp,
         citing.bp,
         feeds.bp,
+        oai.bp,
     ):
         app.register_blueprint(blueprint)
     register_error_pages(app)

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, make_response, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    make_response,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,7 +26,7 @@ from .. import db, policy
 from ..i18n import WordsByKey
 from ..models import Person
 from ..search import FACETS, SORTS, QueryError, SearchIndexError, card_cache, index
-from ..services import metadata
+from ..services import lom, metadata
 from ..services.catalogue import Catalogue
 from ..services.discovery import MaterialCard, SearchQuery, search_page
 from .access import public
@@ -27,6 +35,8 @@ from .timing import ServerTiming
 
 bp = Blueprint("search", __name__)
 PAGE_SIZE = 20
+#: The most LOM records one zip of a search holds (the first results of the search).
+LOM_ZIP_MOST = 100  # the index gives at most 100 hits at once
 FACET_TITLES = WordsByKey({facet.name: facet.title for facet in metadata.FACETS})
 # The search library's reasons (QueryError.code) in the reader's language; its params fill
 # the placeholders. AND, OR and NOT stay as they are: they are what a person types.
@@ -122,6 +132,7 @@ def search() -> Response:
             facet_titles=FACET_TITLES,
             without=_url_without,
             **_feeds(),
+            lom_zip_most=LOM_ZIP_MOST,
         )
     response = make_response(html, status)
     if status == 200:
@@ -142,6 +153,39 @@ def _feeds() -> dict[str, str | None]:
     }
 
 
+@bp.route("/search/lom.zip")
+@public
+def lom_zip() -> Response:
+    """The IEEE LOM records of a search's first results (``LOM_ZIP_MOST``), as one zip: the
+    same query through the same index and policy as the page, written as it is sent."""
+    s = db.session()
+    person = s.get(Person, current_user.id) if current_user.is_authenticated else None
+    query = search_query(request.args)
+    try:
+        cards = found_cards(
+            policy.viewer_for(s, person, adoptions=False),
+            text=query.text,
+            filters=query.filters,
+            sort=query.sort,
+            size=LOM_ZIP_MOST,
+            strict=True,
+        )
+    except QueryError as exc:
+        return Response(query_problem(exc), 400, mimetype="text/plain")
+    except (SearchIndexError, OSError):
+        return Response(not_available(), 503, mimetype="text/plain")
+    catalogue = Catalogue.of(s, person)
+    versions = catalogue.card_versions(cards)
+    relations = catalogue.relations(versions)
+    site = lom.Site(request.host_url.rstrip("/"))
+    records = [lom.Record(v, relations[v.id], site) for v in versions]
+    return Response(
+        stream_with_context(lom.zipped(records)),
+        mimetype="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="search-lom.zip"'},
+    )
+
+
 def not_available() -> str:
     """Why no search can run just now, in words."""
     return _(
@@ -157,8 +201,10 @@ def found_cards(
     filters: dict[str, list[str]] | None = None,
     sort: str = "newest",
     size: int = 6,
+    strict: bool = False,
 ) -> list[MaterialCard]:
-    """Cards of materials the viewer may discover, from the index (empty if it is unavailable)."""
+    """Cards of materials the viewer may discover, from the index (empty if it is
+    unavailable; ``strict``: the index's refusal or absence is raised instead)."""
     cached = card_cache().at_head(db.session())
     db.end_read_transaction()
     try:
@@ -170,6 +216,8 @@ def found_cards(
             page_size=size,
         )
     except (SearchIndexError, OSError):  # the shelves stay empty; search says why
+        if strict:
+            raise
         return []
     cards = Catalogue(db.session(), viewer).cards([int(h.id) for h in results.hits], cached)
     return [card for card in cards if card is not None]

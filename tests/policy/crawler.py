@@ -29,10 +29,12 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import html
+import io
 import json
 import random
 import re
 import time
+import zipfile
 from collections import Counter, deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -148,6 +150,19 @@ API_PROBES = 3
 ORIGINALS = frozenset({"materials.file", "api_materials.file_content"})
 API_PAGES = 30
 API_ADDRESS = re.compile(r'"(/api/v1/[^"\s{}]*)"')
+# The harvest's walk: every list of ``/oai`` in both formats, followed to its last page by
+# its resumption tokens, and some hidden materials asked for by identifier and as LOM.
+OAI_STARTS = (
+    "/oai?verb=ListRecords&metadataPrefix=lom",
+    "/oai?verb=ListRecords&metadataPrefix=oai_dc",
+    "/oai?verb=ListIdentifiers&metadataPrefix=lom",
+    "/oai?verb=ListSets",
+    "/oai?verb=Identify",
+)
+OAI_PROBES = 3
+OAI_PAGES = 40
+OAI_RESUME = re.compile(r"<resumptionToken[^>]*>([^<]+)</resumptionToken>")
+OAI_VERB = re.compile(r'<request[^>]* verb="(\w+)"')
 API_LINK_HEADER = re.compile(r"<(/api/v1/[^>]*)>")
 
 
@@ -628,6 +643,25 @@ def crawl_api(
     return walk
 
 
+def crawl_oai(
+    app: Flask, persona: Persona, sight: Sight, secret: str | None, *, pages: int = OAI_PAGES
+) -> Walk:
+    """Harvest ``/oai`` with the persona's token (``secret``; None: anonymously): every list
+    to its last page, and some hidden materials by identifier and as LOM records (which
+    must not exist for the persona); each answer checked as the pages are."""
+    headers = {"Authorization": f"Bearer {secret}"} if secret else {}
+    probes = sorted(sight.hidden)[:OAI_PROBES]
+    starts = [
+        *OAI_STARTS,
+        *(
+            f"/oai?verb=GetRecord&metadataPrefix=lom&identifier=oai:hub.test:material/{i}"
+            for i in probes
+        ),
+        *(f"/materials/{i}/lom.xml" for i in probes),
+    ]
+    return _walk(app, app.test_client(), persona.label + " [OAI]", sight, starts, headers, pages)
+
+
 def _walk(
     app: Flask,
     client: FlaskClient,
@@ -667,6 +701,14 @@ def _walk(
         if response.is_json and response.status_code == 200:
             for link in API_ADDRESS.findall(body.decode("utf-8", "replace")):
                 frontier.add(link)
+        if path == "/oai" and response.status_code == 200:
+            text = body.decode("utf-8", "replace")
+            verb = OAI_VERB.search(text)
+            for token in OAI_RESUME.findall(text):
+                if verb is not None:
+                    frontier.add(
+                        "/oai?" + urlencode({"verb": verb.group(1), "resumptionToken": token})
+                    )
         if response.mimetype == "text/html" and response.status_code == 200:
             _follow_page(frontier, url, path, endpoint, body)
         elif (response.mimetype or "").endswith("xml") and response.status_code == 200:
@@ -715,6 +757,12 @@ def _check(
         if mimetype == "text/html":
             texts["JSON-LD"] = "\n".join(
                 json.dumps(json.loads(data), ensure_ascii=False) for data in JSON_LD.findall(text)
+            )
+    elif mimetype == "application/zip" and response.status_code == 200:
+        # A zip of metadata records (a search's LOM): every file in it is read.
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            texts["body"] = html.unescape(
+                "\n".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist())
             )
     # One line per material however many of its canaries the response shows.
     seen: dict[int, tuple[list[str], list[str]]] = {}
