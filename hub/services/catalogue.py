@@ -783,22 +783,13 @@ class Catalogue:
             raise hidden()
         return found
 
-    def relations(self, versions: Sequence[MaterialVersion]) -> dict[int, Relations]:
-        """For each version (by id), what it relates to that the viewer may view: its
-        material's versions, adaptation and translation lineage both ways, a module's items
-        and the modules that hold it. A fixed number of queries for any number of versions."""
-        if not versions:
-            return {}
-        material_ids = {v.material_id for v in versions}
-        materials = {
-            m.id: m
-            for m in self.session.scalars(
-                select(Material).where(Material.id.in_(material_ids)).options(*WITH_RELATED)
-            )
-        }
-        roots = {m.translation_of_id or m.id for m in materials.values()}
-        own_versions = {v.id for m in materials.values() for v in m.versions}
-        related = {
+    def _lineage_of(self, materials: Iterable[Material]) -> dict[int, Material]:
+        """The materials related to these by translation (both ways, from the same root) or
+        adapted from one of their versions, by id (the policy not asked yet)."""
+        materials = list(materials)
+        roots = {m.translation_of_id or m.id for m in materials}
+        own_versions = {v.id for m in materials for v in m.versions}
+        return {
             m.id: m
             for m in self.session.scalars(
                 select(Material)
@@ -812,17 +803,27 @@ class Catalogue:
                 .options(*WITH_RELATED)
             )
         }
-        sources = [m.adapted_from for m in materials.values() if m.adapted_from is not None]
-        item_rows = self.session.execute(
-            select(ModuleItem.module_version_id, ModuleItem.item_version_id)
-            .where(ModuleItem.module_version_id.in_([v.id for v in versions]))
-            .order_by(ModuleItem.position)
-        ).all()
-        holder_rows = self.session.execute(
-            select(MaterialVersion.material_id, ModuleItem.module_version_id)
-            .join(ModuleItem, ModuleItem.item_version_id == MaterialVersion.id)
-            .where(MaterialVersion.material_id.in_(material_ids))
-        ).all()
+
+    def _module_links(
+        self, versions: Sequence[MaterialVersion], material_ids: set[int]
+    ) -> tuple[list[Any], list[Any], dict[int, MaterialVersion]]:
+        """The items of these versions (module version, item version), the modules holding
+        these materials (material, module version), and those versions by id (the policy not
+        asked yet)."""
+        item_rows = list(
+            self.session.execute(
+                select(ModuleItem.module_version_id, ModuleItem.item_version_id)
+                .where(ModuleItem.module_version_id.in_([v.id for v in versions]))
+                .order_by(ModuleItem.position)
+            ).all()
+        )
+        holder_rows = list(
+            self.session.execute(
+                select(MaterialVersion.material_id, ModuleItem.module_version_id)
+                .join(ModuleItem, ModuleItem.item_version_id == MaterialVersion.id)
+                .where(MaterialVersion.material_id.in_(material_ids))
+            ).all()
+        )
         extra_ids = {i for _m, i in item_rows} | {mv for _m, mv in holder_rows}
         extra = {
             v.id: v
@@ -835,6 +836,24 @@ class Catalogue:
                 )
             )
         }
+        return item_rows, holder_rows, extra
+
+    def relations(self, versions: Sequence[MaterialVersion]) -> dict[int, Relations]:
+        """For each version (by id), what it relates to that the viewer may view: its
+        material's versions, adaptation and translation lineage both ways, a module's items
+        and the modules that hold it. A fixed number of queries for any number of versions."""
+        if not versions:
+            return {}
+        material_ids = {v.material_id for v in versions}
+        materials = {
+            m.id: m
+            for m in self.session.scalars(
+                select(Material).where(Material.id.in_(material_ids)).options(*WITH_RELATED)
+            )
+        }
+        related = self._lineage_of(materials.values())
+        sources = [m.adapted_from for m in materials.values() if m.adapted_from is not None]
+        item_rows, holder_rows, extra = self._module_links(versions, material_ids)
         # Holding modules count in their current published version only.
         holders = [v for v in extra.values() if v.state is VersionState.PUBLISHED]
         candidates = [

@@ -63,22 +63,7 @@ def register_web(app: Flask) -> None:
     register_error_pages(app)
     frame.init_app(app)
 
-    login_manager.login_view = "auth.sign_in"
-    login_manager.login_message = _l("Please sign in to see that page.")
-    login_manager.localize_callback = str  # flash() stores text, not a lazy string
-    login_manager.login_message_category = "info"
-    login_manager.session_protection = "basic"
-
-    @login_manager.user_loader
-    def load_person(session_id: str) -> Person | None:
-        person_id, _, fingerprint = session_id.partition(":")
-        if not person_id.isdigit():
-            return None
-        person = accounts.signed_in_person(db.session(), int(person_id))
-        # A changed password (or deactivation) ends every existing session.
-        if person is None or not person.active or person.credential_fingerprint != fingerprint:
-            return None
-        return person
+    _sign_in()
 
     # Template helpers that depend on nothing per request: globals, not a context
     # processor run for every page.
@@ -102,6 +87,26 @@ def register_web(app: Flask) -> None:
     app.jinja_env.filters.update(reason=reasons.words)
 
     app.after_request(_security_headers)
+
+
+def _sign_in() -> None:
+    """Flask-Login: where to sign in, how, and the person a session names."""
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = _l("Please sign in to see that page.")
+    login_manager.localize_callback = str  # flash() stores text, not a lazy string
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_person(session_id: str) -> Person | None:
+        person_id, _, fingerprint = session_id.partition(":")
+        if not person_id.isdigit():
+            return None
+        person = accounts.signed_in_person(db.session(), int(person_id))
+        # A changed password (or deactivation) ends every existing session.
+        if person is None or not person.active or person.credential_fingerprint != fingerprint:
+            return None
+        return person
 
 
 def _security_headers(response: Any) -> Any:
