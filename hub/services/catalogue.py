@@ -556,7 +556,12 @@ class Catalogue:
         """Topics (descriptor ids and free terms) of the ``newest`` materials the viewer may
         discover, most used first: what a draft's topics field suggests. A hidden material's
         terms are never among them."""
-        counts = Counter(topic for v in self.listing(limit=newest) for topic in v.topics or ())
+        # Only the topics column of what the door lets through: this answers as a person types.
+        ids = [listed.version_id for listed in self.addresses(limit=newest)]
+        topics = self.session.scalars(
+            select(MaterialVersion.topics).where(MaterialVersion.id.in_(ids))
+        )
+        counts = Counter(topic for found in topics for topic in found or ())
         return [t for t, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))][:limit]
 
     def card_versions(self, cards: Sequence[MaterialCard]) -> list[MaterialVersion]:
