@@ -6,6 +6,7 @@ from .feed import FeedToken
 from .file import File, Rendition
 from .harvest import HarvestRecord
 from .invitation import Invitation
+from .lti import LtiAccount, LtiKey, LtiLaunchValue, LtiPlatform
 from .material import (
     Adoption,
     AudienceGrant,
@@ -32,6 +33,10 @@ from .usage import AccessRequest, RequestStatus, UsageEvent
 
 __all__ = [
     "ApiToken",
+    "LtiAccount",
+    "LtiKey",
+    "LtiLaunchValue",
+    "LtiPlatform",
     "READS_ONLY",
     "SCHOOL_ROLES",
     "STAFF",

@@ -16,6 +16,7 @@ from ..services.files import kind_in_words, size_in_words
 from ..services.languages import display_name, picker_options
 from ..services.markdown import render as render_markdown
 from ..services.vocabularies import licence_url
+from .embedding import frame_ancestors, frame_origins
 from .value_words import badges, facet_values_in_words, value_words
 
 
@@ -25,9 +26,11 @@ def register_web(app: Flask) -> None:
         auth,
         citing,
         consortium_admin,
+        embedding,
         feeds,
         files,
         frame,
+        lti,
         main,
         materials,
         membership,
@@ -58,6 +61,7 @@ def register_web(app: Flask) -> None:
         citing.bp,
         feeds.bp,
         oai.bp,
+        lti.bp,
     ):
         app.register_blueprint(blueprint)
     register_error_pages(app)
@@ -87,6 +91,8 @@ def register_web(app: Flask) -> None:
     app.jinja_env.filters.update(reason=reasons.words)
 
     app.after_request(_security_headers)
+    # Pages in a learning platform's frame are drawn without the site's header and footer.
+    app.context_processor(lambda: {"embedded": embedding.embedded()})
 
 
 def _sign_in() -> None:
@@ -110,13 +116,16 @@ def _sign_in() -> None:
 
 
 def _security_headers(response: Any) -> Any:
-    """What every answer tells the browser: no sniffing, no framing by others, and the
+    """What every answer tells the browser: no sniffing, no framing but by the hub itself
+    (and, after an LTI launch, by the platform that launched), and the
     Content-Security-Policy (scripts and styles from the hub's own files only)."""
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    if not frame_origins():  # X-Frame-Options cannot name another origin: CSP does
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
     response.headers.setdefault(
         "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'self'",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+        f"frame-ancestors {frame_ancestors()}",
     )
     return response

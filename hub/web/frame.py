@@ -30,6 +30,7 @@ NAV_LABELS = WordsByKey(
         "our_materials": _l("Our materials"),
         "requests": _l("Requests"),
         "files": _l("Files"),
+        "platforms": _l("Learning platforms"),
         "consortium": _l("Consortium"),
         "account": _l("Account"),
         "apply": _l("Apply to join"),
@@ -51,6 +52,7 @@ NAV_ENDPOINTS = {
     "our_materials": "materials.mine",
     "requests": "requests.overview",
     "files": "files.uploads",
+    "platforms": "lti.platforms",
     "consortium": "consortium_admin.schools",
     "account": "main.account",
     "apply": "membership.apply",
@@ -93,7 +95,7 @@ def navigation_links(language: str, role: Role | None) -> Navigation:
         everyday.append("consortium")
     if role is not Role.SCHOOL_ADMIN:
         return Navigation(words(*everyday), [], words("account"))
-    menu = words("my_school", "people", "sharing_rules", "usage", "requests", "files")
+    menu = words("my_school", "people", "sharing_rules", "usage", "requests", "files", "platforms")
     return Navigation(
         words(*everyday), menu, words("account"), NAV_LABELS.worded(language, "administration")
     )

@@ -1,0 +1,462 @@
+"""LTI 1.3 launches from a school's platform: the OIDC login, the checked id_token, the person
+it names, what opens, and every refusal. The platform is real HTTP on 127.0.0.1 (its key set
+is fetched by the hub); the hub is the Flask test client."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.models import LtiAccount, LtiPlatform, Person, Role, School, UsageEvent
+from hub.search import shutdown
+from hub.services import lti
+from tests.factories import (
+    SchoolAdminFactory,
+    SchoolFactory,
+    StudentFactory,
+    TeacherFactory,
+    make_material,
+)
+from tests.lti.platform import INSTRUCTOR, Platform, new_key
+
+PUBLIC = [("public", [], "view,download")]
+
+
+@pytest.fixture()
+def platform() -> Iterator[Platform]:
+    p = Platform()
+    yield p
+    p.close()
+
+
+@pytest.fixture()
+def school(session: Session) -> School:
+    return SchoolFactory(name="Université de Dakar", country="SN")
+
+
+@pytest.fixture()
+def registered(session: Session, platform: Platform, school: School) -> LtiPlatform:
+    admin = SchoolAdminFactory(school=school)
+    form = platform.registration_form()
+    fields = lti.PlatformFields(**{**form, "deployment_ids": (form["deployment_ids"],)})
+    registration = lti.register_platform(session, admin, fields)
+    session.commit()
+    return registration
+
+
+@pytest.fixture(autouse=True)
+def _close_index(app: Flask) -> Iterator[None]:
+    yield
+    shutdown(app)
+
+
+def start_login(client: FlaskClient, platform: Platform, **changes: str) -> str:
+    """The platform starts the OIDC login; the hub's redirect carries the nonce (returned)."""
+    args = {
+        "iss": platform.issuer,
+        "client_id": platform.client_id,
+        "login_hint": "student-1",
+        "lti_message_hint": "link-1",
+        "target_link_uri": "http://hub.test/lti/launch",
+        **changes,
+    }
+    answer = client.get("/lti/login", query_string=args)
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    sent = parse_qs(urlsplit(answer.headers["Location"]).query)
+    assert answer.headers["Location"].startswith(platform.url + "/auth?")
+    client.application.config["_lti_state"] = sent["state"][0]
+    return sent["nonce"][0]
+
+
+def post_launch(client: FlaskClient, token: str, **headers: str) -> Any:
+    state = client.application.config["_lti_state"]
+    return client.post("/lti/launch", data={"id_token": token, "state": state}, headers=headers)
+
+
+def launch(client: FlaskClient, platform: Platform, **claims: Any) -> Any:
+    """A whole launch: login, the platform's signed id_token, the post to the hub."""
+    nonce = start_login(client, platform)
+    return post_launch(client, platform.id_token(platform.claims(nonce=nonce, **claims)))
+
+
+# What a launch does -------------------------------------------------------------------------------
+
+
+def test_a_launch_opens_its_material_for_a_new_student_of_the_platforms_school(
+    client: FlaskClient,
+    session: Session,
+    platform: Platform,
+    registered: LtiPlatform,
+    school: School,
+) -> None:
+    material = make_material(session, school, grants=PUBLIC)
+    session.commit()
+    answer = launch(client, platform, material=material.id)
+    assert answer.status_code == 302
+    assert answer.headers["Location"].endswith(f"/materials/{material.id}")
+    person = session.scalars(select(Person).where(Person.email == "amina@moodle.example.org")).one()
+    assert (person.school_id, person.role, person.name) == (school.id, Role.STUDENT, "Amina Diallo")
+    page = client.get(f"/materials/{material.id}").get_data(as_text=True)
+    assert "Amina Diallo" in page  # signed in
+
+
+def test_an_instructor_arrives_as_a_teacher(
+    client: FlaskClient,
+    session: Session,
+    platform: Platform,
+    registered: LtiPlatform,
+    school: School,
+) -> None:
+    material = make_material(session, school, grants=PUBLIC)
+    session.commit()
+    launch(
+        client,
+        platform,
+        material=material.id,
+        roles=(INSTRUCTOR,),
+        sub="teacher-9",
+        email="t9@x.org",
+    )
+    assert (
+        session.scalars(select(Person).where(Person.email == "t9@x.org")).one().role is Role.TEACHER
+    )
+
+
+def test_a_second_launch_is_the_same_person(
+    client: FlaskClient,
+    session: Session,
+    platform: Platform,
+    registered: LtiPlatform,
+    school: School,
+) -> None:
+    material = make_material(session, school, grants=PUBLIC)
+    session.commit()
+    launch(client, platform, material=material.id)
+    launch(client, platform, material=material.id, email="changed@moodle.example.org")
+    assert len(session.scalars(select(LtiAccount)).all()) == 1
+    assert (
+        session.scalar(select(Person).where(Person.email == "changed@moodle.example.org")) is None
+    )
+
+
+def test_a_launch_without_an_email_still_makes_one_person(
+    client: FlaskClient,
+    session: Session,
+    platform: Platform,
+    registered: LtiPlatform,
+    school: School,
+) -> None:
+    material = make_material(session, school, grants=PUBLIC)
+    session.commit()
+    assert launch(client, platform, material=material.id, email=None).status_code == 302
+    account = session.scalars(select(LtiAccount)).one()
+    assert account.person.email.startswith("lti-") and account.person.school_id == school.id
+
+
+def test_a_launch_links_the_schools_person_with_the_same_email(
+    client: FlaskClient,
+    session: Session,
+    platform: Platform,
+    registered: LtiPlatform,
+    school: School,
+) -> None:
+    teacher = TeacherFactory(school=school, email="amina@moodle.example.org")
+    material = make_material(session, school, grants=PUBLIC)
+    session.commit()
+    launch(client, platform, material=material.id)
+    assert session.scalars(select(LtiAccount)).one().person_id == teacher.id
+
+
+def test_an_email_of_another_schools_person_is_refused(
+    client: FlaskClient,
+    session: Session,
+    platform: Platform,
+    registered: LtiPlatform,
+    school: School,
+) -> None:
+    StudentFactory(email="amina@moodle.example.org")  # of another school
+    material = make_material(session, school, grants=PUBLIC)
+    session.commit()
+    answer = launch(client, platform, material=material.id)
+    assert answer.status_code == 403
+    assert "another school" in answer.get_data(as_text=True)
+    assert session.scalars(select(LtiAccount)).all() == []
+
+
+def test_a_deactivated_person_cannot_launch(
+    client: FlaskClient,
+    session: Session,
+    platform: Platform,
+    registered: LtiPlatform,
+    school: School,
+) -> None:
+    StudentFactory(school=school, email="amina@moodle.example.org", active=False)
+    material = make_material(session, school, grants=PUBLIC)
+    session.commit()
+    assert launch(client, platform, material=material.id).status_code == 403
+
+
+def test_a_launch_never_makes_a_school_admin(
+    client: FlaskClient,
+    session: Session,
+    platform: Platform,
+    registered: LtiPlatform,
+    school: School,
+) -> None:
+    material = make_material(session, school, grants=PUBLIC)
+    session.commit()
+    admin_roles = (
+        "http://purl.imsglobal.org/vocab/lis/v2/system/person#Administrator",
+        "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator",
+    )
+    launch(client, platform, material=material.id, roles=admin_roles)
+    assert session.scalars(select(LtiAccount)).one().person.role is Role.STUDENT
+
+
+def test_a_launch_counts_as_a_use_by_the_persons_school(
+    client: FlaskClient,
+    session: Session,
+    platform: Platform,
+    registered: LtiPlatform,
+    school: School,
+) -> None:
+    owner = SchoolFactory()
+    material = make_material(session, owner, grants=PUBLIC)
+    session.commit()
+    launch(client, platform, material=material.id)
+    event = session.scalars(select(UsageEvent)).one()
+    assert (event.kind, event.school_id, event.country) == ("launch", school.id, "SN")
+
+
+def test_a_hidden_material_is_the_hubs_not_found_page_in_the_frame(
+    client: FlaskClient, session: Session, platform: Platform, registered: LtiPlatform
+) -> None:
+    hidden = make_material(session, SchoolFactory(), title="Canary of another school")
+    session.commit()
+    answer = launch(client, platform, material=hidden.id)
+    assert answer.status_code == 404
+    assert "Canary" not in answer.get_data(as_text=True)
+    assert session.scalars(select(UsageEvent)).all() == []
+
+
+def test_the_not_found_page_is_in_the_persons_language(
+    client: FlaskClient, session: Session, platform: Platform, registered: LtiPlatform
+) -> None:
+    hidden = make_material(session, SchoolFactory())
+    session.commit()
+    nonce = start_login(client, platform)
+    token = platform.id_token(platform.claims(nonce=nonce, material=hidden.id))
+    answer = post_launch(client, token, **{"Accept-Language": "fr"})
+    assert answer.status_code == 404 and "Introuvable" in answer.get_data(as_text=True)
+
+
+# Framing ---------------------------------------------------------------------------------------
+
+
+def test_after_a_launch_only_that_platform_may_frame_the_hub(
+    client: FlaskClient,
+    session: Session,
+    platform: Platform,
+    registered: LtiPlatform,
+    school: School,
+) -> None:
+    material = make_material(session, school, grants=PUBLIC)
+    session.commit()
+    launch(client, platform, material=material.id)
+    answer = client.get(f"/materials/{material.id}", headers={"Sec-Fetch-Dest": "iframe"})
+    policy = answer.headers["Content-Security-Policy"]
+    assert f"frame-ancestors 'self' {platform.url}" in policy
+    assert "X-Frame-Options" not in answer.headers
+    assert 'class="site-header' not in answer.get_data(as_text=True)
+
+
+def test_without_a_launch_no_one_may_frame_the_hub(client: FlaskClient, session: Session) -> None:
+    answer = client.get("/", headers={"Sec-Fetch-Dest": "iframe"})
+    assert answer.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert answer.headers["Content-Security-Policy"].endswith("frame-ancestors 'self'")
+
+
+def test_the_same_page_in_a_tab_of_its_own_has_the_site_header(
+    client: FlaskClient,
+    session: Session,
+    platform: Platform,
+    registered: LtiPlatform,
+    school: School,
+) -> None:
+    material = make_material(session, school, grants=PUBLIC)
+    session.commit()
+    launch(client, platform, material=material.id)
+    answer = client.get(f"/materials/{material.id}", headers={"Sec-Fetch-Dest": "document"})
+    assert 'class="site-header' in answer.get_data(as_text=True)
+
+
+# Refusals --------------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def material_id(session: Session, school: School, registered: LtiPlatform) -> int:
+    material = make_material(session, school, grants=PUBLIC)
+    session.commit()
+    return material.id
+
+
+def _refused_launch(client: FlaskClient, platform: Platform, token_for: Any) -> Any:
+    nonce = start_login(client, platform)
+    answer = post_launch(client, token_for(nonce))
+    assert answer.status_code == 400, answer.get_data(as_text=True)[:300]
+    assert "could not be checked" in answer.get_data(as_text=True)
+    return answer
+
+
+def test_an_unknown_issuer_is_refused_at_login(
+    client: FlaskClient, platform: Platform, material_id: int
+) -> None:
+    answer = client.get(
+        "/lti/login",
+        query_string={
+            "iss": "https://elsewhere.example",
+            "login_hint": "x",
+            "target_link_uri": "http://hub.test/lti/launch",
+        },
+    )
+    assert answer.status_code == 400
+
+
+def test_a_login_for_another_sites_target_is_refused(
+    client: FlaskClient, platform: Platform, material_id: int
+) -> None:
+    answer = client.get(
+        "/lti/login",
+        query_string={
+            "iss": platform.issuer,
+            "login_hint": "x",
+            "target_link_uri": "https://evil.example/launch",
+        },
+    )
+    assert answer.status_code == 400
+
+
+def test_a_token_of_another_issuer_is_refused(
+    client: FlaskClient, platform: Platform, material_id: int
+) -> None:
+    _refused_launch(
+        client,
+        platform,
+        lambda nonce: platform.id_token(
+            {**platform.claims(nonce=nonce, material=material_id), "iss": "https://other.example"}
+        ),
+    )
+
+
+def test_a_token_for_another_audience_is_refused(
+    client: FlaskClient, platform: Platform, material_id: int
+) -> None:
+    _refused_launch(
+        client,
+        platform,
+        lambda nonce: platform.id_token(
+            {**platform.claims(nonce=nonce, material=material_id), "aud": "another-tool"}
+        ),
+    )
+
+
+def test_an_unregistered_deployment_is_refused(
+    client: FlaskClient, platform: Platform, material_id: int
+) -> None:
+    claims = lambda nonce: {  # noqa: E731
+        **platform.claims(nonce=nonce, material=material_id),
+        lti.DEPLOYMENT_CLAIM: "deployment-of-someone-else",
+    }
+    _refused_launch(client, platform, lambda nonce: platform.id_token(claims(nonce)))
+
+
+def test_an_expired_token_is_refused(
+    client: FlaskClient, platform: Platform, material_id: int
+) -> None:
+    def expired(nonce: str) -> str:
+        claims = platform.claims(nonce=nonce, material=material_id)
+        claims.update(iat=int(time.time()) - 3600, exp=int(time.time()) - 1800)
+        return platform.id_token(claims)
+
+    _refused_launch(client, platform, expired)
+
+
+def test_a_token_signed_with_another_key_is_refused(
+    client: FlaskClient, platform: Platform, material_id: int
+) -> None:
+    other_key, _kid = new_key()
+    _refused_launch(
+        client,
+        platform,
+        lambda nonce: platform.id_token(
+            platform.claims(nonce=nonce, material=material_id), key=other_key
+        ),
+    )
+
+
+def test_a_nonce_the_hub_did_not_give_is_refused(
+    client: FlaskClient, platform: Platform, material_id: int
+) -> None:
+    _refused_launch(
+        client,
+        platform,
+        lambda nonce: platform.id_token(platform.claims(nonce="made-up", material=material_id)),
+    )
+
+
+def test_a_replayed_launch_is_refused(
+    client: FlaskClient, session: Session, platform: Platform, material_id: int
+) -> None:
+    nonce = start_login(client, platform)
+    token = platform.id_token(platform.claims(nonce=nonce, material=material_id))
+    assert post_launch(client, token).status_code == 302
+    assert post_launch(client, token).status_code == 400
+
+
+def test_a_launch_without_the_logins_state_is_refused(
+    client: FlaskClient, platform: Platform, material_id: int
+) -> None:
+    nonce = start_login(client, platform)
+    token = platform.id_token(platform.claims(nonce=nonce, material=material_id))
+    answer = client.post("/lti/launch", data={"id_token": token, "state": "state-forged"})
+    assert answer.status_code == 400
+
+
+def test_a_removed_platforms_launches_stop(
+    client: FlaskClient,
+    session: Session,
+    platform: Platform,
+    registered: LtiPlatform,
+    material_id: int,
+) -> None:
+    admin = session.scalars(select(Person).where(Person.role == Role.SCHOOL_ADMIN)).one()
+    lti.remove_platform(session, admin, registered.id)
+    session.commit()
+    answer = client.get(
+        "/lti/login",
+        query_string={
+            "iss": platform.issuer,
+            "login_hint": "x",
+            "target_link_uri": "http://hub.test/lti/launch",
+        },
+    )
+    assert answer.status_code == 400
+
+
+# The tool's keys ---------------------------------------------------------------------------------
+
+
+def test_the_tool_publishes_its_key_set(client: FlaskClient, session: Session) -> None:
+    keys = client.get("/lti/jwks").get_json()["keys"]
+    assert len(keys) == 1
+    assert {keys[0]["kty"], keys[0]["alg"], keys[0]["use"]} == {"RSA", "RS256", "sig"}
+    assert "d" not in keys[0]  # the public half only
+    assert client.get("/lti/jwks").get_json()["keys"] == keys  # made once
