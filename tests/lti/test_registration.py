@@ -132,12 +132,9 @@ def test_a_configuration_naming_another_issuer_is_refused(
 ) -> None:
     _admin(client, school)
     # The configuration is fetched from one place but claims to be another platform.
-    answer = client.post(
-        "/lti/register",
-        data={
-            "openid_configuration": "http://localhost:%d/.well-known/openid-configuration"
-            % int(platform.url.rsplit(":", 1)[1])
-        },
-    )
+    port = platform.url.rsplit(":", 1)[1]
+    configuration = f"http://localhost:{port}/.well-known/openid-configuration"
+    answer = client.post("/lti/register", data={"openid_configuration": configuration})
     assert answer.status_code == 400
+    assert "names another issuer" in answer.get_data(as_text=True)
     assert session.scalars(select(LtiPlatform)).all() == []
