@@ -11,6 +11,7 @@ into a person and a teacher's choice into deep-linking content items.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import hashlib
 import json
 import secrets
@@ -45,6 +46,8 @@ from ..models import (
 )
 from . import accounts, audit
 from .errors import Conflict, InvalidInput, NotFound, ServiceError
+
+log = logging.getLogger(__name__)
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 ROLES_CLAIM = CLAIM + "roles"
@@ -545,23 +548,17 @@ def tool_registration(tool: ToolUrls) -> dict[str, Any]:
     }
 
 
-def _fetch_json(call: Any, what: str) -> dict[str, Any]:
-    """``call()`` (an HTTP request) answered as a JSON object, or ``InvalidInput`` in words."""
+def _fetch_json(call: Any, failure: str) -> dict[str, Any]:
+    """``call()`` (an HTTP request) answered as a JSON object, or ``InvalidInput(failure)``."""
     try:
         response = call()
         response.raise_for_status()
         data = response.json()
     except Exception as exc:  # requests' and json's errors alike: the platform did not answer
-        raise InvalidInput(
-            _(
-                "Your platform did not answer the hub's %(what)s request (%(error)s). Start the "
-                "registration again from the platform, or register it by hand.",
-                what=what,
-                error=type(exc).__name__,
-            )
-        ) from None
+        log.info("LTI Dynamic Registration: %s", exc)
+        raise InvalidInput(failure) from None
     if not isinstance(data, dict):
-        raise InvalidInput(_("Your platform's answer could not be read. Register it by hand."))
+        raise InvalidInput(failure)
     return data
 
 
@@ -580,7 +577,11 @@ def register_dynamically(
     _school_admin_of(admin)
     configuration_url = _url(configuration_url, "openid_configuration")
     config = _fetch_json(
-        lambda: http.get(configuration_url, timeout=REGISTRATION_TIMEOUT), "configuration"
+        lambda: http.get(configuration_url, timeout=REGISTRATION_TIMEOUT),
+        _(
+            "The hub could not read your platform's configuration at that address. Start the "
+            "registration again from the platform, or register it by hand."
+        ),
     )
     issuer = str(config.get("issuer") or "")
     # The configuration must come from the issuer it names (LTI Dynamic Registration 3.5.1).
@@ -602,7 +603,10 @@ def register_dynamically(
             headers=headers,
             timeout=REGISTRATION_TIMEOUT,
         ),
-        "registration",
+        _(
+            "Your platform did not accept the hub's registration (the registration may have "
+            "expired). Start it again from the platform, or register it by hand."
+        ),
     )
     deployment = str((answer.get(TOOL_CONFIGURATION) or {}).get("deployment_id") or "")
     product = (config.get(PLATFORM_CONFIGURATION) or {}).get("product_family_code")

@@ -8,7 +8,6 @@ the hub's published keys."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterator
 from typing import Any

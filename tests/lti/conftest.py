@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import Flask
@@ -48,29 +47,15 @@ def _close_index(app: Flask) -> Iterator[None]:
 
 
 def start_login(client: FlaskClient, platform: Platform, **changes: str) -> str:
-    """The platform starts the OIDC login; the hub's redirect carries the nonce (returned)."""
-    args = {
-        "iss": platform.issuer,
-        "client_id": platform.client_id,
-        "login_hint": "student-1",
-        "lti_message_hint": "link-1",
-        "target_link_uri": "http://hub.test/lti/launch",
-        **changes,
-    }
-    answer = client.get("/lti/login", query_string=args)
-    assert answer.status_code == 302, answer.get_data(as_text=True)
-    sent = parse_qs(urlsplit(answer.headers["Location"]).query)
-    assert answer.headers["Location"].startswith(platform.url + "/auth?")
-    client.application.config["_lti_state"] = sent["state"][0]
-    return sent["nonce"][0]
+    """The platform starts the OIDC login (see ``Platform.start_login``): the nonce."""
+    return platform.start_login(client, **changes)
 
 
 def post_launch(client: FlaskClient, token: str, **headers: str) -> Any:
-    state = client.application.config["_lti_state"]
-    return client.post("/lti/launch", data={"id_token": token, "state": state}, headers=headers)
+    """The browser posts the platform's signed launch to the hub."""
+    return Platform.post_launch(client, token, **headers)
 
 
 def launch(client: FlaskClient, platform: Platform, **claims: Any) -> Any:
     """A whole launch: login, the platform's signed id_token, the post to the hub."""
-    nonce = start_login(client, platform)
-    return post_launch(client, platform.id_token(platform.claims(nonce=nonce, **claims)))
+    return platform.launch(client, **claims)

@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jwt
 import requests
@@ -137,6 +137,39 @@ class Platform:
         return jwt.encode(
             claims, key or self.private_pem, algorithm="RS256", headers={"kid": kid or self.kid}
         )
+
+    # A launch, as the platform and the browser make it (``client``: the hub's test client) --
+
+    def start_login(self, client: Any, **changes: str) -> str:
+        """The platform starts the OIDC login; the hub redirects to the platform's ``/auth``
+        with a state (kept for the launch, as the browser keeps the hub's state cookie) and
+        a nonce (returned)."""
+        args = {
+            "iss": self.issuer,
+            "client_id": self.client_id,
+            "login_hint": "student-1",
+            "lti_message_hint": "link-1",
+            "target_link_uri": "http://hub.test/lti/launch",
+            **changes,
+        }
+        answer = client.get("/lti/login", query_string=args)
+        assert answer.status_code == 302, answer.get_data(as_text=True)
+        assert answer.headers["Location"].startswith(self.url + "/auth?")
+        sent = parse_qs(urlsplit(answer.headers["Location"]).query)
+        client.lti_state = sent["state"][0]
+        return sent["nonce"][0]
+
+    @staticmethod
+    def post_launch(client: Any, token: str, **headers: str) -> Any:
+        """The browser posts the signed launch to the hub, with the login's state."""
+        data = {"id_token": token, "state": client.lti_state}
+        return client.post("/lti/launch", data=data, headers=headers)
+
+    def launch(self, client: Any, *, headers: dict[str, str] | None = None, **claims: Any) -> Any:
+        """A whole launch: login, the platform's signed id_token, the post to the hub."""
+        nonce = self.start_login(client)
+        token = self.id_token(self.claims(nonce=nonce, **claims))
+        return self.post_launch(client, token, **(headers or {}))
 
     def key_set(self) -> dict[str, Any]:
         public = json.loads(JWK.from_pem(self.private_pem.encode()).export_public())

@@ -123,7 +123,7 @@ def test_dynamic_registration_refused_by_the_platform_says_so_and_registers_noth
     }
     answer = client.post("/lti/register", data=args)
     assert answer.status_code == 400
-    assert "did not answer" in answer.get_data(as_text=True)
+    assert "did not accept" in answer.get_data(as_text=True)
     assert session.scalars(select(LtiPlatform)).all() == []
 
 

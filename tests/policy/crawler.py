@@ -53,6 +53,7 @@ from werkzeug.test import TestResponse
 
 from hub import policy
 from hub.models import (
+    STAFF,
     AccessRequest,
     Adoption,
     AudienceGrant,
@@ -60,6 +61,7 @@ from hub.models import (
     ConsentScope,
     File,
     GrantKind,
+    LtiPlatform,
     Material,
     MaterialKind,
     MaterialVersion,
@@ -80,6 +82,7 @@ from hub.services.sample_files import lecture_video, pdf_document, png_image
 from hub.storage import store_for
 from tests.conftest import sign_in
 from tests.factories import ConsortiumAdminFactory, PersonFactory, SchoolFactory
+from tests.lti.platform import INSTRUCTOR, Platform
 
 # Bounds of one walk. Pages are the budget: the whole crawl of 20 consortia and the demo has
 # to stay near 90 s on a 2-core machine (see test_crawler.py for the measured figures).
@@ -164,6 +167,13 @@ OAI_PAGES = 40
 OAI_RESUME = re.compile(r"<resumptionToken[^>]*>([^<]+)</resumptionToken>")
 OAI_VERB = re.compile(r'<request[^>]* verb="(\w+)"')
 API_LINK_HEADER = re.compile(r"<(/api/v1/[^>]*)>")
+# Launches from the persona's school's learning platform (LTI): hidden materials launched
+# (each must be the 404 page), visible ones opened in the frame and walked on from, and a
+# teacher's deep-linking picker.
+LTI_HIDDEN_PROBES = 3
+LTI_SHOWN_PROBES = 1
+LTI_PAGES = 10
+FRAMED = {"Sec-Fetch-Dest": "iframe"}
 
 
 # Reading pages -------------------------------------------------------------------------------
@@ -660,6 +670,75 @@ def crawl_oai(
         *(f"/materials/{i}/lom.xml" for i in probes),
     ]
     return _walk(app, app.test_client(), persona.label + " [OAI]", sight, starts, headers, pages)
+
+
+def crawl_lti(app: Flask, persona: Persona, sight: Sight, platform: Platform) -> Walk:
+    """Launch the hub as the persona from their school's platform (``platform``, registered
+    for every school by ``register_platforms``): some hidden materials, which must each be
+    the hub's 404 page, and a visible one, walked on from inside the frame; a teacher's
+    deep-linking launch and its picker (the hub's search) walked too. A visitor has no
+    platform: nothing to walk."""
+    label = persona.label + " [LTI]"
+    person = persona.person
+    if person is None or person.school_id is None:
+        return Walk(label, canaries=len(sight.canaries), hidden=len(sight.hidden))
+    client = app.test_client()
+    account = {"sub": f"crawler-{person.id}", "email": person.email, "name": person.name}
+    client_id = lti_client_id(person.school_id)
+    shown = sorted(set(sight.catalogue.materials) - sight.hidden)[:LTI_SHOWN_PROBES]
+    hidden = sorted(sight.hidden)[:LTI_HIDDEN_PROBES]
+    launches: list[tuple[str, dict[str, Any]]] = [
+        ("lti.launch", {"material": m}) for m in [*hidden, *shown]
+    ]
+    if person.role in STAFF:
+        deep_linking = {"deep_linking": True, "roles": (INSTRUCTOR,)}
+        launches.append(("lti.launch (deep linking)", deep_linking))
+    findings: list[Finding] = []
+    starts = []
+    statuses: list[tuple[str, int]] = []
+    for endpoint, claims in launches:
+        platform.client_id = client_id
+        answer = platform.launch(client, headers=FRAMED, **account, **claims)
+        body = answer.get_data()
+        url = f"/lti/launch ({claims.get('material', 'deep linking')})"
+        material = claims.get("material")
+        args = {"material_id": material} if material is not None else {}
+        findings += _check(sight, label, url, answer, body, endpoint, args)
+        if material in sight.hidden and answer.status_code != 404:
+            leak = f"the launch of hidden {sight.catalogue.label(material)} was not a 404"
+            findings.append(Finding(label, url, answer.status_code, endpoint, "launch", (leak,)))
+        statuses.append((endpoint, answer.status_code))
+        if answer.status_code == 302:
+            starts.append(answer.headers["Location"])
+    walk = _walk(app, client, label, sight, starts, FRAMED, LTI_PAGES + len(starts))
+    walk.findings += findings
+    walk.pages += len(launches)
+    walk.endpoints.update(f"{e} -> {s}" for e, s in statuses)
+    return walk
+
+
+def lti_client_id(school_id: int) -> str:
+    """The client id the crawler's platform has for a school's registration."""
+    return f"school-{school_id}"
+
+
+def register_platforms(session: Session, platform: Platform) -> None:
+    """Register ``platform`` for every school, each with a client id of its own (one
+    platform serving several schools, as a consortium's shared Moodle would)."""
+    for school in session.scalars(select(School)):
+        session.add(
+            LtiPlatform(
+                school_id=school.id,
+                name="Crawler's Moodle",
+                issuer=platform.issuer,
+                client_id=lti_client_id(school.id),
+                login_url=platform.url + "/auth",
+                token_url=platform.url + "/token",
+                key_set_url=platform.url + "/jwks",
+                deployment_ids=[platform.deployment_id],
+            )
+        )
+    session.flush()
 
 
 def _walk(

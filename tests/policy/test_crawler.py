@@ -43,6 +43,7 @@ from hub.models import Person
 from hub.search import catch_up_now, shutdown
 from hub.services import accounts, feeds, tokens
 from tests import factories
+from tests.lti.platform import Platform
 from tests.policy.crawler import (
     DEMO_PAGES_PER_PERSONA,
     PAGES_PER_PERSONA,
@@ -58,10 +59,12 @@ from tests.policy.crawler import (
     consortium_specs,
     crawl,
     crawl_api,
+    crawl_lti,
     crawl_oai,
     demo_personas,
     form_queries,
     publish_one_second_apart,
+    register_platforms,
     site_url,
     summarise,
 )
@@ -141,13 +144,20 @@ def _walk_all(
     persona starts at their own private feed too."""
     catalogue = Catalogue.read(session)
     walks = []
-    for p in personas:
-        feed, token = _secrets(app, session, p.person)
-        sight = Sight.of(session, p.person, catalogue, planted=planted)
-        starts = [f"/feeds/private/{feed}.atom"] if feed else []
-        walks.append(crawl(app, p, sight, pages=pages, starts=starts))
-        walks.append(crawl_api(app, p, sight, token))
-        walks.append(crawl_oai(app, p, sight, token))
+    platform = Platform()
+    try:
+        register_platforms(session, platform)
+        session.commit()
+        for p in personas:
+            feed, token = _secrets(app, session, p.person)
+            sight = Sight.of(session, p.person, catalogue, planted=planted)
+            starts = [f"/feeds/private/{feed}.atom"] if feed else []
+            walks.append(crawl(app, p, sight, pages=pages, starts=starts))
+            walks.append(crawl_api(app, p, sight, token))
+            walks.append(crawl_oai(app, p, sight, token))
+            walks.append(crawl_lti(app, p, sight, platform))
+    finally:
+        platform.close()
     return walks
 
 
