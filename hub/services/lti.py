@@ -11,9 +11,9 @@ into a person and a teacher's choice into deep-linking content items.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import hashlib
 import json
+import logging
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass

@@ -91,6 +91,7 @@ def register_web(app: Flask) -> None:
     app.jinja_env.filters.update(reason=reasons.words)
 
     app.after_request(_security_headers)
+    app.session_interface = embedding.FramedSessionInterface()
     # Pages in a learning platform's frame are drawn without the site's header and footer.
     app.context_processor(lambda: {"embedded": embedding.embedded()})
 

@@ -8,7 +8,8 @@ a tab of its own is the whole page, and no other site may frame it.
 
 from __future__ import annotations
 
-from flask import current_app, request, session
+from flask import Flask, current_app, request, session
+from flask.sessions import SecureCookieSessionInterface
 
 #: The session's list of origins that launched it (the platform's issuer and login page).
 FRAME_ORIGINS = "lti_frame_origins"
@@ -32,3 +33,19 @@ def embedded() -> bool:
 def frame_ancestors() -> str:
     """The Content-Security-Policy ``frame-ancestors`` of this answer."""
     return " ".join(["'self'", *frame_origins()])
+
+
+class FramedSessionInterface(SecureCookieSessionInterface):
+    """Signed-cookie sessions, as Flask's, except that a session that came from a launch over
+    HTTPS is sent in the platform's frame: browsers send a ``SameSite=Lax`` cookie to a frame
+    of another site's page only if it is ``SameSite=None; Secure``. Forms keep their CSRF
+    tokens; every other session stays ``Lax``."""
+
+    def _framed(self) -> bool:
+        return request.is_secure and bool(session.get(FRAME_ORIGINS))
+
+    def get_cookie_samesite(self, app: Flask) -> str | None:
+        return "None" if self._framed() else super().get_cookie_samesite(app)
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return self._framed() or super().get_cookie_secure(app)

@@ -152,7 +152,9 @@ class Platform:
             "target_link_uri": "http://hub.test/lti/launch",
             **changes,
         }
-        answer = client.get("/lti/login", query_string=args)
+        # A client may be given ``lti_base`` ("https://hub.test"): the hub behind HTTPS.
+        base = getattr(client, "lti_base", "http://hub.test")
+        answer = client.get("/lti/login", query_string=args, base_url=base)
         assert answer.status_code == 302, answer.get_data(as_text=True)
         assert answer.headers["Location"].startswith(self.url + "/auth?")
         sent = parse_qs(urlsplit(answer.headers["Location"]).query)
@@ -163,7 +165,8 @@ class Platform:
     def post_launch(client: Any, token: str, **headers: str) -> Any:
         """The browser posts the signed launch to the hub, with the login's state."""
         data = {"id_token": token, "state": client.lti_state}
-        return client.post("/lti/launch", data=data, headers=headers)
+        base = getattr(client, "lti_base", "http://hub.test")
+        return client.post("/lti/launch", data=data, headers=headers, base_url=base)
 
     def launch(self, client: Any, *, headers: dict[str, str] | None = None, **claims: Any) -> Any:
         """A whole launch: login, the platform's signed id_token, the post to the hub."""

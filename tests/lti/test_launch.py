@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from hub.models import LtiAccount, LtiPlatform, Person, Role, School, UsageEvent
 from hub.services import lti
 from tests.factories import (
+    PASSWORD,
     SchoolFactory,
     StudentFactory,
     TeacherFactory,
@@ -215,6 +216,35 @@ def test_after_a_launch_only_that_platform_may_frame_the_hub(
     assert f"frame-ancestors 'self' {platform.url}" in policy
     assert "X-Frame-Options" not in answer.headers
     assert 'class="site-header' not in answer.get_data(as_text=True)
+
+
+def _session_cookie(answer: Any) -> str:
+    return next(c for c in answer.headers.getlist("Set-Cookie") if c.startswith("session="))
+
+
+def test_over_https_a_launched_session_is_sent_in_the_platforms_frame(
+    client: FlaskClient,
+    session: Session,
+    platform: Platform,
+    registered: LtiPlatform,
+    school: School,
+) -> None:
+    material = make_material(session, school, grants=PUBLIC)
+    session.commit()
+    client.lti_base = "https://hub.test"  # type: ignore[attr-defined]
+    nonce = start_login(client, platform, target_link_uri="https://hub.test/lti/launch")
+    token = platform.id_token(platform.claims(nonce=nonce, material=material.id))
+    cookie = _session_cookie(post_launch(client, token))
+    assert "SameSite=None" in cookie and "Secure" in cookie
+
+
+def test_a_session_signed_in_on_the_hub_stays_same_site(
+    client: FlaskClient, session: Session, school: School
+) -> None:
+    person = TeacherFactory(school=school)
+    form = {"email": person.email, "password": PASSWORD}
+    answer = client.post("/sign-in", data=form, base_url="https://hub.test")
+    assert "SameSite=Lax" in _session_cookie(answer)
 
 
 def test_without_a_launch_no_one_may_frame_the_hub(client: FlaskClient, session: Session) -> None:
