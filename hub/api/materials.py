@@ -7,16 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import request
 from flask_smorest import Blueprint
 from werkzeug.wrappers import Response
 
-from .. import db, reasons
-from ..models import MaterialKind, MaterialVersion
-from ..services import usage
+from .. import reasons
+from ..models import MaterialKind
+from ..web.counting import count_use
 from ..web.files import serve_file
 from . import present
-from .core import caller, catalogue, decode_cursor, encode_cursor, next_link, respond, run
+from .core import caller, catalogue, decode_cursor, encode_cursor, next_link, respond
 from .problems import API_PREFIX, Problem
 from .schemas import (
     CardList,
@@ -115,14 +114,8 @@ def file_content(material_id: int, number: int, file_id: int) -> Response:
     if not decision:
         # The material is visible to the caller, so saying why leaks nothing.
         raise Problem(403, reasons.words(decision), kind="no-download")
-    if not request.range or request.range.ranges[0][0] == 0:  # a video's ranges count once
-        _count_download(found)
+    count_use("download", found, caller())  # a video's ranges count once
     return serve_file(record, inline=False)
-
-
-def _count_download(found: MaterialVersion) -> None:
-    person = caller()
-    db.write_after_read(lambda: run(lambda: usage.record(db.session(), "download", found, person)))
 
 
 @blp.route(MATERIAL + "/lineage")

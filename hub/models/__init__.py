@@ -29,7 +29,7 @@ from .outbox import IndexChange
 from .person import SCHOOL_ROLES, STAFF, Person, Role
 from .school import IncomeGroup, MembershipStatus, School
 from .token import ApiToken
-from .usage import AccessRequest, RequestStatus, UsageEvent
+from .usage import AccessRequest, RequestStatus, UsageEvent, UsageMonth
 
 __all__ = [
     "ApiToken",
@@ -46,6 +46,7 @@ __all__ = [
     "AccessRequest",
     "RequestStatus",
     "UsageEvent",
+    "UsageMonth",
     "Adoption",
     "AudienceGrant",
     "Bookmark",

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import CHOICE_WORDS, Base, Choice, utcnow
@@ -62,12 +62,15 @@ class AccessRequest(Base):
 
 
 class UsageEvent(Base):
-    """One download, preview or adoption: who (which school, which country), what, when."""
+    """One use of a material (see ``services.usage.KINDS``): who (which school, which
+    country), what, when. ``visitor`` tells uses apart without naming anyone: ``p<id>`` for a
+    signed-in person, a digest that changes every day for a visitor (never an address)."""
 
     __tablename__ = "usage_event"
+    __table_args__ = (Index("ix_usage_event_visitor_material", "visitor", "material_id", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20), index=True)  # download / preview / adoption
+    kind: Mapped[str] = mapped_column(String(20), index=True)
     material_id: Mapped[int] = mapped_column(ForeignKey("material.id"), index=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("material_version.id"))
     owner_school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
@@ -75,3 +78,26 @@ class UsageEvent(Base):
     school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
     country: Mapped[str | None] = mapped_column(String(2))
     occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    visitor: Mapped[str | None] = mapped_column(String(64))
+
+
+class UsageMonth(Base):
+    """The uses of a month, counted as they are recorded: one row per month, kind, material
+    and using school and country (``None``: visitors), so that a dashboard reads a few
+    hundred rows rather than millions of events. ``visitors`` counts unique visitors per day
+    (COUNTER's unique item investigations and requests), summed over the month's days.
+
+    ``key`` joins the row's parts (NULLs would never collide in a unique constraint), so one
+    portable INSERT ... ON CONFLICT adds to it."""
+
+    __tablename__ = "usage_month"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), index=True)  # YYYY-MM
+    kind: Mapped[str] = mapped_column(String(20))
+    material_id: Mapped[int] = mapped_column(ForeignKey("material.id"), index=True)
+    owner_school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
+    country: Mapped[str | None] = mapped_column(String(2))
+    events: Mapped[int] = mapped_column(default=0)
+    visitors: Mapped[int] = mapped_column(default=0)

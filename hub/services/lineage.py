@@ -44,6 +44,7 @@ def link_translation(
             _("That material is already a translation of this one."), field="translation_of"
         )
     material.translation_of_id = original.material_id
+    usage.record(session, "translation", original, person)
     audit.record(
         session,
         person,
@@ -65,6 +66,9 @@ def adapt(session: Session, person: Person, source: MaterialVersion) -> Material
         school_id=person.school_id,
         created_by_id=person.id,
         adapted_from_version_id=source.id,
+        # What the source school keeps from students (a question bank's answers) stays so in
+        # the copy: the adapting school may open it up only by choosing to.
+        teachers_only=source.material.teachers_only,
     )
     session.add(material)
     session.flush()
@@ -87,6 +91,7 @@ def adapt(session: Session, person: Person, source: MaterialVersion) -> Material
     session.flush()
     draft.attachments = [VersionFile(file_id=c.id, position=i) for i, c in enumerate(copies)]
     session.flush()
+    usage.record(session, "adaptation", source, person)
     audit.record(
         session,
         person,

@@ -3,45 +3,116 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import Counter
 from dataclasses import dataclass
 
+import counter_robots
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from ..models import MaterialVersion, Person, School, UsageEvent, utcnow
+from ..models import MaterialVersion, Person, School, UsageEvent, UsageMonth, utcnow
 
-# COUNTER's double-click rule: the same use by the same person within this time counts once.
+# COUNTER's double-click rule: the same use by the same visitor within this time counts once.
 DOUBLE_CLICK = dt.timedelta(seconds=30)
 
+#: What is counted: a material page read, a file read on screen or downloaded, an adoption,
+#: an adaptation or translation made of it, a module started, a launch from a course (LTI).
+KINDS = ("view", "preview", "download", "adoption", "adaptation", "translation", "module", "launch")
 
-def record(session: Session, kind: str, version: MaterialVersion, person: Person | None) -> None:
-    """Record a download, preview or adoption of ``version`` by ``person`` (or a visitor),
-    once per person, material and kind within ``DOUBLE_CLICK``."""
-    if person is not None and session.scalar(
-        select(UsageEvent.id)
-        .where(
-            UsageEvent.person_id == person.id,
-            UsageEvent.material_id == version.material_id,
-            UsageEvent.kind == kind,
-            UsageEvent.occurred_at > utcnow() - DOUBLE_CLICK,
+
+def is_robot(user_agent: str | None) -> bool:
+    """Whether ``user_agent`` is a robot or crawler by the COUNTER robots list (shipped by the
+    ``counter-robots`` package, which names the list's source and date)."""
+    return bool(user_agent) and counter_robots.is_robot(user_agent)
+
+
+def visitor_digest(secret: str, address: str, user_agent: str, day: dt.date) -> str:
+    """A visitor who is not signed in, told apart for one day only: a digest of their address
+    and browser with the day and the hub's secret (the address itself is never kept)."""
+    raw = f"{secret}|{day.isoformat()}|{address}|{user_agent}".encode()
+    return "v" + hashlib.sha256(raw).hexdigest()[:40]
+
+
+def month_key(
+    month: str, kind: str, material_id: int, school_id: int | None, country: str | None
+) -> str:
+    """The ``usage_month`` row of a use (its parts joined: see ``UsageMonth``)."""
+    school = "-" if school_id is None else school_id
+    return f"{month}|{kind}|{material_id}|{school}|{country or '-'}"
+
+
+def record(
+    session: Session,
+    kind: str,
+    version: MaterialVersion,
+    person: Person | None,
+    *,
+    visitor: str | None = None,
+    user_agent: str | None = None,
+    now: dt.datetime | None = None,
+) -> bool:
+    """Record one use of ``version`` by ``person`` (or a visitor, told apart by ``visitor``),
+    counted into its month; whether it was counted. Not counted: a robot (by its
+    ``user_agent``), and the same use by the same visitor within ``DOUBLE_CLICK``. The first
+    use of a material and kind by a visitor in a day counts them as a unique visitor."""
+    if is_robot(user_agent):
+        return False
+    now = now or utcnow()
+    who = f"p{person.id}" if person is not None else visitor
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    last = None
+    if who is not None:
+        last = session.scalar(
+            select(func.max(UsageEvent.occurred_at)).where(
+                UsageEvent.visitor == who,
+                UsageEvent.material_id == version.material_id,
+                UsageEvent.kind == kind,
+                UsageEvent.occurred_at >= min(day, now - DOUBLE_CLICK),
+            )
         )
-        .limit(1)
-    ):
-        return
+        if last is not None and last > now - DOUBLE_CLICK:
+            return False
     school = session.get(School, person.school_id) if person and person.school_id else None
+    school_id, country = (school.id, school.country) if school else (None, None)
+    owner = version.material.school_id
     session.add(
         UsageEvent(
             kind=kind,
             material_id=version.material_id,
             version_id=version.id,
-            owner_school_id=version.material.school_id,
+            owner_school_id=owner,
             person_id=person.id if person else None,
-            school_id=school.id if school else None,
-            country=school.country if school else None,
+            school_id=school_id,
+            country=country,
+            occurred_at=now,
+            visitor=who,
         )
     )
+    month = now.strftime("%Y-%m")
+    first_today = int(last is None or last < day)
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    added = insert(UsageMonth).values(
+        key=month_key(month, kind, version.material_id, school_id, country),
+        month=month,
+        kind=kind,
+        material_id=version.material_id,
+        owner_school_id=owner,
+        school_id=school_id,
+        country=country,
+        events=1,
+        visitors=first_today,
+    )
+    session.execute(
+        added.on_conflict_do_update(
+            index_elements=[UsageMonth.key],
+            set_={"events": UsageMonth.events + 1, "visitors": UsageMonth.visitors + first_today},
+        )
+    )
+    return True
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,6 @@ from ..services import (
     publishing,
     renditions,
     sharing,
-    usage,
     version_text,
     vocabularies,
 )
@@ -64,6 +63,7 @@ from .access import public, requires
 from .actions import Refused, perform
 from .citing import page_parts as citing_parts
 from .converters import db_id, id_or_404
+from .counting import count_use
 from .files import serve_blob, serve_file
 from .navigation import safe_next
 from .search import found_cards
@@ -570,6 +570,9 @@ def show(material_id: int) -> str:
     can = catalogue.decisions(version)
     material = version.material
     lineage = catalogue.lineage(material)
+    if version.state is not VersionState.DRAFT:
+        # Opening a module is starting it; the owner school's own reading counts as any.
+        count_use("module" if material.kind is MaterialKind.MODULE else "view", version, me)
     return render_template(
         "materials/show.html",
         version=version,
@@ -722,11 +725,7 @@ def file(material_id: int, number: int, file_id: int, filename: str) -> Response
 
 
 def _count_use(kind: str, version: MaterialVersion) -> None:
-    # Range requests of one video or PDF count once: only the first byte range is recorded.
-    if not request.range or request.range.ranges[0][0] == 0:
-        db.write_after_read(
-            lambda: perform(lambda: usage.record(db.session(), kind, version, _me()))
-        )
+    count_use(kind, version, _me())
 
 
 def _viewable(material_id: int, number: int, file_id: int) -> tuple[MaterialVersion, File]:
