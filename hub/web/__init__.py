@@ -23,6 +23,7 @@ def register_web(app: Flask) -> None:
     """Register blueprints, the sign-in loader, error pages and template helpers."""
     from . import (
         auth,
+        cartridge,
         citing,
         consortium_admin,
         feeds,
@@ -58,6 +59,7 @@ def register_web(app: Flask) -> None:
         citing.bp,
         feeds.bp,
         oai.bp,
+        cartridge.bp,
     ):
         app.register_blueprint(blueprint)
     register_error_pages(app)
