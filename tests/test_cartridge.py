@@ -622,3 +622,31 @@ def test_another_schools_upload_cannot_be_imported(
     sign_in(stranger, other)
     assert stranger.get(address).status_code == 404
     assert stranger.post(address).status_code == 404
+
+
+def test_a_web_page_comes_in_with_its_files_as_one_zip_package(
+    app: Flask, teacher: FlaskClient, session: Session
+) -> None:
+    page = b"<html><body><h1>Week 1</h1><img src='../web_resources/chart.png'></body></html>"
+    chart = png_image(20, 20, seed=1)
+    resources = """
+      <resource identifier="P" type="webcontent" href="wiki_content/week-1.html">
+        <file href="wiki_content/week-1.html"/><dependency identifierref="IMG"/></resource>
+      <resource identifier="IMG" type="webcontent" href="web_resources/chart.png">
+        <file href="web_resources/chart.png"/></resource>"""
+    data = _zip(
+        {
+            "imsmanifest.xml": _manifest_xml(resources, _item("P", "Week 1 notes")),
+            "wiki_content/week-1.html": page,
+            "web_resources/chart.png": chart,
+        }
+    )
+    status, location = _import(teacher, data)
+    assert status == 302
+    (draft,) = _imported_items(session, _module_id(location))
+    (package,) = draft.files
+    assert package.media_type == "application/zip" and package.filename == "Week 1 notes.zip"
+    with store_for(app).open(package.sha256) as blob:
+        members = zipfile.ZipFile(io.BytesIO(blob.read()))
+    assert members.namelist() == ["wiki_content/week-1.html", "web_resources/chart.png"]
+    assert members.read("web_resources/chart.png") == chart

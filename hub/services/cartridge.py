@@ -495,6 +495,9 @@ class FoundFile:
     name: str  # as it will be called
     size: int
     media_type: str
+    # A web page: the page (``path``) and the files it uses, stored as one ZIP package (the
+    # hub takes no bare web page: see ``files.sniff``).
+    members: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -822,11 +825,13 @@ _OUR_TYPES = {
 
 @dataclass
 class _Reading:
-    """One reading of a cartridge: the zip, its limits, and where the web link points."""
+    """One reading of a cartridge: the zip, its limits, where the web links point, and the
+    manifest's resources (by identifier, with the base of their hrefs)."""
 
     package: _Package
     limits: Limits
     site_host: str
+    resources: dict[str, tuple[etree._Element, str]] = field(default_factory=dict)
 
 
 def read_cartridge(
@@ -845,7 +850,7 @@ def read_cartridge(
     root = parse_xml(package.read(MANIFEST, limits.manifest_bytes), MANIFEST)
     if _local(root) != "manifest":
         raise BadCartridge(_("This is not a Common Cartridge: its manifest is not one."))
-    resources = _resources(root)
+    resources = reading.resources = _resources(root)
     outline = _outline(root, limits) or [
         ("", identifier) for identifier in resources
     ]  # no organisation: every resource, in the manifest's order
@@ -974,45 +979,80 @@ def _member(package: _Package, path: str) -> str | None:
 def _files_item(
     reading: _Reading, resource: etree._Element, base: str, title: str, about: Described
 ) -> FoundItem | Refusal:
-    """A ``webcontent`` resource: its files (the launch file first) that the hub accepts,
-    and those it leaves out with why."""
-    hrefs = [resource.get("href", "")] + [f.get("href", "") for f in _children(resource, "file")]
-    accepted: list[FoundFile] = []
-    refused: list[Refusal] = []
-    seen: set[str] = set()
-    for href in hrefs:
-        if not href.strip():
-            continue
-        path = _resolve(base, href)
-        member = _member(reading.package, path) if path is not None else None
-        name = files.sanitize_filename(unquote(href))
-        if member is None:
-            refused.append(Refusal(name, _("It is not in the cartridge.")))
-            continue
-        if member in seen:
-            continue
-        seen.add(member)
-        found = _accepted(reading, member, name)
-        (refused if isinstance(found, Refusal) else accepted).append(found)  # type: ignore[arg-type]
+    """A ``webcontent`` resource: its files (the launch file first) that the hub accepts, or
+    a web page with the files it uses as one ZIP package; and what it leaves out, with why."""
+    members, refused = _members_of(reading, resource, base)
+    title = title or (posixpath.basename(members[0]) if members else "")
+    found: list[FoundFile | Refusal]
+    if members and members[0].lower().endswith(_PAGES):
+        found = [_web_page(reading, resource, members, title)]
+    else:
+        found = [_accepted(reading, member) for member in members]
+    accepted = [f for f in found if isinstance(f, FoundFile)]
+    refused += [f for f in found if isinstance(f, Refusal)]
     kind = resource.get("type", "")
-    title = title or (accepted[0].name if accepted else resource.get("identifier", ""))
+    title = title or resource.get("identifier", "")
     if not accepted:
         why = refused[0].why if refused else _("It holds no file.")
         return Refusal(title, why, kind)
     return FoundItem(title, kind, Found.FILES, tuple(accepted), tuple(refused), about=about)
 
 
-def _accepted(reading: _Reading, member: str, name: str) -> FoundFile | Refusal:
+_PAGES = (".html", ".htm", ".xhtml")
+
+
+def _members_of(
+    reading: _Reading, resource: etree._Element, base: str
+) -> tuple[list[str], list[Refusal]]:
+    """The zip members a resource's hrefs name (its launch file first), and those missing."""
+    hrefs = [resource.get("href", "")] + [f.get("href", "") for f in _children(resource, "file")]
+    members: list[str] = []
+    missing: dict[str, Refusal] = {}
+    for href in (h for h in hrefs if h.strip()):
+        path = _resolve(base, href)
+        member = _member(reading.package, path) if path is not None else None
+        if member is None:
+            name = files.sanitize_filename(unquote(href))
+            missing.setdefault(name, Refusal(name, _("It is not in the cartridge.")))
+        elif member not in members:
+            members.append(member)
+    return members, list(missing.values())
+
+
+def _web_page(
+    reading: _Reading, resource: etree._Element, members: list[str], title: str
+) -> FoundFile | Refusal:
+    """A web page (an LMS's page or wiki page) with its files and those of the resources it
+    depends on, to be kept as one ZIP package."""
+    used = list(members)
+    for dependency in _children(resource, "dependency"):
+        found = reading.resources.get(dependency.get("identifierref", ""))
+        if found is not None:
+            used += _members_of(reading, *found)[0]
+    used = list(dict.fromkeys(used))
+    name = files.sanitize_filename(f"{title or _stem(members[0])}.zip")
+    size = sum(reading.package.size(m) for m in used)
+    limit = reading.limits.member_bytes
+    if size > limit:
+        return _too_large(name, limit)
+    return FoundFile(members[0], name, size, "application/zip", tuple(used))
+
+
+def _too_large(name: str, limit: int) -> Refusal:
+    return Refusal(
+        name,
+        _("It is larger than the hub accepts (%(size)s at most).", size=files.size_in_words(limit)),
+    )
+
+
+def _accepted(reading: _Reading, member: str) -> FoundFile | Refusal:
     """A file of the cartridge as the hub would store it, or why it is left out: the hub
     accepts what any upload may be (the content decides, see ``files.sniff``)."""
+    name = files.sanitize_filename(member)
     size = reading.package.size(member)
     limit = reading.limits.member_bytes
     if size > limit:
-        return Refusal(
-            name,
-            _("It is larger than the hub accepts (%(size)s at most).",
-              size=files.size_in_words(limit)),
-        )  # fmt: skip
+        return _too_large(name, limit)
     with reading.package.open(member, limit) as stream:
         head = stream.read(files.SNIFF_BYTES)
     if not head:
@@ -1116,11 +1156,32 @@ def stage_files(
     for found in cartridge.files:
         if found.path in stored:
             continue
+        if found.members:
+            stored[found.path] = _store_web_page(store, package, found, limits)
+            continue
         with package.open(found.path, limits.member_bytes) as member:
             stored[found.path] = files.store_upload(
                 store, cast(BinaryIO, member), found.name, max_bytes=limits.member_bytes
             )
     return stored
+
+
+def _store_web_page(
+    store: ContentStore, package: _Package, page: FoundFile, limits: Limits
+) -> files.StoredUpload:
+    """A web page and the files it uses, zipped (as they lie relative to each other, the
+    page first) and stored as one ZIP package."""
+    root = posixpath.commonpath([posixpath.dirname(m) for m in page.members]) or "."
+    with tempfile.TemporaryFile() as spool:
+        with zipfile.ZipFile(spool, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name in page.members:
+                with (
+                    package.open(name, limits.member_bytes) as member,
+                    archive.open(posixpath.relpath(name, root), "w") as copy_of,
+                ):
+                    shutil.copyfileobj(cast(IO[bytes], member), copy_of, _CHUNK)
+        spool.seek(0)
+        return files.store_upload(store, spool, page.name, max_bytes=limits.member_bytes)
 
 
 def check_importer(session: Session, person: Person) -> School:
