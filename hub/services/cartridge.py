@@ -957,10 +957,7 @@ def _add(
     else:
         words = next((w for start, w in UNSUPPORTED if kind.startswith(start)), None)
         why = (
-            _(
-                "The hub has no place for this kind of part (%(part)s); it was not imported.",
-                part=words,
-            )
+            _("The hub has no place for this kind of part; it was not imported.")
             if words is not None
             else _("The hub does not know this kind of part (%(type)s).", type=kind or "?")
         )
