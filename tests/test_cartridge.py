@@ -27,6 +27,7 @@ from hub.models import (
     ModuleItem,
     Person,
     School,
+    UsageEvent,
     VersionFile,
     VersionState,
 )
@@ -281,6 +282,17 @@ def test_module_and_material_pages_offer_the_export(teacher: FlaskClient, course
     for material in (course.module, course.steps[0]):
         page = teacher.get(f"/materials/{material.id}").get_data(as_text=True)
         assert f"/materials/{material.id}/cartridge?v=1" in page
+
+
+def test_a_cartridge_that_carries_files_counts_as_their_download(
+    teacher: FlaskClient, session: Session, course: Course
+) -> None:
+    _export(teacher, course.module, "files")
+    session.expire_all()
+    downloaded = session.scalars(
+        select(UsageEvent.material_id).where(UsageEvent.kind == "download")
+    ).all()
+    assert sorted(downloaded) == sorted(s.id for s in course.steps[:2])  # not the linked one
 
 
 # Import ---------------------------------------------------------------------------------------
@@ -650,3 +662,37 @@ def test_a_web_page_comes_in_with_its_files_as_one_zip_package(
         members = zipfile.ZipFile(io.BytesIO(blob.read()))
     assert members.namelist() == ["wiki_content/week-1.html", "web_resources/chart.png"]
     assert members.read("web_resources/chart.png") == chart
+
+
+def test_a_cartridge_without_an_outline_brings_every_resource(
+    teacher: FlaskClient, session: Session
+) -> None:
+    manifest = (
+        _manifest_xml(
+            '<resource identifier="F" type="webcontent" href="a/handout.pdf">'
+            '<file href="a/handout.pdf"/></resource>',
+            "",
+        )
+        .replace(b"<organizations>", b"<!-- none --><skipped>")
+        .replace(b"</organizations>", b"</skipped>")
+    )
+    status, location = _import(teacher, _zip({"imsmanifest.xml": manifest, "a/handout.pdf": PDF}))
+    assert status == 302
+    assert [v.title for v in _imported_items(session, _module_id(location))] == ["handout.pdf"]
+
+
+def test_a_link_to_a_material_the_importer_may_not_see_stays_a_link(
+    app: Flask, teacher: FlaskClient, session: Session, course: Course
+) -> None:
+    url = f"http://hub.test/materials/{course.hidden.id}?v=1"
+    link = WEB_LINK.replace(b"https://www.who.int/publications/sepsis", url.encode())
+    resources = '<resource identifier="W" type="imswl_xmlv1p3"><file href="w.xml"/></resource>'
+    data = _zip(
+        {"imsmanifest.xml": _manifest_xml(resources, _item("W", "Elsewhere")), "w.xml": link}
+    )
+    status, location = _import(teacher, data)
+    assert status == 302
+    module = session.get(Material, _module_id(location))
+    assert module is not None
+    assert _imported_items(session, module.id) == []
+    assert url in module.latest.summary
