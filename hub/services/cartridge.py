@@ -27,7 +27,9 @@ has no place for (quizzes, discussions, assignments, tool links). Then the files
 (no transaction held while streaming), and ``create_drafts`` writes the drafts, their
 files, and a draft module in the cartridge's order, in the caller's one transaction.
 A web link to a material page of this hub becomes that material in the module (when the
-teacher may view it); a link elsewhere is kept in the module's summary.
+teacher may view it); a link elsewhere is kept in the module's summary; a web page (an LMS's
+page or wiki page, which the hub takes from no one bare) comes in with the files it uses as
+one ZIP package.
 """
 
 from __future__ import annotations
