@@ -531,7 +531,7 @@ def _dc_record(record: Record) -> etree._Element:
     return root
 
 
-class _Sink:
+class ZipSink:
     """A write-only stream that hands on what was written (a zip file written as it goes:
     ``zipfile`` writes data descriptors to a stream it cannot seek)."""
 
@@ -555,7 +555,7 @@ class _Sink:
 
 def zipped(records: Iterable[Record]) -> Iterator[bytes]:
     """A zip of the LOM records, one file per material, written record by record."""
-    sink = _Sink()
+    sink = ZipSink()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for record in records:
             name = f"material-{record.version.material_id}-lom.xml"

@@ -24,6 +24,7 @@ def register_web(app: Flask) -> None:
     """Register blueprints, the sign-in loader, error pages and template helpers."""
     from . import (
         auth,
+        cartridge,
         citing,
         consortium_admin,
         embedding,
@@ -62,6 +63,7 @@ def register_web(app: Flask) -> None:
         feeds.bp,
         oai.bp,
         lti.bp,
+        cartridge.bp,
     ):
         app.register_blueprint(blueprint)
     register_error_pages(app)

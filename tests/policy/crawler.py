@@ -163,6 +163,11 @@ OAI_STARTS = (
     "/oai?verb=Identify",
 )
 OAI_PROBES = 3
+# Cartridge exports (services/cartridge.py) fetched without a link: the persona's first
+# modules (the files they may take, never a hidden item) and some hidden materials (404).
+EXPORT_PROBES = 3
+# A cartridge member under ``files/m<id>v<number>/`` is that version's original file.
+CARTRIDGE_FILE = re.compile(r"^files/m(\d+)v(\d+)/")
 OAI_PAGES = 40
 OAI_RESUME = re.compile(r"<resumptionToken[^>]*>([^<]+)</resumptionToken>")
 OAI_VERB = re.compile(r'<request[^>]* verb="(\w+)"')
@@ -636,8 +641,25 @@ def crawl(
     if persona.person is not None:
         signed = sign_in(client, persona.person, persona.password)
         assert signed.status_code == 302, f"{persona.label} could not sign in"
-    begin = [*STARTS, *starts]
+    begin = [*STARTS, *starts, *export_probes(sight)]
     return _walk(app, client, persona.label, sight, begin, {}, pages + len(begin) - 1)
+
+
+def export_probes(sight: Sight) -> list[str]:
+    """Cartridge downloads a persona tries without a link: of the modules they may view
+    (with files, so that every item and file the export carries is checked) and of some
+    materials hidden from them."""
+    modules = [
+        material_id
+        for material_id, material in sorted(sight.catalogue.materials.items())
+        if material.kind is MaterialKind.MODULE
+        and any(sight.may(material_id, v.number, "view") for v in material.versions)
+    ]
+    hidden = sorted(sight.hidden)[:EXPORT_PROBES]
+    return [
+        *(f"/materials/{i}/cartridge.imscc?choice=files" for i in modules[:EXPORT_PROBES]),
+        *(f"/materials/{i}/cartridge.imscc" for i in hidden),
+    ]
 
 
 def crawl_api(
@@ -830,6 +852,7 @@ def _check(
     own = int(args["material_id"]) if "material_id" in args else None
     mimetype = response.mimetype or ""
     texts = {"header": "\n".join(f"{k}: {v}" for k, v in response.headers.items())}
+    carried: list[str] = []
     if mimetype.startswith(TEXT_TYPES) or mimetype.endswith("+xml"):
         text = body.decode(response.mimetype_params.get("charset", "utf-8"), "replace")
         texts["body"] = html.unescape(text) if "html" in mimetype or "xml" in mimetype else text
@@ -838,11 +861,13 @@ def _check(
                 json.dumps(json.loads(data), ensure_ascii=False) for data in JSON_LD.findall(text)
             )
     elif mimetype == "application/zip" and response.status_code == 200:
-        # A zip of metadata records (a search's LOM): every file in it is read.
+        # A zip of metadata records (a search's LOM) or a cartridge: every file in it is read,
+        # and a cartridge's files are originals (the download right).
         with zipfile.ZipFile(io.BytesIO(body)) as archive:
             texts["body"] = html.unescape(
                 "\n".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist())
             )
+            carried = _carried_without_right(sight, archive.namelist())
     # One line per material however many of its canaries the response shows.
     seen: dict[int, tuple[list[str], list[str]]] = {}
     for where, text in texts.items():
@@ -871,7 +896,23 @@ def _check(
     leak = _file_finding(sight, path, response, endpoint, args) if file_like else None
     if leak is not None:
         findings.append(Finding(persona, url, status, endpoint, "file", (leak,)))
+    if carried:
+        findings.append(Finding(persona, url, status, endpoint, "file", tuple(carried)))
     return findings
+
+
+def _carried_without_right(sight: Sight, names: Sequence[str]) -> list[str]:
+    """The files a cartridge carries of versions the persona may not download, in words."""
+    found = []
+    for name in names:
+        match = CARTRIDGE_FILE.match(name)
+        if match is None:
+            continue
+        material_id, number = int(match.group(1)), int(match.group(2))
+        if not sight.may(material_id, number, "download"):
+            label = sight.catalogue.label(material_id)
+            found.append(f"the cartridge carries {name!r} of {label} v{number} without 'download'")
+    return found
 
 
 def summarise(findings: Sequence[Finding], shown: int = SHOWN_FINDINGS) -> str:
