@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from hub.models import (
     File,
+    LtiPlatform,
     Material,
     MaterialKind,
     MaterialVersion,
@@ -696,3 +697,62 @@ def test_a_link_to_a_material_the_importer_may_not_see_stays_a_link(
     assert module is not None
     assert _imported_items(session, module.id) == []
     assert url in module.latest.summary
+
+
+# LTI links --------------------------------------------------------------------------------------
+
+
+def _register_platform(session: Session, course: Course) -> None:
+    session.add(
+        LtiPlatform(
+            school_id=course.school.id,
+            name="Moodle",
+            issuer="https://moodle.example.edu",
+            client_id="hub",
+            login_url="https://moodle.example.edu/mod/lti/auth.php",
+            token_url="https://moodle.example.edu/mod/lti/token.php",
+            key_set_url="https://moodle.example.edu/mod/lti/certs.php",
+            deployment_ids=["1"],
+        )
+    )
+    session.commit()
+
+
+def test_lti_links_are_offered_only_to_a_school_with_a_platform(
+    teacher: FlaskClient, session: Session, course: Course
+) -> None:
+    page = f"/materials/{course.module.id}/cartridge"
+    assert 'value="lti"' not in teacher.get(page).get_data(as_text=True)
+    _register_platform(session, course)
+    assert 'value="lti"' in teacher.get(page).get_data(as_text=True)
+
+
+def test_lti_links_launch_each_item_inside_the_course(
+    teacher: FlaskClient, session: Session, course: Course
+) -> None:
+    _register_platform(session, course)
+    archive = _export(teacher, course.module, "lti")
+    manifest = _manifest(archive)
+    assert set(_resource_types(manifest)) == {"imsbasiclti_xmlv1p3"}
+    assert _item_titles(manifest) == ["Recognise sepsis", "Treat sepsis", "Refer"]
+    blti = {"b": cartridge.BLTI_NS, "m": cartridge.LTICM_NS}
+    links = [etree.fromstring(archive.read(n)) for n in archive.namelist() if n.startswith("lti/")]
+    assert [link.findtext("b:title", namespaces=blti) for link in links] == [
+        "Recognise sepsis",
+        "Treat sepsis",
+        "Refer",
+    ]
+    assert {link.findtext("b:launch_url", namespaces=blti) for link in links} == {
+        "http://hub.test/lti/launch"
+    }
+    materials = [link.findtext("b:custom/m:property", namespaces=blti) for link in links]
+    assert materials == [str(step.id) for step in course.steps]
+    assert not any("zq7" in archive.read(n).decode() for n in archive.namelist())
+
+
+def test_lti_links_asked_without_a_platform_are_web_links(
+    teacher: FlaskClient, course: Course
+) -> None:
+    assert set(_resource_types(_manifest(_export(teacher, course.module, "lti")))) == {
+        "imswl_xmlv1p3"
+    }

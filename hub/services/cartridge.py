@@ -65,7 +65,7 @@ from ..models import (
     Person,
     School,
 )
-from . import audit, files, lom, modules, publishing
+from . import audit, files, lom, markdown, modules, publishing
 from .catalogue import Catalogue
 from .errors import InvalidInput, NotFound, ServiceError
 from .extraction import MAX_RATIO, RATIO_FREE_BYTES
@@ -89,6 +89,11 @@ MANIFEST_LOCATIONS = " ".join(
     )
 )
 WEB_LINK_LOCATION = f"{WEB_LINK_NS} {_PROFILE}/ccv1p3_imswl_v1p3.xsd"
+# IMS basic LTI links in a cartridge (IMS CC 1.3, "cartridge_basiclti_link").
+LTI_CC_NS = "http://www.imsglobal.org/xsd/imslticc_v1p0"
+BLTI_NS = "http://www.imsglobal.org/xsd/imsbasiclti_v1p0"
+LTICM_NS = "http://www.imsglobal.org/xsd/imslticm_v1p0"
+LTICP_NS = "http://www.imsglobal.org/xsd/imslticp_v1p0"
 MANIFEST = "imsmanifest.xml"
 _CHUNK = 1024 * 1024
 
@@ -98,8 +103,7 @@ class Choice(enum.StrEnum):
 
     LINKS = "links"  # web links to the hub only
     FILES = "files"  # the files themselves where the rights and the licence allow
-    # LTI links (``imsbasiclti_xmlv1p3``) when the school has a registration: the integrator
-    # adds the choice here, its ``Carrier`` below and its writer in ``_WRITERS``.
+    LTI = "lti"  # LTI links, opened inside the course (the school registered its platform)
 
 
 class Carrier(enum.StrEnum):
@@ -107,16 +111,18 @@ class Carrier(enum.StrEnum):
 
     WEB_LINK = "imswl_xmlv1p3"
     FILES = "webcontent"
-    # LTI_LINK = "imsbasiclti_xmlv1p3": see ``Choice``.
+    LTI_LINK = "imsbasiclti_xmlv1p3"
 
 
 CARRIER_WORDS = {
     Carrier.WEB_LINK: _l("a web link to its page in the hub"),
     Carrier.FILES: _l("its files"),
+    Carrier.LTI_LINK: _l("a link that opens it inside the course (LTI)"),
 }
 CHOICE_WORDS = {
     Choice.LINKS: _l("Links only"),
     Choice.FILES: _l("Files where allowed"),
+    Choice.LTI: _l("Links that open inside the course (LTI)"),
 }
 
 
@@ -158,6 +164,7 @@ class ExportPlan:
     items: list[PlannedItem]
     choice: Choice
     records: dict[int, lom.Record]
+    lti_launch_url: str = ""
 
     @property
     def filename(self) -> str:
@@ -189,11 +196,14 @@ def plan_export(
     choice: Choice,
     site: lom.Site,
     store: ContentStore | None = None,
+    lti_launch_url: str | None = None,
 ) -> ExportPlan:
     """What exporting ``version`` (a module, or a single material) for the catalogue's viewer
     holds. The caller got ``version`` from the same catalogue (the viewer may view it);
     a module's items are only those the viewer may view. With ``store``, a file whose blob
-    cannot be found makes its material travel as a link."""
+    cannot be found makes its material travel as a link. LTI links need the hub's launch
+    address (``lti_launch_url``: given when the viewer's school registered a platform);
+    without it they are web links."""
     if version.material.kind is MaterialKind.MODULE:
         versions = [item.item_version for item in catalogue.module_items(version)]
     else:
@@ -202,8 +212,10 @@ def plan_export(
     records = {
         v.id: lom.Record(v, relations[v.id], site, of_version=True) for v in (version, *versions)
     }
+    if choice is Choice.LTI and lti_launch_url is None:
+        choice = Choice.LINKS
     items = [_planned(catalogue, v, choice, store) for v in versions]
-    return ExportPlan(version, items, choice, records)
+    return ExportPlan(version, items, choice, records, lti_launch_url or "")
 
 
 def _planned(
@@ -212,6 +224,8 @@ def _planned(
     link = Carrier.WEB_LINK
     if choice is Choice.LINKS:
         return PlannedItem(version, link)
+    if choice is Choice.LTI:
+        return PlannedItem(version, Carrier.LTI_LINK)
     if not version.files:
         return PlannedItem(version, link, why=_("It has no files."))
     if not catalogue.decide(version, "download"):
@@ -412,9 +426,46 @@ class _FilesWriter(_Writer):
             yield _Part(name, sha256=record.sha256, size=record.size, compress=compress)
 
 
+class _LtiLinkWriter(_Writer):
+    """An IMS basic LTI link (``imsbasiclti_xmlv1p3``) to the hub's launch address, naming
+    the material in a custom parameter as the hub's deep-linking answers do; a platform that
+    has the hub registered launches it inside the course."""
+
+    @staticmethod
+    def path(item: PlannedItem) -> str:
+        return f"lti/{item.key}.xml"
+
+    def resource(self, parent: etree._Element, item: PlannedItem, plan: ExportPlan) -> None:
+        _resource(parent, item, plan, [self.path(item)])
+
+    def parts(self, item: PlannedItem, plan: ExportPlan) -> Iterator[_Part]:
+        def blti(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
+            child = etree.SubElement(parent, f"{{{BLTI_NS}}}{tag}")
+            child.text = text
+            return child
+
+        link = etree.Element(
+            f"{{{LTI_CC_NS}}}cartridge_basiclti_link",
+            nsmap={None: LTI_CC_NS, "blti": BLTI_NS, "lticm": LTICM_NS, "lticp": LTICP_NS},
+        )
+        blti(link, "title", item.version.title)
+        blti(link, "description", markdown.plain(item.version.summary)[:1000])
+        custom = blti(link, "custom")
+        property_ = etree.SubElement(custom, f"{{{LTICM_NS}}}property", name="material")
+        property_.text = str(item.version.material_id)
+        blti(link, "launch_url", plan.lti_launch_url)
+        if plan.lti_launch_url.startswith("https://"):
+            blti(link, "secure_launch_url", plan.lti_launch_url)
+        vendor = blti(link, "vendor")
+        etree.SubElement(vendor, f"{{{LTICP_NS}}}code").text = "consortium-hub"
+        etree.SubElement(vendor, f"{{{LTICP_NS}}}name").text = "Consortium Hub"
+        yield _Part(self.path(item), lom.serialize(link))
+
+
 _WRITERS: dict[Carrier, _Writer] = {
     Carrier.WEB_LINK: _WebLinkWriter(),
     Carrier.FILES: _FilesWriter(),
+    Carrier.LTI_LINK: _LtiLinkWriter(),
 }
 
 

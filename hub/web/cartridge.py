@@ -21,11 +21,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from .. import db
 from ..models import STAFF, File, MaterialVersion, Person
-from ..services import cartridge, files, lom, usage
+from ..services import cartridge, files, lom, lti, usage
 from ..services.errors import NotFound
 from ..storage import store
 from . import reader
@@ -54,7 +55,14 @@ def _plan(material_id: int) -> cartridge.ExportPlan:
         choice = cartridge.Choice(request.args.get("choice", cartridge.Choice.FILES))
     except ValueError:
         choice = cartridge.Choice.FILES
-    return cartridge.plan_export(reader.catalogue(), version, choice, _site(), store())
+    launch = url_for("lti.launch", _external=True) if _has_platform() else None
+    return cartridge.plan_export(reader.catalogue(), version, choice, _site(), store(), launch)
+
+
+def _has_platform() -> bool:
+    """Whether the reader's school registered a learning platform (LTI links then work)."""
+    school_id = current_user.school_id if current_user.is_authenticated else None
+    return school_id is not None and bool(lti.platforms_of(db.session(), school_id))
 
 
 @bp.route("/materials/<id:material_id>/cartridge")
@@ -66,7 +74,11 @@ def export(material_id: int) -> str:
         "cartridge/export.html",
         plan=plan,
         version=plan.root,
-        choices=cartridge.CHOICE_WORDS,
+        choices={
+            c: words
+            for c, words in cartridge.CHOICE_WORDS.items()
+            if c is not cartridge.Choice.LTI or _has_platform()
+        },
         carriers=cartridge.CARRIER_WORDS,
     )
 
