@@ -1,0 +1,406 @@
+"""What membership is worth, in figures: a school's give and take, where its materials are
+used, one material's use, and the flows of the whole consortium.
+
+Everything is read from ``usage_month`` (uses counted into their month as they are recorded),
+never from the events: a dashboard reads hundreds of rows, not millions. Only aggregates are
+shown — schools and countries, never people — and a count under ``SMALL`` is shown as
+"< 5" (:func:`shown`), so that no one's use can be picked out of a small figure. Titles of
+materials come through the catalogue (the one door) for the person who asks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from ..models import Material, MaterialVersion, School, UsageMonth, utcnow
+from .catalogue import Catalogue
+
+#: Counts below this are shown as "< 5" (aggregates only; no one is picked out).
+SMALL = 5
+#: Rows of a "top" list.
+TOP = 10
+
+
+def shown(count: int) -> str:
+    """A count as a dashboard shows it: "< 5" for 1 to 4, the number otherwise."""
+    return f"< {SMALL}" if 0 < count < SMALL else str(count)
+
+
+def months_back(end: str, count: int) -> list[str]:
+    """The ``count`` months ('YYYY-MM') that end with ``end``, oldest first."""
+    year, month = (int(part) for part in end.split("-"))
+    out = []
+    for _ in range(count):
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return out[::-1]
+
+
+def this_month(now: dt.datetime | None = None) -> str:
+    """The current month, 'YYYY-MM'."""
+    return (now or utcnow()).strftime("%Y-%m")
+
+
+@dataclass(frozen=True)
+class Period:
+    """Twelve months ending with ``end``, and the twelve before them (for the trend)."""
+
+    end: str
+
+    @property
+    def months(self) -> list[str]:
+        return months_back(self.end, 12)
+
+    @property
+    def last_year(self) -> list[str]:
+        return months_back(months_back(self.end, 13)[0], 12)
+
+    @property
+    def first(self) -> str:
+        return self.last_year[0]
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Uses by month this year and the same months a year before, with the totals."""
+
+    months: list[str]
+    this_year: list[int]
+    last_year: list[int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.this_year)
+
+    @property
+    def total_last_year(self) -> int:
+        return sum(self.last_year)
+
+    @property
+    def change(self) -> float | None:
+        """The change against last year as a fraction (None: nothing last year)."""
+        before = self.total_last_year
+        return None if before == 0 else (self.total - before) / before
+
+
+@dataclass(frozen=True)
+class Top:
+    """A material among a dashboard's most used: its id, title as the reader may see it, uses."""
+
+    material_id: int
+    title: str
+    uses: int
+
+
+@dataclass(frozen=True)
+class SchoolDashboard:
+    """One school's figures over ``period``: what it gives (uses of its materials by other
+    schools and visitors) and takes (its people's uses of other schools' materials)."""
+
+    school: School
+    period: Period
+    given: Trend
+    taken: Trend
+    given_by_kind: dict[str, int]
+    taken_by_kind: dict[str, int]
+    by_country: dict[str, int]  # where the materials are used (the using school's country)
+    by_school: list[tuple[str, int]]
+    by_income: dict[str, int]
+    by_region: dict[str, int]
+    visitors: int  # uses by people of no school (not signed in)
+    unique: int  # unique visitors per day, summed
+    top: list[Top]
+    taken_from: list[tuple[str, int]]  # the schools whose materials ours use most
+
+    @property
+    def gives_more(self) -> bool:
+        return self.given.total >= self.taken.total
+
+
+def _sum(column: InstrumentedAttribute[int]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(column), 0)
+
+
+def school_dashboard(
+    session: Session, catalogue: Catalogue, school: School, end: str | None = None
+) -> SchoolDashboard:
+    """The figures of ``school`` for the twelve months ending with ``end`` (default: this
+    month), for the reader of ``catalogue`` (a titles' door)."""
+    period = Period(end or this_month())
+    user = aliased(School)
+    given_rows = session.execute(
+        select(
+            UsageMonth.month,
+            UsageMonth.kind,
+            UsageMonth.material_id,
+            user.id,
+            user.name,
+            user.country,
+            user.income_group,
+            user.region,
+            _sum(UsageMonth.events),
+            _sum(UsageMonth.visitors),
+        )
+        .outerjoin(user, user.id == UsageMonth.school_id)
+        .where(
+            UsageMonth.owner_school_id == school.id,
+            UsageMonth.month >= period.first,
+            UsageMonth.month <= period.end,
+            or_(UsageMonth.school_id.is_(None), UsageMonth.school_id != school.id),
+        )
+        .group_by(
+            UsageMonth.month,
+            UsageMonth.kind,
+            UsageMonth.material_id,
+            user.id,
+            user.name,
+            user.country,
+            user.income_group,
+            user.region,
+        )
+    ).all()
+    owner = aliased(School)
+    taken_rows = session.execute(
+        select(UsageMonth.month, UsageMonth.kind, owner.name, _sum(UsageMonth.events))
+        .join(owner, owner.id == UsageMonth.owner_school_id)
+        .where(
+            UsageMonth.school_id == school.id,
+            UsageMonth.owner_school_id != school.id,
+            UsageMonth.month >= period.first,
+            UsageMonth.month <= period.end,
+        )
+        .group_by(UsageMonth.month, UsageMonth.kind, owner.name)
+    ).all()
+    this_year = set(period.months)
+    given_month: Counter[str] = Counter()
+    given_kind: Counter[str] = Counter()
+    country: Counter[str] = Counter()
+    by_school: Counter[str] = Counter()
+    income: Counter[str] = Counter()
+    region: Counter[str] = Counter()
+    material_uses: Counter[int] = Counter()
+    visitors = unique = 0
+    for month, kind, material_id, _id, name, ctry, group, reg, events, uniques in given_rows:
+        given_month[month] += events
+        if month not in this_year:
+            continue
+        given_kind[kind] += events
+        material_uses[material_id] += events
+        unique += uniques
+        if name is None:
+            visitors += events
+            continue
+        country[ctry] += events
+        by_school[name] += events
+        income[group.value if hasattr(group, "value") else group] += events
+        region[reg] += events
+    taken_month: Counter[str] = Counter()
+    taken_kind: Counter[str] = Counter()
+    taken_from: Counter[str] = Counter()
+    for month, kind, name, events in taken_rows:
+        taken_month[month] += events
+        if month in this_year:
+            taken_kind[kind] += events
+            taken_from[name] += events
+    return SchoolDashboard(
+        school=school,
+        period=period,
+        given=_trend(period, given_month),
+        taken=_trend(period, taken_month),
+        given_by_kind=dict(given_kind.most_common()),
+        taken_by_kind=dict(taken_kind.most_common()),
+        by_country=dict(country.most_common()),
+        by_school=by_school.most_common(),
+        by_income=dict(income.most_common()),
+        by_region=dict(region.most_common()),
+        visitors=visitors,
+        unique=unique,
+        top=_top(catalogue, material_uses),
+        taken_from=taken_from.most_common(TOP),
+    )
+
+
+def _trend(period: Period, by_month: Counter[str]) -> Trend:
+    return Trend(
+        period.months,
+        [by_month[m] for m in period.months],
+        [by_month[m] for m in period.last_year],
+    )
+
+
+def _top(catalogue: Catalogue, uses: Counter[int], most: int = TOP) -> list[Top]:
+    """The most used materials, titled as the reader may see them; one they may not view is
+    left out (never named)."""
+    ranked = uses.most_common()
+    versions = catalogue.shown_versions([m for m, _n in ranked[: most * 3]])
+    return [Top(m, versions[m].title, n) for m, n in ranked if m in versions][:most]
+
+
+# One material --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Derived:
+    """An adaptation or translation of a material (as the reader may see it) and its uses."""
+
+    version: MaterialVersion
+    relation: str  # "adaptation" / "translation"
+    uses: int
+
+
+@dataclass(frozen=True)
+class MaterialStatistics:
+    """One material's use over twelve months: by kind and month, by country and school, and
+    what was made of it elsewhere."""
+
+    period: Period
+    by_kind: dict[str, Trend]
+    by_country: dict[str, int]
+    by_school: list[tuple[str, int]]
+    derived: list[Derived] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(t.total for t in self.by_kind.values())
+
+
+def material_statistics(
+    session: Session, catalogue: Catalogue, material: Material, end: str | None = None
+) -> MaterialStatistics:
+    """The use of ``material`` (every version) by others than its own school, and of the
+    adaptations and translations the reader may see."""
+    period = Period(end or this_month())
+    user = aliased(School)
+    rows = session.execute(
+        select(UsageMonth.month, UsageMonth.kind, user.name, user.country, _sum(UsageMonth.events))
+        .outerjoin(user, user.id == UsageMonth.school_id)
+        .where(
+            UsageMonth.material_id == material.id,
+            UsageMonth.month >= period.first,
+            or_(UsageMonth.school_id.is_(None), UsageMonth.school_id != material.school_id),
+        )
+        .group_by(UsageMonth.month, UsageMonth.kind, user.name, user.country)
+    ).all()
+    kinds: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    country: Counter[str] = Counter()
+    by_school: Counter[str] = Counter()
+    this_year = set(period.months)
+    for month, kind, name, ctry, events in rows:
+        kinds[kind][month] += events
+        if month in this_year and name is not None:
+            country[ctry] += events
+            by_school[name] += events
+    lineage = catalogue.lineage(material)
+    derived_versions = [("adaptation", v) for v in lineage.adaptations] + [
+        ("translation", v) for v in lineage.translations
+    ]
+    uses = _uses_of(session, period, [v.material_id for _r, v in derived_versions])
+    return MaterialStatistics(
+        period=period,
+        by_kind={k: _trend(period, months) for k, months in sorted(kinds.items())},
+        by_country=dict(country.most_common()),
+        by_school=by_school.most_common(),
+        derived=[Derived(v, r, uses.get(v.material_id, 0)) for r, v in derived_versions],
+    )
+
+
+def _uses_of(session: Session, period: Period, material_ids: Sequence[int]) -> dict[int, int]:
+    if not material_ids:
+        return {}
+    rows = session.execute(
+        select(UsageMonth.material_id, _sum(UsageMonth.events))
+        .where(UsageMonth.material_id.in_(material_ids), UsageMonth.month >= period.months[0])
+        .group_by(UsageMonth.material_id)
+    ).all()
+    return {m: n for m, n in rows}
+
+
+# The consortium ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConsortiumDashboard:
+    """Who shares with whom across the consortium over twelve months."""
+
+    period: Period
+    regions: list[str]
+    region_flows: dict[tuple[str, str], int]  # (owner region, using region) -> uses
+    incomes: list[str]
+    income_flows: dict[tuple[str, str], int]
+    only_take: list[str]  # schools whose people use others' materials, whose own no one uses
+    only_give: list[str]  # schools whose materials others use, who use none of others'
+    across_regions: list[Top]  # materials most adopted by schools of other regions
+
+
+def consortium_dashboard(
+    session: Session, catalogue: Catalogue, end: str | None = None
+) -> ConsortiumDashboard:
+    """The consortium's flows between regions and income groups, the schools that only take
+    or only give, and the materials most adopted across regions."""
+    period = Period(end or this_month())
+    owner, user = aliased(School), aliased(School)
+    rows = session.execute(
+        select(
+            owner.id,
+            owner.region,
+            owner.income_group,
+            user.id,
+            user.region,
+            user.income_group,
+            UsageMonth.kind,
+            UsageMonth.material_id,
+            _sum(UsageMonth.events),
+        )
+        .join(owner, owner.id == UsageMonth.owner_school_id)
+        .join(user, and_(user.id == UsageMonth.school_id, user.id != owner.id))
+        .where(UsageMonth.month >= period.months[0], UsageMonth.month <= period.end)
+        .group_by(
+            owner.id,
+            owner.region,
+            owner.income_group,
+            user.id,
+            user.region,
+            user.income_group,
+            UsageMonth.kind,
+            UsageMonth.material_id,
+        )
+    ).all()
+    regions: Counter[tuple[str, str]] = Counter()
+    incomes: Counter[tuple[str, str]] = Counter()
+    givers: set[int] = set()
+    takers: set[int] = set()
+    across: Counter[int] = Counter()
+    for o_id, o_reg, o_inc, u_id, u_reg, u_inc, kind, material_id, events in rows:
+        regions[(o_reg, u_reg)] += events
+        incomes[(_value(o_inc), _value(u_inc))] += events
+        givers.add(o_id)
+        takers.add(u_id)
+        if kind == "adoption" and o_reg != u_reg:
+            across[material_id] += events
+    names = dict(session.execute(select(School.id, School.name)).all())
+    return ConsortiumDashboard(
+        period=period,
+        regions=sorted({r for pair in regions for r in pair}),
+        region_flows=dict(regions),
+        incomes=sorted({g for pair in incomes for g in pair}),
+        income_flows=dict(incomes),
+        only_take=sorted(names[i] for i in takers - givers),
+        only_give=sorted(names[i] for i in givers - takers),
+        across_regions=_top(catalogue, across),
+    )
+
+
+def _value(choice: object) -> str:
+    return str(getattr(choice, "value", choice))
+
+
+def csv_rows(rows: Iterable[tuple[str, int]]) -> list[list[str]]:
+    """Rows for a CSV download: the label and the count as the page shows it ("< 5")."""
+    return [[label, shown(count)] for label, count in rows]
