@@ -214,3 +214,76 @@ def test_the_consortium_sees_flows_between_regions_and_who_only_takes(session: S
 def test_this_month_is_the_default_period(session: Session) -> None:
     assert statistics.Period(statistics.this_month()).end == utcnow().strftime("%Y-%m")
     assert statistics.months_back("2026-02", 3) == ["2025-12", "2026-01", "2026-02"]
+
+
+# The pages -------------------------------------------------------------------------------------
+
+
+def _csv_rows(client: FlaskClient, path: str) -> list[list[str]]:
+    import csv
+    import io
+
+    answer = client.get(path)
+    assert answer.status_code == 200 and answer.mimetype == "text/csv"
+    return list(csv.reader(io.StringIO(answer.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def test_the_dashboards_csv_totals_equal_the_pages(client: FlaskClient, session: Session) -> None:
+    ours = SchoolFactory()
+    material = make_material(session, ours, grants=PUBLIC)
+    for country in ("BR", "BR", "IN", "PE", "PE", "PE", "PE", "PE", "PE"):
+        _use(session, material, StudentFactory(school=SchoolFactory(country=country)), utcnow())
+    admin = SchoolAdminFactory(school=ours)
+    session.commit()
+    sign_in(client, admin)
+    page = client.get("/school/report").get_data(as_text=True)
+    rows = _csv_rows(client, "/school/report/countries.csv")
+    assert rows[0] == ["Country", "Uses"]
+    assert ["Brazil", "< 5"] in rows and ["Peru", "6"] in rows
+    assert rows[-1] == ["Total", "9"]
+    assert 'class="num total">9<' in page
+
+
+def test_only_the_owner_schools_staff_see_a_materials_statistics(
+    client: FlaskClient, session: Session
+) -> None:
+    material = make_material(session, grants=PUBLIC)
+    outsider, own = TeacherFactory(), TeacherFactory(school=material.school)
+    session.commit()
+    sign_in(client, outsider)
+    assert client.get(f"/materials/{material.id}/statistics").status_code == 403
+    client.post("/sign-out")
+    sign_in(client, own)
+    assert client.get(f"/materials/{material.id}/statistics").status_code == 200
+
+
+def test_a_hidden_materials_statistics_are_not_found(client: FlaskClient, session: Session) -> None:
+    hidden = make_material(session, title="Canary")
+    session.commit()
+    sign_in(client, TeacherFactory())
+    assert client.get(f"/materials/{hidden.id}/statistics").status_code == 404
+
+
+def test_the_consortium_dashboard_is_the_consortium_admins(
+    client: FlaskClient, session: Session
+) -> None:
+    from tests.factories import ConsortiumAdminFactory
+
+    kenya = SchoolFactory(country="KE")
+    material = make_material(session, kenya, grants=PUBLIC)
+    _use(
+        session,
+        material,
+        TeacherFactory(school=SchoolFactory(country="PE")),
+        utcnow(),
+        kind="adoption",
+    )
+    admin = ConsortiumAdminFactory()
+    session.commit()
+    sign_in(client, TeacherFactory())
+    assert client.get("/consortium/statistics").status_code == 403
+    client.post("/sign-out")
+    sign_in(client, admin)
+    page = client.get("/consortium/statistics").get_data(as_text=True)
+    assert "Sub-Saharan Africa" in page and "Latin America and the Caribbean" in page
+    assert "&lt; 5" in page

@@ -40,6 +40,7 @@ def register_web(app: Flask) -> None:
         school_admin,
         search,
         sharing,
+        statistics,
         tokens,
     )
     from .converters import IdConverter
@@ -64,6 +65,7 @@ def register_web(app: Flask) -> None:
         oai.bp,
         lti.bp,
         cartridge.bp,
+        statistics.bp,
     ):
         app.register_blueprint(blueprint)
     register_error_pages(app)

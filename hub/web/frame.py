@@ -48,7 +48,7 @@ NAV_ENDPOINTS = {
     "my_school": "school_admin.profile",
     "people": "school_admin.people_list",
     "sharing_rules": "sharing.school_rules",
-    "usage": "requests.report",
+    "usage": "statistics.school",
     "our_materials": "materials.mine",
     "requests": "requests.overview",
     "files": "files.uploads",

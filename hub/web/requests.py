@@ -1,4 +1,4 @@
-"""Access requests (both sides) and the school's usage report."""
+"""Access requests, both sides."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from .. import db
-from ..models import STAFF, Person, Role, School
-from ..services import access_requests, usage
+from ..models import STAFF, Person, Role
+from ..services import access_requests
 from ..services.catalogue import Catalogue
 from ..services.errors import NotFound
 from .access import requires
@@ -90,13 +90,3 @@ def decline(request_id: int) -> Response:
         _("Declined; the school sees your reason."),
     )
     return redirect(url_for("requests.overview"))
-
-
-@bp.route("/school/report")
-@requires(Role.SCHOOL_ADMIN)
-def report() -> str:
-    school = db.session().get(School, current_user.school_id)
-    assert school is not None
-    return render_template(
-        "requests/report.html", school=school, report=usage.report(db.session(), school)
-    )
