@@ -73,7 +73,8 @@ def demo_command() -> None:
     if added.materials:
         click.echo(
             f"Added {added.materials} materials ({added.versions} versions, "
-            f"{added.files} files) and {added.modules} modules."
+            f"{added.files} files) and {added.modules} modules, with {added.uses} uses over "
+            "twelve months."
         )
 
 

@@ -32,6 +32,7 @@ from ..models import (
     utcnow,
 )
 from . import sample_files
+from .demo_usage import load_demo_usage
 from .files import record_bytes
 from .metadata import Metadata, apply_metadata
 
@@ -335,6 +336,7 @@ class MaterialsSummary:
     modules: int = 0
     versions: int = 0
     files: int = 0
+    uses: int = 0
 
 
 def _grants_for(
@@ -621,4 +623,6 @@ def load_demo_materials(session: Session, store: ContentStore) -> MaterialsSumma
         module.versions.append(version)
         session.flush()
         summary.modules += 1
+    demo_schools = [s for s in schools if s.id in demo_ids]
+    summary.uses = load_demo_usage(session, demo_schools, rng)
     return summary

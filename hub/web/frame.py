@@ -31,6 +31,7 @@ NAV_LABELS = WordsByKey(
         "requests": _l("Requests"),
         "files": _l("Files"),
         "platforms": _l("Learning platforms"),
+        "statistics": _l("Statistics"),
         "consortium": _l("Consortium"),
         "account": _l("Account"),
         "apply": _l("Apply to join"),
@@ -53,6 +54,7 @@ NAV_ENDPOINTS = {
     "requests": "requests.overview",
     "files": "files.uploads",
     "platforms": "lti.platforms",
+    "statistics": "statistics.consortium",
     "consortium": "consortium_admin.schools",
     "account": "main.account",
     "apply": "membership.apply",
@@ -92,7 +94,7 @@ def navigation_links(language: str, role: Role | None) -> Navigation:
     if role is Role.TEACHER:
         everyday += ["requests", "files"]
     if role is Role.CONSORTIUM_ADMIN:
-        everyday.append("consortium")
+        everyday += ["consortium", "statistics"]
     if role is not Role.SCHOOL_ADMIN:
         return Navigation(words(*everyday), [], words("account"))
     menu = words("my_school", "people", "sharing_rules", "usage", "requests", "files", "platforms")

@@ -19,7 +19,7 @@ from flask_login import current_user
 
 from .. import db
 from ..models import STAFF, IncomeGroup, MaterialVersion, Role, School
-from ..services import geography, statistics
+from ..services import charts, geography, statistics
 from ..services.errors import NotFound
 from . import reader
 from .access import requires
@@ -94,8 +94,14 @@ def _school_board() -> statistics.SchoolDashboard:
 @requires(Role.SCHOOL_ADMIN)
 def school() -> str:
     """What the school gives and takes, where in the world, and against last year."""
+    board = _school_board()
     return render_template(
-        "statistics/school.html", board=_school_board(), kind_words=kind_words, income=_income
+        "statistics/school.html",
+        board=board,
+        kind_words=kind_words,
+        income=_income,
+        world=charts.world_map(board.by_country),
+        trend=charts.trend(board.given.months, board.given.this_year, board.given.last_year),
     )
 
 
@@ -189,5 +195,12 @@ def material(material_id: int) -> str:
 def consortium() -> str:
     """Who shares with whom: flows between regions and income groups."""
     board = statistics.consortium_dashboard(db.session(), reader.catalogue(), _month())
-    across = [(t.title, t.uses) for t in board.across_regions]
-    return render_template("statistics/consortium.html", board=board, income=_income, across=across)
+    return render_template(
+        "statistics/consortium.html",
+        board=board,
+        across=[(t.title, t.uses) for t in board.across_regions],
+        regions=charts.matrix(board.regions, board.regions, board.region_flows),
+        region_words={r: geography.subregion_display_name(r) for r in board.regions},
+        incomes=charts.matrix(board.incomes, board.incomes, board.income_flows),
+        income_words={g: _income(g) for g in board.incomes},
+    )
