@@ -26,7 +26,7 @@ from .catalogue import Catalogue
 #: by six months): two terms, quiet in the long holiday and at the year's end.
 NORTHERN_TERMS = (0.7, 1.0, 1.0, 0.9, 0.9, 0.5, 0.2, 0.3, 1.0, 1.0, 1.0, 0.4)
 #: Uses a school's people make in a busy month.
-USES_PER_MONTH = 24
+USES_PER_MONTH = 14
 #: Kinds of use and how often each comes (adoptions only by teachers).
 KIND_WEIGHTS = (
     ("view", 50),
@@ -52,8 +52,10 @@ def load_demo_usage(
     count = 0
     for school in schools:
         people = list(session.scalars(select(Person).where(Person.school_id == school.id)))
-        # What each of them may read, as the catalogue decides (students see less than staff).
-        shelves = {p.id: _shelf(session, p, published, school) for p in people}
+        # What each of them may read, as the catalogue decides (students see less than staff;
+        # people of one school and role see the same).
+        by_role = {p.role: _shelf(session, p, published, school) for p in people}
+        shelves = {p.id: by_role[p.role] for p in people}
         people = [p for p in people if shelves[p.id][0]]
         if not people:
             continue

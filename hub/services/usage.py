@@ -6,10 +6,11 @@ import datetime as dt
 import hashlib
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 import counter_robots
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -66,54 +67,71 @@ def record(
     day = now.replace(hour=0, minute=0, second=0, microsecond=0)
     last = None
     if who is not None:
-        last = session.scalar(
-            select(func.max(UsageEvent.occurred_at)).where(
-                UsageEvent.visitor == who,
-                UsageEvent.material_id == version.material_id,
-                UsageEvent.kind == kind,
-                UsageEvent.occurred_at >= min(day, now - DOUBLE_CLICK),
-                UsageEvent.occurred_at <= now,  # history may be recorded out of order (the demo)
-            )
-        )
+        since = min(day, now - DOUBLE_CLICK)
+        where = {"who": who, "material": version.material_id, "kind": kind}
+        last = session.scalar(_LAST_USE, {**where, "since": since, "now": now})
         if last is not None and last > now - DOUBLE_CLICK:
             return False
     school = session.get(School, person.school_id) if person and person.school_id else None
     school_id, country = (school.id, school.country) if school else (None, None)
     owner = version.material.school_id
-    session.add(
-        UsageEvent(
-            kind=kind,
-            material_id=version.material_id,
-            version_id=version.id,
-            owner_school_id=owner,
-            person_id=person.id if person else None,
-            school_id=school_id,
-            country=country,
-            occurred_at=now,
-            visitor=who,
-        )
+    session.execute(
+        _ADD_EVENT,
+        {
+            "kind": kind,
+            "material_id": version.material_id,
+            "version_id": version.id,
+            "owner_school_id": owner,
+            "person_id": person.id if person else None,
+            "school_id": school_id,
+            "country": country,
+            "occurred_at": now,
+            "visitor": who,
+        },
     )
     month = now.strftime("%Y-%m")
-    first_today = int(last is None or last < day)
-    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
-    added = insert(UsageMonth).values(
-        key=month_key(month, kind, version.material_id, school_id, country),
-        month=month,
-        kind=kind,
-        material_id=version.material_id,
-        owner_school_id=owner,
-        school_id=school_id,
-        country=country,
-        events=1,
-        visitors=first_today,
-    )
     session.execute(
-        added.on_conflict_do_update(
-            index_elements=[UsageMonth.key],
-            set_={"events": UsageMonth.events + 1, "visitors": UsageMonth.visitors + first_today},
-        )
+        _ADD_TO_MONTH[session.get_bind().dialect.name == "sqlite"],
+        {
+            "key": month_key(month, kind, version.material_id, school_id, country),
+            "month": month,
+            "kind": kind,
+            "material_id": version.material_id,
+            "owner_school_id": owner,
+            "school_id": school_id,
+            "country": country,
+            "events": 1,
+            "visitors": int(last is None or last < day),  # the visitor's first use today
+        },
     )
     return True
+
+
+# The statements of ``record``, built once: a page view runs them on every reading.
+_LAST_USE = select(func.max(UsageEvent.occurred_at)).where(
+    UsageEvent.visitor == bindparam("who"),
+    UsageEvent.material_id == bindparam("material"),
+    UsageEvent.kind == bindparam("kind"),
+    UsageEvent.occurred_at >= bindparam("since"),
+    UsageEvent.occurred_at <= bindparam("now"),  # history may be recorded out of order (demo)
+)
+_ADD_EVENT = insert(UsageEvent)
+
+
+def _add_to_month(upsert: Any) -> Any:
+    """INSERT ... ON CONFLICT (key) DO UPDATE adding the new counts (SQLite and PostgreSQL
+    write it alike; each has its own construct)."""
+    added = upsert(UsageMonth)
+    return added.on_conflict_do_update(
+        index_elements=[UsageMonth.key],
+        set_={
+            "events": UsageMonth.events + added.excluded.events,
+            "visitors": UsageMonth.visitors + added.excluded.visitors,
+        },
+    )
+
+
+_ADD_TO_MONTH = {True: _add_to_month(sqlite_insert), False: _add_to_month(postgresql_insert)}
 
 
 @dataclass(frozen=True)
