@@ -8,8 +8,10 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
+import re
 import sys
 import time
+from typing import TYPE_CHECKING
 
 import click
 from flask import Flask, current_app
@@ -23,6 +25,9 @@ from . import db, migrate
 from .models import Role
 from .services import accounts
 from .services.errors import ServiceError
+
+if TYPE_CHECKING:
+    from .services.digest import SchoolDigest
 
 
 def _fail(message: str) -> None:
@@ -337,6 +342,121 @@ def index_check() -> None:
     click.echo("The index matches the database.")
 
 
+@click.group("digest", help="The monthly digest mail to school admins.")
+def digest_group() -> None:
+    """Digest commands."""
+
+
+@digest_group.command("send")
+@click.option("--month", help="The month to tell (YYYY-MM); by default the month that ended last.")
+@click.option("--dry-run", is_flag=True, help="Print each mail instead of sending it.")
+@click.option(
+    "--base-url",
+    envvar="HUB_BASE_URL",
+    help="The hub's address as people reach it (https://hub.example.org), for the link to "
+    "the dashboard; read from HUB_BASE_URL when not given.",
+)
+@with_appcontext
+def digest_send(month: str | None, dry_run: bool, base_url: str | None) -> None:
+    """Mail each admin of every active school the month's digest, once per month."""
+    from .services import digest
+
+    chosen = _ended_month(month, digest.last_month())
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    _address_links(app, base_url)
+    # Links are built by the URL adapter an application context makes when it starts: a new
+    # context, with the address just set.
+    with app.app_context():
+        sent, failed = _send_digests(chosen, dry_run)
+    if dry_run:
+        click.echo(f"Dry run: nothing was sent for {chosen}.")
+        return
+    click.echo(f"Digests of {chosen}: {sent} sent.")
+    if failed:
+        _fail(
+            f"{failed} digests could not be sent: check HUB_MAIL_SERVER and the log, then run "
+            "`hub digest send` again (admins who had theirs are skipped)"
+        )
+
+
+def _send_digests(month: str, dry_run: bool) -> tuple[int, int]:
+    """Send (or print) each school's digest of ``month``, committing school by school so
+    that a run stopped half-way resumes where it stopped; how many were sent and failed."""
+    from .services import digest
+
+    s = db.session()
+    sent = failed = 0
+    try:
+        for school in digest.pending(s, month):
+            if dry_run:
+                _print_digest(school)
+                continue
+            digest.deliver(s, school)
+            s.commit()
+            sent, failed = sent + len(school.sent), failed + len(school.failed)
+            click.echo(_digest_line(school))
+    except SQLAlchemyError as exc:
+        s.rollback()
+        _fail(
+            f"could not read or record the digests ({type(exc).__name__}); "
+            "run `hub db upgrade` first, then this command again"
+        )
+    return sent, failed
+
+
+def _ended_month(text: str | None, last: str) -> str:
+    """The month asked for ('YYYY-MM', by default ``last``), if it has ended."""
+    if text is None:
+        return last
+    month = text.strip()
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        _fail(f"--month {text!r} is not a month: write it as YYYY-MM, e.g. {last}")
+    if month > last:
+        _fail(f"{month} has not ended yet: a digest tells a whole month, the last one is {last}")
+    return month
+
+
+def _address_links(app: Flask, base_url: str | None) -> None:
+    """Links in mail need the hub's address, which a command (outside any request) is told."""
+    from urllib.parse import urlsplit
+
+    config = app.config
+    if not base_url:
+        if not config.get("SERVER_NAME"):
+            _fail(
+                "the digest links to the dashboard: give the hub's address with "
+                "--base-url https://hub.example.org (or set HUB_BASE_URL)"
+            )
+        return
+    parts = urlsplit(base_url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        _fail(f"--base-url {base_url!r} is not an address like https://hub.example.org")
+    config["SERVER_NAME"] = parts.netloc
+    config["PREFERRED_URL_SCHEME"] = parts.scheme
+    config["APPLICATION_ROOT"] = parts.path.rstrip("/") or "/"
+
+
+def _digest_line(school: SchoolDigest) -> str:
+    parts = [f"sent to {len(school.sent)}"] if school.sent else []
+    if school.already:
+        parts.append(f"{school.already} had it already")
+    if school.failed:
+        parts.append(f"failed for {', '.join(m.recipient.email for m in school.failed)}")
+    return f"{school.school.name}: {', '.join(parts) or 'no active admin to send it to'}"
+
+
+def _print_digest(school: SchoolDigest) -> None:
+    if not school.messages:
+        reason = "all admins had it already" if school.already else "no active admin"
+        click.echo(f"{school.school.name}: nothing to send ({reason})")
+        return
+    click.echo(f"=== {school.school.name}: {len(school.messages)} to send")
+    for message in school.messages:
+        click.echo(f"--- To: {message.recipient.email} ({message.language})")
+        click.echo(f"Subject: {message.subject}\n")
+        click.echo(message.body)
+
+
 def _between_rounds(app: Flask, session: Session, since: dt.datetime) -> dt.datetime:
     """What a follower does before applying the outbox: queue the materials whose time
     windows passed since ``since``, and read again the text of files the store could not
@@ -382,6 +502,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(index_group)
     app.cli.add_command(store_group)
+    app.cli.add_command(digest_group)
     app.cli.add_command(demo_command)
     app.cli.add_command(create_admin)
     app.cli.add_command(serve)

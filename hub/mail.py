@@ -35,8 +35,23 @@ def mail_language(recipient: Person | None) -> str:
     return supported(recipient.interface_language) or DEFAULT
 
 
-def send_mail(to: str, subject: str, body: str) -> None:
-    """Send a plain-text message to ``to``; failures are logged, never shown as a 500."""
+def person_language(person: Person) -> str:
+    """The language to write to ``person`` about their school's work (digests, notices): the
+    one they chose, else their school's first language of instruction where the hub speaks
+    it, else English: a teacher in Dakar who never chose one reads French, not English."""
+    chosen = supported(person.interface_language)
+    if chosen:
+        return chosen
+    school = person.school
+    first = school.languages[0] if school is not None and school.languages else None
+    return supported(first) or DEFAULT
+
+
+def send_mail(to: str, subject: str, body: str) -> bool:
+    """Send a plain-text message to ``to``; failures are logged, never shown as a 500.
+
+    Whether the message went out: handed to the mail server, or to the log when no server is
+    configured (False: the server refused it or could not be reached)."""
     cfg = current_app.config
     message = EmailMessage()
     message["From"] = cfg["HUB_MAIL_SENDER"]
@@ -50,7 +65,7 @@ def send_mail(to: str, subject: str, body: str) -> None:
         log.warning(
             "No mail server configured (HUB_MAIL_SERVER); message to %s:\n%s\n%s", to, subject, body
         )
-        return
+        return True
     try:
         with smtplib.SMTP(server, cfg["HUB_MAIL_PORT"], timeout=10) as smtp:
             if cfg.get("HUB_MAIL_USE_TLS"):
@@ -60,6 +75,8 @@ def send_mail(to: str, subject: str, body: str) -> None:
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException):
         log.exception("Could not send mail to %s via %s; message was:\n%s", to, server, body)
+        return False
+    return True
 
 
 def sent_messages() -> list[EmailMessage]:

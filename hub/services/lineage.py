@@ -19,7 +19,7 @@ from ..models import (
     VersionState,
     utcnow,
 )
-from . import audit, usage
+from . import audit, notices, usage
 from .catalogue import Catalogue, require
 from .errors import Conflict, InvalidInput
 from .metadata import plain_text
@@ -43,6 +43,7 @@ def link_translation(
         raise InvalidInput(
             _("That material is already a translation of this one."), field="translation_of"
         )
+    linked_before = material.translation_of_id == original.material_id
     material.translation_of_id = original.material_id
     usage.record(session, "translation", original, person)
     audit.record(
@@ -52,6 +53,8 @@ def link_translation(
         material,
         original=original.material_id,
     )
+    if not linked_before:  # saving the same link again tells no one twice
+        notices.derived(session, original.material, material, "translation")
 
 
 def adapt(session: Session, person: Person, source: MaterialVersion) -> Material:
@@ -100,6 +103,7 @@ def adapt(session: Session, person: Person, source: MaterialVersion) -> Material
         source_material=source.material_id,
         source_version=source.number,
     )
+    notices.derived(session, source.material, material, "adaptation")
     return material
 
 

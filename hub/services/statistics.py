@@ -128,6 +128,14 @@ def _sum(column: InstrumentedAttribute[int]) -> ColumnElement[int]:
     return func.coalesce(func.sum(column), 0)
 
 
+def _given(school: School) -> tuple[ColumnElement[bool], ...]:
+    """The uses a school gives: of its materials, by other schools' people and by visitors."""
+    return (
+        UsageMonth.owner_school_id == school.id,
+        or_(UsageMonth.school_id.is_(None), UsageMonth.school_id != school.id),
+    )
+
+
 def school_dashboard(
     session: Session, catalogue: Catalogue, school: School, end: str | None = None
 ) -> SchoolDashboard:
@@ -150,10 +158,9 @@ def school_dashboard(
         )
         .outerjoin(user, user.id == UsageMonth.school_id)
         .where(
-            UsageMonth.owner_school_id == school.id,
+            *_given(school),
             UsageMonth.month >= period.first,
             UsageMonth.month <= period.end,
-            or_(UsageMonth.school_id.is_(None), UsageMonth.school_id != school.id),
         )
         .group_by(
             UsageMonth.month,
@@ -241,6 +248,37 @@ def _top(catalogue: Catalogue, uses: Counter[int], most: int = TOP) -> list[Top]
     ranked = uses.most_common()
     versions = catalogue.shown_versions([m for m, _n in ranked[: most * 3]])
     return [Top(m, versions[m].title, n) for m, n in ranked if m in versions][:most]
+
+
+@dataclass(frozen=True)
+class MonthGiven:
+    """Where a school's materials were used in one month, counted as its dashboard counts
+    them: the most used materials (titled for the reader) and the using schools' countries."""
+
+    month: str
+    top: list[Top]
+    by_country: dict[str, int]
+
+
+def month_given(
+    session: Session, catalogue: Catalogue, school: School, month: str, most: int = TOP
+) -> MonthGiven:
+    """The uses of ``school``'s materials by others in ``month`` ('YYYY-MM'), by material
+    (the ``most`` used that the reader of ``catalogue`` may view) and by country."""
+    user = aliased(School)
+    rows = session.execute(
+        select(UsageMonth.material_id, user.country, _sum(UsageMonth.events))
+        .outerjoin(user, user.id == UsageMonth.school_id)
+        .where(*_given(school), UsageMonth.month == month)
+        .group_by(UsageMonth.material_id, user.country)
+    ).all()
+    material_uses: Counter[int] = Counter()
+    country: Counter[str] = Counter()
+    for material_id, ctry, events in rows:
+        material_uses[material_id] += events
+        if ctry is not None:  # visitors have no school, so no country
+            country[ctry] += events
+    return MonthGiven(month, _top(catalogue, material_uses, most), dict(country.most_common()))
 
 
 # One material --------------------------------------------------------------------------------
