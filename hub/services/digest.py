@@ -252,7 +252,7 @@ def _countries(found: Figures) -> str:
 
 def dashboard_link() -> str:
     """The school dashboard's address, as the digest links to it."""
-    return url_for("requests.report", _external=True)
+    return url_for("statistics.school", _external=True)
 
 
 @dataclass
