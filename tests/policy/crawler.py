@@ -72,11 +72,11 @@ from hub.models import (
     RequestStatus,
     Role,
     School,
-    UsageEvent,
     VersionFile,
     VersionState,
     utcnow,
 )
+from hub.services import usage
 from hub.services.files import record_bytes
 from hub.services.sample_files import lecture_video, pdf_document, png_image
 from hub.storage import store_for
@@ -1314,20 +1314,13 @@ def build_consortium(
                 decided_at=now if status is not RequestStatus.PENDING else None,
             )
         )
-    for m_index, s_index, kind in spec.usage:
-        material, school = materials[m_index], schools[s_index]
-        session.add(
-            UsageEvent(
-                kind=kind,
-                material_id=material.id,
-                version_id=material.versions[-1].id,
-                owner_school_id=material.school_id,
-                person_id=people[(s_index, Role.STUDENT)].id,
-                school_id=school.id,
-                country=school.country,
-                occurred_at=now - dt.timedelta(days=3),
-            )
-        )
+    for n, (m_index, s_index, kind) in enumerate(spec.usage):
+        # Recorded as the hub records uses (into their month too), whether or not the student
+        # may see the material today: the dashboards must not name what the reader may not.
+        material = materials[m_index]
+        student = people[(s_index, Role.STUDENT)]
+        at = now - dt.timedelta(days=3) + dt.timedelta(minutes=n)
+        usage.record(session, kind, material.versions[-1], student, now=at)
     for m_index, s_index, ended in spec.adoptions:
         material = materials[m_index]
         session.add(
