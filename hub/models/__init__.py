@@ -25,6 +25,7 @@ from .material import (
     grant_rights,
 )
 from .membership import MembershipEvent
+from .notification import Notification
 from .outbox import IndexChange
 from .person import SCHOOL_ROLES, STAFF, Person, Role
 from .school import IncomeGroup, MembershipStatus, School
@@ -37,6 +38,7 @@ __all__ = [
     "LtiKey",
     "LtiLaunchValue",
     "LtiPlatform",
+    "Notification",
     "READS_ONLY",
     "SCHOOL_ROLES",
     "STAFF",

@@ -35,6 +35,7 @@ def register_web(app: Flask) -> None:
         main,
         materials,
         membership,
+        notifications,
         oai,
         requests,
         school_admin,
@@ -66,6 +67,7 @@ def register_web(app: Flask) -> None:
         lti.bp,
         cartridge.bp,
         statistics.bp,
+        notifications.bp,
     ):
         app.register_blueprint(blueprint)
     register_error_pages(app)
@@ -93,6 +95,7 @@ def register_web(app: Flask) -> None:
         licence_url=licence_url,
     )
     app.jinja_env.filters.update(reason=reasons.words)
+    app.jinja_env.globals.update(unread_notifications=notifications.unread)
 
     app.after_request(_security_headers)
     app.session_interface = embedding.FramedSessionInterface()
