@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from flask import (
@@ -82,7 +83,8 @@ def login() -> Response:
     """OIDC login initiation: the platform names itself and the person; the hub answers
     with a redirect to the platform's authorisation, carrying a state and a nonce."""
     target = FlaskRequest().get_param("target_link_uri") or ""
-    if target and not target.startswith(request.host_url):
+    # The hub's own host (the scheme may differ behind a proxy that ends TLS).
+    if target and urlsplit(target).netloc != request.host:
         _refused(400, f"target_link_uri {target!r} is not the hub's")
 
     def redirect_to_platform() -> Response:
