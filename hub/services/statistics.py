@@ -109,6 +109,7 @@ class SchoolDashboard:
     given: Trend
     taken: Trend
     given_by_kind: dict[str, int]
+    given_by_kind_last_year: dict[str, int]
     taken_by_kind: dict[str, int]
     by_country: dict[str, int]  # where the materials are used (the using school's country)
     by_school: list[tuple[str, int]]
@@ -188,6 +189,7 @@ def school_dashboard(
     this_year = set(period.months)
     given_month: Counter[str] = Counter()
     given_kind: Counter[str] = Counter()
+    kind_last_year: Counter[str] = Counter()
     country: Counter[str] = Counter()
     by_school: Counter[str] = Counter()
     income: Counter[str] = Counter()
@@ -197,6 +199,7 @@ def school_dashboard(
     for month, kind, material_id, _id, name, ctry, group, reg, events, uniques in given_rows:
         given_month[month] += events
         if month not in this_year:
+            kind_last_year[kind] += events
             continue
         given_kind[kind] += events
         material_uses[material_id] += events
@@ -222,6 +225,7 @@ def school_dashboard(
         given=_trend(period, given_month),
         taken=_trend(period, taken_month),
         given_by_kind=dict(given_kind.most_common()),
+        given_by_kind_last_year=dict(kind_last_year),
         taken_by_kind=dict(taken_kind.most_common()),
         by_country=dict(country.most_common()),
         by_school=by_school.most_common(),
@@ -307,6 +311,17 @@ class MaterialStatistics:
     @property
     def total(self) -> int:
         return sum(t.total for t in self.by_kind.values())
+
+    @property
+    def all_uses(self) -> Trend:
+        """Every kind of use together, month by month, with the year before."""
+        months = self.period.months
+        trends = list(self.by_kind.values())
+        return Trend(
+            months,
+            [sum(t.this_year[i] for t in trends) for i in range(len(months))],
+            [sum(t.last_year[i] for t in trends) for i in range(len(months))],
+        )
 
 
 def material_statistics(

@@ -119,14 +119,10 @@ def _school_tables(
             strict=True,
         )
     ]
-    trend.append(
-        [
-            _("Total"),
-            str(board.given.total),
-            str(board.given.total_last_year),
-            str(board.taken.total),
-        ]
-    )
+    given, taken = board.given, board.taken
+    totals = (given.total, given.total_last_year, taken.total)
+    trend.append([_("Total"), *(statistics.shown(n) for n in totals)])
+    last_year = board.given_by_kind_last_year
     return {
         "months": (
             [_("Month"), _("Uses of our materials"), _("A year before"), _("Our uses of others'")],
@@ -142,7 +138,13 @@ def _school_tables(
             [_("Region"), _("Uses")],
             _counts(board.by_region.items(), geography.subregion_display_name),
         ),
-        "kinds": ([_("Kind of use"), _("Uses")], _counts(board.given_by_kind.items(), kind_words)),
+        "kinds": (
+            [_("Kind of use"), _("Uses"), _("A year before")],
+            [
+                [kind_words(k), statistics.shown(n), statistics.shown(last_year.get(k, 0))]
+                for k, n in board.given_by_kind.items()
+            ],
+        ),
         "materials": (
             [_("Material"), _("Uses")],
             _counts((t.title, t.uses) for t in board.top),
@@ -182,8 +184,13 @@ def _material_stats(material_id: int) -> tuple[statistics.MaterialStatistics, Ma
 def material(material_id: int) -> str:
     """How one of the school's materials is used by others, and what was made of it."""
     stats, version = _material_stats(material_id)
+    uses = stats.all_uses
     return render_template(
-        "statistics/material.html", stats=stats, version=version, kind_words=kind_words
+        "statistics/material.html",
+        stats=stats,
+        version=version,
+        kind_words=kind_words,
+        trend=charts.trend(uses.months, uses.this_year, uses.last_year),
     )
 
 
