@@ -16,18 +16,18 @@ import pytest
 from flask import Flask
 from sqlalchemy.exc import OperationalError
 
-from hub import create_app, migrate
+from hub import migrate
 from hub.models import MembershipStatus, School
 from hub.search import shutdown
 from tests import factories
-from tests.conftest import sign_in
+from tests.conftest import make_app, sign_in
 
 
 @pytest.fixture()
 def own_app(tmp_path: Path) -> Iterator[Flask]:
     url = f"sqlite:///{tmp_path / 'hub.sqlite3'}"
     migrate.upgrade(url)
-    app = create_app(
+    app = make_app(
         {
             "HUB_INSTANCE_PATH": str(tmp_path / "instance"),
             "HUB_DATABASE_URL": url,

@@ -15,9 +15,10 @@ from flask import Flask
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
-from hub import create_app, migrate
+from hub import migrate
 from hub.models import Material, MaterialKind, ModuleItem, Person
 from tests import factories
+from tests.conftest import make_app
 from tests.factories import (
     SchoolFactory,
     StudentFactory,
@@ -60,7 +61,7 @@ def serve(instance: Path, **config: Any) -> Iterator[tuple[str, Flask]]:
     instance.mkdir(parents=True, exist_ok=True)
     url = config.pop("HUB_DATABASE_URL", None) or f"sqlite:///{instance / 'hub.sqlite3'}"
     migrate.upgrade(url)
-    app = create_app(
+    app = make_app(
         {
             "HUB_INSTANCE_PATH": str(instance),
             "HUB_DATABASE_URL": url,

@@ -1080,7 +1080,7 @@ class Consortium:
 
 
 def build_consortium(
-    session: Session, app: Flask, spec: ConsortiumSpec, *, password: str, password_hash: str
+    session: Session, app: Flask, spec: ConsortiumSpec, *, password: str
 ) -> Consortium:
     """Create ``spec`` through ``session`` (flushed, not committed) with blobs in the app's
     store; every title, summary and file name is a fresh random string."""
@@ -1105,10 +1105,8 @@ def build_consortium(
     people: dict[tuple[int, Role], Person] = {}
     for i, school in enumerate(schools):
         for role in (Role.SCHOOL_ADMIN, Role.TEACHER, Role.STUDENT):
-            people[(i, role)] = cast(
-                Person, PersonFactory(school=school, role=role, password_hash=password_hash)
-            )
-    admin = cast(Person, ConsortiumAdminFactory(password_hash=password_hash))
+            people[(i, role)] = cast(Person, PersonFactory(school=school, role=role))
+    admin = cast(Person, ConsortiumAdminFactory())
     session.flush()
 
     materials: list[Material] = []

@@ -31,18 +31,16 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from flask import Flask
 from hypothesis import HealthCheck, Phase, given, seed, settings
-from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from hub import create_app
 from hub.models import Person
 from hub.search import catch_up_now, shutdown
-from hub.services import accounts, feeds, tokens
+from hub.services import feeds, tokens
 from tests import factories
+from tests.conftest import make_app
 from tests.policy.crawler import (
     DEMO_PAGES_PER_PERSONA,
     PAGES_PER_PERSONA,
@@ -73,38 +71,7 @@ PARTS = max(1, min(4, CONSORTIA))
 
 
 @pytest.fixture()
-def fast_passwords(monkeypatch: pytest.MonkeyPatch) -> str:
-    """Argon2 at its lowest cost while the test runs; the hash of ``factories.PASSWORD``.
-
-    Every persona signs in through the real form, and the default parameters cost 0.25 s a
-    sign-in here: 200 sign-ins would be most of the time budget. The cheap hasher verifies
-    these hashes without asking to rehash them.
-    """
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(accounts, "_hasher", cheap)
-    return cheap.hash(factories.PASSWORD)
-
-
-class _SharedBytecode(BytecodeCache):
-    """Compiled templates kept in memory for every app of the test run: a new app compiles
-    its templates again, 1.8 s each here, and the crawl makes a new app per consortium."""
-
-    def __init__(self) -> None:
-        self.code: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        if bucket.key in self.code:
-            bucket.bytecode_from_string(self.code[bucket.key])
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        self.code[bucket.key] = bucket.bytecode_to_string()
-
-
-_TEMPLATES = _SharedBytecode()
-
-
-@pytest.fixture()
-def make_app(
+def new_app(
     app_config: dict[str, Any], connection: Connection, tmp_path: Any
 ) -> Callable[[str], Flask]:
     """A new app on the test's connection with its own instance folder (search index, blobs,
@@ -114,10 +81,7 @@ def make_app(
     def make(name: str) -> Flask:
         # Small harvest pages, so that the walk follows resumption tokens to the end.
         config = {**app_config, "HUB_INSTANCE_PATH": str(tmp_path / name), "OAI_PAGE_SIZE": 5}
-        application = create_app(config)
-        application.extensions["hub.db"].bind_to(connection)
-        application.jinja_env.bytecode_cache = _TEMPLATES
-        return application
+        return make_app(config, connection)
 
     return make
 
@@ -184,7 +148,7 @@ def _by_endpoint(walks: list[Walk]) -> str:
 @pytest.mark.slow
 @pytest.mark.parametrize("part", range(PARTS))
 def test_no_persona_meets_a_canary_in_random_consortia(
-    part: int, make_app: Callable[[str], Flask], connection: Connection, fast_passwords: str
+    part: int, new_app: Callable[[str], Flask], connection: Connection
 ) -> None:
     """Random consortia (``HUB_CRAWL_CONSORTIA`` in all, this part's share), every persona of
     each: no leak."""
@@ -206,12 +170,10 @@ def test_no_persona_meets_a_canary_in_random_consortia(
         t0 = time.perf_counter()
         # Each example in a savepoint rolled back afterwards; a new app per example.
         savepoint = connection.begin_nested()
-        app = make_app(f"consortium-{len(runs)}")
+        app = new_app(f"consortium-{len(runs)}")
         try:
             with _session(app) as session:
-                consortium = build_consortium(
-                    session, app, spec, password=factories.PASSWORD, password_hash=fast_passwords
-                )
+                consortium = build_consortium(session, app, spec, password=factories.PASSWORD)
                 session.commit()
                 catch_up_now(app)
                 walks = _walk_all(
@@ -238,16 +200,14 @@ def test_no_persona_meets_a_canary_in_random_consortia(
 
 
 @pytest.mark.slow
-def test_no_persona_meets_a_hidden_demo_material(
-    make_app: Callable[[str], Flask], fast_passwords: str
-) -> None:
+def test_no_persona_meets_a_hidden_demo_material(new_app: Callable[[str], Flask]) -> None:
     """The demo consortium: no persona meets a demo material hidden from them."""
     from hub.services.demo import DEMO_PASSWORD, load_demo
     from hub.services.demo_materials import load_demo_materials
     from hub.storage import store_for
 
     started = time.perf_counter()
-    app = make_app("demo")
+    app = new_app("demo")
     # The demo's 300 materials in harvest pages of 100: every list walked to its end.
     app.config["OAI_PAGE_SIZE"] = 100
     try:
