@@ -15,7 +15,6 @@ from werkzeug.wrappers import Response
 from .. import db
 from ..extensions import limiter, submitted_email
 from ..mail import mail_language, send_mail
-from ..models import Person
 from ..services import accounts
 from ..services.errors import LinkInvalid, ServiceError
 from .access import public, requires
@@ -27,6 +26,7 @@ from .forms import (
     SignInForm,
 )
 from .navigation import safe_next  # also imported from here (auth.safe_next)
+from .reader import signed_in
 
 bp = Blueprint("auth", __name__)
 
@@ -155,8 +155,7 @@ def change_password() -> str | Response | tuple[str, int]:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         s = db.session()
-        person = s.get(Person, current_user.id)
-        assert person is not None
+        person = signed_in()
         try:
             accounts.change_password(
                 s, person, form.current_password.data or "", form.password.data or ""
