@@ -146,6 +146,13 @@ def make_file(
     return record
 
 
+#: Grants as ``make_material`` takes them, for the audiences tests share with most.
+PUBLIC_VIEW = [("public", [], "view")]
+PUBLIC_DOWNLOAD = [("public", [], "view,download")]
+PUBLIC_ADAPT = [("public", [], "view,download,adapt")]
+CONSORTIUM_VIEW = [("consortium", [], "view")]
+
+
 def make_material(
     session: Session,
     school: School | None = None,
