@@ -14,6 +14,7 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -132,11 +133,10 @@ def connection(engine: Engine) -> Iterator[Connection]:
     conn.close()
 
 
-@pytest.fixture()
-def app_config(tmp_path: Any, database_url: str) -> dict[str, Any]:
-    """Settings for the test app; tests may change them before ``app`` is created."""
+def app_settings(instance: Path, database_url: str) -> dict[str, Any]:
+    """Settings of a test app with its instance folder (search index, blobs) in ``instance``."""
     return {
-        "HUB_INSTANCE_PATH": str(tmp_path / "instance"),
+        "HUB_INSTANCE_PATH": str(instance),
         "HUB_DATABASE_URL": database_url,
         "HUB_SECRET_KEY": "test-secret-key",
         "TESTING": True,
@@ -144,6 +144,12 @@ def app_config(tmp_path: Any, database_url: str) -> dict[str, Any]:
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": "hub.test",
     }
+
+
+@pytest.fixture()
+def app_config(tmp_path: Path, database_url: str) -> dict[str, Any]:
+    """Settings for the test app; tests may change them before ``app`` is created."""
+    return app_settings(tmp_path / "instance", database_url)
 
 
 @pytest.fixture()
