@@ -81,8 +81,8 @@ from hub.storage import store_for
 from tests.conftest import sign_in
 from tests.factories import ConsortiumAdminFactory, PersonFactory, SchoolFactory
 
-# Bounds of one walk. Pages are the budget: the whole crawl of 20 consortia and the demo has
-# to stay near 90 s on a 2-core machine (see test_crawler.py for the measured figures).
+# Bounds of one walk. Pages are the budget: the whole crawl of the random consortia and the
+# demo has to stay near 90 s on a 2-core machine (see test_crawler.py for the measured figures).
 PAGES_PER_PERSONA = 25
 # The demo's pages are bigger (300+ materials: 30 ms a page, not 12) and more of them lead
 # somewhere: fewer of its admins walk (``DEMO_ADMINS``), each further.

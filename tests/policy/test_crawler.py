@@ -12,13 +12,16 @@ without one): ListRecords in ``lom`` and ``oai_dc`` and ListIdentifiers followed
 page, and hidden materials asked for by identifier and as ``lom.xml``; a search's LOM zip is
 read file by file. With the OAI walk the demo took 39 s (927 pages, 124 of them ``/oai``).
 
-``HUB_CRAWL_CONSORTIA`` sets how many random consortia are walked (20 by default), in up to
+``HUB_CRAWL_CONSORTIA`` sets how many random consortia are walked (12 by default), in up to
 four tests of their own (``PARTS``) that pytest-xdist runs side by side; the demo consortium is
 walked too. Run with ``-s`` to see the figures of every run.
 
-Measured on the 2-core machine with SQLite: 20 consortia, 150 personas, 3,724 pages in 42 s
-in one process (10-12 s a part; 32 s of it in the app); the demo, 11 personas, 440 pages in
-21-24 s (8-9 s of it loading the demo). More when the machine is busy.
+Measured on the 2-core machine with SQLite: 12 consortia, 276 personas, 6,428 pages (every
+persona walks the pages, the API and ``/oai``), 4.5-10 s a consortium while other work shared
+the machine; the demo, 11 personas, 440 pages in 21-24 s (8-9 s of it loading the demo). Every
+consortium plants every sharing rule (``crawler.random_consortium``): 12 keep the whole crawl
+near its budget (``crawler.PAGES_PER_PERSONA``): with 20 the crawl took 147 s of the suite's
+570 s of worker time. ``HUB_CRAWL_CONSORTIA=40`` walks more, e.g. before a release.
 """
 
 from __future__ import annotations
@@ -64,7 +67,7 @@ from tests.policy.crawler import (
     summarise,
 )
 
-CONSORTIA = int(os.environ.get("HUB_CRAWL_CONSORTIA", "20"))
+CONSORTIA = int(os.environ.get("HUB_CRAWL_CONSORTIA", "12"))
 # The consortia are walked as this many tests (each its own share, from its own seed), so that
 # pytest-xdist spreads them over its workers instead of one worker walking them all.
 PARTS = max(1, min(4, CONSORTIA))
