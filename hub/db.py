@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .models import READS_ONLY
+from .services.errors import ServiceError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -207,6 +208,20 @@ def session() -> Session:
         g.db_session = database().new_session(reads_only=reading)
     s: Session = g.db_session
     return s
+
+
+def committed(action: Callable[[], T]) -> T:
+    """Run ``action`` (a service call) in the request's transaction and commit it; a refusal
+    (``ServiceError``) rolls back everything, so nothing is saved half-way, and is raised on
+    for the view to answer (a page, a flash, a problem document)."""
+    s = session()
+    try:
+        result = action()
+        s.commit()
+    except ServiceError:
+        s.rollback()
+        raise
+    return result
 
 
 def write_after_read(action: Callable[[], T]) -> T:

@@ -1,5 +1,9 @@
 """Test fixtures: the database is migrated once per run; each test runs in a savepoint.
 
+Two costs are paid once per run rather than once per test: argon2 hashes at their lowest cost
+(``cheap_passwords``), and templates compiled by one app are reused by the next
+(``SHARED_TEMPLATES``).
+
 Set ``HUB_TEST_DATABASE_URL`` (e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/test``) to
 run the suite against PostgreSQL; the default is a SQLite file in a temporary folder.
 """
@@ -10,21 +14,71 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
+from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.orm import Session
 
 from hub import create_app, db, migrate
 from hub.models import Person
+from hub.services import accounts
 from tests import factories
 from tests.content_store.moto_server import running_moto_server
 
 collect_ignore_glob: list[str] = []
+
+#: The password hasher the hub ships with (``tests/test_sign_in.py`` checks its cost).
+SHIPPED_HASHER = accounts._hasher
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_passwords() -> Iterator[None]:
+    """Argon2 at its lowest cost for the whole run.
+
+    The hub's parameters cost 0.14 s a hash and as much a sign-in here, and the suite signs
+    in hundreds of times; a hash records its own parameters, so signing in with a cheap one
+    runs the same code. Autouse and session-wide: it is in place before any person is made.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        )
+        yield
+
+
+class _SharedBytecode(BytecodeCache):
+    """Compiled templates kept in memory for every app of the process: a new app compiles
+    each template it renders again (1.8 s for all of them here), and most tests make one."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+SHARED_TEMPLATES = _SharedBytecode()
+
+
+def make_app(config: dict[str, Any], connection: Connection | None = None) -> Flask:
+    """A hub app for a test, on the test's ``connection`` when given (its writes are rolled
+    back with the test), reusing the templates other apps of the run compiled."""
+    application = create_app(config)
+    application.jinja_env.bytecode_cache = SHARED_TEMPLATES
+    if connection is not None:
+        application.extensions["hub.db"].bind_to(connection)
+    return application
 
 
 @pytest.fixture(scope="session")
@@ -79,11 +133,10 @@ def connection(engine: Engine) -> Iterator[Connection]:
     conn.close()
 
 
-@pytest.fixture()
-def app_config(tmp_path: Any, database_url: str) -> dict[str, Any]:
-    """Settings for the test app; tests may change them before ``app`` is created."""
+def app_settings(instance: Path, database_url: str) -> dict[str, Any]:
+    """Settings of a test app with its instance folder (search index, blobs) in ``instance``."""
     return {
-        "HUB_INSTANCE_PATH": str(tmp_path / "instance"),
+        "HUB_INSTANCE_PATH": str(instance),
         "HUB_DATABASE_URL": database_url,
         "HUB_SECRET_KEY": "test-secret-key",
         "TESTING": True,
@@ -94,20 +147,22 @@ def app_config(tmp_path: Any, database_url: str) -> dict[str, Any]:
 
 
 @pytest.fixture()
-def app(app_config: dict[str, Any], connection: Connection) -> Iterator[Flask]:
-    application = create_app(app_config)
-    application.extensions["hub.db"].bind_to(connection)
-    # No app context is held open: each test-client request gets its own, as in production.
-    yield application
+def app_config(tmp_path: Path, database_url: str) -> dict[str, Any]:
+    """Settings for the test app; tests may change them before ``app`` is created."""
+    return app_settings(tmp_path / "instance", database_url)
 
 
 @pytest.fixture()
-def csrf_app(app_config: dict[str, Any], connection: Connection) -> Iterator[Flask]:
+def app(app_config: dict[str, Any], connection: Connection) -> Flask:
+    # No app context is held open: each test-client request gets its own, as in production.
+    return make_app(app_config, connection)
+
+
+@pytest.fixture()
+def csrf_app(app_config: dict[str, Any], connection: Connection) -> Flask:
     """The test app with CSRF protection on, as in production."""
     app_config["WTF_CSRF_ENABLED"] = True
-    application = create_app(app_config)
-    application.extensions["hub.db"].bind_to(connection)
-    yield application
+    return make_app(app_config, connection)
 
 
 @pytest.fixture()

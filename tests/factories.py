@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import factory
@@ -28,8 +29,13 @@ from hub.services import accounts, geography
 from hub.services.metadata import Metadata
 
 PASSWORD = "correct horse battery"
-# Hash once per test run: argon2 is deliberately slow.
-_PASSWORD_HASH = accounts.hash_password(PASSWORD)
+
+
+@functools.cache
+def hashed_password() -> str:
+    """The hash of ``PASSWORD``, made once per run (at the first person a test makes, after
+    ``tests/conftest.py`` has lowered argon2's cost for the run)."""
+    return accounts.hash_password(PASSWORD)
 
 
 class _Base(SQLAlchemyModelFactory):
@@ -59,7 +65,7 @@ class PersonFactory(_Base):
 
     email = factory.Sequence(lambda n: f"person{n}@example.org")
     name = factory.Sequence(lambda n: f"Person {n}")
-    password_hash = _PASSWORD_HASH
+    password_hash = factory.LazyFunction(hashed_password)
     role = Role.TEACHER
     school = factory.SubFactory(SchoolFactory)
     active = True
@@ -138,6 +144,13 @@ def make_file(
     session.add(record)
     session.flush()
     return record
+
+
+#: Grants as ``make_material`` takes them, for the audiences tests share with most.
+PUBLIC_VIEW = [("public", [], "view")]
+PUBLIC_DOWNLOAD = [("public", [], "view,download")]
+PUBLIC_ADAPT = [("public", [], "view,download,adapt")]
+CONSORTIUM_VIEW = [("consortium", [], "view")]
 
 
 def make_material(

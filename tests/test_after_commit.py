@@ -16,28 +16,18 @@ import pytest
 from flask import Flask
 from sqlalchemy.exc import OperationalError
 
-from hub import create_app, migrate
+from hub import migrate
 from hub.models import MembershipStatus, School
 from hub.search import shutdown
 from tests import factories
-from tests.conftest import sign_in
+from tests.conftest import app_settings, make_app, sign_in
 
 
 @pytest.fixture()
 def own_app(tmp_path: Path) -> Iterator[Flask]:
     url = f"sqlite:///{tmp_path / 'hub.sqlite3'}"
     migrate.upgrade(url)
-    app = create_app(
-        {
-            "HUB_INSTANCE_PATH": str(tmp_path / "instance"),
-            "HUB_DATABASE_URL": url,
-            "HUB_SECRET_KEY": "test-secret-key",
-            "TESTING": True,
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
-            "SERVER_NAME": "hub.test",
-        }
-    )
+    app = make_app(app_settings(tmp_path / "instance", url))
     yield app
     shutdown(app)
 

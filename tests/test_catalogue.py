@@ -22,6 +22,7 @@ from hub.models import (
 from hub.services.catalogue import Catalogue
 from tests.conftest import sign_in
 from tests.factories import (
+    CONSORTIUM_VIEW,
     SchoolAdminFactory,
     SchoolFactory,
     StudentFactory,
@@ -29,8 +30,6 @@ from tests.factories import (
     add_grants,
     make_material,
 )
-
-CONSORTIUM = [("consortium", [], "view")]
 
 
 def test_a_students_home_does_not_list_teachers_only_or_embargoed_modules(
@@ -52,8 +51,8 @@ def test_a_students_home_does_not_list_teachers_only_or_embargoed_modules(
 
 def test_module_items_leave_out_what_the_viewer_may_not_view(session: Session) -> None:
     school = SchoolFactory()
-    module = make_material(session, school, kind=MaterialKind.MODULE, grants=CONSORTIUM)
-    shared = make_material(session, grants=CONSORTIUM)
+    module = make_material(session, school, kind=MaterialKind.MODULE, grants=CONSORTIUM_VIEW)
+    shared = make_material(session, grants=CONSORTIUM_VIEW)
     hidden = make_material(session, title="Kept at home")
     version = module.published
     assert version is not None
@@ -73,7 +72,7 @@ def test_module_items_leave_out_what_the_viewer_may_not_view(session: Session) -
 
 def test_lineage_does_not_hint_at_a_hidden_original_or_translation(session: Session) -> None:
     original = make_material(session, title="Original at home")
-    shared = make_material(session, grants=CONSORTIUM)
+    shared = make_material(session, grants=CONSORTIUM_VIEW)
     shared.adapted_from_version_id = original.published.id  # type: ignore[union-attr]
     translation = make_material(session, title="Hidden translation", language="fr")
     translation.translation_of_id = shared.id
@@ -85,8 +84,8 @@ def test_lineage_does_not_hint_at_a_hidden_original_or_translation(session: Sess
 
 def test_a_list_keeps_only_what_the_person_may_still_view(session: Session) -> None:
     student = StudentFactory()
-    kept = make_material(session, grants=CONSORTIUM)
-    withdrawn = make_material(session, grants=CONSORTIUM)
+    kept = make_material(session, grants=CONSORTIUM_VIEW)
+    withdrawn = make_material(session, grants=CONSORTIUM_VIEW)
     for material in (kept, withdrawn):
         session.add(Bookmark(person_id=student.id, material_id=material.id))
     withdrawn.school.status = MembershipStatus.WITHDRAWN
@@ -99,7 +98,7 @@ def test_an_access_request_is_not_named_once_its_material_is_hidden(
     client: FlaskClient, session: Session
 ) -> None:
     teacher = TeacherFactory()
-    material = make_material(session, title="Once shared", grants=CONSORTIUM)
+    material = make_material(session, title="Once shared", grants=CONSORTIUM_VIEW)
     session.add(
         AccessRequest(
             material_id=material.id,
@@ -207,7 +206,7 @@ def test_what_a_reading_transaction_read_goes_when_it_ends(app: Flask, session: 
         person = reader.get(type(teacher), teacher.id)
         version = reader.get(type(material.published), material.published.id)  # type: ignore[union-attr]
         assert not Catalogue.of(reader, person).decide(version, "view")
-        add_grants(session, material, CONSORTIUM)
+        add_grants(session, material, CONSORTIUM_VIEW)
         session.commit()
         reader.commit()
         assert Catalogue.of(reader, person).decide(version, "view")
@@ -221,14 +220,14 @@ def test_a_writing_session_decides_on_what_it_has_just_changed(session: Session)
     version = material.published
     assert version is not None
     assert not catalogue.decide(version, "view")
-    add_grants(session, material, CONSORTIUM)
+    add_grants(session, material, CONSORTIUM_VIEW)
     assert catalogue.decide(version, "view")
 
 
 def test_the_topics_a_draft_is_offered_come_only_from_what_its_author_may_discover(
     session: Session,
 ) -> None:
-    shared = make_material(session, grants=CONSORTIUM)
+    shared = make_material(session, grants=CONSORTIUM_VIEW)
     hidden = make_material(session)
     shared.published.topics = ["Open term"]  # type: ignore[union-attr]
     hidden.published.topics = ["Secret ward protocol"]  # type: ignore[union-attr]

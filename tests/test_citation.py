@@ -17,6 +17,7 @@ from hub.models import Material
 from hub.services import citation
 from tests.conftest import sign_in
 from tests.factories import (
+    PUBLIC_DOWNLOAD,
     SchoolFactory,
     StudentFactory,
     TeacherFactory,
@@ -25,13 +26,11 @@ from tests.factories import (
     revise,
 )
 
-PUBLIC = [("public", [], "view,download")]
-
 
 def _material(session: Session, licence: str = "CC-BY-4.0", **changes: Any) -> Material:
     school = SchoolFactory(name="Makerere University")
     material = make_material(
-        session, school, title="Sepsis & the first hour", grants=PUBLIC, licence=licence
+        session, school, title="Sepsis & the first hour", grants=PUBLIC_DOWNLOAD, licence=licence
     )
     return revise(
         session,
@@ -103,7 +102,7 @@ def test_a_cc_licence_gets_a_tasl_attribution_line(client: FlaskClient, session:
 
 
 def test_an_adaptation_says_what_it_is_adapted_from(client: FlaskClient, session: Session) -> None:
-    source = make_material(session, title="Sepsis (Kampala)", grants=PUBLIC)
+    source = make_material(session, title="Sepsis (Kampala)", grants=PUBLIC_DOWNLOAD)
     source.versions[0].authors = ["Ruth Achieng"]
     material = _material(session, licence="CC-BY-SA-4.0")
     material.adapted_from_version_id = source.versions[0].id

@@ -14,77 +14,14 @@ from typing import Any
 import pytest
 from click.testing import Result
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.models import MembershipStatus, Person, Role, School
-from hub.services import geography
-from hub.services.demo import DEMO_PASSWORD
+from hub.models import Person, Role
 
 
 def _invoke(app: Flask, *args: str, **kwargs: Any) -> Result:
     return app.test_cli_runner().invoke(args=list(args), **kwargs)
-
-
-def test_demo_covers_regions_income_groups_languages_and_roles(
-    app: Flask, session: Session
-) -> None:
-    result = _invoke(app, "demo")
-    assert result.exit_code == 0, result.output
-    schools = session.scalars(select(School)).all()
-    active = [s for s in schools if s.status is MembershipStatus.ACTIVE]
-    assert len(active) >= 12
-    assert len({s.region for s in active}) >= 6
-    assert {s.income_group.value for s in active} == {"HIC", "UMC", "LMC", "LIC"}
-    assert len({lang for s in active for lang in s.languages}) >= 5
-    assert {s.status for s in schools} == set(MembershipStatus)
-    assert set(session.scalars(select(Person.role)).all()) == set(Role)
-    for school in schools:
-        assert school.region == geography.country(school.country).subregion_code
-    assert "schooladmin1" in result.output and DEMO_PASSWORD in result.output
-
-
-def test_demo_has_materials_in_many_languages_with_lineage_and_modules(
-    app: Flask, session: Session
-) -> None:
-    from hub.models import Material, MaterialKind, MaterialVersion
-    from hub.services.store_check import check_store
-    from hub.storage import store_for
-
-    assert _invoke(app, "demo").exit_code == 0
-    materials = session.scalars(select(Material)).all()
-    assert len([m for m in materials if m.kind is MaterialKind.MATERIAL]) >= 300
-    assert len([m for m in materials if m.kind is MaterialKind.MODULE]) >= 5
-    languages = {v.language.split("-")[0] for v in session.scalars(select(MaterialVersion))}
-    assert len(languages) >= 6
-    assert sum(1 for m in materials if len(m.versions) > 1) >= 20
-    assert sum(1 for m in materials if m.translation_of_id) >= 10
-    assert sum(1 for m in materials if m.adapted_from_version_id) >= 5
-    with app.app_context():
-        report = check_store(session, store_for(app), verify=False)
-    assert report.clean and report.blobs > 300
-    again = _invoke(app, "demo")
-    assert "Added" not in again.output
-    assert "(suspended: sees only public materials of others)" in again.output
-
-
-def test_demo_is_idempotent(app: Flask, session: Session) -> None:
-    _invoke(app, "demo")
-    count = session.scalar(select(func.count()).select_from(Person))
-    result = _invoke(app, "demo")
-    assert result.exit_code == 0
-    assert "added now" not in result.output and "people." in result.output
-    assert session.scalar(select(func.count()).select_from(Person)) == count
-
-
-def test_a_demo_school_admin_can_sign_in(app: Flask, session: Session) -> None:
-    _invoke(app, "demo")
-    client = app.test_client()
-    response = client.post(
-        "/sign-in", data={"email": "schooladmin1.ufmg@demo.example.org", "password": DEMO_PASSWORD}
-    )
-    assert response.status_code == 302
-    assert b"Universidade Federal de Minas Gerais" in client.get("/school/").data
 
 
 def test_create_admin(app: Flask, session: Session) -> None:

@@ -19,15 +19,14 @@ from hub.models import FeedToken, Material, MembershipStatus, Person, utcnow
 from hub.search import catch_up_now, shutdown
 from tests.conftest import csrf_token, sign_in
 from tests.factories import (
+    CONSORTIUM_VIEW,
+    PUBLIC_DOWNLOAD,
     SchoolFactory,
     TeacherFactory,
     make_material,
     publish_new_version,
     revise,
 )
-
-PUBLIC = [("public", [], "view,download")]
-CONSORTIUM = [("consortium", [], "view")]
 
 
 @pytest.fixture(autouse=True)
@@ -55,11 +54,13 @@ def _catalogue(session: Session) -> dict[str, Material]:
     school = SchoolFactory(name="Kamuzu University")
     other = SchoolFactory(name="Universidad de Cuenca")
     found = {
-        "public": make_material(session, school, title="Open malaria lecture", grants=PUBLIC),
-        "members": make_material(session, school, title="Members malaria", grants=CONSORTIUM),
+        "public": make_material(
+            session, school, title="Open malaria lecture", grants=PUBLIC_DOWNLOAD
+        ),
+        "members": make_material(session, school, title="Members malaria", grants=CONSORTIUM_VIEW),
         "draft": make_material(session, school, title="Draft malaria", published=False),
-        "retired": make_material(session, school, title="Retired malaria", grants=PUBLIC),
-        "other": make_material(session, other, title="Open dengue lecture", grants=PUBLIC),
+        "retired": make_material(session, school, title="Retired malaria", grants=PUBLIC_DOWNLOAD),
+        "other": make_material(session, other, title="Open dengue lecture", grants=PUBLIC_DOWNLOAD),
     }
     found["retired"].retired_at = utcnow()
     revise(

@@ -15,11 +15,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
-from hub import create_app
 from hub.models import File, Person
 from hub.services.store_check import check_store
 from hub.storage import store_for
-from tests.conftest import sign_in
+from tests.conftest import make_app, sign_in
 from tests.factories import StudentFactory, TeacherFactory
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n" + b"x" * 5000
@@ -49,8 +48,7 @@ def files_app(
         app_config["HUB_CONTENT_STORE_URL"] = f"s3://{bucket}/hub"
         app_config["HUB_S3_ENDPOINT_URL"] = endpoint
         app_config["HUB_S3_REGION"] = "us-east-1"
-    application = create_app(app_config)
-    application.extensions["hub.db"].bind_to(connection)
+    application = make_app(app_config, connection)
     yield application
 
 
@@ -181,8 +179,7 @@ def test_an_upload_over_the_limit_is_413_with_the_limit_in_words(
     app_config: dict[str, Any], connection: Connection, session: Session
 ) -> None:
     app_config["HUB_MAX_UPLOAD_MB"] = 1
-    application = create_app(app_config)
-    application.extensions["hub.db"].bind_to(connection)
+    application = make_app(app_config, connection)
     client = application.test_client()
     sign_in(client, TeacherFactory())
     response = _upload(client, PDF + b"0" * (1024 * 1024), "big.pdf")
@@ -243,8 +240,7 @@ def test_the_store_failing_mid_upload_is_503_and_leaves_nothing(
             HUB_S3_ENDPOINT_URL=proxy.url,
             HUB_S3_REGION="us-east-1",
         )
-        application = create_app(app_config)
-        application.extensions["hub.db"].bind_to(connection)
+        application = make_app(app_config, connection)
         client = application.test_client()
         sign_in(client, TeacherFactory())
         big = PDF + b"v" * (20 * 1024 * 1024)  # multipart: the proxy fails the second part
@@ -276,7 +272,7 @@ def test_two_uploads_of_the_same_content_at_once(
             HUB_S3_ENDPOINT_URL=request.getfixturevalue("moto_server"),
             HUB_S3_REGION="us-east-1",
         )
-    application = create_app(app_config)
+    application = make_app(app_config)
     own = application.extensions["hub.db"].new_session()
     factories.bind(own)
     teacher = TeacherFactory()
@@ -310,8 +306,7 @@ def test_nginx_can_serve_the_bytes_through_x_accel_redirect(
     app_config: dict[str, Any], connection: Connection, session: Session
 ) -> None:
     app_config["HUB_X_ACCEL_REDIRECT"] = "/_blobs/"
-    application = create_app(app_config)
-    application.extensions["hub.db"].bind_to(connection)
+    application = make_app(app_config, connection)
     client = application.test_client()
     sign_in(client, TeacherFactory())
     body = _upload(client, PDF, "a.pdf").get_json()

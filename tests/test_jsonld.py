@@ -15,15 +15,23 @@ from sqlalchemy.orm import Session
 
 from hub.models import Material, MaterialKind
 from tests.conftest import sign_in
-from tests.factories import SchoolFactory, TeacherFactory, add_grants, make_material, revise
+from tests.factories import (
+    PUBLIC_DOWNLOAD,
+    SchoolFactory,
+    TeacherFactory,
+    add_grants,
+    make_material,
+    revise,
+)
 
-PUBLIC = [("public", [], "view,download")]
 SCHEMA = "http://schema.org/"
 
 
 def _public_material(session: Session, **changes: Any) -> Material:
     school = SchoolFactory(name="Université de Dakar", country="SN", website="https://ucad.sn")
-    material = make_material(session, school, title="Paludisme et grossesse", grants=PUBLIC)
+    material = make_material(
+        session, school, title="Paludisme et grossesse", grants=PUBLIC_DOWNLOAD
+    )
     return revise(
         session,
         material,
@@ -61,7 +69,7 @@ def _jsonld(client: FlaskClient, path: str) -> list[dict[str, Any]]:
 def test_a_public_page_carries_a_learning_resource_with_every_lrmi_property(
     client: FlaskClient, session: Session
 ) -> None:
-    source = make_material(session, title="Malaria in pregnancy (original)", grants=PUBLIC)
+    source = make_material(session, title="Malaria in pregnancy (original)", grants=PUBLIC_DOWNLOAD)
     material = _public_material(session)
     material.adapted_from_version_id = source.versions[0].id
     session.commit()

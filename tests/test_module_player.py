@@ -14,9 +14,7 @@ from sqlalchemy.orm import Session
 from hub.models import Material, MaterialKind, ModuleItem, Person, School
 from hub.services import usage
 from tests.conftest import sign_in
-from tests.factories import SchoolFactory, StudentFactory, make_material
-
-CONSORTIUM = [("consortium", [], "view")]
+from tests.factories import CONSORTIUM_VIEW, SchoolFactory, StudentFactory, make_material
 
 
 @dataclass
@@ -38,7 +36,7 @@ def course(app: Flask, session: Session) -> Iterator[Course]:
         make_material(session, school, title="Step one: recognise"),
         make_material(session, title="Step kept at home"),
         make_material(session, school, title="Step three: treat"),
-        make_material(session, SchoolFactory(), title="Step four: refer", grants=CONSORTIUM),
+        make_material(session, SchoolFactory(), title="Step four: refer", grants=CONSORTIUM_VIEW),
     ]
     version = module.published
     assert version is not None

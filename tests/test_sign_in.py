@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from argon2 import Type
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from hub import create_app
 from hub.services import accounts
-from tests.conftest import csrf_token, sign_in
+from tests.conftest import SHIPPED_HASHER, csrf_token, make_app, sign_in
 from tests.factories import PASSWORD, PersonFactory, SchoolAdminFactory
 
 
@@ -22,6 +22,26 @@ def test_a_person_signs_in_with_email_and_password(client: FlaskClient) -> None:
     home = client.get("/")
     assert b"Ana Silva" in home.data
     assert b"Sign out" in home.data
+
+
+def test_the_hub_keeps_passwords_as_argon2id_at_its_recommended_cost() -> None:
+    """The suite signs in with cheap hashes (``cheap_passwords`` in conftest); the hub itself
+    hashes at RFC 9106's cost for servers short of memory, or more."""
+    assert SHIPPED_HASHER.type is Type.ID
+    assert SHIPPED_HASHER.time_cost >= 3
+    assert SHIPPED_HASHER.memory_cost >= 64 * 1024
+
+
+def test_a_hash_cheaper_than_the_hubs_is_upgraded_at_the_next_sign_in(
+    client: FlaskClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    person = PersonFactory()
+    assert SHIPPED_HASHER.check_needs_rehash(person.password_hash)
+    monkeypatch.setattr(accounts, "_hasher", SHIPPED_HASHER)
+    assert sign_in(client, person).status_code == 302
+    session.refresh(person)
+    assert not SHIPPED_HASHER.check_needs_rehash(person.password_hash)
+    assert SHIPPED_HASHER.verify(person.password_hash, PASSWORD)
 
 
 def test_email_is_matched_whatever_its_case(client: FlaskClient) -> None:
@@ -77,8 +97,7 @@ def test_session_cookie_is_httponly_and_samesite(client: FlaskClient) -> None:
 @pytest.fixture()
 def throttled_app(app_config: dict[str, Any], connection: Any) -> Any:
     app_config["RATELIMIT_ENABLED"] = True
-    application = create_app(app_config)
-    application.extensions["hub.db"].bind_to(connection)
+    application = make_app(app_config, connection)
     yield application
 
 

@@ -11,9 +11,8 @@ from sqlalchemy.orm import Session
 
 from hub.models import utcnow
 from hub.services.catalogue import BROWSE_CHUNK, Catalogue
-from tests.factories import SchoolFactory, make_material, publish_new_version, revise
+from tests.factories import PUBLIC_VIEW, SchoolFactory, make_material, publish_new_version, revise
 
-PUBLIC = [("public", [], "view")]
 NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 
 
@@ -34,13 +33,13 @@ def test_the_sitemap_lists_public_materials_with_their_last_change(
     client: FlaskClient, session: Session
 ) -> None:
     school = SchoolFactory()
-    public = make_material(session, school, title="Open", grants=PUBLIC)
+    public = make_material(session, school, title="Open", grants=PUBLIC_VIEW)
     revise(session, public, published_at=dt.datetime(2026, 3, 4, 5, 6, tzinfo=dt.UTC))
-    updated = make_material(session, school, title="Updated", grants=PUBLIC)
+    updated = make_material(session, school, title="Updated", grants=PUBLIC_VIEW)
     newer = publish_new_version(session, updated, "Updated, v2")
     members = make_material(session, school, title="Members", grants=[("consortium", [], "view")])
-    draft = make_material(session, school, title="Draft", published=False, grants=PUBLIC)
-    retired = make_material(session, school, title="Retired", grants=PUBLIC)
+    draft = make_material(session, school, title="Draft", published=False, grants=PUBLIC_VIEW)
+    retired = make_material(session, school, title="Retired", grants=PUBLIC_VIEW)
     retired.retired_at = utcnow()
     session.commit()
     urls = _urls(client)
@@ -57,7 +56,7 @@ def test_the_sitemap_reads_the_catalogue_a_chunk_at_a_time(session: Session) -> 
     and a limit stops the reading."""
     school = SchoolFactory()
     made = [
-        make_material(session, school, title=f"Open {n}", grants=PUBLIC)
+        make_material(session, school, title=f"Open {n}", grants=PUBLIC_VIEW)
         for n in range(BROWSE_CHUNK + 30)
     ]
     hidden = make_material(session, school, title="Members", grants=[("consortium", [], "view")])

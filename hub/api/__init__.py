@@ -24,7 +24,7 @@ from ..services.errors import ServiceError
 from ..web.access import ACCESS_ATTRIBUTE
 from ..web.converters import IdConverter
 from . import core, docs, materials, people, search, sharing, workflow
-from .problems import API_PREFIX, MEDIA_TYPE, Problem, from_problem, from_service_error
+from .problems import API_PREFIX, MEDIA_TYPE, Problem, from_service_error
 from .schemas import ProblemSchema
 
 BLUEPRINTS = (search.blp, materials.blp, workflow.blp, sharing.blp, people.blp)
@@ -80,7 +80,7 @@ def register_api(app: Flask) -> None:
     for endpoint, view in app.view_functions.items():
         if endpoint.startswith(("api_", "api_docs.")):
             setattr(view, ACCESS_ATTRIBUTE, "public")
-    app.register_error_handler(Problem, from_problem)
+    app.register_error_handler(Problem, Problem.response)
 
 
 def _guard(blueprint: Any) -> None:

@@ -12,7 +12,7 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 import marshmallow as ma
@@ -24,7 +24,6 @@ from .. import db
 from ..models import Person
 from ..services import tokens
 from ..services.catalogue import Catalogue
-from ..services.errors import ServiceError
 from .problems import Problem
 
 T = TypeVar("T")
@@ -103,17 +102,8 @@ def catalogue() -> Catalogue:
     return Catalogue.of(db.session(), caller())
 
 
-def run(action: Callable[[], T]) -> T:
-    """Run a service call in the request's transaction and commit it; a refusal rolls back
-    everything (nothing is saved half-way) and is answered as a problem."""
-    s = db.session()
-    try:
-        result = action()
-        s.commit()
-    except ServiceError:
-        s.rollback()
-        raise
-    return result
+#: Run a service call and commit it; a refusal, rolled back, is answered as a problem.
+run = db.committed
 
 
 # Cursors and Link headers -----------------------------------------------------------------

@@ -51,29 +51,21 @@ class Problem(Exception):
         self.errors = dict(errors) if errors else None
         self.headers = dict(headers or {})
 
-
-def problem(
-    status: int,
-    detail: str,
-    *,
-    kind: str | None = None,
-    errors: Mapping[str, Any] | None = None,
-    headers: Mapping[str, str] | None = None,
-) -> Response:
-    """A problem document response."""
-    body: dict[str, Any] = {
-        "type": TYPE_BASE + kind if kind else "about:blank",
-        "title": HTTP_STATUS_CODES.get(status, "Error"),
-        "status": status,
-        "detail": str(detail),
-    }
-    if errors:
-        body["errors"] = {k: _messages(v) for k, v in errors.items()}
-    response = current_app.response_class(
-        json.dumps(body, ensure_ascii=False), status=status, mimetype=MEDIA_TYPE
-    )
-    response.headers.update(dict(headers or {}))
-    return response
+    def response(self) -> Response:
+        """The problem document answering it."""
+        body: dict[str, Any] = {
+            "type": TYPE_BASE + self.kind if self.kind else "about:blank",
+            "title": HTTP_STATUS_CODES.get(self.status, "Error"),
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if self.errors:
+            body["errors"] = {k: _messages(v) for k, v in self.errors.items()}
+        response = current_app.response_class(
+            json.dumps(body, ensure_ascii=False), status=self.status, mimetype=MEDIA_TYPE
+        )
+        response.headers.update(self.headers)
+        return response
 
 
 def _messages(value: Any) -> Any:
@@ -85,11 +77,6 @@ def _messages(value: Any) -> Any:
     return [str(value)]
 
 
-def from_problem(exc: Problem) -> Response:
-    """The answer to a raised :class:`Problem`."""
-    return problem(exc.status, exc.detail, kind=exc.kind, errors=exc.errors, headers=exc.headers)
-
-
 def from_service_error(exc: ServiceError) -> Response:
     """A refusal of a service: its status and message; every field's message when it names
     several (``errors``), else the one field it names."""
@@ -97,7 +84,7 @@ def from_service_error(exc: ServiceError) -> Response:
     if not errors and exc.field:
         errors = {exc.field: exc.message}
     kind = "invalid" if errors else None
-    return problem(exc.status, exc.message, kind=kind, errors=errors)
+    return Problem(exc.status, exc.message, kind=kind, errors=errors).response()
 
 
 def http_problem(exc: HTTPException, detail: str) -> Response:
@@ -112,14 +99,15 @@ def http_problem(exc: HTTPException, detail: str) -> Response:
     if status == 405 and exc.get_headers():
         headers.update({k: v for k, v in exc.get_headers() if k == "Allow"})
     if not messages:
-        return problem(status, detail, headers=headers)
+        return Problem(status, detail, headers=headers).response()
     errors: dict[str, Any] = {}
     for location, found in messages.items():
         if isinstance(found, Mapping):
             errors.update(found)
         else:  # the body as a whole (not JSON at all)
             errors["body" if location == "json" else location] = found
-    return problem(status, _invalid_detail(errors), kind="invalid", errors=errors, headers=headers)
+    detail = _invalid_detail(errors)
+    return Problem(status, detail, kind="invalid", errors=errors, headers=headers).response()
 
 
 def _invalid_detail(errors: Mapping[str, Any]) -> str:

@@ -14,9 +14,13 @@ from marshmallow import fields, validate
 
 from .. import policy
 from ..models import GrantKind, MaterialKind, MembershipStatus, RequestStatus, Role
+from ..models.base import ID_MAX, ID_MIN
 from ..search import FACETS, SORTS
 from ..services import metadata
 from ..services.tokens import SCOPES
+
+#: A database id: what the id columns hold (the pages' ``<id:...>`` converter takes the same).
+ID = validate.Range(ID_MIN, ID_MAX)
 
 
 class Strict(ma.Schema):
@@ -79,7 +83,7 @@ DraftEdit = Strict.from_dict(
     {
         "revision": fields.Integer(
             required=True,
-            validate=validate.Range(0, 2**31 - 1),
+            validate=validate.Range(0, ID_MAX),
             metadata={"description": "The draft's revision the change is based on"},
         ),
         **_metadata_fields(loading=True),
@@ -206,7 +210,7 @@ class CardList(ma.Schema):
 
 class MaterialListArgs(PageArgs):
     q = fields.String(load_default="", validate=validate.Length(max=200))
-    school = fields.Integer(validate=validate.Range(1, 2**31 - 1))
+    school = fields.Integer(validate=ID)
     kind = fields.String(validate=validate.OneOf([k.value for k in MaterialKind]))
 
 
@@ -289,7 +293,7 @@ class NewVersion(Strict):
 
 class Attach(Strict):
     file_ids = fields.List(
-        fields.Integer(validate=validate.Range(1, 2**31 - 1)),
+        fields.Integer(validate=ID),
         required=True,
         validate=validate.Length(min=1, max=100),
     )
@@ -301,12 +305,12 @@ class UploadArgs(Strict):
 
 class ModuleItems(Strict):
     items = fields.List(
-        fields.Integer(validate=validate.Range(1, 2**31 - 1)),
+        fields.Integer(validate=ID),
         required=True,
         metadata={"description": "Version ids of the items, in order"},
     )
     expected = fields.List(
-        fields.Integer(validate=validate.Range(1, 2**31 - 1)),
+        fields.Integer(validate=ID),
         required=True,
         metadata={"description": "The item list the change is based on"},
     )
@@ -324,9 +328,7 @@ class ModuleItemList(ma.Schema):
 
 
 class Translation(Strict):
-    original_id = fields.Integer(
-        required=True, allow_none=True, validate=validate.Range(1, 2**31 - 1)
-    )
+    original_id = fields.Integer(required=True, allow_none=True, validate=ID)
 
 
 # Sharing -------------------------------------------------------------------------------------
@@ -379,7 +381,7 @@ class AdoptionList(ma.Schema):
 
 
 class NewAccessRequest(Strict):
-    material_id = fields.Integer(required=True, validate=validate.Range(1, 2**31 - 1))
+    material_id = fields.Integer(required=True, validate=ID)
     rights = RIGHTS
     message = fields.String(load_default="", validate=validate.Length(max=2000))
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Mapping
-from typing import Any
+from typing import Any, Self
 
 from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
@@ -21,18 +20,35 @@ NAMING_CONVENTION = {
 
 
 class Choice(enum.StrEnum):
-    """A fixed choice (a role, a status...) that pages show in words, as ``member.label``.
+    """A fixed choice (a role, a status...): stored as its value, shown in words.
 
-    Each choice registers its words (lazy translations) in ``CHOICE_WORDS`` next to its class.
+    Each member is written with its words, ``DRAFT = "draft", _l("draft")``: a lazy
+    translation, worded in the interface language when shown (``member.label``).
     """
+
+    _value_: str
+    #: The choice in words, as a lazy translation (``label`` words it now).
+    words: Any
+
+    # ``words`` has a default only for type checkers, which read ``Role("student")`` (a
+    # look-up by value) as a call of this; members are made here, and always with words.
+    def __new__(cls, value: str, words: Any = None) -> Self:
+        if words is None:
+            raise TypeError(f"the choice {value!r} is written without its words")
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.words = words
+        return member
 
     @property
     def label(self) -> str:
         """The choice in words, in the interface language."""
-        return str(CHOICE_WORDS[type(self)][self.value])
+        return str(self.words)
 
-
-CHOICE_WORDS: dict[type[Choice], Mapping[str, Any]] = {}
+    @classmethod
+    def vocabulary(cls) -> dict[str, Any]:
+        """Every choice's value with its words (lazy), in the order they are written."""
+        return {member.value: member.words for member in cls}
 
 
 def utcnow() -> dt.datetime:

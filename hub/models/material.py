@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import CHOICE_WORDS, Base, Choice, utcnow
+from .base import Base, Choice, utcnow
 from .school import enum_column
 
 if TYPE_CHECKING:
@@ -24,60 +24,32 @@ if TYPE_CHECKING:
 
 
 class MaterialKind(Choice):
-    MATERIAL = "material"
-    MODULE = "module"
-
-
-MATERIAL_KIND_LABELS = {"material": _l("material"), "module": _l("module")}
-CHOICE_WORDS[MaterialKind] = MATERIAL_KIND_LABELS
+    MATERIAL = "material", _l("material")
+    MODULE = "module", _l("module")
 
 
 class VersionState(Choice):
     """A version is a draft until published; publishing the next one supersedes it."""
 
-    DRAFT = "draft"
-    PUBLISHED = "published"
-    SUPERSEDED = "superseded"
-
-
-VERSION_STATE_LABELS = {
-    "draft": _l("draft"),
-    "published": _l("published"),
-    "superseded": _l("superseded"),
-}
-CHOICE_WORDS[VersionState] = VERSION_STATE_LABELS
+    DRAFT = "draft", _l("draft")
+    PUBLISHED = "published", _l("published")
+    SUPERSEDED = "superseded", _l("superseded")
 
 
 class PatientData(Choice):
     """Whether a material shows patients (DESIGN.md: Patient data)."""
 
-    NONE = "none"
-    DEIDENTIFIED = "de-identified"
-    CONSENTED = "consented"
-
-
-PATIENT_DATA_LABELS = {
-    "none": _l("Shows no patients"),
-    "de-identified": _l("Shows de-identified patients"),
-    "consented": _l("Shows patients who consented"),
-}
-CHOICE_WORDS[PatientData] = PATIENT_DATA_LABELS
+    NONE = "none", _l("Shows no patients")
+    DEIDENTIFIED = "de-identified", _l("Shows de-identified patients")
+    CONSENTED = "consented", _l("Shows patients who consented")
 
 
 class ConsentScope(Choice):
     """How far the patients' consent lets the material travel."""
 
-    OWN_SCHOOL = "own_school"
-    CONSORTIUM = "consortium"
-    PUBLIC = "public"
-
-
-CONSENT_SCOPE_LABELS = {
-    "own_school": _l("Our school only"),
-    "consortium": _l("The consortium"),
-    "public": _l("Anyone"),
-}
-CHOICE_WORDS[ConsentScope] = CONSENT_SCOPE_LABELS
+    OWN_SCHOOL = "own_school", _l("Our school only")
+    CONSORTIUM = "consortium", _l("The consortium")
+    PUBLIC = "public", _l("Anyone")
 
 
 class Material(Base):
@@ -260,21 +232,11 @@ class ModuleItem(Base):
 class GrantKind(Choice):
     """Who an audience grant admits (DESIGN.md: Licensing and sharing rules)."""
 
-    PUBLIC = "public"
-    CONSORTIUM = "consortium"
-    REGIONS = "regions"
-    INCOME = "income"
-    SCHOOLS = "schools"
-
-
-GRANT_KIND_LABELS = {
-    "public": _l("public"),
-    "consortium": _l("consortium"),
-    "regions": _l("regions"),
-    "income": _l("income"),
-    "schools": _l("schools"),
-}
-CHOICE_WORDS[GrantKind] = GRANT_KIND_LABELS
+    PUBLIC = "public", _l("public")
+    CONSORTIUM = "consortium", _l("consortium")
+    REGIONS = "regions", _l("regions")
+    INCOME = "income", _l("income")
+    SCHOOLS = "schools", _l("schools")
 
 
 class AudienceGrant(Base):

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import CHOICE_WORDS, Base, Choice, utcnow
+from .base import Base, Choice, utcnow
 from .school import enum_column
 
 if TYPE_CHECKING:
@@ -20,19 +20,11 @@ if TYPE_CHECKING:
 class Role(Choice):
     """A person's role. ``consortium_admin`` is global; the others belong to a home school."""
 
-    STUDENT = "student"
-    TEACHER = "teacher"
-    SCHOOL_ADMIN = "school_admin"
-    CONSORTIUM_ADMIN = "consortium_admin"
+    STUDENT = "student", _l("student")
+    TEACHER = "teacher", _l("teacher")
+    SCHOOL_ADMIN = "school_admin", _l("school admin")
+    CONSORTIUM_ADMIN = "consortium_admin", _l("consortium admin")
 
-
-ROLE_LABELS = {
-    "student": _l("student"),
-    "teacher": _l("teacher"),
-    "school_admin": _l("school admin"),
-    "consortium_admin": _l("consortium admin"),
-}
-CHOICE_WORDS[Role] = ROLE_LABELS
 
 SCHOOL_ROLES = (Role.STUDENT, Role.TEACHER, Role.SCHOOL_ADMIN)
 #: The staff of a school: they make, publish, adopt and share materials for it.

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Enum, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import CHOICE_WORDS, Base, Choice, utcnow
+from .base import Base, Choice, utcnow
 
 if TYPE_CHECKING:
     from .membership import MembershipEvent
@@ -20,39 +20,20 @@ if TYPE_CHECKING:
 class MembershipStatus(Choice):
     """Where a school stands in the consortium (DESIGN.md: Membership lifecycle)."""
 
-    APPLIED = "applied"
-    ACTIVE = "active"
-    SUSPENDED = "suspended"
-    WITHDRAWN = "withdrawn"
-    REJECTED = "rejected"
-
-
-MEMBERSHIP_STATUS_LABELS = {
-    "applied": _l("applied"),
-    "active": _l("active"),
-    "suspended": _l("suspended"),
-    "withdrawn": _l("withdrawn"),
-    "rejected": _l("rejected"),
-}
-CHOICE_WORDS[MembershipStatus] = MEMBERSHIP_STATUS_LABELS
+    APPLIED = "applied", _l("applied")
+    ACTIVE = "active", _l("active")
+    SUSPENDED = "suspended", _l("suspended")
+    WITHDRAWN = "withdrawn", _l("withdrawn")
+    REJECTED = "rejected", _l("rejected")
 
 
 class IncomeGroup(Choice):
     """World Bank income groups."""
 
-    HIC = "HIC"
-    UMC = "UMC"
-    LMC = "LMC"
-    LIC = "LIC"
-
-
-INCOME_GROUP_LABELS = {
-    "HIC": _l("High income"),
-    "UMC": _l("Upper-middle income"),
-    "LMC": _l("Lower-middle income"),
-    "LIC": _l("Low income"),
-}
-CHOICE_WORDS[IncomeGroup] = INCOME_GROUP_LABELS
+    HIC = "HIC", _l("High income")
+    UMC = "UMC", _l("Upper-middle income")
+    LMC = "LMC", _l("Lower-middle income")
+    LIC = "LIC", _l("Low income")
 
 
 def enum_column(enum_cls: type[enum.Enum], name: str) -> Enum:

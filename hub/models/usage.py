@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import CHOICE_WORDS, Base, Choice, utcnow
+from .base import Base, Choice, utcnow
 from .school import enum_column
 
 if TYPE_CHECKING:
@@ -19,19 +19,10 @@ if TYPE_CHECKING:
 
 
 class RequestStatus(Choice):
-    PENDING = "pending"
-    GRANTED = "granted"
-    DECLINED = "declined"
-    WITHDRAWN = "withdrawn"
-
-
-REQUEST_STATUS_LABELS = {
-    "pending": _l("pending"),
-    "granted": _l("granted"),
-    "declined": _l("declined"),
-    "withdrawn": _l("withdrawn"),
-}
-CHOICE_WORDS[RequestStatus] = REQUEST_STATUS_LABELS
+    PENDING = "pending", _l("pending")
+    GRANTED = "granted", _l("granted")
+    DECLINED = "declined", _l("declined")
+    WITHDRAWN = "withdrawn", _l("withdrawn")
 
 
 class AccessRequest(Base):

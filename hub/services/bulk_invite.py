@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import SCHOOL_ROLES, Invitation, Person, Role, School, utcnow
-from ..models.base import CHOICE_WORDS, Choice
+from ..models.base import Choice
 from . import accounts
 from .errors import InvalidInput
 
@@ -41,29 +41,17 @@ ROLE_WORDS = {
 class Verdict(Choice):
     """What happens to one row."""
 
-    NEW = "new"
-    ALREADY_MEMBER = "already a member"
-    OTHER_SCHOOL = "member of another school"
-    ALREADY_INVITED = "already invited"
-    INVALID_EMAIL = "invalid email"
-    UNKNOWN_ROLE = "unknown role"
-    DUPLICATE = "duplicate in file"
+    NEW = "new", _l("new")
+    ALREADY_MEMBER = "already a member", _l("already a member")
+    OTHER_SCHOOL = "member of another school", _l("member of another school")
+    ALREADY_INVITED = "already invited", _l("already invited")
+    INVALID_EMAIL = "invalid email", _l("invalid email")
+    UNKNOWN_ROLE = "unknown role", _l("unknown role")
+    DUPLICATE = "duplicate in file", _l("duplicate in file")
 
     @property
     def will_invite(self) -> bool:
         return self is Verdict.NEW
-
-
-VERDICT_LABELS = {
-    "new": _l("new"),
-    "already a member": _l("already a member"),
-    "member of another school": _l("member of another school"),
-    "already invited": _l("already invited"),
-    "invalid email": _l("invalid email"),
-    "unknown role": _l("unknown role"),
-    "duplicate in file": _l("duplicate in file"),
-}
-CHOICE_WORDS[Verdict] = VERDICT_LABELS
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..i18n import join_words
 from ..models import MembershipEvent, MembershipStatus, Person, Role, School, utcnow
-from ..models.base import CHOICE_WORDS, Choice
+from ..models.base import Choice
 from . import accounts, audit
 from .errors import Conflict, InvalidInput, NotFound
 from .schools import create_school
@@ -26,21 +26,13 @@ from .schools import create_school
 class Decision(Choice):
     """What a consortium admin can do to a school's membership."""
 
-    APPROVE = "approve"
-    REJECT = "reject"
-    SUSPEND = "suspend"
-    REINSTATE = "reinstate"
-    WITHDRAW = "withdraw"
+    APPROVE = "approve", _l("Approve")
+    REJECT = "reject", _l("Reject")
+    SUSPEND = "suspend", _l("Suspend")
+    REINSTATE = "reinstate", _l("Reinstate")
+    WITHDRAW = "withdraw", _l("Withdraw")
 
 
-DECISION_LABELS = {
-    "approve": _l("Approve"),
-    "reject": _l("Reject"),
-    "suspend": _l("Suspend"),
-    "reinstate": _l("Reinstate"),
-    "withdraw": _l("Withdraw"),
-}
-CHOICE_WORDS[Decision] = DECISION_LABELS
 # The decision as a verb inside a sentence ("Possible now: suspend, withdraw").
 DECISION_VERBS = {
     "approve": _l("approve"),

@@ -420,7 +420,7 @@ def answer(
     now = (now or utcnow()).replace(microsecond=0)
     try:
         verb, args = _arguments(given)
-        body = _VERBS[verb](session, catalogue, repository, args, reader, now)
+        body = _VERBS[verb](_Request(session, catalogue, repository, args, reader, now))
     except OaiError as exc:
         # badVerb and badArgument answers echo no arguments (the protocol's rule).
         echoed = {} if exc.code in ("badVerb", "badArgument") else _echo(given)
@@ -435,20 +435,26 @@ def _echo(given: Mapping[str, Sequence[str]]) -> dict[str, str]:
 _Body = Iterable[etree._Element]
 
 
-def _identify(
-    session: Session,
-    _catalogue: Catalogue,
-    repository: Repository,
-    _args: Mapping[str, str],
-    _reader: int | None,
-    now: dt.datetime,
-) -> _Body:
-    earliest = harvest_log.earliest_datestamp(session) or now
+@dataclass(frozen=True)
+class _Request:
+    """One request to a verb: for whom (the catalogue's viewer; ``reader``, their person id,
+    which tokens are bound to), with which arguments, and when."""
+
+    session: Session
+    catalogue: Catalogue
+    repository: Repository
+    args: Mapping[str, str]
+    reader: int | None
+    now: dt.datetime
+
+
+def _identify(request: _Request) -> _Body:
+    earliest = harvest_log.earliest_datestamp(request.session) or request.now
     elements = [
-        _element("repositoryName", repository.name),
-        _element("baseURL", repository.base_url),
+        _element("repositoryName", request.repository.name),
+        _element("baseURL", request.repository.base_url),
         _element("protocolVersion", "2.0"),
-        _element("adminEmail", repository.admin_email),
+        _element("adminEmail", request.repository.admin_email),
         _element("earliestDatestamp", stamp(earliest)),
         _element("deletedRecord", "persistent"),
         _element("granularity", GRANULARITY),
@@ -460,24 +466,17 @@ def _identify(
     identifier.set(f"{{{lom.XSI_NS}}}schemaLocation", f"{OAI_ID_NS} {OAI_ID_SCHEMA}")
     for tag, text in (
         ("scheme", "oai"),
-        ("repositoryIdentifier", repository.site.host),
+        ("repositoryIdentifier", request.repository.site.host),
         ("delimiter", ":"),
-        ("sampleIdentifier", repository.site.oai_identifier(1)),
+        ("sampleIdentifier", request.repository.site.oai_identifier(1)),
     ):
         etree.SubElement(identifier, f"{{{OAI_ID_NS}}}{tag}").text = text
     return [*elements, description]
 
 
-def _list_metadata_formats(
-    _session: Session,
-    catalogue: Catalogue,
-    repository: Repository,
-    args: Mapping[str, str],
-    _reader: int | None,
-    _now: dt.datetime,
-) -> _Body:
-    if "identifier" in args:
-        found = _harvested(catalogue, repository, args["identifier"])
+def _list_metadata_formats(request: _Request) -> _Body:
+    if "identifier" in request.args:
+        found = _harvested(request)
         if found.deleted:  # a deleted record has no metadata in any format
             raise OaiError("noMetadataFormats", "This record is deleted: it has no metadata.")
     formats = []
@@ -490,27 +489,22 @@ def _list_metadata_formats(
     return formats
 
 
-def _harvested(catalogue: Catalogue, repository: Repository, identifier: str) -> Harvested:
+def _harvested(request: _Request) -> Harvested:
+    """The record the request names (``identifier``)."""
+    identifier = request.args["identifier"]
     try:
-        return catalogue.harvested(_material_id(repository, identifier))
+        return request.catalogue.harvested(_material_id(request.repository, identifier))
     except NotFound:
         raise OaiError(
             "idDoesNotExist", f"'{identifier}' is not an identifier of this repository."
         ) from None
 
 
-def _list_sets(
-    session: Session,
-    _catalogue: Catalogue,
-    _repository: Repository,
-    args: Mapping[str, str],
-    _reader: int | None,
-    _now: dt.datetime,
-) -> _Body:
-    if "resumptionToken" in args:  # every set fits in one answer: no token was ever given
+def _list_sets(request: _Request) -> _Body:
+    if "resumptionToken" in request.args:  # every set fits in one answer: no token was ever given
         raise OaiError("badResumptionToken", "ListSets gives no resumption tokens.")
     with force_locale(lom.WORDS_LANGUAGE):
-        return [_set(spec, name, about) for spec, name, about in sets(session)]
+        return [_set(spec, name, about) for spec, name, about in sets(request.session)]
 
 
 def sets(session: Session) -> list[tuple[str, str, str]]:
@@ -544,35 +538,21 @@ def _set(spec: str, name: str, about: str) -> etree._Element:
     return element
 
 
-def _get_record(
-    _session: Session,
-    catalogue: Catalogue,
-    repository: Repository,
-    args: Mapping[str, str],
-    _reader: int | None,
-    _now: dt.datetime,
-) -> _Body:
-    prefix = _format(args["metadataPrefix"])
-    found = _harvested(catalogue, repository, args["identifier"])
-    return _page(repository, [found], _Records(catalogue, repository, [found]), prefix, None)
+def _get_record(request: _Request) -> _Body:
+    prefix = _format(request.args["metadataPrefix"])
+    found = _harvested(request)
+    records = _Records(request.catalogue, request.repository, [found])
+    return _page(request.repository, [found], records, prefix, None)
 
 
-def _list(
-    session: Session,
-    catalogue: Catalogue,
-    repository: Repository,
-    args: Mapping[str, str],
-    reader: int | None,
-    now: dt.datetime,
-    *,
-    verb: str,
-) -> _Body:
-    if "resumptionToken" in args:
-        position = _resume(repository, verb, args["resumptionToken"], reader)
+def _list(request: _Request, *, verb: str) -> _Body:
+    catalogue, repository = request.catalogue, request.repository
+    if "resumptionToken" in request.args:
+        position = _resume(repository, verb, request.args["resumptionToken"], request.reader)
         # The list's end was fixed by its first answer: what changes meanwhile is for the
         # next harvest (from this one's responseDate).
         scope = _replace(
-            _scope(position.args, now), until=dt.datetime.fromisoformat(position.until)
+            _scope(position.args, request.now), until=dt.datetime.fromisoformat(position.until)
         )
         after = (
             (dt.datetime.fromisoformat(position.after[0]), position.after[1])
@@ -580,13 +560,15 @@ def _list(
             else None
         )
     else:
-        _format(args["metadataPrefix"])
-        scope = _scope(args, now)
+        _format(request.args["metadataPrefix"])
+        scope = _scope(request.args, request.now)
         assert scope.until is not None
         size = sum(1 for _ in catalogue.harvest(scope, load=False))
         if size == 0:
             raise OaiError("noRecordsMatch", "No record matches these arguments.")
-        position = Position(verb, dict(args), scope.until.isoformat(), size=size, reader=reader)
+        position = Position(
+            verb, dict(request.args), scope.until.isoformat(), size=size, reader=request.reader
+        )
         after = None
     prefix = position.args["metadataPrefix"]
     page = list(itertools.islice(catalogue.harvest(scope, after), repository.page_size + 1))
@@ -604,12 +586,12 @@ def _list(
             (last.datestamp.isoformat(), last.material_id),
             cursor,
             position.size,
-            reader,
+            request.reader,
         )
         token = _element(
             "resumptionToken",
             _token(repository, following),
-            expirationDate=stamp(now + TOKEN_LIFETIME),
+            expirationDate=stamp(request.now + TOKEN_LIFETIME),
             completeListSize=str(max(position.size, cursor)),
             cursor=str(position.cursor),
         )
@@ -636,15 +618,15 @@ def _page(
         yield token
 
 
-def _list_records(*args: Any) -> _Body:
-    return _list(*args, verb="ListRecords")
+def _list_records(request: _Request) -> _Body:
+    return _list(request, verb="ListRecords")
 
 
-def _list_identifiers(*args: Any) -> _Body:
-    return _list(*args, verb="ListIdentifiers")
+def _list_identifiers(request: _Request) -> _Body:
+    return _list(request, verb="ListIdentifiers")
 
 
-_VERBS: dict[str, Callable[..., _Body]] = {
+_VERBS: dict[str, Callable[[_Request], _Body]] = {
     "Identify": _identify,
     "ListMetadataFormats": _list_metadata_formats,
     "ListSets": _list_sets,

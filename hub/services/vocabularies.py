@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..models.material import CONSENT_SCOPE_LABELS, PATIENT_DATA_LABELS
-from ..models.school import INCOME_GROUP_LABELS
+from ..models.material import ConsentScope, PatientData
+from ..models.school import IncomeGroup
 from ..policy import CREATIVE_COMMONS
 from .errors import InvalidInput
 
@@ -95,7 +95,7 @@ WHO_REGIONS = {
     "EMR": _l("WHO Eastern Mediterranean Region"),
     "WPR": _l("WHO Western Pacific Region"),
 }
-INCOME_GROUPS = INCOME_GROUP_LABELS
+INCOME_GROUPS = IncomeGroup.vocabulary()
 EDUCATIONAL_CONTEXTS = {
     "undergraduate-professional": _l("Undergraduate professional education"),
     "graduate-professional": _l("Graduate professional education"),
@@ -110,8 +110,8 @@ PROFESSIONS = {
     "dentistry": _l("Dentistry"),
     "allied-health": _l("Allied health"),
 }
-PATIENT_DATA = PATIENT_DATA_LABELS
-CONSENT_SCOPES = CONSENT_SCOPE_LABELS
+PATIENT_DATA = PatientData.vocabulary()
+CONSENT_SCOPES = ConsentScope.vocabulary()
 
 
 def check_one(vocabulary: Mapping[str, object], value: str, field: str, what: str) -> str:

@@ -32,15 +32,11 @@ def perform(
     ``Refused`` so the view can show the page again with the refusal's status. Forms that show
     the message next to the field pass ``flash_refusal=False``.
     """
-    s = db.session()
     try:
-        result = action()
-        s.commit()
+        result = db.committed(action)
     except NotFound:
-        s.rollback()
         abort(404)
     except ServiceError as exc:
-        s.rollback()
         if flash_refusal:
             flash(exc.message, "error")
         raise Refused(exc) from exc

@@ -15,7 +15,6 @@ from werkzeug.wrappers import Response
 from .. import db
 from ..extensions import limiter, submitted_email
 from ..mail import mail_language, send_mail
-from ..models import Person
 from ..services import accounts
 from ..services.errors import LinkInvalid, ServiceError
 from .access import public, requires
@@ -27,6 +26,7 @@ from .forms import (
     SignInForm,
 )
 from .navigation import safe_next  # also imported from here (auth.safe_next)
+from .reader import signed_in
 
 bp = Blueprint("auth", __name__)
 
@@ -111,12 +111,12 @@ def reset_password(token: str) -> str | Response | tuple[str, int]:
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.reset_password(s, secret, token, form.password.data or "")
+            db.committed(
+                lambda: accounts.reset_password(s, secret, token, form.password.data or "")
+            )
         except ServiceError as exc:
-            s.rollback()
             form.password.errors = [exc.message]
         else:
-            s.commit()
             flash(_("Your password is changed. Sign in with it now."), "success")
             return redirect(url_for("auth.sign_in"))
     return _form_page("auth/reset_password.html", form)
@@ -133,14 +133,14 @@ def accept_invitation(token: str) -> str | Response | tuple[str, int]:
     form = AcceptInvitationForm(name=invitation.name)
     if form.validate_on_submit():
         try:
-            person = accounts.accept_invitation(
-                s, token, name=form.name.data or "", password=form.password.data or ""
+            person = db.committed(
+                lambda: accounts.accept_invitation(
+                    s, token, name=form.name.data or "", password=form.password.data or ""
+                )
             )
         except ServiceError as exc:
-            s.rollback()
             flash(exc.message, "error")
         else:
-            s.commit()
             if current_user.is_authenticated:
                 logout_user()
             login_user(person)
@@ -154,18 +154,13 @@ def accept_invitation(token: str) -> str | Response | tuple[str, int]:
 def change_password() -> str | Response | tuple[str, int]:
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        s = db.session()
-        person = s.get(Person, current_user.id)
-        assert person is not None
+        person = signed_in()
+        current, new = form.current_password.data or "", form.password.data or ""
         try:
-            accounts.change_password(
-                s, person, form.current_password.data or "", form.password.data or ""
-            )
+            db.committed(lambda: accounts.change_password(db.session(), person, current, new))
         except ServiceError as exc:
-            s.rollback()
             getattr(form, exc.field or "password").errors = [exc.message]
         else:
-            s.commit()
             # The session id includes the password fingerprint: sign in again with the new one.
             login_user(person)
             flash(_("Your password is changed. Other devices are signed out."), "success")

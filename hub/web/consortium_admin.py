@@ -5,12 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from .. import db
 from ..mail import mail_language, send_mail
-from ..models import MembershipStatus, Person, Role, School
+from ..models import MembershipStatus, Role, School
 from ..services import membership
 from ..services.errors import NotFound
 from ..services.schools import applications as applications_waiting
@@ -19,6 +18,7 @@ from .access import requires
 from .actions import Refused, perform
 from .forms import IncomeGroupForm, ReasonForm
 from .membership import school_search
+from .reader import signed_in
 
 bp = Blueprint("consortium_admin", __name__, url_prefix="/consortium")
 
@@ -85,8 +85,7 @@ def change_membership(school_id: int, decision: str) -> Response | str | tuple[s
     if not form.validate_on_submit():
         return _school_page(school_id, 400, form)
     s = db.session()
-    actor = s.get(Person, current_user.id)
-    assert actor is not None
+    actor = signed_in()
     chosen = membership.Decision(decision)
     reason = (form.reason.data or "").strip()
     if chosen in CONFIRMED and reason and request.form.get("confirmed") != "1":
@@ -141,7 +140,7 @@ def set_income_group(school_id: int) -> Response | str | tuple[str, int]:
     if not form.validate_on_submit():
         return _school_page(school_id, 400)
     s = db.session()
-    actor = s.get(Person, current_user.id)
+    actor = signed_in()
 
     def change() -> School:
         found = _school(school_id)

@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from .. import db
-from ..api.problems import http_problem, is_api_request, problem
+from ..api.problems import Problem, http_problem, is_api_request
 from .access import wants_json
 
 log = logging.getLogger("hub.web")
@@ -38,7 +38,7 @@ RETRY_AFTER_SECONDS = 5
 def _render(status: int, message: str) -> tuple[str | Response, int]:
     message = str(message)  # a lazy string becomes text in the interface language
     if is_api_request():  # the API's errors are problem documents (RFC 9457)
-        return problem(status, message), status
+        return Problem(status, message).response(), status
     if wants_json():
         return jsonify(error=message, status=status), status
     return render_template("error.html", status=status, message=message), status

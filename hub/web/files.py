@@ -19,11 +19,10 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from .. import db
-from ..models import STAFF, File, Person
+from ..models import STAFF, File
 from ..services import files
 from ..services.catalogue import Catalogue
 from ..services.files import size_in_words
@@ -31,19 +30,14 @@ from ..storage import ContentStoreError, store
 from .access import requires
 from .actions import Refused, perform
 from .converters import db_id
+from .reader import signed_in
 
 bp = Blueprint("files", __name__)
 
 
-def _me() -> Person:
-    person = db.session().get(Person, current_user.id)
-    assert person is not None
-    return person
-
-
 def _receive(stream: IO[bytes], filename: str) -> File:
     """Check, store, then record an upload, holding no database transaction while streaming."""
-    uploader = _me()
+    uploader = signed_in()
     perform(lambda: files.check_uploader(uploader))  # ends the request's transaction too
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     stored = perform(
@@ -96,7 +90,7 @@ def uploads() -> str | Response | tuple[str, int]:
 def _files_page(error: str | None = None, status: int = 200) -> tuple[str, int]:
     """The Files page: one page of the school's files matching ``?q=``, with where each is
     used."""
-    me = _me()
+    me = signed_in()
     assert me.school_id is not None
     text = request.args.get("q", "").strip()
     found = files.school_files(
@@ -119,7 +113,7 @@ def _files_page(error: str | None = None, status: int = 200) -> tuple[str, int]:
 def remove(file_id: int) -> Response | tuple[str, int]:
     """Remove an upload no material uses (the page asked to confirm first)."""
     try:
-        record = perform(lambda: files.remove_upload(db.session(), _me(), file_id))
+        record = perform(lambda: files.remove_upload(db.session(), signed_in(), file_id))
     except Refused as exc:  # flashed: it became used meanwhile
         return _files_page(status=exc.status)
     flash(_("%(name)s is removed from your school's files.", name=record.filename), "success")
@@ -148,7 +142,7 @@ def api_upload() -> tuple[Response, int]:
 def download(file_id: int, filename: str) -> Response:
     """A file of the school's uploads (files of materials are served through their version)."""
     try:
-        record = files.file_for_download(db.session(), _me(), file_id)
+        record = files.file_for_download(db.session(), signed_in(), file_id)
     except files.NotFound:
         abort(404)
     inline = request.args.get("inline") == "1" and files.can_show_inline(record.media_type)

@@ -21,7 +21,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from ..models.school import INCOME_GROUP_LABELS
+from ..models.school import IncomeGroup
 from ..services.accounts import MIN_PASSWORD_LENGTH
 
 
@@ -143,5 +143,5 @@ class CsvUploadForm(FlaskForm):
 class IncomeGroupForm(FlaskForm):
     income_group = SelectField(
         _l("World Bank income group"),
-        choices=_choices(*INCOME_GROUP_LABELS.items()),
+        choices=_choices(*IncomeGroup.vocabulary().items()),
     )

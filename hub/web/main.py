@@ -25,6 +25,7 @@ from ..services.schools import active_schools, is_active_member
 from .access import public, requires
 from .membership import INCOME_LABELS, region_income_chart
 from .navigation import safe_next
+from .reader import me
 from .search import found_cards
 
 bp = Blueprint("main", __name__)
@@ -43,7 +44,7 @@ def home() -> str:
         "chart": region_income_chart(members),
         "income_labels": INCOME_LABELS,
     }
-    person = s.get(Person, current_user.id) if current_user.is_authenticated else None
+    person = me()
     viewer = policy.viewer_for(s, person, adoptions=False)  # for the shelves' searches
     if person is None or person.school is None:
         context["public_materials"] = found_cards(viewer, size=SHELF)
@@ -144,12 +145,10 @@ def choose_language() -> WerkzeugResponse:
     code = None if wanted == FOLLOW_BROWSER else i18n.supported(wanted)
     if code is None and wanted != FOLLOW_BROWSER:
         abort(400, description=_("Choose one of the languages in the list."))
-    if current_user.is_authenticated:
-        s = db.session()
-        person = s.get(Person, current_user.id)
-        if person is not None:
-            person.interface_language = code
-            s.commit()
+    person = me()
+    if person is not None:
+        person.interface_language = code
+        db.session().commit()
     response = redirect(safe_next(request.form.get("next")))
     if code is None:
         response.delete_cookie(i18n.COOKIE)

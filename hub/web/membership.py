@@ -13,7 +13,6 @@ from werkzeug.wrappers import Response
 
 from .. import db
 from ..models import IncomeGroup, MembershipStatus, Person, Role, School
-from ..models.school import INCOME_GROUP_LABELS
 from ..services import geography, membership
 from ..services.languages import display_name, resolve_languages
 from ..services.schools import SchoolSearch, active_schools, find_schools
@@ -24,7 +23,7 @@ from .forms import ApplyForm
 bp = Blueprint("membership", __name__)
 
 # The income groups in words (lazy: worded in the interface language when shown).
-INCOME_LABELS = {group: INCOME_GROUP_LABELS[group.value] for group in IncomeGroup}
+INCOME_LABELS = {group: group.words for group in IncomeGroup}
 
 
 @bp.route("/apply", methods=["GET", "POST"])

@@ -16,7 +16,6 @@ from flask import (
     stream_with_context,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from .. import db
 from ..extensions import csrf
@@ -24,6 +23,7 @@ from ..models import Person
 from ..services import lom, oai_pmh, tokens
 from ..services.catalogue import Catalogue
 from ..services.errors import NotFound
+from . import reader
 from .access import public
 from .actions import perform
 
@@ -59,16 +59,9 @@ def _bearer_person() -> Person | None:
     return caller.person
 
 
-def _signed_in() -> Person | None:
-    """The signed-in person, or None for a visitor."""
-    if not current_user.is_authenticated:
-        return None
-    return db.session().get(Person, current_user.id)
-
-
 def _reader() -> Person | None:
     """Who harvests: a token's person, else the signed-in person, else a visitor (None)."""
-    return _bearer_person() or _signed_in()
+    return _bearer_person() or reader.me()
 
 
 def _site() -> lom.Site:
@@ -112,7 +105,7 @@ def endpoint() -> Response:
 
 
 def _lom_record(material_id: int, number: int | None) -> Response:
-    catalogue = Catalogue.of(db.session(), _signed_in())
+    catalogue = reader.catalogue()
     try:
         version = catalogue.version(material_id, number, "view")
     except NotFound:

@@ -16,6 +16,13 @@ def me() -> Person | None:
     return db.session().get(Person, current_user.id)
 
 
+def signed_in() -> Person:
+    """The signed-in person, on a page that only people who are signed in reach."""
+    person = me()
+    assert person is not None, "this page lets no visitor in (access.requires)"
+    return person
+
+
 def catalogue() -> Catalogue:
     """The catalogue as the signed-in person (or the visitor) may see it."""
     return Catalogue.of(db.session(), me())

@@ -6,37 +6,31 @@ import datetime as dt
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from .. import db
-from ..models import STAFF, Person, Role
+from ..models import STAFF, Role
 from ..services import access_requests
 from ..services.catalogue import Catalogue
 from ..services.errors import NotFound
 from .access import requires
 from .actions import attempt
+from .reader import catalogue, signed_in
 
 bp = Blueprint("requests", __name__)
-
-
-def _me() -> Person:
-    person = db.session().get(Person, current_user.id)
-    assert person is not None
-    return person
 
 
 @bp.route("/materials/<id:material_id>/request-access", methods=["POST"])
 @requires(*STAFF)
 def ask(material_id: int) -> Response:
     try:
-        material = Catalogue.of(db.session(), _me()).version(material_id, None, "view").material
+        material = catalogue().version(material_id, None, "view").material
     except NotFound:
         abort(404)
     attempt(
         lambda: access_requests.request_access(
             db.session(),
-            _me(),
+            signed_in(),
             material,
             request.form.getlist("rights"),
             request.form.get("message", ""),
@@ -51,7 +45,7 @@ def ask(material_id: int) -> Response:
 def overview() -> str:
     """Requests our school made, and (for admins) requests for our materials."""
     s = db.session()
-    me = _me()
+    me = signed_in()
     outgoing = access_requests.outgoing(s, me)
     return render_template(
         "requests/overview.html",
@@ -73,7 +67,7 @@ def grant(request_id: int) -> Response:
         return redirect(url_for("requests.overview"))
     attempt(
         lambda: access_requests.grant_request(
-            db.session(), _me(), request_id, request.form.getlist("rights"), until
+            db.session(), signed_in(), request_id, request.form.getlist("rights"), until
         ),
         _("Granted: the school can use it as you chose."),
     )
@@ -85,7 +79,7 @@ def grant(request_id: int) -> Response:
 def decline(request_id: int) -> Response:
     attempt(
         lambda: access_requests.decline_request(
-            db.session(), _me(), request_id, request.form.get("reason", "")
+            db.session(), signed_in(), request_id, request.form.get("reason", "")
         ),
         _("Declined; the school sees your reason."),
     )

@@ -19,18 +19,17 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from .. import db, policy
 from ..i18n import WordsByKey
-from ..models import Person
 from ..search import FACETS, SORTS, QueryError, SearchIndexError, card_cache, index
 from ..services import lom, metadata
 from ..services.catalogue import Catalogue
 from ..services.discovery import MaterialCard, SearchQuery, search_page
 from .access import public
 from .converters import db_id
+from .reader import me
 from .timing import ServerTiming
 
 bp = Blueprint("search", __name__)
@@ -107,7 +106,7 @@ def search() -> Response:
     timing = ServerTiming()
     with timing.part("viewer", "sign-in, viewer, outbox head"):
         s = db.session()
-        person = s.get(Person, current_user.id) if current_user.is_authenticated else None
+        person = me()
         viewer = policy.viewer_for(s, person, adoptions=False)
         cached = card_cache().at_head(s)  # as of the viewer's reading, in the same transaction
     with timing.part("cards", "cards, policy, facets"):
@@ -159,7 +158,7 @@ def lom_zip() -> Response:
     """The IEEE LOM records of a search's first results (``LOM_ZIP_MOST``), as one zip: the
     same query through the same index and policy as the page, written as it is sent."""
     s = db.session()
-    person = s.get(Person, current_user.id) if current_user.is_authenticated else None
+    person = me()
     query = search_query(request.args)
     try:
         cards = found_cards(

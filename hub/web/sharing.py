@@ -12,29 +12,23 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from .. import db
-from ..models import STAFF, Material, Person, Role, School
+from ..models import STAFF, Material, Role, School
 from ..services import ceilings, geography, sharing, vocabularies
-from ..services.catalogue import Catalogue
 from ..services.errors import InvalidInput, NotFound
 from ..services.schools import active_schools
 from .access import requires
 from .actions import Refused, perform
+from .reader import catalogue, signed_in
 
 bp = Blueprint("sharing", __name__)
 #: The grant kinds whose form has a picker of values (named "values_<kind>").
 GRANT_PICKERS = ("income", "regions", "schools")
 
 
-def _me() -> Person:
-    person = db.session().get(Person, current_user.id)
-    assert person is not None
-    return person
-
-
 def _material(material_id: int) -> Material:
     """The material whose sharing the signed-in person manages (404 for anyone else)."""
     try:
-        return Catalogue.of(db.session(), _me()).version(material_id, None, "manage").material
+        return catalogue().version(material_id, None, "manage").material
     except NotFound:
         abort(404)
 
@@ -80,7 +74,7 @@ def add_grant(material_id: int) -> Response | tuple[str, int]:
         perform(
             lambda: sharing.add_grant(
                 db.session(),
-                _me(),
+                signed_in(),
                 material,
                 kind,
                 values,
@@ -116,7 +110,7 @@ def remove_grant(material_id: int, grant_id: int) -> Response:
     material = _material(material_id)
     with contextlib.suppress(Refused):  # the refusal is flashed
         perform(
-            lambda: sharing.remove_grant(db.session(), _me(), material, grant_id),
+            lambda: sharing.remove_grant(db.session(), signed_in(), material, grant_id),
             _("The grant is withdrawn."),
         )
     return _back(material_id)
@@ -130,7 +124,7 @@ def availability(material_id: int) -> Response:
         perform(
             lambda: sharing.set_availability(
                 db.session(),
-                _me(),
+                signed_in(),
                 material,
                 teachers_only=request.form.get("teachers_only") == "1",
                 available_from=_date("available_from"),
@@ -176,7 +170,7 @@ def school_rules() -> str | Response | tuple[str, int]:
             if request.form.get("confirm") == "1":
                 perform(
                     lambda: ceilings.set_sharing_rules(
-                        s, _me(), audience, rights, default_audience, default_rights
+                        s, signed_in(), audience, rights, default_audience, default_rights
                     ),
                     _("The sharing rules are saved.") + " " + " ".join(impact.lines()),
                 )

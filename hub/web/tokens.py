@@ -5,24 +5,18 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from .. import db
-from ..models import Person, Role
+from ..models import Role
 from ..services import tokens
 from .access import requires
 from .actions import Refused, perform
 from .main import account_page
 from .navigation import safe_next
+from .reader import signed_in
 
 bp = Blueprint("tokens", __name__)
-
-
-def _me() -> Person:
-    person = db.session().get(Person, current_user.id)
-    assert person is not None
-    return person
 
 
 @bp.route("/account/tokens", methods=["POST"])
@@ -35,7 +29,7 @@ def create() -> str | tuple[str, int]:
         issued = perform(
             lambda: tokens.create(
                 db.session(),
-                _me(),
+                signed_in(),
                 request.form.get("name", ""),
                 request.form.getlist("scopes"),
                 days,
@@ -52,7 +46,7 @@ def create() -> str | tuple[str, int]:
 @requires()
 def revoke(token_id: int) -> Response:
     """Revoke one of one's own tokens."""
-    token = perform(lambda: tokens.revoke(db.session(), _me(), token_id))
+    token = perform(lambda: tokens.revoke(db.session(), signed_in(), token_id))
     flash(_("The token %(name)s is revoked.", name=token.name), "success")
     return redirect(url_for("main.account") + "#tokens")
 
@@ -61,7 +55,7 @@ def revoke(token_id: int) -> Response:
 @requires(Role.SCHOOL_ADMIN)
 def revoke_for_school(token_id: int) -> Response:
     """A school admin revokes a token of one of the school's people."""
-    token = perform(lambda: tokens.revoke(db.session(), _me(), token_id))
+    token = perform(lambda: tokens.revoke(db.session(), signed_in(), token_id))
     flash(
         _(
             "The token %(name)s of %(person)s is revoked.",

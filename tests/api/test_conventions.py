@@ -13,13 +13,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub import create_app
 from hub.models import ApiToken, File, MaterialKind, MembershipStatus
 from hub.services import tokens
 from hub.services.accounts import secret_digest
 from tests import factories
 from tests.api.conftest import Api, expire
-from tests.conftest import sign_in
+from tests.conftest import make_app, sign_in
 from tests.factories import SchoolFactory, TeacherFactory, make_material
 
 PROBLEM = "application/problem+json"
@@ -240,8 +239,7 @@ def _app_with(
 ) -> Iterator[tuple[Flask, Session]]:
     """An app of its own with ``settings`` (read when it is made), and a session for it."""
     app_config.update(settings)
-    application = create_app(app_config)
-    application.extensions["hub.db"].bind_to(connection)
+    application = make_app(app_config, connection)
     session = application.extensions["hub.db"].new_session()
     factories.bind(session)
     try:

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
-from hub import create_app, migrate
+from hub import migrate
+from tests.conftest import make_app
 
 CHROMIUM = os.environ.get("HUB_TEST_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -30,7 +31,7 @@ def live_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     instance = tmp_path_factory.mktemp("browser-instance")
     url = f"sqlite:///{instance / 'hub.sqlite3'}"
     migrate.upgrade(url)
-    app = create_app(
+    app = make_app(
         {"HUB_INSTANCE_PATH": str(instance), "HUB_DATABASE_URL": url, "RATELIMIT_ENABLED": False}
     )
     with app.app_context():

@@ -15,10 +15,13 @@ from flask import Flask
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
-from hub import create_app, migrate
+from hub import migrate
 from hub.models import Material, MaterialKind, ModuleItem, Person
 from tests import factories
+from tests.conftest import make_app
 from tests.factories import (
+    CONSORTIUM_VIEW,
+    PUBLIC_DOWNLOAD,
     SchoolFactory,
     StudentFactory,
     TeacherFactory,
@@ -26,8 +29,6 @@ from tests.factories import (
     make_material,
 )
 
-PUBLIC = [("public", [], "view,download")]
-CONSORTIUM = [("consortium", [], "view")]
 SECRET = "oai-test-secret"
 PAGE_SIZE = 3
 
@@ -60,7 +61,7 @@ def serve(instance: Path, **config: Any) -> Iterator[tuple[str, Flask]]:
     instance.mkdir(parents=True, exist_ok=True)
     url = config.pop("HUB_DATABASE_URL", None) or f"sqlite:///{instance / 'hub.sqlite3'}"
     migrate.upgrade(url)
-    app = create_app(
+    app = make_app(
         {
             "HUB_INSTANCE_PATH": str(instance),
             "HUB_DATABASE_URL": url,
@@ -86,17 +87,19 @@ def consortium(session: Session) -> tuple[dict[str, Material], dict[str, Person]
     south = SchoolFactory(name="South Medical School")
     m: dict[str, Material] = {}
     for n in range(5):
-        m[f"public{n}"] = make_material(session, north, title=f"Public lecture {n}", grants=PUBLIC)
+        m[f"public{n}"] = make_material(
+            session, north, title=f"Public lecture {n}", grants=PUBLIC_DOWNLOAD
+        )
     m["french"] = make_material(
-        session, south, title="Paludisme grave", language="fr", grants=PUBLIC
+        session, south, title="Paludisme grave", language="fr", grants=PUBLIC_DOWNLOAD
     )
     m["french"].versions[0].regions = ["202"]
     m["translation"] = make_material(
-        session, south, title="Paludismo grave", language="es", grants=PUBLIC
+        session, south, title="Paludismo grave", language="es", grants=PUBLIC_DOWNLOAD
     )
     m["translation"].translation_of_id = m["french"].id
     m["module"] = make_material(
-        session, north, title="Public module", grants=PUBLIC, kind=MaterialKind.MODULE
+        session, north, title="Public module", grants=PUBLIC_DOWNLOAD, kind=MaterialKind.MODULE
     )
     module_version = m["module"].versions[0]
     module_version.estimated_hours = 1.5
@@ -110,15 +113,17 @@ def consortium(session: Session) -> tuple[dict[str, Material], dict[str, Person]
             )
         )
     m["consortium"] = make_material(
-        session, north, title="Canary consortium only", grants=CONSORTIUM
+        session, north, title="Canary consortium only", grants=CONSORTIUM_VIEW
     )
     m["teachers"] = make_material(
-        session, north, title="Canary teachers only", grants=PUBLIC, teachers_only=True
+        session, north, title="Canary teachers only", grants=PUBLIC_DOWNLOAD, teachers_only=True
     )
-    m["draft"] = make_material(session, north, title="Canary draft", grants=PUBLIC, published=False)
+    m["draft"] = make_material(
+        session, north, title="Canary draft", grants=PUBLIC_DOWNLOAD, published=False
+    )
     m["nc"] = make_material(
         session, south, title="Canary consortium licence", licence="LicenseRef-Consortium",
-        grants=PUBLIC,
+        grants=PUBLIC_DOWNLOAD,
     )  # fmt: skip
     people = {
         "student": StudentFactory(school=south, email="student@oai.example.org"),

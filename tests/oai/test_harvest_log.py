@@ -13,14 +13,13 @@ from hub.models import AudienceGrant, HarvestRecord, MaterialVersion, VersionSta
 from hub.services import harvest_log, indexing
 from hub.services.catalogue import Catalogue, HarvestScope
 from tests.factories import (
+    PUBLIC_VIEW,
     SchoolFactory,
     StudentFactory,
     TeacherFactory,
     add_grants,
     make_material,
 )
-
-PUBLIC = [("public", [], "view")]
 
 
 def harvested(session: Session, viewer: policy.Viewer) -> dict[int, bool]:
@@ -30,9 +29,9 @@ def harvested(session: Session, viewer: policy.Viewer) -> dict[int, bool]:
 
 def test_only_what_was_once_discoverable_is_deleted(session: Session) -> None:
     school = SchoolFactory()
-    public = make_material(session, school, title="Public", grants=PUBLIC)
+    public = make_material(session, school, title="Public", grants=PUBLIC_VIEW)
     members = make_material(session, school, title="Members", grants=[("consortium", [], "view")])
-    draft = make_material(session, school, title="Draft", grants=PUBLIC, published=False)
+    draft = make_material(session, school, title="Draft", grants=PUBLIC_VIEW, published=False)
     student = StudentFactory(school=SchoolFactory())
     session.commit()
     anonymous = policy.ANONYMOUS
@@ -56,7 +55,7 @@ def test_only_what_was_once_discoverable_is_deleted(session: Session) -> None:
 
 def test_a_grant_that_ends_deletes_the_record_when_its_time_passes(session: Session) -> None:
     school = SchoolFactory()
-    material = make_material(session, school, title="For a while", grants=PUBLIC)
+    material = make_material(session, school, title="For a while", grants=PUBLIC_VIEW)
     session.commit()
     record = session.get(HarvestRecord, material.id)
     assert record is not None
@@ -82,7 +81,7 @@ def test_a_grant_that_ends_deletes_the_record_when_its_time_passes(session: Sess
 
 def test_a_new_version_moves_the_datestamp_and_nothing_else_does(session: Session) -> None:
     school = SchoolFactory()
-    material = make_material(session, school, title="v1", grants=PUBLIC)
+    material = make_material(session, school, title="v1", grants=PUBLIC_VIEW)
     session.commit()
     old = utcnow() - dt.timedelta(days=1)
     session.execute(update(HarvestRecord).values(datestamp=old))
@@ -109,7 +108,7 @@ def test_records_from_before_the_log_read_their_exposure_from_their_grants(
     session: Session,
 ) -> None:
     school = SchoolFactory()
-    public = make_material(session, school, title="Old public", grants=PUBLIC)
+    public = make_material(session, school, title="Old public", grants=PUBLIC_VIEW)
     session.commit()
     # As the migration leaves them: no tokens known yet; then retired without the ORM.
     session.execute(update(HarvestRecord).values(tokens=None, exposed=None))
@@ -134,7 +133,7 @@ def test_widening_the_sharing_moves_the_datestamp(session: Session) -> None:
     session.execute(update(HarvestRecord).values(datestamp=old))
     session.commit()
     assert harvested(session, policy.ANONYMOUS) == {}
-    add_grants(session, material, PUBLIC)  # now public: an incremental harvest must see it
+    add_grants(session, material, PUBLIC_VIEW)  # now public: an incremental harvest must see it
     session.commit()
     session.expire_all()
     record = session.get(HarvestRecord, material.id)

@@ -19,7 +19,7 @@ from hub.search import catch_up_now
 from hub.services import lom
 from hub.services.metadata import FIELDS
 from tests.conftest import sign_in
-from tests.factories import SchoolFactory, StudentFactory, make_material
+from tests.factories import PUBLIC_ADAPT, SchoolFactory, StudentFactory, make_material
 
 NS = {
     "lom": lom.LOM_NS,
@@ -28,7 +28,6 @@ NS = {
     "dc": lom.DC_NS,
     "oai_dc": lom.OAI_DC_NS,
 }
-PUBLIC = [("public", [], "view,download,adapt")]
 
 
 def test_every_field_of_the_metadata_table_has_its_place() -> None:
@@ -39,8 +38,8 @@ def rich(session: Session) -> dict[str, Material]:
     """A module of two items, one item an adaptation of another school's material and
     itself translated, with every fact a record carries."""
     north, south = SchoolFactory(name="North"), SchoolFactory(name="South")
-    original = make_material(session, south, title="Original case", grants=PUBLIC)
-    item = make_material(session, north, title="Severe malaria", language="en", grants=PUBLIC)
+    original = make_material(session, south, title="Original case", grants=PUBLIC_ADAPT)
+    item = make_material(session, north, title="Severe malaria", language="en", grants=PUBLIC_ADAPT)
     item.adapted_from_version_id = original.versions[0].id
     v = item.versions[0]
     v.summary = "Recognising **severe** malaria."
@@ -60,12 +59,12 @@ def rich(session: Session) -> dict[str, Material]:
     v.resource_type = "virtual-patient"
     item.available_until = utcnow().replace(year=utcnow().year + 1)
     translation = make_material(
-        session, south, title="Paludisme grave", language="fr", grants=PUBLIC
+        session, south, title="Paludisme grave", language="fr", grants=PUBLIC_ADAPT
     )
     translation.translation_of_id = item.id
-    other = make_material(session, north, title="Second item", grants=PUBLIC)
+    other = make_material(session, north, title="Second item", grants=PUBLIC_ADAPT)
     module = make_material(
-        session, north, title="Malaria module", grants=PUBLIC, kind=MaterialKind.MODULE
+        session, north, title="Malaria module", grants=PUBLIC_ADAPT, kind=MaterialKind.MODULE
     )
     mv = module.versions[0]
     mv.estimated_hours = 2.5

@@ -84,8 +84,8 @@ from tests.conftest import sign_in
 from tests.factories import ConsortiumAdminFactory, PersonFactory, SchoolFactory
 from tests.lti.platform import INSTRUCTOR, Platform
 
-# Bounds of one walk. Pages are the budget: the whole crawl of 20 consortia and the demo has
-# to stay near 90 s on a 2-core machine (see test_crawler.py for the measured figures).
+# Bounds of one walk. Pages are the budget: the whole crawl of the random consortia and the
+# demo has to stay near 90 s on a 2-core machine (see test_crawler.py for the measured figures).
 PAGES_PER_PERSONA = 25
 # The demo's pages are bigger (300+ materials: 30 ms a page, not 12) and more of them lead
 # somewhere: fewer of its admins walk (``DEMO_ADMINS``), each further.
@@ -1200,7 +1200,7 @@ class Consortium:
 
 
 def build_consortium(
-    session: Session, app: Flask, spec: ConsortiumSpec, *, password: str, password_hash: str
+    session: Session, app: Flask, spec: ConsortiumSpec, *, password: str
 ) -> Consortium:
     """Create ``spec`` through ``session`` (flushed, not committed) with blobs in the app's
     store; every title, summary and file name is a fresh random string."""
@@ -1225,10 +1225,8 @@ def build_consortium(
     people: dict[tuple[int, Role], Person] = {}
     for i, school in enumerate(schools):
         for role in (Role.SCHOOL_ADMIN, Role.TEACHER, Role.STUDENT):
-            people[(i, role)] = cast(
-                Person, PersonFactory(school=school, role=role, password_hash=password_hash)
-            )
-    admin = cast(Person, ConsortiumAdminFactory(password_hash=password_hash))
+            people[(i, role)] = cast(Person, PersonFactory(school=school, role=role))
+    admin = cast(Person, ConsortiumAdminFactory())
     session.flush()
 
     materials: list[Material] = []

@@ -12,13 +12,16 @@ without one): ListRecords in ``lom`` and ``oai_dc`` and ListIdentifiers followed
 page, and hidden materials asked for by identifier and as ``lom.xml``; a search's LOM zip is
 read file by file. With the OAI walk the demo took 39 s (927 pages, 124 of them ``/oai``).
 
-``HUB_CRAWL_CONSORTIA`` sets how many random consortia are walked (20 by default), in up to
+``HUB_CRAWL_CONSORTIA`` sets how many random consortia are walked (12 by default), in up to
 four tests of their own (``PARTS``) that pytest-xdist runs side by side; the demo consortium is
 walked too. Run with ``-s`` to see the figures of every run.
 
-Measured on the 2-core machine with SQLite: 20 consortia, 150 personas, 3,724 pages in 42 s
-in one process (10-12 s a part; 32 s of it in the app); the demo, 11 personas, 440 pages in
-21-24 s (8-9 s of it loading the demo). More when the machine is busy.
+Measured on the 2-core machine with SQLite: 12 consortia, 276 personas, 6,428 pages (every
+persona walks the pages, the API and ``/oai``), 4.5-10 s a consortium while other work shared
+the machine; the demo, 11 personas, 440 pages in 21-24 s (8-9 s of it loading the demo). Every
+consortium plants every sharing rule (``crawler.random_consortium``): 12 keep the whole crawl
+near its budget (``crawler.PAGES_PER_PERSONA``): with 20 the crawl took 147 s of the suite's
+570 s of worker time. ``HUB_CRAWL_CONSORTIA=40`` walks more, e.g. before a release.
 """
 
 from __future__ import annotations
@@ -31,18 +34,16 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from flask import Flask
 from hypothesis import HealthCheck, Phase, given, seed, settings
-from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from hub import create_app
 from hub.models import Person
 from hub.search import catch_up_now, shutdown
-from hub.services import accounts, feeds, tokens
+from hub.services import feeds, tokens
 from tests import factories
+from tests.conftest import make_app
 from tests.lti.platform import Platform
 from tests.policy.crawler import (
     DEMO_PAGES_PER_PERSONA,
@@ -69,45 +70,14 @@ from tests.policy.crawler import (
     summarise,
 )
 
-CONSORTIA = int(os.environ.get("HUB_CRAWL_CONSORTIA", "20"))
+CONSORTIA = int(os.environ.get("HUB_CRAWL_CONSORTIA", "12"))
 # The consortia are walked as this many tests (each its own share, from its own seed), so that
 # pytest-xdist spreads them over its workers instead of one worker walking them all.
 PARTS = max(1, min(4, CONSORTIA))
 
 
 @pytest.fixture()
-def fast_passwords(monkeypatch: pytest.MonkeyPatch) -> str:
-    """Argon2 at its lowest cost while the test runs; the hash of ``factories.PASSWORD``.
-
-    Every persona signs in through the real form, and the default parameters cost 0.25 s a
-    sign-in here: 200 sign-ins would be most of the time budget. The cheap hasher verifies
-    these hashes without asking to rehash them.
-    """
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    monkeypatch.setattr(accounts, "_hasher", cheap)
-    return cheap.hash(factories.PASSWORD)
-
-
-class _SharedBytecode(BytecodeCache):
-    """Compiled templates kept in memory for every app of the test run: a new app compiles
-    its templates again, 1.8 s each here, and the crawl makes a new app per consortium."""
-
-    def __init__(self) -> None:
-        self.code: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        if bucket.key in self.code:
-            bucket.bytecode_from_string(self.code[bucket.key])
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        self.code[bucket.key] = bucket.bytecode_to_string()
-
-
-_TEMPLATES = _SharedBytecode()
-
-
-@pytest.fixture()
-def make_app(
+def new_app(
     app_config: dict[str, Any], connection: Connection, tmp_path: Any
 ) -> Callable[[str], Flask]:
     """A new app on the test's connection with its own instance folder (search index, blobs,
@@ -117,10 +87,7 @@ def make_app(
     def make(name: str) -> Flask:
         # Small harvest pages, so that the walk follows resumption tokens to the end.
         config = {**app_config, "HUB_INSTANCE_PATH": str(tmp_path / name), "OAI_PAGE_SIZE": 5}
-        application = create_app(config)
-        application.extensions["hub.db"].bind_to(connection)
-        application.jinja_env.bytecode_cache = _TEMPLATES
-        return application
+        return make_app(config, connection)
 
     return make
 
@@ -194,7 +161,7 @@ def _by_endpoint(walks: list[Walk]) -> str:
 @pytest.mark.slow
 @pytest.mark.parametrize("part", range(PARTS))
 def test_no_persona_meets_a_canary_in_random_consortia(
-    part: int, make_app: Callable[[str], Flask], connection: Connection, fast_passwords: str
+    part: int, new_app: Callable[[str], Flask], connection: Connection
 ) -> None:
     """Random consortia (``HUB_CRAWL_CONSORTIA`` in all, this part's share), every persona of
     each: no leak."""
@@ -216,12 +183,10 @@ def test_no_persona_meets_a_canary_in_random_consortia(
         t0 = time.perf_counter()
         # Each example in a savepoint rolled back afterwards; a new app per example.
         savepoint = connection.begin_nested()
-        app = make_app(f"consortium-{len(runs)}")
+        app = new_app(f"consortium-{len(runs)}")
         try:
             with _session(app) as session:
-                consortium = build_consortium(
-                    session, app, spec, password=factories.PASSWORD, password_hash=fast_passwords
-                )
+                consortium = build_consortium(session, app, spec, password=factories.PASSWORD)
                 session.commit()
                 catch_up_now(app)
                 walks = _walk_all(
@@ -248,16 +213,14 @@ def test_no_persona_meets_a_canary_in_random_consortia(
 
 
 @pytest.mark.slow
-def test_no_persona_meets_a_hidden_demo_material(
-    make_app: Callable[[str], Flask], fast_passwords: str
-) -> None:
+def test_no_persona_meets_a_hidden_demo_material(new_app: Callable[[str], Flask]) -> None:
     """The demo consortium: no persona meets a demo material hidden from them."""
     from hub.services.demo import DEMO_PASSWORD, load_demo
     from hub.services.demo_materials import load_demo_materials
     from hub.storage import store_for
 
     started = time.perf_counter()
-    app = make_app("demo")
+    app = new_app("demo")
     # The demo's 300 materials in harvest pages of 100: every list walked to its end.
     app.config["OAI_PAGE_SIZE"] = 100
     try:
