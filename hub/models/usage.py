@@ -82,13 +82,28 @@ class UsageMonth(Base):
     portable INSERT ... ON CONFLICT adds to it."""
 
     __tablename__ = "usage_month"
+    # Covering indexes of the two sides of a school's dashboard: what it gives (uses of its
+    # materials) and what it takes (its people's uses of others'); the sums read no table rows.
+    __table_args__ = (
+        Index(
+            "ix_usage_month_given",
+            "owner_school_id",
+            "month",
+            "kind",
+            "school_id",
+            "material_id",
+            "events",
+            "visitors",
+        ),
+        Index("ix_usage_month_taken", "school_id", "month", "owner_school_id", "kind", "events"),
+    )
 
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
     month: Mapped[str] = mapped_column(String(7), index=True)  # YYYY-MM
     kind: Mapped[str] = mapped_column(String(20))
     material_id: Mapped[int] = mapped_column(ForeignKey("material.id"), index=True)
-    owner_school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
-    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"), index=True)
+    owner_school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"))
     country: Mapped[str | None] = mapped_column(String(2))
     events: Mapped[int] = mapped_column(default=0)
     visitors: Mapped[int] = mapped_column(default=0)
