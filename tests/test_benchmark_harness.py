@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from benchmarks._harness import Client, Tally, load, pct
 from benchmarks.load import material_page_frames
+from benchmarks.statistics import MIN_RUNS, apportion, repeat
 
 
 def test_percentiles_interpolate_and_answer_in_milliseconds() -> None:
@@ -43,3 +45,19 @@ def test_a_material_pages_frames_come_from_stacks_through_its_view(tmp_path: Pat
     assert frames["samples"] == [("material page samples", 4.0)]
     assert frames["own"][0] == ("render (jinja2/env.py)", 75.0)
     assert ("decide (hub/policy/rules.py)", 25.0) in frames["inclusive"]
+
+
+def test_a_total_is_apportioned_by_weight_in_whole_numbers_that_add_up() -> None:
+    counts = apportion(10, [1.0, 1.0, 1.0])
+
+    assert sum(counts) == 10
+    assert sorted(counts) == [3, 3, 4]
+    assert apportion(1_000, [3.0, 1.0]) == [750, 250]
+
+
+def test_a_slow_measurement_stops_at_its_budget_after_the_fewest_runs() -> None:
+    slow = repeat(lambda: time.sleep(0.01), runs=50, budget_s=0.0)
+    quick = repeat(lambda: None, runs=5)
+
+    assert len(slow) == MIN_RUNS
+    assert len(quick) == 5
