@@ -123,6 +123,14 @@ def make_world(session: Session) -> World:
 
 
 @pytest.fixture()
-def world(app: Flask, session: Session) -> Iterator[World]:
+def world(session: Session) -> World:
+    """The consortium of a review (outside any application context: page tests make requests,
+    each with its own)."""
+    return make_world(session)
+
+
+@pytest.fixture()
+def in_app(app: Flask) -> Iterator[None]:
+    """An application context, for service tests whose notifications link to pages."""
     with app.app_context():
-        yield make_world(session)
+        yield

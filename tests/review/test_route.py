@@ -10,6 +10,8 @@ from hub.services import review_reviewing as reviewing
 from hub.services.errors import Conflict
 from tests.review.conftest import World, rubric
 
+pytestmark = pytest.mark.usefixtures("in_app")
+
 
 def test_a_submission_goes_to_an_editor_of_another_school(world: World) -> None:
     submission = review.get_submission(world.session, world.submit())
