@@ -395,6 +395,10 @@ def consortium_admins(session: Session) -> list[Person]:
 
 # Suggestions ----------------------------------------------------------------------------------
 
+#: What each pick (or invited reviewer) of the same region takes from a candidate's score: a
+#: little more than a second matching topic is worth, so regions spread unless expertise
+#: differs by much.
+SAME_REGION = 2.5
 #: How long since their last invitation counts fully toward a reviewer's turn.
 RESTED = 180
 
@@ -410,6 +414,11 @@ class Suggestion:
     language: bool  # they review in the material's language
     load: Load
     capacity: int
+
+
+def _region(reviewer: Reviewer) -> str:
+    school = reviewer.person.school
+    return school.region if school is not None else ""
 
 
 def eligible(
@@ -468,7 +477,7 @@ def suggest(
     while pool and len(picked) < limit:
         best = max(
             pool,
-            key=lambda c: (c[2] - 1.5 * regions.get(c[0].person.school.region, 0), -c[0].person_id),  # type: ignore[union-attr]
+            key=lambda c: (c[2] - SAME_REGION * regions.get(_region(c[0]), 0), -c[0].person_id),
         )
         pool.remove(best)
         reviewer, load, score = best
