@@ -84,7 +84,7 @@ def route_machine(session: Session) -> type[RuleBasedStateMachine]:
                 review_people.appoint_editor(session, self.admin, editor.email, MALARIA, "en")
             self.reviewers = []
             for school in schools:
-                for n in range(2):
+                for _n in range(2):
                     person = TeacherFactory(school=school, name=f"Secret Name {next(counter)}")
                     review_people.volunteer(
                         session,
