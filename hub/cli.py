@@ -379,6 +379,40 @@ def digest_send(month: str | None, dry_run: bool, base_url: str | None) -> None:
         )
 
 
+@click.group("review", help="Peer review: reminders to reviewers.")
+def review_group() -> None:
+    """Peer review commands."""
+
+
+@review_group.command("remind")
+@click.option(
+    "--base-url",
+    envvar="HUB_BASE_URL",
+    help="The hub's address as people reach it, for the links in the mail; read from "
+    "HUB_BASE_URL when not given.",
+)
+@with_appcontext
+def review_remind(base_url: str | None) -> None:
+    """Mail reviewers whose review is due soon or overdue (once a day), and tell editors of
+    newly overdue reviews. Run it daily; a second run the same day mails nothing."""
+    from .services import review_views
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    _address_links(app, base_url)
+    with app.app_context():
+        s = db.session()
+        try:
+            reminded, overdue = review_views.remind(s)
+            s.commit()
+        except SQLAlchemyError as exc:
+            s.rollback()
+            _fail(
+                f"could not read or record the reminders ({type(exc).__name__}); "
+                "run `hub db upgrade` first, then this command again"
+            )
+    click.echo(f"Reminders sent: {reminded}; editors told of overdue reviews: {overdue}.")
+
+
 def _send_digests(month: str, dry_run: bool) -> tuple[int, int]:
     """Send (or print) each school's digest of ``month``, committing school by school so
     that a run stopped half-way resumes where it stopped; how many were sent and failed."""
@@ -424,7 +458,7 @@ def _address_links(app: Flask, base_url: str | None) -> None:
     if not base_url:
         if not config.get("SERVER_NAME"):
             _fail(
-                "the digest links to the dashboard: give the hub's address with "
+                "the mail links to the hub: give the hub's address with "
                 "--base-url https://hub.example.org (or set HUB_BASE_URL)"
             )
         return
@@ -503,6 +537,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(index_group)
     app.cli.add_command(store_group)
     app.cli.add_command(digest_group)
+    app.cli.add_command(review_group)
     app.cli.add_command(demo_command)
     app.cli.add_command(create_admin)
     app.cli.add_command(serve)

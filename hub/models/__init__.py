@@ -28,11 +28,37 @@ from .membership import MembershipEvent
 from .notification import Notification
 from .outbox import IndexChange
 from .person import SCHOOL_ROLES, STAFF, Person, Role
+from .review import (
+    Decision,
+    Editor,
+    InvitationState,
+    Outcome,
+    Review,
+    Reviewer,
+    ReviewInvitation,
+    ReviewMessage,
+    SchoolVetting,
+    Submission,
+    SubmissionEvent,
+    SubmissionState,
+)
 from .school import IncomeGroup, MembershipStatus, School
 from .token import ApiToken
 from .usage import AccessRequest, RequestStatus, UsageEvent, UsageMonth
 
 __all__ = [
+    "Decision",
+    "Editor",
+    "InvitationState",
+    "Outcome",
+    "Review",
+    "ReviewInvitation",
+    "ReviewMessage",
+    "Reviewer",
+    "SchoolVetting",
+    "Submission",
+    "SubmissionEvent",
+    "SubmissionState",
     "ApiToken",
     "LtiAccount",
     "LtiKey",

@@ -38,6 +38,7 @@ def register_web(app: Flask) -> None:
         notifications,
         oai,
         requests,
+        review,
         school_admin,
         search,
         sharing,
@@ -68,6 +69,7 @@ def register_web(app: Flask) -> None:
         cartridge.bp,
         statistics.bp,
         notifications.bp,
+        review.bp,
     ):
         app.register_blueprint(blueprint)
     register_error_pages(app)

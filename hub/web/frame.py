@@ -36,6 +36,7 @@ NAV_LABELS = WordsByKey(
         "account": _l("Account"),
         "apply": _l("Apply to join"),
         "administration": _l("Administration"),
+        "reviews": _l("Reviews"),
     }
 )
 
@@ -58,6 +59,7 @@ NAV_ENDPOINTS = {
     "consortium": "consortium_admin.schools",
     "account": "main.account",
     "apply": "membership.apply",
+    "reviews": "review.home",
 }
 
 
@@ -92,12 +94,14 @@ def navigation_links(language: str, role: Role | None) -> Navigation:
         everyday.append("our_materials")
     everyday.append("members")
     if role is Role.TEACHER:
-        everyday += ["requests", "files"]
+        everyday += ["requests", "files", "reviews"]
     if role is Role.CONSORTIUM_ADMIN:
-        everyday += ["consortium", "statistics"]
+        everyday += ["consortium", "statistics", "reviews"]
     if role is not Role.SCHOOL_ADMIN:
         return Navigation(words(*everyday), [], words("account"))
-    menu = words("my_school", "people", "sharing_rules", "usage", "requests", "files", "platforms")
+    menu = words(
+        "my_school", "people", "sharing_rules", "usage", "requests", "files", "platforms", "reviews"
+    )
     return Navigation(
         words(*everyday), menu, words("account"), NAV_LABELS.worded(language, "administration")
     )
