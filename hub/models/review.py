@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import CHOICE_WORDS, Base, Choice, utcnow
+from .base import Base, Choice, utcnow
 from .school import enum_column
 
 if TYPE_CHECKING:
@@ -28,62 +28,48 @@ if TYPE_CHECKING:
 class SubmissionState(Choice):
     """Where a submission stands on the review route (transitions: ``services.review.ROUTE``)."""
 
-    VETTING = "vetting"  # waiting for the owner school's vetting
-    TRIAGE = "triage"  # waiting for the editor: return, decline or send to review
-    RETURNED = "returned"  # back with the author: a question to answer, then resubmit
-    IN_REVIEW = "in_review"  # reviewers invited; the editor decides when reviews are in
-    REVISION = "revision"  # the editor asked for a revision: a new version, answers
-    ACCEPTED = "accepted"  # peer reviewed (final)
-    DECLINED = "declined"  # declined by the editor (final)
-    WITHDRAWN = "withdrawn"  # withdrawn by the author (final)
-
-
-CHOICE_WORDS[SubmissionState] = {
-    "vetting": _l("Waiting for school vetting"),
-    "triage": _l("Waiting for the editor"),
-    "returned": _l("Returned to the author"),
-    "in_review": _l("In review"),
-    "revision": _l("Revision asked"),
-    "accepted": _l("Accepted"),
-    "declined": _l("Declined"),
-    "withdrawn": _l("Withdrawn"),
-}
+    VETTING = "vetting", _l("Waiting for school vetting")  # waiting for the owner school's vetting
+    TRIAGE = (
+        "triage",
+        _l("Waiting for the editor"),
+    )  # waiting for the editor: return, decline or send to review
+    RETURNED = (
+        "returned",
+        _l("Returned to the author"),
+    )  # back with the author: a question to answer, then resubmit
+    IN_REVIEW = (
+        "in_review",
+        _l("In review"),
+    )  # reviewers invited; the editor decides when reviews are in
+    REVISION = (
+        "revision",
+        _l("Revision asked"),
+    )  # the editor asked for a revision: a new version, answers
+    ACCEPTED = "accepted", _l("Accepted")  # peer reviewed (final)
+    DECLINED = "declined", _l("Declined")  # declined by the editor (final)
+    WITHDRAWN = "withdrawn", _l("Withdrawn")  # withdrawn by the author (final)
 
 
 class Outcome(Choice):
     """An editor's decision on a round of review (and a reviewer's recommendation)."""
 
-    ACCEPT = "accept"
-    MINOR = "minor"
-    MAJOR = "major"
-    DECLINE = "decline"
-
-
-CHOICE_WORDS[Outcome] = {
-    "accept": _l("Accept"),
-    "minor": _l("Minor revision"),
-    "major": _l("Major revision"),
-    "decline": _l("Decline"),
-}
+    ACCEPT = "accept", _l("Accept")
+    MINOR = "minor", _l("Minor revision")
+    MAJOR = "major", _l("Major revision")
+    DECLINE = "decline", _l("Decline")
 
 
 class InvitationState(Choice):
     """Where one reviewer's invitation stands."""
 
-    INVITED = "invited"  # waiting for the reviewer to accept or decline
-    ACCEPTED = "accepted"  # the reviewer is reviewing
-    DECLINED = "declined"  # the reviewer said no
-    SUBMITTED = "submitted"  # the review is in
-    WITHDRAWN = "withdrawn"  # the editor reassigned it (overdue) or the route ended
-
-
-CHOICE_WORDS[InvitationState] = {
-    "invited": _l("Invited"),
-    "accepted": _l("Reviewing"),
-    "declined": _l("Declined"),
-    "submitted": _l("Review submitted"),
-    "withdrawn": _l("Withdrawn"),
-}
+    INVITED = "invited", _l("Invited")  # waiting for the reviewer to accept or decline
+    ACCEPTED = "accepted", _l("Reviewing")  # the reviewer is reviewing
+    DECLINED = "declined", _l("Declined")  # the reviewer said no
+    SUBMITTED = "submitted", _l("Review submitted")  # the review is in
+    WITHDRAWN = (
+        "withdrawn",
+        _l("Withdrawn"),
+    )  # the editor reassigned it (overdue) or the route ended
 
 
 class Editor(Base):
