@@ -3,6 +3,7 @@
 from .audit import AuditEvent, AuditLogIsAppendOnly
 from .base import READS_ONLY, Base, utcnow
 from .feed import FeedToken
+from .feedback import ErrorKind, ErrorReport, ErrorReportStatus, TeacherReview
 from .file import File, Rendition
 from .harvest import HarvestRecord
 from .invitation import Invitation
@@ -60,6 +61,10 @@ __all__ = [
     "SubmissionEvent",
     "SubmissionState",
     "ApiToken",
+    "ErrorKind",
+    "ErrorReport",
+    "ErrorReportStatus",
+    "TeacherReview",
     "LtiAccount",
     "LtiKey",
     "LtiLaunchValue",

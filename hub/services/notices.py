@@ -30,7 +30,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from ..mail import person_language, send_mail
-from ..models import STAFF, Material, Person
+from ..models import STAFF, Material, Person, School
 from .after_commit import call_after_commit
 from .catalogue import Catalogue
 from .membership import school_admins
@@ -134,15 +134,20 @@ def derived(session: Session, source: Material, made: Material, relation: Relati
 def recipients(session: Session, material: Material) -> list[Person]:
     """Who hears about what was made of ``material``: its maker while an active teacher or
     admin of its school, else the school's active admins."""
-    maker = material.created_by
+    return staff_or_admins(session, material.created_by, material.school)
+
+
+def staff_or_admins(session: Session, person: Person | None, school: School) -> list[Person]:
+    """``person`` while they are an active teacher or admin of ``school`` (the one who
+    acted for it), else the school's active admins (who speak for it when they are gone)."""
     if (
-        maker is not None
-        and maker.active
-        and maker.school_id == material.school_id
-        and maker.role in STAFF
+        person is not None
+        and person.active
+        and person.school_id == school.id
+        and person.role in STAFF
     ):
-        return [maker]
-    return school_admins(session, material.school)
+        return [person]
+    return school_admins(session, school)
 
 
 def send(notices: list[Notice]) -> None:

@@ -28,6 +28,7 @@ def register_web(app: Flask) -> None:
         citing,
         consortium_admin,
         embedding,
+        feedback,
         feeds,
         files,
         frame,
@@ -70,6 +71,7 @@ def register_web(app: Flask) -> None:
         statistics.bp,
         notifications.bp,
         review.bp,
+        feedback.bp,
     ):
         app.register_blueprint(blueprint)
     register_error_pages(app)

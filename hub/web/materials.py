@@ -64,6 +64,7 @@ from .actions import Refused, perform
 from .citing import page_parts as citing_parts
 from .converters import db_id, id_or_404
 from .counting import count_use
+from .feedback import page_parts as feedback_parts
 from .files import serve_blob, serve_file
 from .navigation import safe_next
 from .search import found_cards
@@ -590,6 +591,7 @@ def show(material_id: int) -> str:
         **(_sharing_context(material) if can["manage"] else {}),
         viewing=renditions.viewing,
         **citing_parts(catalogue, version, lineage),
+        **feedback_parts(version, me),
     )
 
 
