@@ -19,9 +19,12 @@ small consortia from hypothesis-drawn seeds, each of which plants every rule of 
 "Licensing and sharing rules" at least once: suspended and withdrawn schools, every grant kind
 and right, expired grants, teachers-only materials, embargoes and ends, drafts, retired
 materials, patient consent, lowered ceilings, modules of hidden items, lineage to and from
-hidden materials, access requests, usage rows, adoptions and bookmarks. Every title, summary
-and file name is a unique random string, so that finding one in a page can only mean it was
-shown.
+hidden materials, access requests, usage rows, adoptions, bookmarks, teacher reviews and error
+reports. Every title, summary, file name, review comment and report description is a unique
+random string, so that finding one in a page can only mean it was shown. A report's
+description (and the reason it was declined) is a canary even of a material the persona may
+view, unless they reported it or are staff of the school that owns it: readers see a report's
+kind and status, never what was written.
 """
 
 from __future__ import annotations
@@ -59,6 +62,9 @@ from hub.models import (
     AudienceGrant,
     Bookmark,
     ConsentScope,
+    ErrorKind,
+    ErrorReport,
+    ErrorReportStatus,
     File,
     GrantKind,
     LtiPlatform,
@@ -72,11 +78,13 @@ from hub.models import (
     RequestStatus,
     Role,
     School,
+    TeacherReview,
     VersionFile,
     VersionState,
     utcnow,
 )
-from hub.services import usage
+from hub.services import feedback, usage
+from hub.services.errors import ServiceError
 from hub.services.files import record_bytes
 from hub.services.sample_files import lecture_video, pdf_document, png_image
 from hub.storage import store_for
@@ -413,7 +421,7 @@ def endpoint_of(adapter: MapAdapter, path: str) -> tuple[str, dict[str, Any]]:
 class Canary:
     """A string that must never reach a persona: it belongs to a material hidden from them."""
 
-    kind: str  # title / summary / file name
+    kind: str  # title / summary / file name / review / report
     text: str
     material_id: int
 
@@ -427,6 +435,8 @@ class Catalogue:
     facts: dict[tuple[int, int], policy.MaterialFacts]  # (material id, version number)
     versions: dict[tuple[int, int], MaterialVersion]
     files: dict[int, File]
+    reviews: dict[int, list[str]]  # material id -> review comments
+    reports: dict[int, list[ErrorReport]]  # material id -> error reports
 
     @classmethod
     def read(cls, session: Session) -> Catalogue:
@@ -444,11 +454,19 @@ class Catalogue:
         )
         versions = [v for m in materials for v in m.versions]
         by_id = policy.facts_for_versions(session, versions)
+        reviews: dict[int, list[str]] = {}
+        for review in session.scalars(select(TeacherReview)):
+            reviews.setdefault(review.material_id, []).append(review.comment)
+        reports: dict[int, list[ErrorReport]] = {}
+        for report in session.scalars(select(ErrorReport)):
+            reports.setdefault(report.material_id, []).append(report)
         return cls(
             materials={m.id: m for m in materials},
             facts={(v.material_id, v.number): by_id[v.id] for v in versions},
             versions={(v.material_id, v.number): v for v in versions},
             files={f.id: f for f in session.scalars(select(File))},
+            reviews=reviews,
+            reports=reports,
         )
 
     def label(self, material_id: int) -> str:
@@ -494,6 +512,11 @@ class Sight:
                     canaries += [
                         Canary("file name", f.filename, material_id) for f in version.files
                     ]
+                canaries += [
+                    Canary("review", text, material_id)
+                    for text in catalogue.reviews.get(material_id, [])
+                ]
+            canaries += _report_canaries(person, catalogue, hidden)
         else:
             shown = "\n".join(
                 text
@@ -526,6 +549,25 @@ class Sight:
         """Whether the viewer may do ``action`` with that version; None if there is none."""
         facts = self.catalogue.facts.get((material_id, number))
         return None if facts is None else bool(policy.decide(self.viewer, facts, action))
+
+
+def _report_canaries(person: Person | None, catalogue: Catalogue, hidden: set[int]) -> list[Canary]:
+    """What was written in error reports (descriptions, reasons for declining): for a hidden
+    material, a canary to everyone; for one the persona may view, to all but the reporter and
+    the staff of the school that owns it."""
+    canaries = []
+    for material_id, reports in sorted(catalogue.reports.items()):
+        owner = catalogue.materials[material_id].school_id
+        own_staff = person is not None and person.school_id == owner and person.role in STAFF
+        for report in reports:
+            if material_id not in hidden and (
+                own_staff or (person is not None and person.id == report.reporter_id)
+            ):
+                continue
+            canaries.append(Canary("report", report.description, material_id))
+            if report.reason:
+                canaries.append(Canary("report", report.reason, material_id))
+    return canaries
 
 
 # The walk ----------------------------------------------------------------------------------------
@@ -881,8 +923,9 @@ def _check(
     findings = []
     if seen:
         leaks = tuple(
-            f"{', '.join(kinds)} of hidden {sight.catalogue.label(material_id)} "
-            f"in the {' and '.join(wheres)}"
+            # A report's words are canaries of visible materials too (``_report_canaries``).
+            f"{', '.join(kinds)} of {'hidden ' if material_id in sight.hidden else ''}"
+            f"{sight.catalogue.label(material_id)} in the {' and '.join(wheres)}"
             for material_id, (kinds, wheres) in seen.items()
         )
         found = ", ".join(sorted({k for ks, _ in seen.values() for k in ks}))
@@ -1016,6 +1059,9 @@ class ConsortiumSpec:
     usage: tuple[tuple[int, int, str], ...]  # material, using school, kind
     adoptions: tuple[tuple[int, int, bool], ...]  # material, adopting school, ended
     bookmarks: tuple[int, ...]  # materials on the student's and the teacher's lists
+    reviews: tuple[tuple[int, int], ...]  # material, reviewing school (its teacher)
+    # material, reporting school, the reporter's role, kind, the owner school's answer
+    reports: tuple[tuple[int, int, Role, ErrorKind, ErrorReportStatus], ...]
 
 
 def consortium_specs() -> st.SearchStrategy[ConsortiumSpec]:
@@ -1187,6 +1233,45 @@ def random_consortium(seed: int) -> ConsortiumSpec:
             (rng.randrange(count), rng.randrange(n), True),
         ),
         bookmarks=tuple(sorted({expired, retired, rng.randrange(count)})),
+        reviews=(
+            (visible, teacher_school),
+            (expired, other),
+            (retired, teacher_school),
+            *((rng.randrange(count), rng.randrange(n)) for _ in range(2)),
+        ),
+        reports=(
+            (
+                visible,
+                student_school,
+                Role.STUDENT,
+                ErrorKind.CLINICAL_ACCURACY,
+                ErrorReportStatus.CONFIRMED,
+            ),
+            (
+                viewed,
+                teacher_school,
+                Role.TEACHER,
+                ErrorKind.CONSENT_CONCERN,
+                ErrorReportStatus.DECLINED,
+            ),
+            (
+                expired,
+                teacher_school,
+                Role.TEACHER,
+                ErrorKind.OUTDATED_GUIDELINE,
+                ErrorReportStatus.OPEN,
+            ),
+            *(
+                (
+                    rng.randrange(count),
+                    rng.randrange(n),
+                    rng.choice([Role.STUDENT, Role.TEACHER]),
+                    rng.choice(list(ErrorKind)),
+                    rng.choice(list(ErrorReportStatus)),
+                )
+                for _ in range(3)
+            ),
+        ),
     )
 
 
@@ -1330,6 +1415,8 @@ def build_consortium(
                 ended_at=now if ended else None,
             )
         )
+    with app.test_request_context():  # notifications name their pages' full addresses
+        _feedback(session, spec, schools, materials, people, token)
     student = people[(spec.student_school, Role.STUDENT)]
     teacher = people[(spec.teacher_school, Role.TEACHER)]
     for m_index in spec.bookmarks:
@@ -1353,6 +1440,75 @@ def build_consortium(
         Persona("consortium admin", admin, password),
     ]
     return Consortium(schools, materials, personas)
+
+
+def _feedback(
+    session: Session,
+    spec: ConsortiumSpec,
+    schools: list[School],
+    materials: list[Material],
+    people: dict[tuple[int, Role], Person],
+    token: Any,
+) -> None:
+    """The spec's reviews and error reports, with canary texts. Reports go through the hub's
+    service where it lets the reporter report (and answers through it where the owner's admin
+    may give them), so that the notifications they send are walked too; the others are
+    written as they would stand after the material stopped being shared with the reporter."""
+    for m_index, s_index in spec.reviews:
+        material, school = materials[m_index], schools[s_index]
+        if material.school_id == school.id:
+            continue  # a school does not review its own materials
+        session.add(
+            TeacherReview(
+                material_id=material.id,
+                person_id=people[(s_index, Role.TEACHER)].id,
+                school_id=school.id,
+                number=material.versions[-1].number,
+                rating=1 + int(token(), 16) % 5,
+                level="clinical",
+                class_size=30,
+                country=school.country,
+                comment=f"CanaryReview{token()}",
+            )
+        )
+    for m_index, s_index, role, kind, status in spec.reports:
+        material, reporter = materials[m_index], people[(s_index, role)]
+        description = f"CanaryReport{token()}"
+        try:  # refused before it writes anything: nothing to roll back
+            report = feedback.report_error(
+                session, reporter, material.id, None, kind.value, description
+            )
+        except ServiceError:
+            report = ErrorReport(
+                material_id=material.id,
+                number=material.versions[-1].number,
+                reporter_id=reporter.id,
+                school_id=reporter.school_id,
+                kind=kind,
+                description=description,
+            )
+            session.add(report)
+            session.flush()
+        owner_admin = people[(spec.materials[m_index].owner, Role.SCHOOL_ADMIN)]
+        _answer(session, report, status, owner_admin, token)
+    session.flush()
+
+
+def _answer(
+    session: Session, report: ErrorReport, status: ErrorReportStatus, admin: Person, token: Any
+) -> None:
+    """The owner school's answer to ``report``: through the service where it allows it."""
+    if status is ErrorReportStatus.OPEN:
+        return
+    reason = f"CanaryReason{token()}" if status is ErrorReportStatus.DECLINED else ""
+    fixing = feedback.fix_versions(report)
+    given = feedback.Answer(status.value, str(fixing[-1]) if fixing else "", reason)
+    try:  # refused before it changes anything
+        feedback.answer(session, admin, report.id, given)
+    except ServiceError:
+        report.status, report.reason = status, reason
+        report.fixed_in = report.number if status is ErrorReportStatus.FIXED else None
+        session.flush()
 
 
 def _file(
