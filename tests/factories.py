@@ -21,6 +21,7 @@ from hub.models import (
     Person,
     Role,
     School,
+    TeacherReview,
     VersionFile,
     VersionState,
     utcnow,
@@ -237,3 +238,28 @@ def publish_new_version(
     session.add(version)
     session.flush()
     return version
+
+
+def make_review(
+    session: Session,
+    material: Material,
+    reviewer: Person,
+    rating: int = 4,
+    comment: str = "Our students followed it easily.",
+) -> TeacherReview:
+    """``reviewer``'s review of ``material``'s first version (written directly, unchecked)."""
+    assert reviewer.school is not None
+    review = TeacherReview(
+        material_id=material.id,
+        person_id=reviewer.id,
+        school_id=reviewer.school_id,
+        number=1,
+        rating=rating,
+        level="clinical",
+        class_size=40,
+        country=reviewer.school.country,
+        comment=comment,
+    )
+    session.add(review)
+    session.flush()
+    return review

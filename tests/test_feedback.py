@@ -36,6 +36,7 @@ from tests.factories import (
     StudentFactory,
     TeacherFactory,
     make_material,
+    make_review,
     publish_new_version,
 )
 
@@ -243,19 +244,7 @@ def test_a_visitor_reads_the_reviews_of_a_public_material(
 ) -> None:
     material = make_material(session, grants=[("public", [], "view")], licence="CC-BY-4.0")
     reviewer = TeacherFactory(school=SchoolFactory(name="Aga Khan University"))
-    session.add(
-        TeacherReview(
-            material_id=material.id,
-            person_id=reviewer.id,
-            school_id=reviewer.school_id,
-            number=1,
-            rating=5,
-            level="clinical",
-            class_size=40,
-            country="PK",
-            comment="Clear and current.",
-        )
-    )
+    make_review(session, material, reviewer, 5, "Clear and current.")
     session.commit()
     page = _page(client, material)
     assert "Aga Khan University" in page and "Clear and current." in page

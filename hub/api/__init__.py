@@ -23,11 +23,11 @@ from ..models.base import ID_MAX, ID_MIN
 from ..services.errors import ServiceError
 from ..web.access import ACCESS_ATTRIBUTE
 from ..web.converters import IdConverter
-from . import core, docs, materials, people, search, sharing, workflow
+from . import core, docs, feedback, materials, people, search, sharing, workflow
 from .problems import API_PREFIX, MEDIA_TYPE, Problem, from_service_error
 from .schemas import ProblemSchema
 
-BLUEPRINTS = (search.blp, materials.blp, workflow.blp, sharing.blp, people.blp)
+BLUEPRINTS = (search.blp, materials.blp, workflow.blp, sharing.blp, people.blp, feedback.blp)
 
 
 class HubApi(Api):

@@ -126,6 +126,7 @@ def links(v: MaterialVersion, can: dict[str, bool]) -> dict[str, str]:
         "versions": url_for("api_materials.versions", **at),
         "lineage": url_for("api_materials.lineage", **at),
         "files": url_for("api_materials.files", number=v.number, **at),
+        "reviews": url_for("api_feedback.reviews", **at),
     }
     if v.material.kind is MaterialKind.MODULE:
         found["items"] = url_for("api_materials.items", number=v.number, **at)
