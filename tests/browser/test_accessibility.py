@@ -29,6 +29,7 @@ ADMIN_PAGES = [
     "/school/sharing",
     "/school/report",
     "/school/invitations/import",
+    "/school/reports",
 ]
 
 
@@ -62,8 +63,9 @@ def test_teacher_pages_have_no_serious_violations(page: Any, live_hub: str) -> N
     page.goto(f"{live_hub}/search?q=")
     page.locator(".hit-list .title").first.click()
     material = page.url.replace(live_hub, "")
-    export = material.split("?")[0] + "/cartridge"
-    assert _check(page, live_hub, [*TEACHER_PAGES, material, export]) == []
+    address = material.split("?")[0]
+    forms = [address + "/cartridge", address + "/review", address + "/report"]
+    assert _check(page, live_hub, [*TEACHER_PAGES, material, *forms]) == []
 
 
 def test_school_admin_pages_have_no_serious_violations(page: Any, live_hub: str) -> None:
