@@ -1239,38 +1239,42 @@ def random_consortium(seed: int) -> ConsortiumSpec:
             (retired, teacher_school),
             *((rng.randrange(count), rng.randrange(n)) for _ in range(2)),
         ),
-        reports=(
+        reports=_report_specs(
+            rng,
+            (n, count),
+            seen=(visible, student_school),
+            viewed=(viewed, teacher_school),
+            ended=(expired, teacher_school),
+        ),
+    )
+
+
+def _report_specs(
+    rng: random.Random,
+    sizes: tuple[int, int],
+    *,
+    seen: tuple[int, int],
+    viewed: tuple[int, int],
+    ended: tuple[int, int],
+) -> tuple[tuple[int, int, Role, ErrorKind, ErrorReportStatus], ...]:
+    """Error reports (each starts with a material and the reporter's school): a student's
+    confirmed clinical error in a material others see, a teacher's declined consent concern
+    in one read without download, a teacher's open report in one whose grant ended (hidden
+    from them now), and three at random (``sizes``: how many schools and materials)."""
+    schools, materials = sizes
+    return (
+        (*seen, Role.STUDENT, ErrorKind.CLINICAL_ACCURACY, ErrorReportStatus.CONFIRMED),
+        (*viewed, Role.TEACHER, ErrorKind.CONSENT_CONCERN, ErrorReportStatus.DECLINED),
+        (*ended, Role.TEACHER, ErrorKind.OUTDATED_GUIDELINE, ErrorReportStatus.OPEN),
+        *(
             (
-                visible,
-                student_school,
-                Role.STUDENT,
-                ErrorKind.CLINICAL_ACCURACY,
-                ErrorReportStatus.CONFIRMED,
-            ),
-            (
-                viewed,
-                teacher_school,
-                Role.TEACHER,
-                ErrorKind.CONSENT_CONCERN,
-                ErrorReportStatus.DECLINED,
-            ),
-            (
-                expired,
-                teacher_school,
-                Role.TEACHER,
-                ErrorKind.OUTDATED_GUIDELINE,
-                ErrorReportStatus.OPEN,
-            ),
-            *(
-                (
-                    rng.randrange(count),
-                    rng.randrange(n),
-                    rng.choice([Role.STUDENT, Role.TEACHER]),
-                    rng.choice(list(ErrorKind)),
-                    rng.choice(list(ErrorReportStatus)),
-                )
-                for _ in range(3)
-            ),
+                rng.randrange(materials),
+                rng.randrange(schools),
+                rng.choice([Role.STUDENT, Role.TEACHER]),
+                rng.choice(list(ErrorKind)),
+                rng.choice(list(ErrorReportStatus)),
+            )
+            for _ in range(3)
         ),
     )
 
