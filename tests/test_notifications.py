@@ -74,3 +74,30 @@ def test_a_rolled_back_change_mails_nothing(app: Flask, session: Session) -> Non
 def test_a_kind_without_words_is_refused(session: Session) -> None:
     with pytest.raises(KeyError):
         notifications.notify(session, TeacherFactory(), "no-such-kind", "/")
+
+
+def test_a_material_no_longer_shared_is_not_named_in_the_list(
+    client: FlaskClient, session: Session
+) -> None:
+    import hub.services.feedback  # noqa: F401 - words its kinds
+    from tests.factories import PUBLIC_VIEW, make_material
+
+    material = make_material(session, title="Canary once shared", grants=PUBLIC_VIEW)
+    reader = TeacherFactory()
+    notifications.notify(
+        session,
+        reader,
+        "feedback.confirmed",
+        "/",
+        title="Canary once shared",
+        school="Makerere",
+        material_id=material.id,
+    )
+    session.commit()
+    sign_in(client, reader)
+    assert "Canary" in client.get("/notifications").get_data(as_text=True)
+    for grant in list(material.grants):
+        session.delete(grant)
+    session.commit()
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "Canary" not in page and "no longer shared with you" in page

@@ -158,9 +158,7 @@ def test_embedded_players_and_page_images_count_no_use(
     assert list(kinds) == ["view"]  # the page itself, not what it embeds
 
 
-def test_the_usage_dashboard_has_no_inline_styles(
-    client: FlaskClient, session: Session
-) -> None:
+def test_the_usage_dashboard_has_no_inline_styles(client: FlaskClient, session: Session) -> None:
     material = make_material(session, grants=[("consortium", [], "view,download")])
     usage.record(session, "download", material.published, StudentFactory())
     session.commit()

@@ -545,7 +545,10 @@ def _tell(
     the words without it (``<kind>.unnamed``) where there are such, else nothing."""
     seen = Catalogue.of(session, person).shown_versions([material_id])
     if material_id in seen:
-        notifications.notify(session, person, kind, url, title=seen[material_id].title, **params)
+        title = seen[material_id].title
+        notifications.notify(
+            session, person, kind, url, title=title, material_id=material_id, **params
+        )
     elif f"{kind}.unnamed" in notifications.WORDS:
         notifications.notify(session, person, f"{kind}.unnamed", _address("notifications.inbox"))
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ..mail import person_language, send_mail
 from ..models import Notification, Person, utcnow
 from .after_commit import call_after_commit
+from .catalogue import Catalogue
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +41,29 @@ def words(kind: str, params: Mapping[str, Any]) -> str:
     return str(template) % dict(params)
 
 
-def notify(session: Session, person: Person, kind: str, url: str, **params: Any) -> Notification:
+#: The params key of the material a notification names (its title is read again when shown).
+MATERIAL = "material_id"
+#: The params that hold a material's title (``what`` quotes it).
+TITLED = ("title", "what")
+
+
+def notify(
+    session: Session,
+    person: Person,
+    kind: str,
+    url: str,
+    *,
+    material_id: int | None = None,
+    **params: Any,
+) -> Notification:
     """Tell ``person`` of ``kind`` (a key of ``WORDS``) with ``params``, acting at ``url``:
     kept in the hub, and mailed in their language after the commit (nothing if it rolls
-    back)."""
+    back). A notification that names a material gives its ``material_id``: the list shows
+    its title as the person may see it then, never a title they may no longer see."""
     if kind not in WORDS:
         raise KeyError(kind)  # a programming slip: every kind is worded in WORDS
-    notice = Notification(person_id=person.id, kind=kind, params=dict(params), url=url)
+    kept = dict(params) if material_id is None else {**params, MATERIAL: material_id}
+    notice = Notification(person_id=person.id, kind=kind, params=kept, url=url)
     session.add(notice)
     if person.active:
         email, language = person.email, person_language(person)
@@ -64,6 +81,30 @@ def _mail(email: str, language: str, kind: str, params: Mapping[str, Any], url: 
         subject = words(kind, params)
         body = _("%(news)s\n\nSee it in the hub: %(url)s", news=subject, url=url)
         send_mail(email, subject, body)
+
+
+def shown(
+    session: Session, person: Person, notices: list[Notification]
+) -> list[tuple[Notification, str]]:
+    """Each notification in words for its list, a material it names titled as the person may
+    see it now (one no longer shared with them is not named)."""
+    ids = [n.params[MATERIAL] for n in notices if isinstance(n.params.get(MATERIAL), int)]
+    seen = Catalogue.of(session, person).shown_versions(ids)
+    out = []
+    for notice in notices:
+        params = dict(notice.params)
+        material_id = params.pop(MATERIAL, None)
+        if material_id is not None:
+            version = seen.get(material_id)
+            for key in TITLED:
+                if key in params:
+                    params[key] = (
+                        (version.title if key == "title" else f"“{version.title}”")
+                        if version is not None
+                        else _("a material no longer shared with you")
+                    )
+        out.append((notice, words(notice.kind, params)))
+    return out
 
 
 def unread_count(session: Session, person: Person) -> int:

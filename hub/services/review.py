@@ -209,7 +209,10 @@ def tell(
     for person in {p.id: p for p in people_told}.values():
         visible = Catalogue.of(session, person).allowed([version], "view")
         what = f"“{version.title}”" if visible else f"#{submission.id}"
-        notifications.notify(session, person, kind, link(submission.id), what=what, **params)
+        named = version.material_id if visible else None
+        notifications.notify(
+            session, person, kind, link(submission.id), what=what, material_id=named, **params
+        )
 
 
 def move(

@@ -33,10 +33,9 @@ def unread() -> int:
 def inbox() -> str:
     """The person's notifications, newest first, the unread marked."""
     me = _me()
+    s = db.session()
     return render_template(
-        "notifications.html",
-        notices=notifications.recent(db.session(), me),
-        words=notifications.words,
+        "notifications.html", notices=notifications.shown(s, me, notifications.recent(s, me))
     )
 
 

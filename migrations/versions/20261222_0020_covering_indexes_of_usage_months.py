@@ -9,10 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
-
-import hub.models.base
 
 revision: str = "0020"
 down_revision: str | None = "0019"
