@@ -34,6 +34,7 @@ one ZIP package.
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import copy
 import enum
@@ -352,14 +353,16 @@ class _Part:
     compress: bool = True
 
 
-class _Writer:
+class _Writer(abc.ABC):
     """How one carrier is written: its resource in the manifest and its members in the zip."""
 
+    @abc.abstractmethod
     def resource(self, parent: etree._Element, item: PlannedItem, plan: ExportPlan) -> None:
-        raise NotImplementedError
+        """Add the item's ``<resource>`` to the manifest's resources."""
 
+    @abc.abstractmethod
     def parts(self, item: PlannedItem, plan: ExportPlan) -> Iterator[_Part]:
-        raise NotImplementedError
+        """The item's members of the zip."""
 
 
 class _WebLinkWriter(_Writer):

@@ -172,7 +172,8 @@ def _material_stats(material_id: int) -> tuple[statistics.MaterialStatistics, Ma
         version = catalogue.version(material_id)
     except NotFound:
         abort(404)
-    if current_user.school_id != version.material.school_id or current_user.role not in STAFF:
+    # The policy decides who manages a material (its own school's staff): they see its use.
+    if not catalogue.decide(version, "manage"):
         abort(403, description=_("A material's statistics are its own school's."))
     return statistics.material_statistics(
         db.session(), catalogue, version.material, _month()

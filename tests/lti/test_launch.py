@@ -285,66 +285,59 @@ def _refused_launch(client: FlaskClient, platform: Platform, token_for: Any) -> 
     return answer
 
 
+def _refused_with(
+    client: FlaskClient, platform: Platform, material_id: int, **changed: str
+) -> None:
+    """A launch whose claims differ from the registration's in ``changed`` is refused."""
+    _refused_launch(
+        client,
+        platform,
+        lambda nonce: platform.id_token(
+            {**platform.claims(nonce=nonce, material=material_id), **changed}
+        ),
+    )
+
+
+def _login(client: FlaskClient, **args: str) -> int:
+    """The status of a login initiation with ``args`` (and a login hint)."""
+    return client.get("/lti/login", query_string={"login_hint": "x", **args}).status_code
+
+
 def test_an_unknown_issuer_is_refused_at_login(
     client: FlaskClient, platform: Platform, material_id: int
 ) -> None:
-    answer = client.get(
-        "/lti/login",
-        query_string={
-            "iss": "https://elsewhere.example",
-            "login_hint": "x",
-            "target_link_uri": "http://hub.test/lti/launch",
-        },
+    assert (
+        _login(
+            client, iss="https://elsewhere.example", target_link_uri="http://hub.test/lti/launch"
+        )
+        == 400
     )
-    assert answer.status_code == 400
 
 
 def test_a_login_for_another_sites_target_is_refused(
     client: FlaskClient, platform: Platform, material_id: int
 ) -> None:
-    answer = client.get(
-        "/lti/login",
-        query_string={
-            "iss": platform.issuer,
-            "login_hint": "x",
-            "target_link_uri": "https://evil.example/launch",
-        },
-    )
-    assert answer.status_code == 400
+    assert _login(client, iss=platform.issuer, target_link_uri="https://evil.example/launch") == 400
 
 
 def test_a_token_of_another_issuer_is_refused(
     client: FlaskClient, platform: Platform, material_id: int
 ) -> None:
-    _refused_launch(
-        client,
-        platform,
-        lambda nonce: platform.id_token(
-            {**platform.claims(nonce=nonce, material=material_id), "iss": "https://other.example"}
-        ),
-    )
+    _refused_with(client, platform, material_id, iss="https://other.example")
 
 
 def test_a_token_for_another_audience_is_refused(
     client: FlaskClient, platform: Platform, material_id: int
 ) -> None:
-    _refused_launch(
-        client,
-        platform,
-        lambda nonce: platform.id_token(
-            {**platform.claims(nonce=nonce, material=material_id), "aud": "another-tool"}
-        ),
-    )
+    _refused_with(client, platform, material_id, aud="another-tool")
 
 
 def test_an_unregistered_deployment_is_refused(
     client: FlaskClient, platform: Platform, material_id: int
 ) -> None:
-    claims = lambda nonce: {  # noqa: E731
-        **platform.claims(nonce=nonce, material=material_id),
-        lti.DEPLOYMENT_CLAIM: "deployment-of-someone-else",
-    }
-    _refused_launch(client, platform, lambda nonce: platform.id_token(claims(nonce)))
+    _refused_with(
+        client, platform, material_id, **{lti.DEPLOYMENT_CLAIM: "deployment-of-someone-else"}
+    )
 
 
 def test_an_expired_token_is_refused(
@@ -409,15 +402,7 @@ def test_a_removed_platforms_launches_stop(
     admin = session.scalars(select(Person).where(Person.role == Role.SCHOOL_ADMIN)).one()
     lti.remove_platform(session, admin, registered.id)
     session.commit()
-    answer = client.get(
-        "/lti/login",
-        query_string={
-            "iss": platform.issuer,
-            "login_hint": "x",
-            "target_link_uri": "http://hub.test/lti/launch",
-        },
-    )
-    assert answer.status_code == 400
+    assert _login(client, iss=platform.issuer, target_link_uri="http://hub.test/lti/launch") == 400
 
 
 # The tool's keys ---------------------------------------------------------------------------------
