@@ -79,7 +79,7 @@ import calendar
 import contextlib
 import datetime as dt
 import hashlib
-import inspect
+import importlib.util
 import itertools
 import json
 import operator
@@ -104,6 +104,7 @@ from benchmarks._corpus import Corpus
 from benchmarks._harness import exit_on_signals, pct, run_hub
 from benchmarks.search_hub import PASSWORD, Persona, bulk_load
 from hub import create_app
+from hub.migrate import MIGRATIONS
 from hub.models import (
     MaterialVersion,
     MembershipStatus,
@@ -111,6 +112,7 @@ from hub.models import (
     Role,
     School,
     UsageEvent,
+    UsageFlow,
     UsageMonth,
     utcnow,
 )
@@ -466,13 +468,26 @@ def write_uses(path: Path, consortium: Consortium, total: int, months: list[Mont
         conn.execute("PRAGMA journal_mode=WAL")
 
 
+def flows_from_months() -> str:
+    """Migration 0023's SQL that fills ``usage_flow`` from ``usage_month`` (the one copy)."""
+    path = next(MIGRATIONS.glob("versions/*_0023_*.py"))
+    spec = importlib.util.spec_from_file_location("migration_0023", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return str(module.FLOWS_FROM_MONTHS)
+
+
 def derive_months(path: Path) -> float:
-    """``usage_month`` counted from the events (migration 0018's SQL); seconds."""
+    """``usage_month`` counted from the events (migration 0018's SQL), and ``usage_flow`` from
+    it (migration 0023's); seconds."""
     started = time.perf_counter()
     with contextlib.closing(bulk_connection(path)) as conn:
-        with without_indexes(conn, "usage_month"):
+        with without_indexes(conn, "usage_month"), without_indexes(conn, "usage_flow"):
             conn.execute("DELETE FROM usage_month")
+            conn.execute("DELETE FROM usage_flow")
             conn.execute(DERIVE_MONTHS)
+            conn.execute(flows_from_months())
             conn.commit()
         conn.execute("PRAGMA journal_mode=WAL")
     return time.perf_counter() - started
@@ -525,6 +540,17 @@ def totals_agree(session: Session) -> tuple[int, int]:
     return int(months), int(events)
 
 
+def flows_agree(session: Session) -> bool:
+    """``usage_flow`` holds exactly ``usage_month`` summed over materials."""
+
+    def grouped(table: type[UsageFlow] | type[UsageMonth]) -> set[tuple[Any, ...]]:
+        parts = (table.month, table.kind, table.owner_school_id, table.school_id)
+        rows = select(*parts, func.sum(table.events), func.sum(table.visitors)).group_by(*parts)
+        return {tuple(row) for row in session.execute(rows)}
+
+    return grouped(UsageFlow) == grouped(UsageMonth)
+
+
 def _visitor_days() -> Any:
     """Unique visitors per day, counted from the events as ``usage.record`` counts them."""
     return func.count(func.distinct(UsageEvent.visitor + "|" + func.date(UsageEvent.occurred_at)))
@@ -570,8 +596,9 @@ def record_more(app: Flask, consortium: Consortium, count: int) -> dict[str, Any
                 )
             ).one()
             wrong += kept is None or (kept.events, kept.visitors) != tuple(counted)
+        flows = flows_agree(session)
     return {"before": before, "after": after, "rows_checked": len(rows), "rows_wrong": wrong,
-            "record": spread(samples)}  # fmt: skip
+            "flows_agree": flows, "record": spread(samples)}  # fmt: skip
 
 
 # --- the dashboard, and the scan it replaces ------------------------------------------------
@@ -729,13 +756,6 @@ def signed_in(app: Flask, email: str) -> Any:
     return client
 
 
-def page_draws_dashboard(app: Flask) -> bool:
-    """Whether the view of ``PAGE`` calls ``statistics.school_dashboard`` (read from its
-    source: the page may still draw the older report)."""
-    endpoint, _args = app.url_map.bind("localhost").match(PAGE)
-    return "school_dashboard" in inspect.getsource(app.view_functions[endpoint])
-
-
 def measure(app: Flask, reader: Reader, end: str, runs: int) -> dict[str, Any]:
     """Dashboard, scan and page for ``reader``: their spreads, and whether the figures agree."""
     started = time.perf_counter()
@@ -774,13 +794,13 @@ def statements(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
 
 
 def plans(app: Flask, path: Path, reader: Reader, end: str) -> list[dict[str, Any]]:
-    """The dashboard's statements on ``usage_month``: their plans and how long each takes."""
+    """The dashboard's statements on the roll-ups: their plans and how long each takes."""
     with statements(app.extensions["hub.db"].engine) as seen:
         reader.dashboard(app, end)
     out = []
     with contextlib.closing(sqlite3.connect(path)) as conn:
         for statement, parameters in seen:
-            if "usage_month" not in statement:
+            if "usage_month" not in statement and "usage_flow" not in statement:
                 continue
             plan = conn.execute("EXPLAIN QUERY PLAN " + statement, parameters).fetchall()
             started = time.perf_counter()
@@ -802,12 +822,13 @@ def sizes(path: Path) -> dict[str, Any]:
         "db_mb": round((path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)) / 1e6)
     }
     with contextlib.closing(sqlite3.connect(path)) as conn:
-        for table in ("usage_event", "usage_month"):
+        for table in ("usage_event", "usage_month", "usage_flow"):
             out[f"{table}_rows"] = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
         with contextlib.suppress(sqlite3.OperationalError):  # no dbstat in this SQLite
             for table, size in conn.execute(
                 "SELECT m.tbl_name, SUM(d.pgsize) FROM dbstat d JOIN sqlite_master m"
-                " ON m.name = d.name WHERE m.tbl_name IN ('usage_event', 'usage_month')"
+                " ON m.name = d.name"
+                " WHERE m.tbl_name IN ('usage_event', 'usage_month', 'usage_flow')"
                 " GROUP BY m.tbl_name"
             ):
                 out[f"{table}_mb"] = round(size / 1e6)
@@ -830,10 +851,9 @@ def add_indexes(path: Path, creates: Sequence[str]) -> float:
 # --- the run -------------------------------------------------------------------------------
 
 
-def report(figures: dict[str, Any], reader: Reader, found: dict[str, Any], draws: bool) -> None:
+def report(figures: dict[str, Any], reader: Reader, found: dict[str, Any]) -> None:
     """Print one school's figures and keep them in ``figures``."""
     ratio = found["scan"]["p50"] / found["dashboard"]["p50"]
-    what = "draws statistics.school_dashboard" if draws else "does not draw the dashboard yet"
     print(
         f"\n{reader.label} school (id {reader.school_id}, {reader.rows:,} usage_month rows in "
         f"24 months), as its admin:"
@@ -843,7 +863,7 @@ def report(figures: dict[str, Any], reader: Reader, found: dict[str, Any], draws
         f"{found['first_ms']:,.1f} ms"
     )
     print(f"  scan of usage_event (baseline): {said(found['scan'])}; {ratio:,.1f}x the dashboard")
-    print(f"  GET {PAGE} (the page {what}): {said(found['page'])}")
+    print(f"  GET {PAGE} (the whole page, drawn from the dashboard): {said(found['page'])}")
     print(f"  the scan's figures equal the dashboard's: {'yes' if found['agree'] else 'NO'}")
     key = reader.label
     figures[f"{key}_school_id"] = reader.school_id
@@ -880,28 +900,32 @@ def run(instance: Path, args: argparse.Namespace) -> dict[str, Any]:
         f"{recorded['after'][1]:,} after {RECORDED} more through usage.record, "
         f"{recorded['rows_wrong']} of the {recorded['rows_checked']} rows they went into wrong"
     )
+    print(f"usage_flow equals usage_month summed over materials: "
+          f"{'yes' if recorded['flows_agree'] else 'NO'}")  # fmt: skip
     print(f"usage.record (one more use, with its commit): {said(recorded['record'])}")
-    consistent = recorded["rows_wrong"] == 0 and all(
-        a == b for a, b in (recorded["before"], recorded["after"])
+    consistent = (
+        recorded["flows_agree"]
+        and recorded["rows_wrong"] == 0
+        and all(a == b for a, b in (recorded["before"], recorded["after"]))
     )
     figures.update(consistent=consistent, record_p50_ms=recorded["record"]["p50"],
                    record_p95_ms=recorded["record"]["p95"])  # fmt: skip
     end = statistics.this_month()
-    draws = page_draws_dashboard(app)
     chosen = readers(app, end)
     for reader in chosen:
-        report(figures, reader, measure(app, reader, end, args.runs), draws)
+        report(figures, reader, measure(app, reader, end, args.runs))
     print(f"\nplans of the dashboard's statements ({chosen[0].label} school):")
     for found in plans(app, path, chosen[0], end):
         print(f"  {found['ms']:,.1f} ms, {found['rows']:,} rows: {found['sql']}")
         for line in found["plan"]:
             print(f"      {line}")
     figures.update(sizes(path))
-    figures.update(page_draws_dashboard=draws, load_avg_end=round(os.getloadavg()[0], 1))
+    figures.update(load_avg_end=round(os.getloadavg()[0], 1))
     print(
         f"\ndatabase: {figures['db_mb']:,} MB; usage_event {figures['usage_event_rows']:,} rows"
         f" ({figures.get('usage_event_mb', '?')} MB with its indexes), usage_month "
-        f"{figures['usage_month_rows']:,} rows ({figures.get('usage_month_mb', '?')} MB)"
+        f"{figures['usage_month_rows']:,} rows ({figures.get('usage_month_mb', '?')} MB), "
+        f"usage_flow {figures['usage_flow_rows']:,} rows ({figures.get('usage_flow_mb', '?')} MB)"
     )
     worst = max(figures[f"{r.label}_dashboard_p95_ms"] for r in chosen)
     figures["target_met"] = worst < TARGET_MS

@@ -46,3 +46,51 @@ def test_audit_log_refuses_update_in_the_database(connection: Connection, sessio
     with pytest.raises(DBAPIError, match="append-only"):
         connection.execute(text("DELETE FROM audit_event"))
     nested.rollback()
+
+
+def test_migration_0023_fills_the_flows_from_the_months(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Uses counted before ``usage_flow`` existed are in it after the upgrade, summed over
+    materials (school and material rows are not needed: SQLite checks no foreign keys here)."""
+    from sqlalchemy import create_engine
+
+    from hub import migrate
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    migrate.upgrade(url, revision="0022")
+    engine = create_engine(url)
+    rows = [  # month, kind, material, owner, school, events, visitors
+        ("2026-10", "view", 1, 7, 9, 3, 2),
+        ("2026-10", "view", 2, 7, 9, 4, 1),
+        ("2026-10", "view", 2, 7, None, 5, 5),
+        ("2026-11", "download", 1, 7, 9, 1, 1),
+    ]
+    with engine.begin() as conn:
+        for month, kind, material, owner, school, events, visitors in rows:
+            conn.execute(
+                text(
+                    "INSERT INTO usage_month (key, month, kind, material_id, owner_school_id,"
+                    " school_id, country, events, visitors) VALUES (:key, :month, :kind,"
+                    " :material, :owner, :school, NULL, :events, :visitors)"
+                ),
+                {
+                    "key": f"{month}|{kind}|{material}|{school}",
+                    "month": month,
+                    "kind": kind,
+                    "material": material,
+                    "owner": owner,
+                    "school": school,
+                    "events": events,
+                    "visitors": visitors,
+                },  # fmt: skip
+            )
+    migrate.upgrade(url)
+    with engine.connect() as conn:
+        flows = conn.execute(
+            text("SELECT key, events, visitors FROM usage_flow ORDER BY key")
+        ).all()
+    engine.dispose()
+    assert [tuple(f) for f in flows] == [
+        ("2026-10|view|7|-", 5, 5),
+        ("2026-10|view|7|9", 7, 3),
+        ("2026-11|download|7|9", 1, 1),
+    ]

@@ -7,12 +7,12 @@ from __future__ import annotations
 import datetime as dt
 
 from flask.testing import FlaskClient
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub.models import Material, Person, School, UsageEvent, UsageMonth, utcnow
+from hub.models import Material, Person, School, UsageEvent, UsageFlow, UsageMonth, utcnow
 from hub.services import statistics, usage
 from hub.services.catalogue import Catalogue
 from tests.conftest import sign_in
@@ -177,6 +177,49 @@ def test_the_usage_month_equals_the_events(session: Session) -> None:
     for n in range(7):
         _use(session, material, StudentFactory(), NOW + dt.timedelta(minutes=n), kind="view")
     assert _month(session)[0] == _events(session) == 7
+
+
+def _flows(session: Session, table: type[UsageFlow] | type[UsageMonth]) -> set[tuple[object, ...]]:
+    parts = (table.month, table.kind, table.owner_school_id, table.school_id)
+    return set(
+        session.execute(
+            select(*parts, func.sum(table.events), func.sum(table.visitors)).group_by(*parts)
+        ).all()
+    )
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 3),  # which reader (3: a visitor not signed in)
+            st.integers(0, 1),  # which material
+            st.sampled_from(usage.KINDS),
+            st.integers(0, 90 * 24 * 60),  # minutes after the first use
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_the_flows_between_schools_add_up_to_the_months(
+    session: Session, uses: list[tuple[int, int, str, int]]
+) -> None:
+    """Whatever is recorded, ``usage_flow`` holds exactly ``usage_month`` without the
+    material: the dashboards' two sources never disagree."""
+    owner = SchoolFactory()
+    materials = [make_material(session, owner, grants=PUBLIC) for _ in range(2)]
+    readers: list[Person | None] = [
+        StudentFactory(),
+        TeacherFactory(school=owner),
+        StudentFactory(),
+    ]
+    for who, which, kind, minutes in uses:
+        at = NOW + dt.timedelta(minutes=minutes)
+        _use(session, materials[which], readers[who] if who < 3 else None, at, kind=kind,
+             visitor=None if who < 3 else "visitor-digest")  # fmt: skip
+    assert _flows(session, UsageFlow) == _flows(session, UsageMonth)
 
 
 # One material, and the consortium -----------------------------------------------------------------

@@ -45,7 +45,7 @@ from .review import (
 )
 from .school import IncomeGroup, MembershipStatus, School
 from .token import ApiToken
-from .usage import AccessRequest, RequestStatus, UsageEvent, UsageMonth
+from .usage import AccessRequest, RequestStatus, UsageEvent, UsageFlow, UsageMonth
 
 __all__ = [
     "Decision",
@@ -79,6 +79,7 @@ __all__ = [
     "AccessRequest",
     "RequestStatus",
     "UsageEvent",
+    "UsageFlow",
     "UsageMonth",
     "Adoption",
     "AudienceGrant",

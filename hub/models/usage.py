@@ -107,3 +107,26 @@ class UsageMonth(Base):
     country: Mapped[str | None] = mapped_column(String(2))
     events: Mapped[int] = mapped_column(default=0)
     visitors: Mapped[int] = mapped_column(default=0)
+
+
+class UsageFlow(Base):
+    """The uses of a month between two schools: ``usage_month`` without the material (one row
+    per month, kind, owner school and using school; ``None``: visitors), kept by the same
+    upsert as it. A school's give and take and the consortium's flows read this table: a
+    school's months here are a few thousand rows where ``usage_month`` has hundreds of
+    thousands (benchmarks/statistics.py)."""
+
+    __tablename__ = "usage_flow"
+    __table_args__ = (
+        Index("ix_usage_flow_given", "owner_school_id", "month", "kind", "school_id", "events",
+              "visitors"),
+        Index("ix_usage_flow_taken", "school_id", "month", "owner_school_id", "kind", "events"),
+    )  # fmt: skip
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    kind: Mapped[str] = mapped_column(String(20))
+    owner_school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"))
+    events: Mapped[int] = mapped_column(default=0)
+    visitors: Mapped[int] = mapped_column(default=0)

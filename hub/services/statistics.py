@@ -1,8 +1,10 @@
 """What membership is worth, in figures: a school's give and take, where its materials are
 used, one material's use, and the flows of the whole consortium.
 
-Everything is read from ``usage_month`` (uses counted into their month as they are recorded),
-never from the events: a dashboard reads hundreds of rows, not millions. Only aggregates are
+Everything is read from the roll-ups that ``usage.record`` keeps as it records a use, never
+from the events: ``usage_flow`` (a month's uses between two schools) for give and take and
+the consortium's flows, ``usage_month`` (the same by material) where a material is named. A
+dashboard reads hundreds or thousands of rows, not millions. Only aggregates are
 shown — schools and countries, never people — and a count under ``SMALL`` is shown as
 "< 5" (:func:`shown`), so that no one's use can be picked out of a small figure. Titles of
 materials come through the catalogue (the one door) for the person who asks.
@@ -19,7 +21,7 @@ from sqlalchemy import and_, func, literal_column, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..models import Material, MaterialVersion, School, UsageMonth, utcnow
+from ..models import Material, MaterialVersion, School, UsageFlow, UsageMonth, utcnow
 from .catalogue import Catalogue
 
 #: Counts below this are shown as "< 5" (aggregates only; no one is picked out).
@@ -129,11 +131,14 @@ def _sum(column: InstrumentedAttribute[int]) -> ColumnElement[int]:
     return func.coalesce(func.sum(column), 0)
 
 
-def _given(school: School) -> tuple[ColumnElement[bool], ...]:
+Rollup = type[UsageFlow] | type[UsageMonth]
+
+
+def _given(school: School, table: Rollup = UsageFlow) -> tuple[ColumnElement[bool], ...]:
     """The uses a school gives: of its materials, by other schools' people and by visitors."""
     return (
-        UsageMonth.owner_school_id == school.id,
-        or_(UsageMonth.school_id.is_(None), UsageMonth.school_id != school.id),
+        table.owner_school_id == school.id,
+        or_(table.school_id.is_(None), table.school_id != school.id),
     )
 
 
@@ -143,14 +148,14 @@ def school_dashboard(
     """The figures of ``school`` for the twelve months ending with ``end`` (default: this
     month), for the reader of ``catalogue`` (a titles' door).
 
-    Each figure is summed by the database (a few queries of at most a few hundred rows each,
-    along the covering indexes of ``usage_month``): at 10 million uses a school's months are
-    hundreds of thousands of rows, too many to carry into Python."""
+    Each figure is summed by the database along the covering indexes of ``usage_flow`` (a
+    school's months there are a few thousand rows), and the most used materials of
+    ``usage_month`` (the one figure that names materials)."""
     period = Period(end or this_month())
-    span = (UsageMonth.month >= period.first, UsageMonth.month <= period.end)
-    year = (UsageMonth.month >= period.months[0], UsageMonth.month <= period.end)
+    span = (UsageFlow.month >= period.first, UsageFlow.month <= period.end)
+    year = (UsageFlow.month >= period.months[0], UsageFlow.month <= period.end)
     given, taken = _given(school), _taken(school)
-    visitor = UsageMonth.school_id.is_(None)
+    visitor = UsageFlow.school_id.is_(None)
     this_year = set(period.months)
     given_month: Counter[str] = Counter()
     given_kind: Counter[str] = Counter()
@@ -158,14 +163,14 @@ def school_dashboard(
     visitors = unique = 0
     for month, kind, by_visitors, events, uniques in session.execute(
         select(
-            UsageMonth.month,
-            UsageMonth.kind,
+            UsageFlow.month,
+            UsageFlow.kind,
             visitor,
-            _sum(UsageMonth.events),
-            _sum(UsageMonth.visitors),
+            _sum(UsageFlow.events),
+            _sum(UsageFlow.visitors),
         )
         .where(*given, *span)
-        .group_by(UsageMonth.month, UsageMonth.kind, visitor)
+        .group_by(UsageFlow.month, UsageFlow.kind, visitor)
     ):
         given_month[month] += events
         if month not in this_year:
@@ -185,9 +190,9 @@ def school_dashboard(
     income: Counter[str] = Counter()
     region: Counter[str] = Counter()
     for school_id, events in session.execute(
-        select(UsageMonth.school_id, _sum(UsageMonth.events))
-        .where(*given, *year, UsageMonth.school_id.is_not(None))
-        .group_by(UsageMonth.school_id)
+        select(UsageFlow.school_id, _sum(UsageFlow.events))
+        .where(*given, *year, UsageFlow.school_id.is_not(None))
+        .group_by(UsageFlow.school_id)
     ):
         user = schools[school_id]
         country[user.country] += events
@@ -199,7 +204,11 @@ def school_dashboard(
             material_id: uses
             for material_id, uses in session.execute(
                 select(UsageMonth.material_id, _sum(UsageMonth.events).label("uses"))
-                .where(*given, *year)
+                .where(
+                    *_given(school, UsageMonth),
+                    UsageMonth.month >= period.months[0],
+                    UsageMonth.month <= period.end,
+                )
                 .group_by(UsageMonth.material_id)
                 .order_by(literal_column("uses").desc())
                 .limit(TOP * 3)
@@ -209,9 +218,9 @@ def school_dashboard(
     taken_month: Counter[str] = Counter()
     taken_kind: Counter[str] = Counter()
     for month, kind, events in session.execute(
-        select(UsageMonth.month, UsageMonth.kind, _sum(UsageMonth.events))
+        select(UsageFlow.month, UsageFlow.kind, _sum(UsageFlow.events))
         .where(*taken, *span)
-        .group_by(UsageMonth.month, UsageMonth.kind)
+        .group_by(UsageFlow.month, UsageFlow.kind)
     ):
         taken_month[month] += events
         if month in this_year:
@@ -219,9 +228,9 @@ def school_dashboard(
     taken_from = [
         (schools[owner].name, events)
         for owner, events in session.execute(
-            select(UsageMonth.owner_school_id, _sum(UsageMonth.events).label("uses"))
+            select(UsageFlow.owner_school_id, _sum(UsageFlow.events).label("uses"))
             .where(*taken, *year)
-            .group_by(UsageMonth.owner_school_id)
+            .group_by(UsageFlow.owner_school_id)
             .order_by(literal_column("uses").desc())
             .limit(TOP)
         )
@@ -247,7 +256,7 @@ def school_dashboard(
 
 def _taken(school: School) -> tuple[ColumnElement[bool], ...]:
     """The uses a school takes: its people's uses of other schools' materials."""
-    return (UsageMonth.school_id == school.id, UsageMonth.owner_school_id != school.id)
+    return (UsageFlow.school_id == school.id, UsageFlow.owner_school_id != school.id)
 
 
 def _trend(period: Period, by_month: Counter[str]) -> Trend:
@@ -285,7 +294,7 @@ def month_given(
     rows = session.execute(
         select(UsageMonth.material_id, user.country, _sum(UsageMonth.events))
         .outerjoin(user, user.id == UsageMonth.school_id)
-        .where(*_given(school), UsageMonth.month == month)
+        .where(*_given(school, UsageMonth), UsageMonth.month == month)
         .group_by(UsageMonth.material_id, user.country)
     ).all()
     material_uses: Counter[int] = Counter()
@@ -411,7 +420,11 @@ def consortium_dashboard(
     or only give, and the materials most adopted across regions."""
     period = Period(end or this_month())
     owner, user = aliased(School), aliased(School)
-    rows = session.execute(
+    regions: Counter[tuple[str, str]] = Counter()
+    incomes: Counter[tuple[str, str]] = Counter()
+    givers: set[int] = set()
+    takers: set[int] = set()
+    for o_id, o_reg, o_inc, u_id, u_reg, u_inc, events in session.execute(
         select(
             owner.id,
             owner.region,
@@ -419,36 +432,35 @@ def consortium_dashboard(
             user.id,
             user.region,
             user.income_group,
-            UsageMonth.kind,
-            UsageMonth.material_id,
-            _sum(UsageMonth.events),
+            _sum(UsageFlow.events),
         )
-        .join(owner, owner.id == UsageMonth.owner_school_id)
-        .join(user, and_(user.id == UsageMonth.school_id, user.id != owner.id))
-        .where(UsageMonth.month >= period.months[0], UsageMonth.month <= period.end)
+        .join(owner, owner.id == UsageFlow.owner_school_id)
+        .join(user, and_(user.id == UsageFlow.school_id, user.id != owner.id))
+        .where(UsageFlow.month >= period.months[0], UsageFlow.month <= period.end)
         .group_by(
-            owner.id,
-            owner.region,
-            owner.income_group,
-            user.id,
-            user.region,
-            user.income_group,
-            UsageMonth.kind,
-            UsageMonth.material_id,
+            owner.id, owner.region, owner.income_group, user.id, user.region, user.income_group
         )
-    ).all()
-    regions: Counter[tuple[str, str]] = Counter()
-    incomes: Counter[tuple[str, str]] = Counter()
-    givers: set[int] = set()
-    takers: set[int] = set()
-    across: Counter[int] = Counter()
-    for o_id, o_reg, o_inc, u_id, u_reg, u_inc, kind, material_id, events in rows:
+    ):
         regions[(o_reg, u_reg)] += events
         incomes[(_value(o_inc), _value(u_inc))] += events
         givers.add(o_id)
         takers.add(u_id)
-        if kind == "adoption" and o_reg != u_reg:
-            across[material_id] += events
+    across: Counter[int] = Counter(
+        {
+            material_id: events
+            for material_id, events in session.execute(
+                select(UsageMonth.material_id, _sum(UsageMonth.events))
+                .join(owner, owner.id == UsageMonth.owner_school_id)
+                .join(user, and_(user.id == UsageMonth.school_id, user.region != owner.region))
+                .where(
+                    UsageMonth.kind == "adoption",
+                    UsageMonth.month >= period.months[0],
+                    UsageMonth.month <= period.end,
+                )
+                .group_by(UsageMonth.material_id)
+            )
+        }
+    )
     names = dict(session.execute(select(School.id, School.name)).all())
     return ConsortiumDashboard(
         period=period,

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from ..models import MaterialVersion, Person, School, UsageEvent, UsageMonth, utcnow
+from ..models import MaterialVersion, Person, School, UsageEvent, UsageFlow, UsageMonth, utcnow
 
 # COUNTER's double-click rule: the same use by the same visitor within this time counts once.
 DOUBLE_CLICK = dt.timedelta(seconds=30)
@@ -44,6 +44,11 @@ def month_key(
     """The ``usage_month`` row of a use (its parts joined: see ``UsageMonth``)."""
     school = "-" if school_id is None else school_id
     return f"{month}|{kind}|{material_id}|{school}|{country or '-'}"
+
+
+def flow_key(month: str, kind: str, owner_school_id: int, school_id: int | None) -> str:
+    """The ``usage_flow`` row of a use (its parts joined, as ``month_key``)."""
+    return f"{month}|{kind}|{owner_school_id}|{'-' if school_id is None else school_id}"
 
 
 def record(
@@ -90,19 +95,26 @@ def record(
         },
     )
     month = now.strftime("%Y-%m")
+    counts = {
+        "month": month,
+        "kind": kind,
+        "owner_school_id": owner,
+        "school_id": school_id,
+        "events": 1,
+        "visitors": int(last is None or last < day),  # the visitor's first use today
+    }
+    sqlite = session.get_bind().dialect.name == "sqlite"
     session.execute(
-        _ADD_TO_MONTH[session.get_bind().dialect.name == "sqlite"],
+        _ADD_TO_MONTH[sqlite],
         {
+            **counts,
             "key": month_key(month, kind, version.material_id, school_id, country),
-            "month": month,
-            "kind": kind,
             "material_id": version.material_id,
-            "owner_school_id": owner,
-            "school_id": school_id,
             "country": country,
-            "events": 1,
-            "visitors": int(last is None or last < day),  # the visitor's first use today
         },
+    )
+    session.execute(
+        _ADD_TO_FLOW[sqlite], {**counts, "key": flow_key(month, kind, owner, school_id)}
     )
     return True
 
@@ -118,20 +130,27 @@ _LAST_USE = select(func.max(UsageEvent.occurred_at)).where(
 _ADD_EVENT = insert(UsageEvent)
 
 
-def _add_to_month(upsert: Any) -> Any:
+def _add_to(table: type[UsageMonth] | type[UsageFlow], upsert: Any) -> Any:
     """INSERT ... ON CONFLICT (key) DO UPDATE adding the new counts (SQLite and PostgreSQL
     write it alike; each has its own construct)."""
-    added = upsert(UsageMonth)
+    added = upsert(table)
     return added.on_conflict_do_update(
-        index_elements=[UsageMonth.key],
+        index_elements=[table.key],
         set_={
-            "events": UsageMonth.events + added.excluded.events,
-            "visitors": UsageMonth.visitors + added.excluded.visitors,
+            "events": table.events + added.excluded.events,
+            "visitors": table.visitors + added.excluded.visitors,
         },
     )
 
 
-_ADD_TO_MONTH = {True: _add_to_month(sqlite_insert), False: _add_to_month(postgresql_insert)}
+_ADD_TO_MONTH = {
+    True: _add_to(UsageMonth, sqlite_insert),
+    False: _add_to(UsageMonth, postgresql_insert),
+}
+_ADD_TO_FLOW = {
+    True: _add_to(UsageFlow, sqlite_insert),
+    False: _add_to(UsageFlow, postgresql_insert),
+}
 
 
 @dataclass(frozen=True)
