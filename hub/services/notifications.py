@@ -12,7 +12,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import has_app_context
+from flask import current_app, has_app_context, has_request_context, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -45,6 +45,20 @@ def words(kind: str, params: Mapping[str, Any]) -> str:
 MATERIAL = "material_id"
 #: The params that hold a material's title (``what`` quotes it).
 TITLED = ("title", "what")
+
+
+def address(endpoint: str, **values: Any) -> str:
+    """Where a notification leads (a page of ``endpoint``): a full address in a request or
+    where ``SERVER_NAME`` tells the hub's address (a command run with ``--base-url``), else
+    a path (a command without it, such as ``hub demo``: the in-hub list follows a path)."""
+    app = current_app
+    if has_request_context() or app.config.get("SERVER_NAME"):
+        return url_for(endpoint, _external=True, **values)
+    # The URL map builds the path itself. Not inside ``test_request_context``: popping it
+    # tears the request down, which closes the command's database session (``db.session``
+    # is shared through ``g``) and rolls back all it flushed but has not committed.
+    adapter = app.url_map.bind("localhost", script_name=app.config.get("APPLICATION_ROOT") or "/")
+    return adapter.build(endpoint, values)
 
 
 def notify(
