@@ -71,6 +71,17 @@ def test_a_rolled_back_change_mails_nothing(app: Flask, session: Session) -> Non
         assert len(sent_messages()) == before
 
 
+def test_notifications_made_unmailed_are_kept_but_not_mailed(app: Flask, session: Session) -> None:
+    teacher = TeacherFactory()
+    with app.app_context():
+        before = len(sent_messages())
+        with notifications.unmailed(session):
+            notifications.notify(session, teacher, "welcome", "/", name="A")
+        session.commit()
+        assert len(sent_messages()) == before
+    assert notifications.unread_count(session, teacher) == 1
+
+
 def test_a_kind_without_words_is_refused(session: Session) -> None:
     with pytest.raises(KeyError):
         notifications.notify(session, TeacherFactory(), "no-such-kind", "/")
