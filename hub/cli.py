@@ -81,6 +81,11 @@ def demo_command() -> None:
             f"{added.files} files) and {added.modules} modules, with {added.uses} uses over "
             "twelve months."
         )
+    if added.submissions:
+        click.echo(
+            f"Added a peer review history: {added.submissions} submissions at every stage "
+            "(accepted, in review, returned, revision, declined)."
+        )
 
 
 @click.command("create-admin")

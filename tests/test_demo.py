@@ -125,3 +125,70 @@ def test_a_demo_school_admin_can_sign_in(app: Flask, session: Session) -> None:
     )
     assert response.status_code == 302
     assert b"Universidade Federal de Minas Gerais" in client.get("/school/").data
+
+
+def test_demo_holds_a_review_history_at_every_stage(session: Session) -> None:
+    from hub.models import InvitationState, Submission, SubmissionState
+
+    submissions = session.scalars(select(Submission)).all()
+    assert {s.state for s in submissions} >= {
+        SubmissionState.ACCEPTED,
+        SubmissionState.IN_REVIEW,
+        SubmissionState.RETURNED,
+        SubmissionState.REVISION,
+        SubmissionState.DECLINED,
+    }
+    (in_review,) = [s for s in submissions if s.state is SubmissionState.IN_REVIEW]
+    assert sorted(i.state.value for i in in_review.invitations) == sorted(
+        [InvitationState.ACCEPTED.value, InvitationState.INVITED.value]
+    )
+    for submission in submissions:
+        assert submission.editor is not None
+        assert submission.editor.school_id != submission.school_id
+        assert all(i.school_id != submission.school_id for i in submission.invitations)
+
+
+def test_the_demos_accepted_material_shows_as_peer_reviewed_with_a_signed_review(
+    session: Session,
+) -> None:
+    from hub.models import Review, Submission, SubmissionState
+    from hub.services.review_state import review_state_of
+
+    accepted = session.scalars(
+        select(Submission).where(Submission.state == SubmissionState.ACCEPTED)
+    ).first()
+    assert accepted is not None
+    assert review_state_of(session, accepted.material).kind == "peer_reviewed"
+    signed = session.scalars(
+        select(Review).where(Review.submission_id == accepted.id, Review.signed.is_(True))
+    ).all()
+    assert signed
+
+
+def test_the_demo_has_editors_and_reviewers_of_several_schools(session: Session) -> None:
+    from hub.services import review_people
+
+    editors = review_people.editors(session)
+    assert len({e.person.school_id for e in editors}) >= 2
+    assert all(e.topics and e.languages for e in editors)
+    reviewers = review_people.reviewers(session)
+    assert len({r.person.school_id for r in reviewers}) >= 3
+
+
+def test_loading_the_demo_again_adds_no_review_history(app: Flask, session: Session) -> None:
+    from hub.models import Editor, Notification, Review, Reviewer, ReviewInvitation, Submission
+
+    tables = (Editor, Reviewer, Submission, ReviewInvitation, Review, Notification)
+
+    def counts() -> list[int | None]:
+        return [session.scalar(select(func.count()).select_from(t)) for t in tables]
+
+    before = counts()
+    result = _invoke(app, "demo")
+    assert result.exit_code == 0, result.output
+    assert "peer review history" not in result.output
+    assert counts() == before
+
+
+def test_the_first_load_says_it_added_a_review_history(first_run: tuple[Path, Result]) -> None:
+    assert "Added a peer review history: 5 submissions" in first_run[1].output

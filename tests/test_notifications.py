@@ -71,6 +71,17 @@ def test_a_rolled_back_change_mails_nothing(app: Flask, session: Session) -> Non
         assert len(sent_messages()) == before
 
 
+def test_notifications_made_unmailed_are_kept_but_not_mailed(app: Flask, session: Session) -> None:
+    teacher = TeacherFactory()
+    with app.app_context():
+        before = len(sent_messages())
+        with notifications.unmailed(session):
+            notifications.notify(session, teacher, "welcome", "/", name="A")
+        session.commit()
+        assert len(sent_messages()) == before
+    assert notifications.unread_count(session, teacher) == 1
+
+
 def test_a_kind_without_words_is_refused(session: Session) -> None:
     with pytest.raises(KeyError):
         notifications.notify(session, TeacherFactory(), "no-such-kind", "/")
@@ -101,3 +112,45 @@ def test_a_material_no_longer_shared_is_not_named_in_the_list(
     session.commit()
     page = client.get("/notifications").get_data(as_text=True)
     assert "Canary" not in page and "no longer shared with you" in page
+
+
+# Where a notification leads: built in a request, by a command told the hub's address, or by a
+# command told nothing (``hub demo``).
+
+
+def test_in_a_request_a_notification_leads_to_a_full_address(app: Flask) -> None:
+    app.config["SERVER_NAME"] = None
+    with app.test_request_context("/", base_url="https://hub.example.org"):
+        link = notifications.address("review.submission", submission_id=7)
+    assert link == "https://hub.example.org/reviews/submissions/7"
+
+
+def test_a_command_told_the_hubs_address_links_to_it(app: Flask) -> None:
+    app.config.update(SERVER_NAME="hub.example.org", PREFERRED_URL_SCHEME="https")
+    with app.app_context():
+        link = notifications.address("review.submission", submission_id=7)
+    assert link == "https://hub.example.org/reviews/submissions/7"
+
+
+def test_a_command_told_no_address_links_by_path(app: Flask) -> None:
+    app.config["SERVER_NAME"] = None
+    with app.app_context():
+        assert notifications.address("review.submission", submission_id=7) == (
+            "/reviews/submissions/7"
+        )
+
+
+def test_a_link_built_by_a_command_keeps_what_the_command_has_not_committed(app: Flask) -> None:
+    """``hub demo`` flushes, builds links, and commits at the end: building a link must not end
+    its session (a request context's teardown would close it and roll the work back)."""
+    from hub import db
+
+    app.config["SERVER_NAME"] = None
+    with app.app_context():
+        command_session = db.session()
+        teacher = TeacherFactory.build()
+        command_session.add(teacher)
+        command_session.flush()
+        notifications.address("notifications.inbox")
+        assert db.session() is command_session
+        assert command_session.get(type(teacher), teacher.id) is teacher

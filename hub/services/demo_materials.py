@@ -32,6 +32,7 @@ from ..models import (
     utcnow,
 )
 from . import sample_files
+from .demo_review import load_demo_review
 from .demo_usage import load_demo_usage
 from .files import record_bytes
 from .metadata import Metadata, apply_metadata
@@ -337,6 +338,7 @@ class MaterialsSummary:
     versions: int = 0
     files: int = 0
     uses: int = 0
+    submissions: int = 0  # of the peer review history
 
 
 def _grants_for(
@@ -371,7 +373,14 @@ def _first_teacher(teachers: Mapping[int, Sequence[Person]], school_id: int) -> 
 
 
 def load_demo_materials(session: Session, store: ContentStore) -> MaterialsSummary:
-    """Add the demo materials and modules unless the demo schools already have materials."""
+    """Add the demo materials and modules unless the demo schools already have materials, then
+    the peer review history unless they already have submissions (each idempotent)."""
+    summary = _load_materials(session, store)
+    summary.submissions = load_demo_review(session).submissions
+    return summary
+
+
+def _load_materials(session: Session, store: ContentStore) -> MaterialsSummary:
     summary = MaterialsSummary()
     schools = list(
         session.scalars(

@@ -38,9 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
-from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -379,7 +377,7 @@ def report_error(
 def _tell_owner(session: Session, report: ErrorReport, material: Material) -> None:
     """The maker (or the admins) hear of a new report; a consent concern goes to every admin
     of the school as well. The reporter is not told of their own report."""
-    url = _address("feedback.report_page", report_id=report.id)
+    url = notifications.address("feedback.report_page", report_id=report.id)
     told = {report.reporter_id}
     if report.kind is ErrorKind.CONSENT_CONCERN:
         for admin in school_admins(session, material.school):
@@ -491,7 +489,7 @@ def _tell_reporter(session: Session, report: ErrorReport) -> None:
         session,
         report.reporter,
         f"feedback.{report.status.value}",
-        _address("feedback.report_page", report_id=report.id),
+        notifications.address("feedback.report_page", report_id=report.id),
         material.id,
         school=material.school.name,
         number=report.fixed_in,
@@ -512,7 +510,7 @@ def _tell_adopters(session: Session, report: ErrorReport) -> None:
         )
         .options(joinedload(Adoption.version))
     ).all()
-    url = _address("materials.show", material_id=material.id)
+    url = notifications.address("materials.show", material_id=material.id)
     told: set[int] = set()
     for adoption in adoptions:
         if report.fixed_in is None or adoption.version.number >= report.fixed_in:
@@ -550,12 +548,9 @@ def _tell(
             session, person, kind, url, title=title, material_id=material_id, **params
         )
     elif f"{kind}.unnamed" in notifications.WORDS:
-        notifications.notify(session, person, f"{kind}.unnamed", _address("notifications.inbox"))
-
-
-def _address(endpoint: str, **values: Any) -> str:
-    """The full address of a page, for the notification and its mail."""
-    return url_for(endpoint, _external=True, **values)
+        notifications.notify(
+            session, person, f"{kind}.unnamed", notifications.address("notifications.inbox")
+        )
 
 
 def reports(session: Session, person: Person | None, version: MaterialVersion) -> Reports:

@@ -9,10 +9,11 @@ anything the recipient may not see: callers ask the catalogue first.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
-from flask import has_app_context
+from flask import current_app, has_app_context, has_request_context, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -47,6 +48,35 @@ MATERIAL = "material_id"
 TITLED = ("title", "what")
 
 
+#: A session's info key: its notifications stay in the hub unmailed (see ``unmailed``).
+UNMAILED = "hub.notifications.unmailed"
+
+
+@contextmanager
+def unmailed(session: Session) -> Iterator[None]:
+    """Notifications made through ``session`` meanwhile are kept in the hub but not mailed:
+    the demo's invented history writes to no one's inbox."""
+    session.info[UNMAILED] = True
+    try:
+        yield
+    finally:
+        session.info.pop(UNMAILED, None)
+
+
+def address(endpoint: str, **values: Any) -> str:
+    """Where a notification leads (a page of ``endpoint``): a full address in a request or
+    where ``SERVER_NAME`` tells the hub's address (a command run with ``--base-url``), else
+    a path (a command without it, such as ``hub demo``: the in-hub list follows a path)."""
+    app = current_app
+    if has_request_context() or app.config.get("SERVER_NAME"):
+        return url_for(endpoint, _external=True, **values)
+    # The URL map builds the path itself. Not inside ``test_request_context``: popping it
+    # tears the request down, which closes the command's database session (``db.session``
+    # is shared through ``g``) and rolls back all it flushed but has not committed.
+    adapter = app.url_map.bind("localhost", script_name=app.config.get("APPLICATION_ROOT") or "/")
+    return adapter.build(endpoint, values)
+
+
 def notify(
     session: Session,
     person: Person,
@@ -65,7 +95,7 @@ def notify(
     kept = dict(params) if material_id is None else {**params, MATERIAL: material_id}
     notice = Notification(person_id=person.id, kind=kind, params=kept, url=url)
     session.add(notice)
-    if person.active:
+    if person.active and not session.info.get(UNMAILED):
         email, language = person.email, person_language(person)
         call_after_commit(session, lambda: _mail(email, language, kind, params, url))
     return notice

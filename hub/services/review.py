@@ -21,7 +21,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flask import has_app_context, url_for
+from flask import has_app_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -192,7 +192,7 @@ def clean_text(value: str, limit: int = LONGEST_TEXT) -> str:
 def link(submission_id: int) -> str:
     """Where a submission's page is (absolute where an application is at hand)."""
     if has_app_context():
-        return url_for("review.submission", submission_id=submission_id, _external=True)
+        return notifications.address("review.submission", submission_id=submission_id)
     return f"/reviews/submissions/{submission_id}"
 
 
