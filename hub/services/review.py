@@ -386,7 +386,23 @@ def submittable(session: Session, person: Person, material_id: int) -> MaterialV
         )
     if open_submission(session, material.id) is not None:
         raise Conflict(_("This material is already on the review route."))
+    if published.id in accepted_versions(session, [published.id]):
+        raise Conflict(
+            _("This version is peer reviewed already: a new version can be submitted again.")
+        )
     return published
+
+
+def accepted_versions(session: Session, version_ids: Iterable[int]) -> set[int]:
+    """Those of ``version_ids`` whose review was accepted (an accepted review belongs to its
+    version: only a later version goes round again)."""
+    return set(
+        session.scalars(
+            select(Submission.version_id).where(
+                Submission.version_id.in_(list(version_ids)), Submission.state == S.ACCEPTED
+            )
+        )
+    )
 
 
 def submit(session: Session, person: Person, material_id: int, summary: Summary) -> Submission:

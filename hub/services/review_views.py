@@ -398,16 +398,15 @@ def _submittable(session: Session, person: Person) -> list[MaterialVersion]:
             )
         )
     )
-    found = []
-    for material in materials:
-        published = material.published
-        if (
-            published is not None
-            and material.id not in busy
-            and review.shared_with_consortium(session, published)
-        ):
-            found.append(published)
-    return found
+    published = [m.published for m in materials if m.published is not None]
+    reviewed = review.accepted_versions(session, [v.id for v in published])
+    return [
+        version
+        for version in published
+        if version.material_id not in busy
+        and version.id not in reviewed
+        and review.shared_with_consortium(session, version)
+    ]
 
 
 # The editors' board ------------------------------------------------------------------------------

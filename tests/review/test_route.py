@@ -31,6 +31,21 @@ def test_the_whole_route_to_acceptance(world: World) -> None:
     assert all(i.state is InvitationState.SUBMITTED for i in submission.invitations)
 
 
+def test_an_accepted_version_is_not_submitted_again_but_a_new_one_is(world: World) -> None:
+    from tests.factories import publish_new_version
+
+    s = world.session
+    submission_id = world.to_review()
+    for invitation in review.get_submission(s, submission_id).invitations:
+        reviewing.submit_review(s, invitation.reviewer, invitation.id, rubric())
+    review.decide(s, world.editor, submission_id, "accept", "Accepted, thank you.")
+    with pytest.raises(Conflict, match="peer reviewed already"):
+        world.submit()
+    publish_new_version(s, world.material, "Malaria in pregnancy (2027)")
+    s.expire(world.material, ["versions"])
+    assert review.get_submission(s, world.submit()).state is SubmissionState.TRIAGE
+
+
 def test_only_the_assigned_editor_decides(world: World) -> None:
     submission_id = world.to_review()
     with pytest.raises(Conflict):
