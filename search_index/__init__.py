@@ -40,6 +40,7 @@ use of Whoosh's private parts (and why) in :mod:`search_index.whoosh_internals`.
 """
 
 from search_index.documents import FACETS, SORTS, CheckReport, Hit, IndexedMaterial, Results
+from search_index.engine import REFUSED_BY_ENGINE, SearchIndex, open_index_url, rebuild_url
 from search_index.errors import (
     IndexBusy,
     IndexCorrupt,
@@ -47,7 +48,6 @@ from search_index.errors import (
     QueryError,
     SearchIndexError,
 )
-from search_index.engine import REFUSED_BY_ENGINE, SearchIndex, open_index_url, rebuild_url
 from search_index.index import MaterialIndex, open_index, rebuild
 
 __all__ = [

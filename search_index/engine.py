@@ -136,11 +136,29 @@ def scheme_of(url: str | os.PathLike[str]) -> str:
 
 
 def whoosh_path(url: str | os.PathLike[str]) -> Path:
-    """The folder of a ``whoosh:///folder`` URL (or of a bare path)."""
+    """The folder of a ``whoosh:///folder`` URL (or of a bare path; ``whoosh://folder`` is
+    a relative one)."""
     text = os.fspath(url)
-    if "://" not in text:
-        return Path(text)
-    return Path(unquote(urlsplit(text).path))
+    return Path(unquote(text.split("://", 1)[1]) if "://" in text else text)
+
+
+def check_url(url: str) -> None:
+    """Raise ValueError, saying what is wrong, when ``url`` names no usable index."""
+    if scheme_of(url) == "typesense":
+        from search_index.typesense_engine import Address
+
+        Address.parse(url)
+    elif "://" in url and not url.split("://", 1)[1]:
+        raise ValueError(f"No folder in the search URL {url!r}: use whoosh:///folder.")
+
+
+def describe_url(url: str) -> str:
+    """``url`` for messages: a Whoosh folder, or a Typesense URL without its key."""
+    if scheme_of(url) == "typesense":
+        from search_index.typesense_engine import Address
+
+        return str(Address.parse(url))
+    return str(whoosh_path(url))
 
 
 def open_index_url(url: str | os.PathLike[str]) -> SearchIndex:

@@ -107,15 +107,15 @@ class Address:
 
     def client(self) -> Any:
         """A client for every node."""
-        return typesense.Client(
-            {
-                "nodes": [{"host": h, "port": p, "protocol": "http"} for h, p in self.nodes],
-                "api_key": self.api_key,
-                "connection_timeout_seconds": 5,
-                "num_retries": 3,
-                "retry_interval_seconds": 0.2,
-            }
-        )
+        config: dict[str, Any] = {
+            "nodes": [{"host": h, "port": p, "protocol": "http"} for h, p in self.nodes],
+            "api_key": self.api_key,
+            "connection_timeout_seconds": 5,
+            "num_retries": 3,
+            # (read by the client, missing from its ConfigDict type)
+            "retry_interval_seconds": 0.2,
+        }
+        return typesense.Client(config)  # type: ignore[arg-type]
 
 
 def collection_schema(name: str) -> dict[str, Any]:
@@ -142,7 +142,8 @@ def collection_schema(name: str) -> dict[str, Any]:
 def _part_terms(langs: list[str], text: str) -> list[str]:
     """The terms of ``text`` as Whoosh indexes them: by each language (neutral if none)."""
     terms: list[str] = []
-    for lang in langs or [None]:
+    analysed: list[str | None] = [*langs] or [None]
+    for lang in analysed:
         terms += Terms.of(lang).terms(text)
     return terms
 
@@ -224,9 +225,7 @@ class TypesenseIndex(SearchIndex):
     def current(self) -> str:
         """The built collection the alias points at."""
         with self._calls("finding the current collection"):
-            found: str = self._client.aliases[self.address.collection].retrieve()[
-                "collection_name"
-            ]
+            found: str = self._client.aliases[self.address.collection].retrieve()["collection_name"]
             return found
 
     def _state(self, collection: str) -> dict[str, Any]:
@@ -426,8 +425,14 @@ class TypesenseIndex(SearchIndex):
         cached = self._languages
         if cached is None or time.monotonic() - cached[0] > LANGUAGES_TTL:
             found = self._multi(
-                [{"q": "*", "facet_by": LANGS_FIELD, "per_page": 0,
-                  "max_facet_values": MAX_FACET_VALUES}]  # fmt: skip
+                [
+                    {
+                        "q": "*",
+                        "facet_by": LANGS_FIELD,
+                        "per_page": 0,
+                        "max_facet_values": MAX_FACET_VALUES,
+                    }
+                ]  # fmt: skip
             )[0]
             tags = [v for v, _ in _facet_counts(found, LANGS_FIELD) if v != NEUTRAL]
             langs, neutral = stemming_languages(tags)
@@ -478,8 +483,13 @@ class TypesenseIndex(SearchIndex):
         for name in chosen if facets else ():
             others = both([access, text, *(f for n, f in chosen.items() if n != name)])
             searches.append(
-                {"q": "*", "filter_by": str(others), "per_page": 0, "facet_by": name,
-                 "max_facet_values": MAX_FACET_VALUES}  # fmt: skip
+                {
+                    "q": "*",
+                    "filter_by": str(others),
+                    "per_page": 0,
+                    "facet_by": name,
+                    "max_facet_values": MAX_FACET_VALUES,
+                }  # fmt: skip
             )
         rank_words = sorted({t for found in terms.values() for t in found})
         ranked = page and request.sort == "relevance" and bool(rank_words)
@@ -508,7 +518,9 @@ class TypesenseIndex(SearchIndex):
             hits = page_result.get("hits", [])
         return _Outcome(total, hits, counts)
 
-    def _page(self, request: Request, filter_by: str, rank_words: list[str] | None) -> dict[str, Any]:
+    def _page(
+        self, request: Request, filter_by: str, rank_words: list[str] | None
+    ) -> dict[str, Any]:
         search: dict[str, Any] = {
             "filter_by": filter_by,
             "page": request.page,
@@ -542,7 +554,8 @@ class TypesenseIndex(SearchIndex):
         if not terms:
             return Hit(document["id"], score, {})
         texts = {part: document.get(f"stored_{part}", "") for part, _ in PARTS}
-        return Hit(document["id"], score, highlights(texts, document.get("stored_langs", []), terms))
+        langs = document.get("stored_langs", [])
+        return Hit(document["id"], score, highlights(texts, langs, terms))
 
     def _suggest(self, request: Request, found: int) -> str | None:
         access = any_of("access", request.tokens)

