@@ -69,6 +69,9 @@ LANGS_FIELD = "stem_langs"
 NEUTRAL = "-"  # the stem_langs value of a material analysed neutrally
 IMPORT_BATCH = 500
 MAX_FACET_VALUES = 1000
+#: A built collection older than this (seconds) that the alias does not point at was left
+#: by a rebuild that stopped: the next rebuild drops it.
+ABANDONED_AFTER = 24 * 3600.0
 #: How long the index's languages (for query analysis) are reused before asking again.
 LANGUAGES_TTL = 5.0
 
@@ -297,6 +300,21 @@ class TypesenseIndex(SearchIndex):
             self._client.aliases.upsert(self.address.collection, {"collection_name": collection})
         if previous and previous != collection:
             self.drop(previous)
+        self._drop_abandoned(keep=collection)
+
+    def _drop_abandoned(self, keep: str) -> None:
+        """Drop built collections that a rebuild stopped midway left behind: those not
+        current and begun more than :data:`ABANDONED_AFTER` seconds ago (a younger one may
+        be another rebuild's, still filling)."""
+        prefix = f"{self.address.collection}_"
+        oldest = time.time_ns() - int(ABANDONED_AFTER * 1e9)
+        with self._calls("listing collections"):
+            names = [c["name"] for c in self._client.collections.retrieve()]
+        for name in names:
+            started = name[len(prefix) :]
+            abandoned = started.isdigit() and int(started) < oldest
+            if name.startswith(prefix) and abandoned and name != keep:
+                self.drop(name)
 
     def load(self, collection: str, documents: Iterable[IndexedMaterial]) -> int:
         """Add ``documents`` to ``collection`` in batches; returns how many."""

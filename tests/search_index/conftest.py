@@ -18,7 +18,6 @@ from search_index import (
     IndexedMaterial,
     MaterialIndex,
     SearchIndex,
-    SearchIndexError,
     open_index,
     open_index_url,
 )
@@ -58,15 +57,13 @@ def typesense_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 def drop_typesense(url: str) -> None:
     """Remove what a test made under ``url``'s alias (the node is shared by the run)."""
     index = TypesenseIndex(Address.parse(url))
-    with contextlib.suppress(SearchIndexError):
-        index.drop(index.current())
     client = index.address.client()
-    for drop in (
-        lambda: client.aliases[index.address.collection].delete(),
-        lambda: client.collections[index.meta].delete(),
-    ):
-        with contextlib.suppress(Exception):
-            drop()
+    prefix = f"{index.address.collection}_"
+    with contextlib.suppress(Exception):
+        client.aliases[index.address.collection].delete()
+    for found in client.collections.retrieve():
+        if found["name"].startswith(prefix):  # its built collections and ``__meta``
+            client.collections[found["name"]].delete()
 
 
 @pytest.fixture(params=["whoosh", "typesense"])
