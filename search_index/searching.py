@@ -250,17 +250,25 @@ def _suggest(view: View, request: Request, found: int) -> str | None:
     return corrected if outcome.total > found else None
 
 
+def correctable_words(node: Node | None) -> list[tuple[str, str]]:
+    """The plain words of a query that a suggestion may correct, with their neutral term
+    (one term of 3 letters or more)."""
+    found = []
+    for word in positive_words(node):
+        folded = neutral_terms(word)
+        if len(folded) == 1 and len(folded[0]) >= 3:
+            found.append((word, folded[0]))
+    return found
+
+
 def corrected_text(request: Request, closest: Callable[[str], str | None]) -> str | None:
     """The search text with each plain word that ``closest`` corrects replaced (None when
     nothing changed). ``closest`` gets a word's neutral term (3 letters or more) and
     returns a better-known word, or None when the word is known or has no better one."""
     corrected = request.text
     changed = False
-    for word in positive_words(request.node):
-        folded = neutral_terms(word)
-        if len(folded) != 1 or len(folded[0]) < 3:
-            continue
-        better = closest(folded[0])
+    for word, term in correctable_words(request.node):
+        better = closest(term)
         if better is None:
             continue
         corrected, n = re.subn(rf"(?<![\w*]){re.escape(word)}(?![\w*])", better, corrected, count=1)

@@ -15,13 +15,20 @@ fields (``<part>_text``, for Typesense's relevance ranking) and the stored texts
 snippets, which are cut by :mod:`search_index.highlight` as on Whoosh (the same
 ``<mark>`` HTML).
 
-A search is one ``multi_search`` request: the page, plus one count per filtered facet
-(disjunctive faceting: a facet's counts ignore its own filter). Every query's filter
-starts with the access tokens, which the library adds itself. When relevance ranking
-through Typesense's ``q`` cannot find exactly the filter's materials (a word in several
-languages' forms, OR), the page is taken in newest-first order instead. "Did you mean"
-comes from Typesense's typo tolerance over the title and topic words of what the person
-may see.
+A search is one ``multi_search`` request: the count and the facets, one count per
+filtered facet (disjunctive faceting: a facet's counts ignore its own filter), and the
+page. Every query's filter starts with the access tokens, which the library adds itself:
+no caller can leave them out. Relevance is Typesense's text match (title over topics over
+summary over body), one ranked search per stemming language of the index over the
+materials analysed in that language, merged by score; when a ranked search cannot reach
+every material the filter matched (an OR, a word matched only through another language's
+form) or the page is beyond :data:`MAX_RANKED`, the page is in newest-first order
+instead. "Did you mean" comes from Typesense's typo tolerance over the title and topic
+words of what the person may see (one request for all the words).
+
+Several hosts' followers may apply the same outbox batch to the one collection: writes
+are whole documents, so they converge, and a later outbox entry rewrites a material
+again.
 """
 
 from __future__ import annotations
@@ -51,6 +58,7 @@ from search_index.searching import (
     Facets,
     Request,
     check_request,
+    correctable_words,
     corrected_text,
     empty_facets,
 )
@@ -68,6 +76,11 @@ RANK_WEIGHTS = "4,3,2,1"
 LANGS_FIELD = "stem_langs"
 NEUTRAL = "-"  # the stem_langs value of a material analysed neutrally
 IMPORT_BATCH = 500
+#: Relevance is ranked by Typesense up to this many results (its largest page); deeper
+#: pages are in newest-first order.
+MAX_RANKED = 250
+#: What a page's hits bring back: the id and what snippets are cut from.
+PAGE_FIELDS = "id,stored_title,stored_summary,stored_body,stored_langs"
 MAX_FACET_VALUES = 1000
 #: A built collection older than this (seconds) that the alias does not point at was left
 #: by a rebuild that stopped: the next rebuild drops it.
@@ -429,7 +442,7 @@ class TypesenseIndex(SearchIndex):
             return Results([], 0, counts, None, page, page_size)
         compiler = self._compiler()
         text = compiler.compile(request.node) if request.node is not None else True
-        outcome = self._evaluate(request, text, compiler.terms, facets=facets, page=True)
+        outcome = self._evaluate(request, text, compiler, facets=facets, page=True)
         terms = compiler.terms if highlights else {}
         hits = [self._hit(h, terms) for h in outcome.hits]
         suggestion = None
@@ -479,11 +492,13 @@ class TypesenseIndex(SearchIndex):
         self,
         request: Request,
         text: Filter,
-        terms: Mapping[str, set[str]],
+        compiler: FilterCompiler | None,
         *,
         facets: bool,
         page: bool,
     ) -> _Outcome:
+        """Count, facet and (with ``page``) fetch the page of what ``text`` and the
+        request's filters match; ``compiler`` (which made ``text``) tells what to rank by."""
         access = any_of("access", request.tokens)
         chosen = {name: any_of(name, values) for name, values in request.selected.items()}
         matched = both([access, text, *chosen.values()])
@@ -509,10 +524,13 @@ class TypesenseIndex(SearchIndex):
                     "max_facet_values": MAX_FACET_VALUES,
                 }  # fmt: skip
             )
-        rank_words = sorted({t for found in terms.values() for t in found})
-        ranked = page and request.sort == "relevance" and bool(rank_words)
-        if page:
-            searches.append(self._page(request, filter_by, rank_words if ranked else None))
+        ranking: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        if page and request.sort == "relevance" and compiler is not None:
+            ranking = self._ranking(request, filter_by, compiler)
+        if page and not ranking:
+            searches.append(self._page(request, filter_by))
+        for pair in ranking:
+            searches += pair
         results = self._multi(searches)
         total = int(results[0]["found"])
         counts: Facets = {}
@@ -528,43 +546,69 @@ class TypesenseIndex(SearchIndex):
                 )
             counts = {facet: counts[facet] for facet in FACETS}
         hits: list[dict[str, Any]] = []
-        if page:
-            page_result = results[-1]
-            if ranked and int(page_result["found"]) != total:
+        if ranking:
+            found = results[len(results) - 2 * len(ranking) :]
+            hits_or_none = _merge_ranked(request, found)
+            if hits_or_none is None:
                 # Typesense's ranking could not reach every match: newest first instead.
-                page_result = self._multi([self._page(request, filter_by, None)])[0]
-            hits = page_result.get("hits", [])
+                hits = self._multi([self._page(request, filter_by)])[0].get("hits", [])
+            else:
+                hits = hits_or_none
+        elif page:
+            hits = results[-1].get("hits", [])
         return _Outcome(total, hits, counts)
 
-    def _page(
-        self, request: Request, filter_by: str, rank_words: list[str] | None
-    ) -> dict[str, Any]:
-        search: dict[str, Any] = {
+    def _ranking(
+        self, request: Request, filter_by: str, compiler: FilterCompiler
+    ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """Relevance searches, one per stemming language of the index (and the neutral
+        analysis): the materials analysed in it (the filter's, no others) ranked by
+        Typesense over the query's words analysed the same way, each with the count it
+        must reach. Empty when there are no words to rank by or the page is too deep."""
+        texts = compiler.rank_texts()
+        window = request.page * request.page_size
+        if not texts or window > MAX_RANKED:
+            return []
+        languages: list[str] = [*compiler.languages]
+        if compiler.has_neutral:
+            languages.append(NEUTRAL)
+        searches = []
+        for lang in languages:
+            analyser = Terms.of(None if lang == NEUTRAL else lang)
+            tokens = list(dict.fromkeys(t for text in texts for t in analyser.terms(text)))
+            part = f"{filter_by} && {any_of(LANGS_FIELD, [lang])}"
+            ranked = {
+                "q": " ".join(tokens),
+                "query_by": ",".join(f"{p}_text" for p in RANK_PARTS),
+                "query_by_weights": RANK_WEIGHTS,
+                "filter_by": part,
+                "per_page": window,
+                "include_fields": f"{PAGE_FIELDS},published",
+                "highlight_fields": "none",
+                "num_typos": 0,
+                "prefix": False,
+                "drop_tokens_threshold": 0,
+                "typo_tokens_threshold": 0,
+                # Else a short body that is just the word beats a title holding it.
+                "prioritize_exact_match": False,
+                "sort_by": "_text_match:desc,published:desc",
+            }
+            searches.append((ranked, {"q": "*", "filter_by": part, "per_page": 0}))
+        return searches
+
+    def _page(self, request: Request, filter_by: str) -> dict[str, Any]:
+        by = {"most_used": "popularity:desc,published:desc"}.get(
+            request.sort, "published:desc,popularity:desc"
+        )
+        return {
+            "q": "*",
             "filter_by": filter_by,
+            "sort_by": by,
             "page": request.page,
             "per_page": request.page_size,
-            "include_fields": "id,stored_title,stored_summary,stored_body,stored_langs",
+            "include_fields": PAGE_FIELDS,
             "highlight_fields": "none",
         }
-        if rank_words:
-            search.update(
-                q=" ".join(rank_words),
-                query_by=",".join(f"{p}_text" for p in RANK_PARTS),
-                query_by_weights=RANK_WEIGHTS,
-                num_typos=0,
-                prefix=False,
-                drop_tokens_threshold=10_000,
-                typo_tokens_threshold=0,
-                # Else a short body that is just the word beats a title holding it.
-                prioritize_exact_match=False,
-                sort_by="_text_match:desc,published:desc",
-            )
-        else:
-            by = {"most_used": "popularity:desc,published:desc"}.get(
-                request.sort, "published:desc,popularity:desc"
-            )
-            search.update(q="*", sort_by=by)
-        return search
 
     def _hit(self, found: dict[str, Any], terms: Mapping[str, set[str]]) -> Hit:
         document = found["document"]
@@ -576,22 +620,28 @@ class TypesenseIndex(SearchIndex):
         return Hit(document["id"], score, highlights(texts, langs, terms))
 
     def _suggest(self, request: Request, found: int) -> str | None:
+        # Typesense's typo tolerance over the title and topic words the person may see,
+        # for every word at once; a word found as it is needs no correction.
         access = any_of("access", request.tokens)
-
-        def closest(term: str) -> str | None:
-            # Typesense's typo tolerance over the title and topic words the person may see.
-            result = self._multi(
-                [{"q": term, "query_by": "spell_text", "filter_by": access, "num_typos": 2,
-                  "min_len_1typo": 3, "min_len_2typo": 5, "prefix": False,
-                  "per_page": 20, "include_fields": "id", "highlight_fields": "spell_text"}]
-            )[0]  # fmt: skip
+        terms = sorted({term for _, term in correctable_words(request.node)})
+        if not terms:
+            return None
+        results = self._multi(
+            [{"q": term, "query_by": "spell_text", "filter_by": access, "num_typos": 2,
+              "min_len_1typo": 3, "min_len_2typo": 5, "prefix": False, "per_page": 20,
+              "include_fields": "id", "highlight_fields": "spell_text"} for term in terms]
+        )  # fmt: skip
+        better: dict[str, str] = {}
+        for term, result in zip(terms, results, strict=True):
             matched: Counter[str] = Counter()
             for hit in result.get("hits", []):
                 for highlight in hit.get("highlights", []):
                     matched.update(t.lower() for t in highlight.get("matched_tokens", []))
-            if not matched or term in matched:
-                return None
-            return max(matched.items(), key=lambda m: (m[1], m[0]))[0]
+            if matched and term not in matched:
+                better[term] = max(matched.items(), key=lambda m: (m[1], m[0]))[0]
+
+        def closest(term: str) -> str | None:
+            return better.get(term)
 
         corrected = corrected_text(request, closest)
         if corrected is None:
@@ -604,8 +654,28 @@ class TypesenseIndex(SearchIndex):
             return None
         if isinstance(node, MatchAll):
             return None
-        outcome = self._evaluate(request, text, {}, facets=False, page=False)
+        outcome = self._evaluate(request, text, None, facets=False, page=False)
         return corrected if outcome.total > found else None
+
+
+def _merge_ranked(request: Request, found: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """The page of hits from the per-language relevance searches (pairs of ranked search
+    and count, see ``_ranking``), best first; None when a ranked search missed some of
+    the materials it had to rank."""
+    best: dict[str, dict[str, Any]] = {}
+    for ranked, count in zip(found[::2], found[1::2], strict=True):
+        if int(ranked["found"]) != int(count["found"]):
+            return None
+        for hit in ranked.get("hits", []):
+            doc_id = hit["document"]["id"]
+            if doc_id not in best or hit["text_match"] > best[doc_id]["text_match"]:
+                best[doc_id] = hit
+    ordered = sorted(
+        best.values(),
+        key=lambda h: (-h["text_match"], -h["document"]["published"], h["document"]["id"]),
+    )
+    start = (request.page - 1) * request.page_size
+    return ordered[start : start + request.page_size]
 
 
 @dataclass

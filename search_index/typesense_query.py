@@ -81,6 +81,14 @@ class FilterCompiler:
     languages: tuple[str, ...]
     has_neutral: bool = True
     terms: dict[str, set[str]] = field(default_factory=dict)
+    #: The positive words and phrases, and whether each is a stop word (for ranking).
+    ranked: list[tuple[str, bool]] = field(default_factory=list)
+
+    def rank_texts(self) -> list[str]:
+        """What relevance ranks by: the positive words and phrases, without stop words
+        unless there is nothing else (they only rank on Whoosh, and little)."""
+        content = [text for text, stop in self.ranked if not stop]
+        return content or [text for text, _ in self.ranked]
 
     def variants(self, text: str) -> list[list[str]]:
         """The distinct term sequences of ``text`` over the index's languages."""
@@ -121,6 +129,8 @@ class FilterCompiler:
         return self._text(node, positive)
 
     def _text(self, node: Word | Phrase, positive: bool) -> Filter:
+        if positive:
+            self.ranked.append((node.text, is_stop(node)))
         singles: dict[str, list[str]] = {}
         phrases: list[Filter] = []
         for part in node.parts:

@@ -208,6 +208,27 @@ def test_sorting(engine: SearchIndex) -> None:
     assert engine.search("", person_tokens=PUBLIC).hits[0].score == 0.0
 
 
+def test_relevance_ranks_a_title_match_first_across_languages(
+    engine: SearchIndex,
+) -> None:
+    engine.apply(
+        [
+            make_material(id="en-body", title="Fevers", body="Notes on fevers: malaria, dengue.",
+                          published=datetime(2025, 1, 1, tzinfo=UTC)),
+            make_material(id="fr-title", language="fr", title="Le paludisme (malaria)",
+                          published=datetime(2020, 1, 1, tzinfo=UTC)),
+            make_material(id="es-summary", language="es", title="Fiebre",
+                          summary="La malaria grave", published=datetime(2023, 1, 1, tzinfo=UTC)),
+        ],
+        [],
+    )  # fmt: skip
+    assert ids(engine.search("malaria", person_tokens=PUBLIC)) == [
+        "fr-title", "es-summary", "en-body",
+    ]  # fmt: skip
+    either = engine.search("malaria OR fevers", person_tokens=PUBLIC, page_size=2)
+    assert either.total == 3 and len(either.hits) == 2
+
+
 def test_paging(engine: SearchIndex) -> None:
     engine.apply([make_material(id=f"p{n:02}", popularity=n) for n in range(25)], [])
     first = engine.search("", person_tokens=PUBLIC, sort="most_used", page_size=10)
