@@ -18,6 +18,7 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
+from typing import Self
 from urllib.parse import unquote, urlsplit
 
 from search_index.documents import CheckReport, IndexedMaterial, Results
@@ -114,7 +115,7 @@ class SearchIndex(ABC):
             extra=sorted(k for k in actual if k not in expected),
         )
 
-    def __enter__(self) -> SearchIndex:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
