@@ -442,8 +442,10 @@ class TypesenseIndex(SearchIndex):
             return Results([], 0, counts, None, page, page_size)
         compiler = self._compiler()
         text = compiler.compile(request.node) if request.node is not None else True
-        outcome = self._evaluate(request, text, compiler, facets=facets, page=True)
         terms = compiler.terms if highlights else {}
+        outcome = self._evaluate(
+            request, text, compiler, facets=facets, page=True, texts=bool(terms)
+        )
         hits = [self._hit(h, terms) for h in outcome.hits]
         suggestion = None
         if request.node is not None and outcome.total < SUGGEST_BELOW:
@@ -496,9 +498,11 @@ class TypesenseIndex(SearchIndex):
         *,
         facets: bool,
         page: bool,
+        texts: bool = False,
     ) -> _Outcome:
         """Count, facet and (with ``page``) fetch the page of what ``text`` and the
-        request's filters match; ``compiler`` (which made ``text``) tells what to rank by."""
+        request's filters match; ``compiler`` (which made ``text``) tells what to rank by;
+        ``texts``: the page's hits bring what snippets are cut from."""
         access = any_of("access", request.tokens)
         chosen = {name: any_of(name, values) for name, values in request.selected.items()}
         matched = both([access, text, *chosen.values()])
@@ -509,8 +513,14 @@ class TypesenseIndex(SearchIndex):
         # The count, and the facets that no filter narrows (per_page 0: no documents).
         count: dict[str, Any] = {"q": "*", "filter_by": filter_by, "per_page": 0}
         free = [f for f in FACETS if f not in chosen]
-        if facets and free:
-            count.update(facet_by=",".join(free), max_facet_values=MAX_FACET_VALUES)
+        ranking: list[tuple[str, dict[str, Any]]] = []
+        if page and request.sort == "relevance" and compiler is not None:
+            ranking = self._ranking(request, filter_by, compiler)
+        counted = [*free] if facets else []
+        if ranking:
+            counted.append(LANGS_FIELD)  # each ranked search must find its language's count
+        if counted:
+            count.update(facet_by=",".join(counted), max_facet_values=MAX_FACET_VALUES)
         searches.append(count)
         # Disjunctive: a filtered facet is counted without its own filter.
         for name in chosen if facets else ():
@@ -524,13 +534,9 @@ class TypesenseIndex(SearchIndex):
                     "max_facet_values": MAX_FACET_VALUES,
                 }  # fmt: skip
             )
-        ranking: list[tuple[dict[str, Any], dict[str, Any]]] = []
-        if page and request.sort == "relevance" and compiler is not None:
-            ranking = self._ranking(request, filter_by, compiler)
         if page and not ranking:
-            searches.append(self._page(request, filter_by))
-        for pair in ranking:
-            searches += pair
+            searches.append(self._page(request, filter_by, texts))
+        searches += [ranked for _, ranked in ranking]
         results = self._multi(searches)
         total = int(results[0]["found"])
         counts: Facets = {}
@@ -547,24 +553,50 @@ class TypesenseIndex(SearchIndex):
             counts = {facet: counts[facet] for facet in FACETS}
         hits: list[dict[str, Any]] = []
         if ranking:
-            found = results[len(results) - 2 * len(ranking) :]
-            hits_or_none = _merge_ranked(request, found)
-            if hits_or_none is None:
+            reached = dict(_facet_counts(results[0], LANGS_FIELD))
+            ranked = results[len(results) - len(ranking) :]
+            per_language = zip(ranking, ranked, strict=True)
+            merged = _merge_ranked(
+                request, [(reached.get(lang, 0), r) for (lang, _), r in per_language]
+            )
+            if merged is None:
                 # Typesense's ranking could not reach every match: newest first instead.
-                hits = self._multi([self._page(request, filter_by)])[0].get("hits", [])
+                hits = self._multi([self._page(request, filter_by, texts)])[0].get("hits", [])
             else:
-                hits = hits_or_none
+                hits = self._with_texts(merged) if texts else merged
         elif page:
             hits = results[-1].get("hits", [])
         return _Outcome(total, hits, counts)
 
+    def _with_texts(self, hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The ranked ``hits`` (ids and scores) with the texts snippets are cut from."""
+        if not hits:
+            return hits
+        ids = [hit["document"]["id"] for hit in hits]
+        found = self._multi(
+            [
+                {
+                    "q": "*",
+                    "filter_by": any_of("id", ids),
+                    "per_page": len(ids),
+                    "include_fields": PAGE_FIELDS,
+                }
+            ]  # fmt: skip
+        )[0]
+        documents = {hit["document"]["id"]: hit["document"] for hit in found.get("hits", [])}
+        return [
+            {**hit, "document": documents[hit["document"]["id"]]}
+            for hit in hits
+            if hit["document"]["id"] in documents
+        ]
+
     def _ranking(
         self, request: Request, filter_by: str, compiler: FilterCompiler
-    ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    ) -> list[tuple[str, dict[str, Any]]]:
         """Relevance searches, one per stemming language of the index (and the neutral
         analysis): the materials analysed in it (the filter's, no others) ranked by
-        Typesense over the query's words analysed the same way, each with the count it
-        must reach. Empty when there are no words to rank by or the page is too deep."""
+        Typesense over the query's words analysed the same way. Empty when there are no
+        words to rank by or the page is too deep."""
         texts = compiler.rank_texts()
         window = request.page * request.page_size
         if not texts or window > MAX_RANKED:
@@ -583,7 +615,7 @@ class TypesenseIndex(SearchIndex):
                 "query_by_weights": RANK_WEIGHTS,
                 "filter_by": part,
                 "per_page": window,
-                "include_fields": f"{PAGE_FIELDS},published",
+                "include_fields": "id,published",
                 "highlight_fields": "none",
                 "num_typos": 0,
                 "prefix": False,
@@ -593,10 +625,10 @@ class TypesenseIndex(SearchIndex):
                 "prioritize_exact_match": False,
                 "sort_by": "_text_match:desc,published:desc",
             }
-            searches.append((ranked, {"q": "*", "filter_by": part, "per_page": 0}))
+            searches.append((lang, ranked))
         return searches
 
-    def _page(self, request: Request, filter_by: str) -> dict[str, Any]:
+    def _page(self, request: Request, filter_by: str, texts: bool) -> dict[str, Any]:
         by = {"most_used": "popularity:desc,published:desc"}.get(
             request.sort, "published:desc,popularity:desc"
         )
@@ -606,7 +638,7 @@ class TypesenseIndex(SearchIndex):
             "sort_by": by,
             "page": request.page,
             "per_page": request.page_size,
-            "include_fields": PAGE_FIELDS,
+            "include_fields": PAGE_FIELDS if texts else "id",
             "highlight_fields": "none",
         }
 
@@ -658,13 +690,14 @@ class TypesenseIndex(SearchIndex):
         return corrected if outcome.total > found else None
 
 
-def _merge_ranked(request: Request, found: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
-    """The page of hits from the per-language relevance searches (pairs of ranked search
-    and count, see ``_ranking``), best first; None when a ranked search missed some of
-    the materials it had to rank."""
+def _merge_ranked(
+    request: Request, found: list[tuple[int, dict[str, Any]]]
+) -> list[dict[str, Any]] | None:
+    """The page of hits from the per-language relevance searches (each with the number
+    of materials it had to reach), best first; None when one missed some."""
     best: dict[str, dict[str, Any]] = {}
-    for ranked, count in zip(found[::2], found[1::2], strict=True):
-        if int(ranked["found"]) != int(count["found"]):
+    for count, ranked in found:
+        if int(ranked["found"]) != count:
             return None
         for hit in ranked.get("hits", []):
             doc_id = hit["document"]["id"]
