@@ -34,6 +34,8 @@ again.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import threading
 import time
 from collections import Counter
@@ -64,8 +66,9 @@ from search_index.searching import (
 )
 from search_index.typesense_query import Filter, FilterCompiler, any_of, both, pairs
 
-#: Bump when the documents or the analysis change: older collections are then refused.
-SCHEMA_VERSION = 1
+#: Bump when the documents' meaning or the analysis change (a change of fields, such as
+#: a new facet, changes :data:`SCHEMA_VERSION` by itself): older collections are refused.
+FORMAT = 1
 DEFAULT_PORT = 8108
 #: Text parts searched by ``filter_by`` (see :mod:`search_index.typesense_query`).
 FILTER_PARTS = ("text", "title", "topics")
@@ -153,6 +156,12 @@ def collection_schema(name: str) -> dict[str, Any]:
         ]
     fields += [{"name": f"{part}_text", "type": "string", "optional": True} for part in RANK_PARTS]
     return {"name": name, "fields": fields, "default_sorting_field": "published"}
+
+
+#: What a collection was built as: :data:`FORMAT` and a digest of its fields.
+SCHEMA_VERSION = f"{FORMAT}:" + hashlib.sha256(
+    json.dumps(collection_schema("")["fields"], sort_keys=True).encode()
+).hexdigest()[:16]
 
 
 def _part_terms(langs: list[str], text: str) -> list[str]:
@@ -380,8 +389,6 @@ class TypesenseIndex(SearchIndex):
 
     def fingerprints(self) -> dict[str, str]:
         """Every indexed material's id and fingerprint (one export, two fields)."""
-        import json
-
         with self._calls("listing materials"):
             lines = self._client.collections[self.current()].documents.export(
                 {"include_fields": "id,fingerprint"}

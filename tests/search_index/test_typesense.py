@@ -9,13 +9,14 @@ from collections.abc import Iterator
 import pytest
 
 from search_index import (
+    FACETS,
     IndexCorrupt,
     IndexUnavailable,
     QueryError,
     open_index_url,
     rebuild_url,
 )
-from search_index.typesense_engine import SCHEMA_VERSION, Address, TypesenseIndex
+from search_index.typesense_engine import Address, TypesenseIndex, collection_schema
 from tests.search_index.conftest import drop_typesense
 from tests.search_index.factories import PUBLIC, ids, make_material
 from tests.search_index.typesense_node import API_KEY, free_port
@@ -61,7 +62,7 @@ def test_a_collection_of_another_version_asks_for_a_rebuild(url: str) -> None:
     index = open_index_url(url)
     assert isinstance(index, TypesenseIndex)
     index._client.collections[index.meta].documents.upsert(
-        {"id": index.current(), "position": 0, "schema_version": SCHEMA_VERSION - 1}
+        {"id": index.current(), "position": 0, "schema_version": "0:older"}
     )
     with pytest.raises(IndexCorrupt, match="hub index rebuild"):
         open_index_url(url)
@@ -96,3 +97,8 @@ def test_filter_values_cannot_widen_the_access_filter(url: str) -> None:
     literal = index.search("", person_tokens=PUBLIC, filters={"level": ["x || y"]})
     assert literal.total == 0
     assert ids(index.search("x OR closed", person_tokens=PUBLIC)) == []
+
+
+def test_every_facet_is_a_faceted_field_of_the_collection() -> None:
+    fields = {f["name"]: f for f in collection_schema("c")["fields"]}
+    assert all(fields[f]["facet"] and fields[f]["type"] == "string[]" for f in FACETS)
