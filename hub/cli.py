@@ -253,12 +253,15 @@ def index_group() -> None:
 def index_rebuild() -> None:
     """Build a new index of every material and swap it in (searches go on meanwhile)."""
     from search_index import SearchIndexError
+    from search_index.engine import describe_url
 
+    from .search import search_url
     from .services import indexing, version_text
     from .storage import store_for
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    path = app.config["HUB_INDEX_PATH"]
+    url = search_url(app)
+    where = describe_url(url)
     with click.progressbar(
         length=1, label="Indexing materials", file=sys.stderr, show_pos=True
     ) as bar:
@@ -272,11 +275,11 @@ def index_rebuild() -> None:
         version_text.read_again(session, store_for(app), due_only=False, limit=None)
         session.commit()
         try:
-            rebuilt = indexing.rebuild(session, path, progress=progress)
+            rebuilt = indexing.rebuild(session, url, progress=progress)
         except (SearchIndexError, OSError) as exc:
-            _fail(f"could not rebuild the index in {path}: {exc}")
+            _fail(f"could not rebuild the index in {where}: {exc}")
     click.echo(
-        f"The index in {path} holds {rebuilt.doc_count()} materials "
+        f"The index in {where} holds {rebuilt.doc_count()} materials "
         f"(outbox position {rebuilt.position})."
     )
     rebuilt.close()
@@ -295,11 +298,12 @@ def index_follow(once: bool, interval: float) -> None:
     from .services import indexing
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    index = index_for(app)
+    try:
+        index = index_for(app)
+        click.echo(f"Following the outbox into {index.location} (at position {index.position}).")
+    except (SearchIndexError, OSError) as exc:
+        _fail(f"cannot open the index: {exc}")
     last_sweep = utcnow()
-    click.echo(
-        f"Following the outbox into {app.config['HUB_INDEX_PATH']} (at position {index.position})."
-    )
     while True:
         session = db.database(app).new_session()
         try:

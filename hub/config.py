@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from search_index.engine import check_url
+
 PREFIX = "HUB_"
 
 
@@ -66,6 +68,9 @@ class Settings:
     ratelimit_storage_url: str
     x_accel_redirect: str | None
     api_rate_limit: str = "600 per minute"
+    #: The search index's URL (``search_index.open_index_url``): Whoosh in ``index_path``
+    #: unless ``HUB_SEARCH_URL`` names another (``typesense://key@host:port,.../name``).
+    search_url: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -74,6 +79,12 @@ class Settings:
         env = dict(os.environ if env is None else env)
         instance = Path(env.get(PREFIX + "INSTANCE_PATH") or "instance").resolve()
         instance.mkdir(parents=True, exist_ok=True)
+        index_path = Path(env.get(PREFIX + "INDEX_PATH") or instance / "index")
+        search_url = env.get(PREFIX + "SEARCH_URL") or f"whoosh://{index_path.resolve()}"
+        try:
+            check_url(search_url)
+        except ValueError as exc:
+            raise ConfigError(f"{PREFIX}SEARCH_URL: {exc}") from None
         return cls(
             instance_path=instance,
             database_url=env.get(PREFIX + "DATABASE_URL")
@@ -82,7 +93,8 @@ class Settings:
             or (instance / "blobs").as_uri(),
             s3_endpoint_url=env.get(PREFIX + "S3_ENDPOINT_URL") or None,
             s3_region=env.get(PREFIX + "S3_REGION") or None,
-            index_path=Path(env.get(PREFIX + "INDEX_PATH") or instance / "index"),
+            index_path=index_path,
+            search_url=search_url,
             secret_key=env.get(PREFIX + "SECRET_KEY") or _secret_key(instance),
             max_upload_mb=_int(env, "MAX_UPLOAD_MB", 2048),
             mail_server=env.get(PREFIX + "MAIL_SERVER") or None,
@@ -108,6 +120,7 @@ class Settings:
             "HUB_S3_ENDPOINT_URL": self.s3_endpoint_url,
             "HUB_S3_REGION": self.s3_region,
             "HUB_INDEX_PATH": str(self.index_path),
+            "HUB_SEARCH_URL": self.search_url,
             "HUB_MAX_UPLOAD_MB": self.max_upload_mb,
             "MAX_CONTENT_LENGTH": self.max_upload_mb * 1024 * 1024,
             "HUB_MAIL_SERVER": self.mail_server,

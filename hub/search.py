@@ -20,8 +20,9 @@ from search_index import (
     IndexUnavailable,
     MaterialIndex,
     QueryError,
+    SearchIndex,
     SearchIndexError,
-    open_index,
+    open_index_url,
 )
 
 from . import db
@@ -30,23 +31,28 @@ from .services.discovery import CardCache
 
 # What pages need of the search library comes through here (hub.web imports it from hub only).
 __all__ = [
-    "FACETS", "SORTS", "Hit", "IndexUnavailable", "MaterialIndex", "QueryError",
+    "FACETS", "SORTS", "Hit", "IndexUnavailable", "MaterialIndex", "QueryError", "SearchIndex",
     "SearchIndexError", "card_cache", "catch_up_now", "index", "index_for", "init_app",
-    "shutdown",
+    "search_url", "shutdown",
 ]  # fmt: skip
 
 log = logging.getLogger("hub.search")
 _open_lock = threading.Lock()
 
 
-def index_for(app: Flask) -> MaterialIndex:
-    """This process's index copy (opened once: a searcher costs 60-300 ms to open)."""
-    index: MaterialIndex | None = app.extensions.get("hub.index")
+def search_url(app: Flask) -> str:
+    """Where the app's index is (``HUB_SEARCH_URL``; Whoosh in ``HUB_INDEX_PATH`` by default)."""
+    return str(app.config.get("HUB_SEARCH_URL") or f"whoosh://{app.config['HUB_INDEX_PATH']}")
+
+
+def index_for(app: Flask) -> SearchIndex:
+    """This process's index copy (opened once: a Whoosh searcher costs 60-300 ms to open)."""
+    index: SearchIndex | None = app.extensions.get("hub.index")
     if index is None:
         with _open_lock:
             index = app.extensions.get("hub.index")
             if index is None:
-                index = open_index(app.config["HUB_INDEX_PATH"])
+                index = open_index_url(search_url(app))
                 app.extensions["hub.index"] = index
                 _apps_with_index.add(app)
     return index
@@ -65,7 +71,7 @@ def _forget_indexes() -> None:
 os.register_at_fork(after_in_child=_forget_indexes)
 
 
-def index() -> MaterialIndex:
+def index() -> SearchIndex:
     """The current app's index copy."""
     return index_for(current_app._get_current_object())  # type: ignore[attr-defined]
 
@@ -115,6 +121,6 @@ def catch_up_now(app: Flask, lock_timeout: float = 0.5) -> int:
 
 def shutdown(app: Flask) -> Any:
     """Close the index copy (tests, CLI)."""
-    index: MaterialIndex | None = app.extensions.pop("hub.index", None)
+    index: SearchIndex | None = app.extensions.pop("hub.index", None)
     if index is not None:
         index.close()

@@ -25,7 +25,7 @@ import itertools
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import Stemmer
@@ -316,6 +316,20 @@ def stem_language(tag: str) -> str | None:
     lang = primary_language(tag)
     lang = whoosh.lang.aliases.get(lang, lang) if len(lang) == 3 else lang
     return lang if lang in STEM_LANGUAGES else None
+
+
+def stemming_languages(tags: Iterable[str]) -> tuple[tuple[str, ...], bool]:
+    """The stemming languages of the language ``tags`` present in an index, and whether
+    some material is indexed neutrally (a tag without a stemmer, or no stemmer at all)."""
+    langs: set[str] = set()
+    neutral = False
+    for tag in tags:
+        lang = stem_language(tag)
+        if lang:
+            langs.add(lang)
+        else:
+            neutral = True
+    return tuple(sorted(langs)), neutral or not langs
 
 
 def neutral_terms(text: str) -> list[str]:

@@ -23,7 +23,7 @@ from typing import Any
 
 from whoosh.reading import IndexReader
 
-from search_index.analysis import stem_language
+from search_index.analysis import stemming_languages
 from search_index.documents import FACETS
 from search_index.schema import (
     FACETS_FIELD,
@@ -143,15 +143,7 @@ class ReaderState:
         # The stemming languages present, and whether some material has none: a query word
         # is turned into terms for these only (other languages' terms cannot match, and
         # would only add cross-language noise).
-        langs: set[str] = set()
-        neutral = False
-        for tag in self.values("languages"):
-            lang = stem_language(tag)
-            if lang:
-                langs.add(lang)
-            else:
-                neutral = True
-        return tuple(sorted(langs)), neutral or not langs
+        return stemming_languages(self.values("languages"))
 
     def term(self, field: str, value: str) -> int:
         """The bitset of documents with ``value`` in ``field`` (deleted ones may remain:

@@ -96,3 +96,20 @@ def snippet(
             (ELLIPSIS if start > 0 else "") + piece + (ELLIPSIS if end < len(text) else "")
         )
     return " ".join(pieces)
+
+
+#: The parts of a hit that get snippets: name, and whether the whole part is marked.
+PARTS: tuple[tuple[str, bool], ...] = (("title", True), ("summary", False), ("body", False))
+
+
+def highlights(
+    texts: Mapping[str, str], langs: Sequence[str], terms: Mapping[str, set[str]]
+) -> dict[str, str]:
+    """A hit's snippets (see :attr:`search_index.Hit.highlights`) from its stored ``texts``
+    (part name -> text) and the query's ``terms``: only the parts where a word occurs."""
+    found: dict[str, str] = {}
+    for part, whole in PARTS:
+        html = snippet(texts.get(part, ""), part, langs, terms, whole=whole)
+        if html:
+            found[part] = html
+    return found

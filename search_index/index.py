@@ -20,16 +20,19 @@ from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
 from search_index import searching, storage, writing
-from search_index.documents import CheckReport, IndexedMaterial, Results
+from search_index.documents import IndexedMaterial, Results
+from search_index.engine import DEFAULT_LOCK_TIMEOUT, ProgressFn, SearchIndex
 from search_index.views import View, Views
-from search_index.writing import DEFAULT_LOCK_TIMEOUT, ProgressFn
 
 
-class MaterialIndex:
-    """A materials index in a folder (see :mod:`search_index.storage` for its layout).
+class MaterialIndex(SearchIndex):
+    """A materials index in a folder (see :mod:`search_index.storage` for its layout): the
+    Whoosh engine of :class:`~search_index.engine.SearchIndex`.
 
     Create it with :func:`open_index` or :func:`rebuild`.
     """
+
+    engine = "whoosh"
 
     def __init__(self, path: Path) -> None:
         self._root = path
@@ -39,6 +42,11 @@ class MaterialIndex:
     def path(self) -> Path:
         """The index folder (holding ``current`` and the generations)."""
         return self._root
+
+    @property
+    def location(self) -> str:
+        """The index folder, for messages."""
+        return str(self._root)
 
     @property
     def _view(self) -> View | None:
@@ -59,12 +67,6 @@ class MaterialIndex:
     def close(self) -> None:
         """Close the searcher. The object cannot be used afterwards."""
         self._views.close()
-
-    def __enter__(self) -> MaterialIndex:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     @property
     def position(self) -> int:
@@ -146,15 +148,6 @@ class MaterialIndex:
         """Every indexed material's id and fingerprint."""
         with self._views.using() as view:
             return writing.fingerprints(view.state.reader)
-
-    def check(self, expected: Mapping[str, str]) -> CheckReport:
-        """Compare the index with ``expected`` (id -> fingerprint, from the database)."""
-        actual = self.fingerprints()
-        return CheckReport(
-            missing=sorted(k for k in expected if k not in actual),
-            stale=sorted(k for k, v in expected.items() if k in actual and actual[k] != v),
-            extra=sorted(k for k in actual if k not in expected),
-        )
 
 
 def open_index(path: str | os.PathLike[str]) -> MaterialIndex:

@@ -420,10 +420,10 @@ class Compiler:
     def _and(self, nodes: tuple[Node, ...], positive: bool) -> wq.Query:
         required: list[wq.Query] = []
         optional: list[wq.Query] = []
-        has_content = any(not _is_stop(n) and not isinstance(n, Not | MatchAll) for n in nodes)
+        has_content = any(not is_stop(n) and not isinstance(n, Not | MatchAll) for n in nodes)
         for n in nodes:
             q = self.compile(n, positive)
-            (optional if has_content and _is_stop(n) else required).append(q)
+            (optional if has_content and is_stop(n) else required).append(q)
         base: wq.Query = required[0] if len(required) == 1 else wq.And(required)
         if optional:
             # Stop words rank (AndMaybe adds their score) but do not exclude.
@@ -491,7 +491,8 @@ def _take(items: Iterable[str], limit: int) -> Iterator[str]:
         yield item
 
 
-def _is_stop(node: Node) -> bool:
+def is_stop(node: Node) -> bool:
+    """True for a plain word that is a stop word in some language (optional among others)."""
     if isinstance(node, Word) and not node.prefix:
         terms = neutral_terms(node.text)
         return len(terms) == 1 and terms[0] in STOP_WORDS

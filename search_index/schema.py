@@ -125,6 +125,14 @@ def timestamp(moment: datetime) -> int:
     return int(moment.astimezone(UTC).timestamp())
 
 
+def facet_values(doc: IndexedMaterial) -> dict[str, list[str]]:
+    """Each facet's values for ``doc`` (cleaned, without duplicates), for every engine."""
+    # Each facet is the document's attribute of that name (``languages`` with the primary one).
+    values: dict[str, list[str] | str] = {facet: getattr(doc, facet) for facet in FACETS}
+    values["languages"] = [doc.language, *doc.languages]
+    return {facet: _clean(values[facet]) for facet in FACETS}
+
+
 def to_fields(doc: IndexedMaterial) -> dict[str, Any]:
     """The keyword arguments of ``writer.add_document`` for one material."""
     title = _CONTROL_RE.sub(" ", doc.title)
@@ -144,11 +152,10 @@ def to_fields(doc: IndexedMaterial) -> dict[str, Any]:
         POPULARITY_FIELD: int(doc.popularity),
         SPELL_FIELD: material_value([], [f"{title}\n{topics}"]),
     }
-    # Each facet is the document's attribute of that name (``languages`` with the primary one).
-    facet_values: dict[str, list[str] | str] = {facet: getattr(doc, facet) for facet in FACETS}
-    facet_values["languages"] = [doc.language, *doc.languages]
     fields[FACETS_FIELD] = _SEP.join(
-        facet_term(facet, value) for facet in FACETS for value in _clean(facet_values[facet])
+        facet_term(facet, value)
+        for facet, values in facet_values(doc).items()
+        for value in values
     )
     fields["text"] = material_value(langs, [title, topics, summary, body])
     if title:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +32,7 @@ from search_index.analysis import neutral_terms
 from search_index.docsets import SORT_FIELDS, Membership, ReaderState, bits_from_docnums
 from search_index.documents import FACETS, SORTS, Hit, Results
 from search_index.errors import QueryError
-from search_index.highlight import snippet
+from search_index.highlight import PARTS, highlights
 from search_index.querying import AndNode, Compiler, MatchAll, Node, Not, parse, positive_words
 from search_index.schema import ACCESS_FIELD, SPELL_FIELD
 from search_index.views import View, Views
@@ -83,7 +83,7 @@ def search(
     """Answer a checked request (see :meth:`search_index.MaterialIndex.search`)."""
     page, page_size = request.page, request.page_size
     if not request.tokens:
-        counts = _empty_facets(request.selected) if facets else {}
+        counts = empty_facets(request.selected) if facets else {}
         return Results([], 0, counts, None, page, page_size)
     with views.using() as view:
         limit = page * page_size
@@ -226,35 +226,20 @@ def _hit(view: View, docnum: int, score: float, terms: dict[str, set[str]]) -> H
         # No snippets to cut: the id column spares unpickling the stored text.
         return Hit(view.state.doc_id(docnum), float(score), {})
     stored = view.searcher.stored_fields(docnum)
-    highlights: dict[str, str] = {}
-    langs = stored.get("stored_langs", [])
-    for part, key, whole in (
-        ("title", "stored_title", True),
-        ("summary", "stored_summary", False),
-        ("body", "stored_body", False),
-    ):
-        html = snippet(stored.get(key, ""), part, langs, terms, whole=whole)
-        if html:
-            highlights[part] = html
-    return Hit(stored["id"], float(score), highlights)
+    texts = {part: stored.get(f"stored_{part}", "") for part, _ in PARTS}
+    return Hit(stored["id"], float(score), highlights(texts, stored.get("stored_langs", []), terms))
 
 
 def _suggest(view: View, request: Request, found: int) -> str | None:
     reader = view.state.reader
-    corrected = request.text
-    changed = False
-    for word in positive_words(request.node):
-        folded = neutral_terms(word)
-        if len(folded) != 1 or len(folded[0]) < 3:
-            continue
-        if reader.doc_frequency(SPELL_FIELD, folded[0]) > 0:
-            continue
-        better = _closest_term(reader, folded[0])
-        if better is None:
-            continue
-        corrected, n = re.subn(rf"(?<![\w*]){re.escape(word)}(?![\w*])", better, corrected, count=1)
-        changed = changed or n > 0
-    if not changed:
+
+    def closest(term: str) -> str | None:
+        if reader.doc_frequency(SPELL_FIELD, term) > 0:
+            return None
+        return _closest_term(reader, term)
+
+    corrected = corrected_text(request, closest)
+    if corrected is None:
         return None
     # Only suggest what finds more for this person: a suggestion drawn from materials
     # they may not see would reveal that those words exist.
@@ -263,6 +248,32 @@ def _suggest(view: View, request: Request, found: int) -> str | None:
     except QueryError:
         return None
     return corrected if outcome.total > found else None
+
+
+def correctable_words(node: Node | None) -> list[tuple[str, str]]:
+    """The plain words of a query that a suggestion may correct, with their neutral term
+    (one term of 3 letters or more)."""
+    found = []
+    for word in positive_words(node):
+        folded = neutral_terms(word)
+        if len(folded) == 1 and len(folded[0]) >= 3:
+            found.append((word, folded[0]))
+    return found
+
+
+def corrected_text(request: Request, closest: Callable[[str], str | None]) -> str | None:
+    """The search text with each plain word that ``closest`` corrects replaced (None when
+    nothing changed). ``closest`` gets a word's neutral term (3 letters or more) and
+    returns a better-known word, or None when the word is known or has no better one."""
+    corrected = request.text
+    changed = False
+    for word, term in correctable_words(request.node):
+        better = closest(term)
+        if better is None:
+            continue
+        corrected, n = re.subn(rf"(?<![\w*]){re.escape(word)}(?![\w*])", better, corrected, count=1)
+        changed = changed or n > 0
+    return corrected if changed else None
 
 
 def _check_filters(filters: Mapping[str, Collection[str]] | None) -> dict[str, list[str]]:
@@ -280,7 +291,8 @@ def _check_filters(filters: Mapping[str, Collection[str]] | None) -> dict[str, l
     return selected
 
 
-def _empty_facets(selected: Mapping[str, list[str]]) -> Facets:
+def empty_facets(selected: Mapping[str, list[str]]) -> Facets:
+    """Every facet with no counts but the selected values (at 0): nothing was found."""
     return {facet: [(v, 0) for v in selected.get(facet, ())] for facet in FACETS}
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,15 +18,13 @@ from whoosh.index import LockError
 
 from search_index import bulk, storage
 from search_index.documents import IndexedMaterial
+from search_index.engine import ProgressFn
 from search_index.errors import IndexBusy, SearchIndexError
 from search_index.schema import KEY_FIELD, SCHEMA_VERSION, build_schema, to_fields
 from search_index.views import Views, open_whoosh
 
-DEFAULT_LOCK_TIMEOUT = 10.0
 #: How long opening an empty folder waits for its first rebuild before giving up.
 OPEN_WAIT = 5.0
-
-ProgressFn = Callable[[int, int | None], None]
 
 
 def apply(

@@ -48,3 +48,20 @@ def test_environment_overrides_defaults(tmp_path: Path) -> None:
 def test_a_malformed_number_names_the_variable(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="HUB_MAX_UPLOAD_MB must be a whole number"):
         Settings.from_env({"HUB_INSTANCE_PATH": str(tmp_path), "HUB_MAX_UPLOAD_MB": "lots"})
+
+
+def test_search_is_whoosh_in_the_index_folder_unless_a_search_url_is_given(
+    tmp_path: Path,
+) -> None:
+    default = Settings.from_env({"HUB_INSTANCE_PATH": str(tmp_path)})
+    assert default.search_url == f"whoosh://{tmp_path / 'index'}"
+    given = Settings.from_env(
+        {"HUB_INSTANCE_PATH": str(tmp_path), "HUB_SEARCH_URL": "typesense://k@ts1,ts2/hub"}
+    )
+    assert given.flask_config()["HUB_SEARCH_URL"] == "typesense://k@ts1,ts2/hub"
+
+
+@pytest.mark.parametrize("url", ["elastic://host/index", "typesense://host:8108/hub"])
+def test_a_search_url_naming_no_usable_index_names_the_variable(tmp_path: Path, url: str) -> None:
+    with pytest.raises(ConfigError, match="HUB_SEARCH_URL"):
+        Settings.from_env({"HUB_INSTANCE_PATH": str(tmp_path), "HUB_SEARCH_URL": url})

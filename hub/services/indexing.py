@@ -20,8 +20,7 @@ from typing import Any
 from sqlalchemy import event, func, inspect, or_, select
 from sqlalchemy.orm import Session, selectinload, undefer
 
-from search_index import IndexedMaterial, MaterialIndex
-from search_index import rebuild as rebuild_index
+from search_index import IndexedMaterial, SearchIndex, rebuild_url
 
 from .. import policy
 from ..models import (
@@ -256,7 +255,7 @@ def documents(
 
 
 def catch_up(
-    session: Session, index: MaterialIndex, *, lock_timeout: float = 10.0, limit: int | None = None
+    session: Session, index: SearchIndex, *, lock_timeout: float = 10.0, limit: int | None = None
 ) -> int:
     """Apply the outbox rows the index has not seen, in order; return how many were applied."""
     applied = 0
@@ -285,12 +284,13 @@ def catch_up(
 
 def rebuild(
     session: Session,
-    path: str,
+    url: str,
     progress: Callable[[int, int | None], None] | None = None,
     *,
     procs: int = REBUILD_PROCS,
-) -> MaterialIndex:
-    """Build a new index of every findable material and swap it in; searches go on meanwhile."""
+) -> SearchIndex:
+    """Build a new index of every findable material at ``url`` (a search URL or a Whoosh
+    folder) and swap it in; searches go on meanwhile."""
     position = session.scalar(select(func.max(IndexChange.id))) or 0
     total = (
         session.scalar(
@@ -301,8 +301,8 @@ def rebuild(
         )
         or 0
     )
-    return rebuild_index(
-        path, documents(session), position=position, total=total, progress=progress, procs=procs
+    return rebuild_url(
+        url, documents(session), position=position, total=total, progress=progress, procs=procs
     )
 
 

@@ -62,6 +62,10 @@ QUERY_PROBLEMS = {
     "prefix-too-broad": _l(
         '"%(word)s" matches too many different words: add a few letters before the *.'
     ),
+    # On a search engine that cannot look for word beginnings (Typesense).
+    "prefix-unsupported": _l(
+        '"%(word)s": word beginnings cannot be searched here; write the whole word.'
+    ),
     "too-long": _l("The search is too long (%(length)s characters; at most %(most)s): shorten it."),
     "no-letters": _l("The search has no letters or digits to look for."),
     "beyond-window": _l("Only the first %(most)s results can be shown: narrow the search."),

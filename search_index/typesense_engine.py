@@ -1,0 +1,776 @@
+"""The Typesense engine: a collection behind an alias, for hubs on several hosts.
+
+URL: ``typesense://key@host:port,host:port/collection`` (every node of the cluster; the
+client fails over between them). ``collection`` is an *alias*: each build is a collection
+``<collection>_<nanoseconds>`` that :func:`rebuild_typesense` fills, then points the alias
+at and drops the previous one, so searches go on during a rebuild. The outbox position
+of each built collection is a document of ``<collection>__meta`` (id: the built
+collection's name), written after each apply.
+
+Documents (see :func:`to_document`): the facets as ``string[]`` fields named as in
+:data:`~search_index.FACETS` (derived from it: a new facet needs no change here), the
+access tokens, ``published`` and ``popularity`` for sorting, the text as terms (see
+:mod:`search_index.typesense_query`), the part texts as terms again as plain ``string``
+fields (``<part>_text``, for Typesense's relevance ranking) and the stored texts for
+snippets, which are cut by :mod:`search_index.highlight` as on Whoosh (the same
+``<mark>`` HTML).
+
+A search is one ``multi_search`` request: the count and the facets, one count per
+filtered facet (disjunctive faceting: a facet's counts ignore its own filter), and the
+page. Every query's filter starts with the access tokens, which the library adds itself:
+no caller can leave them out. Relevance is Typesense's text match (title over topics over
+summary over body), one ranked search per stemming language of the index over the
+materials analysed in that language, merged by score; when a ranked search cannot reach
+every material the filter matched (an OR, a word matched only through another language's
+form) or the page is beyond :data:`MAX_RANKED`, the page is in newest-first order
+instead. "Did you mean" comes from Typesense's typo tolerance over the title and topic
+words of what the person may see (one request for all the words).
+
+Several hosts' followers may apply the same outbox batch to the one collection: writes
+are whole documents, so they converge, and a later outbox entry rewrites a material
+again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import requests
+import typesense
+from typesense.exceptions import ObjectAlreadyExists, ObjectNotFound, TypesenseClientError
+
+from search_index.analysis import Terms, stemming_languages
+from search_index.documents import FACETS, Hit, IndexedMaterial, Results
+from search_index.engine import DEFAULT_LOCK_TIMEOUT, ProgressFn, SearchIndex
+from search_index.errors import IndexCorrupt, IndexUnavailable, QueryError, SearchIndexError
+from search_index.highlight import PARTS, highlights
+from search_index.querying import MatchAll, parse
+from search_index.schema import STORED_BODY_CHARS, facet_values, material_languages, timestamp
+from search_index.searching import (
+    SUGGEST_BELOW,
+    Facets,
+    Request,
+    check_request,
+    correctable_words,
+    corrected_text,
+    empty_facets,
+)
+from search_index.typesense_query import Filter, FilterCompiler, any_of, both, pairs
+
+#: Bump when the documents' meaning or the analysis change (a change of fields, such as
+#: a new facet, changes :data:`SCHEMA_VERSION` by itself): older collections are refused.
+FORMAT = 1
+DEFAULT_PORT = 8108
+#: Text parts searched by ``filter_by`` (see :mod:`search_index.typesense_query`).
+FILTER_PARTS = ("text", "title", "topics")
+#: Parts ranked by ``q``, and their weights (as Whoosh's PART_WEIGHTS: title over topics
+#: over summary over body).
+RANK_PARTS = ("title", "topics", "summary", "body")
+RANK_WEIGHTS = "4,3,2,1"
+LANGS_FIELD = "stem_langs"
+NEUTRAL = "-"  # the stem_langs value of a material analysed neutrally
+IMPORT_BATCH = 500
+#: Relevance is ranked by Typesense up to this many results (its largest page); deeper
+#: pages are in newest-first order.
+MAX_RANKED = 250
+#: What a page's hits bring back: the id and what snippets are cut from.
+PAGE_FIELDS = "id,stored_title,stored_summary,stored_body,stored_langs"
+MAX_FACET_VALUES = 1000
+#: A built collection older than this (seconds) that the alias does not point at was left
+#: by a rebuild that stopped: the next rebuild drops it.
+ABANDONED_AFTER = 24 * 3600.0
+#: How long the index's languages (for query analysis) are reused before asking again.
+LANGUAGES_TTL = 5.0
+
+
+@dataclass(frozen=True)
+class Address:
+    """A parsed ``typesense://`` URL."""
+
+    api_key: str
+    nodes: tuple[tuple[str, int], ...]
+    collection: str
+
+    @classmethod
+    def parse(cls, url: str) -> Address:
+        """Read ``typesense://key@host:port,host:port/collection``."""
+        parts = urlsplit(url)
+        key, _, hosts = parts.netloc.rpartition("@")
+        name = parts.path.strip("/")
+        nodes = []
+        for item in hosts.split(","):
+            host, _, port = item.strip().rpartition(":") if ":" in item else (item, "", "")
+            if not host:
+                continue
+            if port and not port.isdigit():
+                raise ValueError(f"Bad port {port!r} in the search URL.")
+            nodes.append((host, int(port) if port else DEFAULT_PORT))
+        if not key or not nodes or not name or "/" in name:
+            raise ValueError(
+                "A Typesense search URL reads typesense://key@host:port,host:port/collection."
+            )
+        return cls(unquote(key), tuple(nodes), name)
+
+    def __str__(self) -> str:
+        hosts = ",".join(f"{h}:{p}" for h, p in self.nodes)
+        return f"typesense://{hosts}/{self.collection}"  # the key stays out of messages
+
+    def client(self) -> Any:
+        """A client for every node."""
+        config: dict[str, Any] = {
+            "nodes": [{"host": h, "port": p, "protocol": "http"} for h, p in self.nodes],
+            "api_key": self.api_key,
+            "connection_timeout_seconds": 5,
+            "num_retries": 3,
+            # (read by the client, missing from its ConfigDict type)
+            "retry_interval_seconds": 0.2,
+        }
+        return typesense.Client(config)  # type: ignore[arg-type]
+
+
+def collection_schema(name: str) -> dict[str, Any]:
+    """The fields of a built collection (see the module docstring)."""
+    fields: list[dict[str, Any]] = [
+        {"name": facet, "type": "string[]", "facet": True, "optional": True} for facet in FACETS
+    ]
+    fields += [
+        {"name": "access", "type": "string[]"},
+        {"name": LANGS_FIELD, "type": "string[]", "facet": True},
+        {"name": "published", "type": "int64"},
+        {"name": "popularity", "type": "int64"},
+        {"name": "spell_text", "type": "string", "optional": True},
+    ]
+    for part in FILTER_PARTS:
+        fields += [
+            {"name": f"{part}_terms", "type": "string[]", "optional": True},
+            {"name": f"{part}_pairs", "type": "string[]", "optional": True},
+        ]
+    fields += [{"name": f"{part}_text", "type": "string", "optional": True} for part in RANK_PARTS]
+    return {"name": name, "fields": fields, "default_sorting_field": "published"}
+
+
+#: What a collection was built as: :data:`FORMAT` and a digest of its fields.
+SCHEMA_VERSION = f"{FORMAT}:" + hashlib.sha256(
+    json.dumps(collection_schema("")["fields"], sort_keys=True).encode()
+).hexdigest()[:16]
+
+
+def _part_terms(langs: list[str], text: str) -> list[str]:
+    """The terms of ``text`` as Whoosh indexes them: by each language (neutral if none)."""
+    terms: list[str] = []
+    analysed: list[str | None] = [*langs] or [None]
+    for lang in analysed:
+        terms += Terms.of(lang).terms(text)
+    return terms
+
+
+def to_document(doc: IndexedMaterial) -> dict[str, Any]:
+    """The Typesense document of a material."""
+    for token in doc.access_tokens:
+        if "`" in token:
+            raise SearchIndexError(f"Access token {token!r} of {doc.id!r} has a backquote.")
+    langs = material_languages(doc)
+    texts = {"title": doc.title, "topics": "\n".join(doc.topics), "summary": doc.summary,
+             "body": doc.body}  # fmt: skip
+    by_part = {part: [_part_terms(langs, t) for t in texts[part].split("\n")] for part in texts}
+    document: dict[str, Any] = {
+        "id": doc.id,
+        "fingerprint": doc.fingerprint,
+        **facet_values(doc),
+        "access": sorted(set(doc.access_tokens)),
+        LANGS_FIELD: langs or [NEUTRAL],
+        "published": timestamp(doc.published),
+        "popularity": int(doc.popularity),
+        "spell_text": " ".join(Terms.of(None).terms("\n".join([doc.title, *doc.topics]))),
+        # What snippets are cut from (not indexed).
+        "stored_title": doc.title,
+        "stored_summary": doc.summary,
+        "stored_body": doc.body[:STORED_BODY_CHARS],
+        "stored_langs": langs,
+    }
+    for part in RANK_PARTS:
+        document[f"{part}_text"] = " ".join(t for line in by_part[part] for t in line)
+    for part in FILTER_PARTS:
+        chunks = [c for p in RANK_PARTS for c in by_part[p]] if part == "text" else by_part[part]
+        document[f"{part}_terms"] = sorted({t for chunk in chunks for t in chunk})
+        document[f"{part}_pairs"] = sorted({p for chunk in chunks for p in pairs(chunk)})
+    return document
+
+
+class TypesenseIndex(SearchIndex):
+    """A materials index in a Typesense collection alias (see the module docstring)."""
+
+    engine = "typesense"
+
+    def __init__(self, address: Address) -> None:
+        self.address = address
+        self._client = address.client()
+        self._languages: tuple[float, tuple[str, ...], bool] | None = None
+        self._lock = threading.Lock()
+
+    # --- names and errors ----------------------------------------------------------------
+
+    @property
+    def location(self) -> str:
+        """The URL without its key."""
+        return str(self.address)
+
+    @property
+    def meta(self) -> str:
+        """The collection holding each built collection's position."""
+        return f"{self.address.collection}__meta"
+
+    @contextlib.contextmanager
+    def _calls(self, doing: str) -> Iterator[None]:
+        """Turn the client's failures into the library's errors, naming the engine."""
+        try:
+            yield
+        except SearchIndexError:
+            raise
+        except ObjectNotFound as exc:
+            raise IndexUnavailable(
+                f"The search index {self.location} has no collection for {doing} ({exc}): "
+                "run `hub index rebuild`."
+            ) from exc
+        except (TypesenseClientError, requests.RequestException, OSError) as exc:
+            raise IndexUnavailable(
+                f"The search engine at {self.location} cannot be used for {doing} "
+                f"({type(exc).__name__}: {exc}): start it, or check HUB_SEARCH_URL."
+            ) from exc
+
+    def current(self) -> str:
+        """The built collection the alias points at."""
+        with self._calls("finding the current collection"):
+            found: str = self._client.aliases[self.address.collection].retrieve()["collection_name"]
+            return found
+
+    def _state(self, collection: str) -> dict[str, Any]:
+        with self._calls("reading the position"):
+            try:
+                state: dict[str, Any] = (
+                    self._client.collections[self.meta].documents[collection].retrieve()
+                )
+            except ObjectNotFound:
+                return {"position": 0, "schema_version": SCHEMA_VERSION}
+            return state
+
+    def _write_state(self, collection: str, position: int) -> None:
+        with self._calls("recording the position"):
+            self._client.collections[self.meta].documents.upsert(
+                {"id": collection, "position": position, "schema_version": SCHEMA_VERSION}
+            )
+
+    # --- creating ------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Create the meta collection, and an empty collection behind the alias if there is
+        none; refuse a collection built by another version."""
+        with self._calls("creating the index"):
+            with contextlib.suppress(ObjectAlreadyExists):
+                self._client.collections.create(
+                    {"name": self.meta, "fields": [{"name": "position", "type": "int64"}]}
+                )
+            try:
+                collection = self.current()
+            except IndexUnavailable as exc:
+                if not isinstance(exc.__cause__, ObjectNotFound):
+                    raise
+                collection = self.new_collection()
+                self._write_state(collection, 0)
+                self._client.aliases.upsert(
+                    self.address.collection, {"collection_name": collection}
+                )
+        if self._state(collection).get("schema_version") != SCHEMA_VERSION:
+            raise IndexCorrupt(
+                f"The search index {self.location} was built by another version of the hub: "
+                "run `hub index rebuild`."
+            )
+
+    def new_collection(self) -> str:
+        """Create an empty built collection; returns its name."""
+        name = f"{self.address.collection}_{time.time_ns()}"
+        with self._calls("creating a collection"):
+            self._client.collections.create(collection_schema(name))
+        return name
+
+    def drop(self, collection: str) -> None:
+        """Drop a built collection and its position (already gone is fine)."""
+        with self._calls("dropping a collection"):
+            for delete in (
+                lambda: self._client.collections[collection].delete(),
+                lambda: self._client.collections[self.meta].documents[collection].delete(),
+            ):
+                with contextlib.suppress(ObjectNotFound):
+                    delete()
+
+    def swap(self, collection: str) -> None:
+        """Point the alias at ``collection`` and drop the one it pointed at."""
+        try:
+            previous: str | None = self.current()
+        except IndexUnavailable:
+            previous = None
+        with self._calls("swapping the alias"):
+            self._client.aliases.upsert(self.address.collection, {"collection_name": collection})
+        if previous and previous != collection:
+            self.drop(previous)
+        self._drop_abandoned(keep=collection)
+
+    def _drop_abandoned(self, keep: str) -> None:
+        """Drop built collections that a rebuild stopped midway left behind: those not
+        current and begun more than :data:`ABANDONED_AFTER` seconds ago (a younger one may
+        be another rebuild's, still filling)."""
+        prefix = f"{self.address.collection}_"
+        oldest = time.time_ns() - int(ABANDONED_AFTER * 1e9)
+        with self._calls("listing collections"):
+            names = [c["name"] for c in self._client.collections.retrieve()]
+        for name in names:
+            started = name[len(prefix) :]
+            abandoned = started.isdigit() and int(started) < oldest
+            if name.startswith(prefix) and abandoned and name != keep:
+                self.drop(name)
+
+    def load(self, collection: str, documents: Iterable[IndexedMaterial]) -> int:
+        """Add ``documents`` to ``collection`` in batches; returns how many."""
+        done = 0
+        batch: list[dict[str, Any]] = []
+        for doc in documents:
+            batch.append(to_document(doc))
+            if len(batch) >= IMPORT_BATCH:
+                done += self._import(collection, batch)
+                batch = []
+        if batch:
+            done += self._import(collection, batch)
+        return done
+
+    def _import(self, collection: str, batch: list[dict[str, Any]]) -> int:
+        with self._calls("writing materials"):
+            results = self._client.collections[collection].documents.import_(
+                batch, {"action": "upsert"}
+            )
+        failed = [r for r in results if not r.get("success")]
+        if failed:
+            raise SearchIndexError(
+                f"The search index {self.location} refused {len(failed)} materials: "
+                f"{failed[0].get('error')}"
+            )
+        return len(batch)
+
+    # --- the interface -------------------------------------------------------------------
+
+    @property
+    def position(self) -> int:
+        """The outbox position recorded for the current collection (0 when new)."""
+        return int(self._state(self.current())["position"])
+
+    def refresh(self, *, wait: bool = True) -> bool:
+        """Nothing to reopen: every request reaches the alias's current collection."""
+        self._languages = None
+        return False
+
+    def warm(self) -> None:
+        """Nothing to prepare (Typesense keeps its indexes in memory)."""
+
+    def close(self) -> None:
+        """Nothing held but HTTP connections, which the client closes with the process."""
+
+    def doc_count(self) -> int:
+        """Number of materials in the current collection."""
+        with self._calls("counting materials"):
+            return int(self._client.collections[self.current()].retrieve()["num_documents"])
+
+    def fingerprints(self) -> dict[str, str]:
+        """Every indexed material's id and fingerprint (one export, two fields)."""
+        with self._calls("listing materials"):
+            lines = self._client.collections[self.current()].documents.export(
+                {"include_fields": "id,fingerprint"}
+            )
+        found: dict[str, str] = {}
+        for line in lines.splitlines():
+            if line.strip():
+                row = json.loads(line)
+                found[row["id"]] = row.get("fingerprint", "")
+        return found
+
+    def apply(
+        self,
+        upserts: Iterable[IndexedMaterial],
+        deletes: Iterable[str],
+        *,
+        position: int | None = None,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    ) -> bool:
+        """Upsert and delete as :meth:`search_index.MaterialIndex.apply` does. Typesense
+        writes each document atomically and needs no lock: ``lock_timeout`` is unused, and
+        two writers applying the same batch write the same documents."""
+        gone = list(dict.fromkeys(deletes))
+        gone_set = set(gone)
+        docs = {doc.id: doc for doc in upserts if doc.id not in gone_set}
+        collection = self.current()
+        if position is not None and position <= int(self._state(collection)["position"]):
+            return False
+        if docs:
+            self.load(collection, docs.values())
+        for start in range(0, len(gone), IMPORT_BATCH):
+            with self._calls("deleting materials"):
+                self._client.collections[collection].documents.delete(
+                    {"filter_by": any_of("id", gone[start : start + IMPORT_BATCH])}
+                )
+        if position is not None:
+            self._write_state(collection, position)
+        self._languages = None
+        return True
+
+    def search(
+        self,
+        query_text: str,
+        *,
+        person_tokens: Collection[str],
+        filters: Mapping[str, Collection[str]] | None = None,
+        sort: str = "relevance",
+        page: int = 1,
+        page_size: int = 20,
+        facets: bool = True,
+        highlights: bool = True,
+    ) -> Results:
+        """Search the materials a person may see: the contract of
+        :meth:`search_index.MaterialIndex.search`, on Typesense (see the module docstring)."""
+        request = check_request(query_text, person_tokens, filters, sort, page, page_size)
+        if not request.tokens:
+            counts = empty_facets(request.selected) if facets else {}
+            return Results([], 0, counts, None, page, page_size)
+        compiler = self._compiler()
+        text = compiler.compile(request.node) if request.node is not None else True
+        terms = compiler.terms if highlights else {}
+        outcome = self._evaluate(
+            request, text, compiler, facets=facets, page=True, texts=bool(terms)
+        )
+        hits = [self._hit(h, terms) for h in outcome.hits]
+        suggestion = None
+        if request.node is not None and outcome.total < SUGGEST_BELOW:
+            suggestion = self._suggest(request, outcome.total)
+        return Results(hits, outcome.total, outcome.facets, suggestion, page, page_size)
+
+    # --- a search's work -----------------------------------------------------------------
+
+    def _compiler(self) -> FilterCompiler:
+        cached = self._languages
+        if cached is None or time.monotonic() - cached[0] > LANGUAGES_TTL:
+            found = self._multi(
+                [
+                    {
+                        "q": "*",
+                        "facet_by": LANGS_FIELD,
+                        "per_page": 0,
+                        "max_facet_values": MAX_FACET_VALUES,
+                    }
+                ]  # fmt: skip
+            )[0]
+            tags = [v for v, _ in _facet_counts(found, LANGS_FIELD) if v != NEUTRAL]
+            langs, neutral = stemming_languages(tags)
+            neutral = neutral or any(v == NEUTRAL for v, _ in _facet_counts(found, LANGS_FIELD))
+            cached = self._languages = (time.monotonic(), langs, neutral)
+        return FilterCompiler(languages=cached[1], has_neutral=cached[2])
+
+    def _multi(self, searches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        common = {"collection": self.address.collection, "query_by": "title_text"}
+        with self._calls("searching"):
+            answer = self._client.multi_search.perform(
+                {"searches": [{**common, **s} for s in searches]}, {}
+            )
+        results: list[dict[str, Any]] = answer["results"]
+        for result in results:
+            if "error" in result:
+                if result.get("code") == 404:
+                    raise IndexUnavailable(
+                        f"The search index {self.location} has no collection: "
+                        "run `hub index rebuild`."
+                    )
+                raise SearchIndexError(f"The search engine at {self.location} said: {result}")
+        return results
+
+    def _evaluate(
+        self,
+        request: Request,
+        text: Filter,
+        compiler: FilterCompiler | None,
+        *,
+        facets: bool,
+        page: bool,
+        texts: bool = False,
+    ) -> _Outcome:
+        """Count, facet and (with ``page``) fetch the page of what ``text`` and the
+        request's filters match; ``compiler`` (which made ``text``) tells what to rank by;
+        ``texts``: the page's hits bring what snippets are cut from."""
+        access = any_of("access", request.tokens)
+        chosen = {name: any_of(name, values) for name, values in request.selected.items()}
+        matched = both([access, text, *chosen.values()])
+        if matched is False:
+            return _Outcome(0, [], empty_facets(request.selected) if facets else {})
+        filter_by = str(matched)
+        searches: list[dict[str, Any]] = []
+        # The count, and the facets that no filter narrows (per_page 0: no documents).
+        count: dict[str, Any] = {"q": "*", "filter_by": filter_by, "per_page": 0}
+        free = [f for f in FACETS if f not in chosen]
+        ranking: list[tuple[str, dict[str, Any]]] = []
+        if page and request.sort == "relevance" and compiler is not None:
+            ranking = self._ranking(request, filter_by, compiler)
+        counted = [*free] if facets else []
+        if ranking:
+            counted.append(LANGS_FIELD)  # each ranked search must find its language's count
+        if counted:
+            count.update(facet_by=",".join(counted), max_facet_values=MAX_FACET_VALUES)
+        searches.append(count)
+        # Disjunctive: a filtered facet is counted without its own filter.
+        for name in chosen if facets else ():
+            others = both([access, text, *(f for n, f in chosen.items() if n != name)])
+            searches.append(
+                {
+                    "q": "*",
+                    "filter_by": str(others),
+                    "per_page": 0,
+                    "facet_by": name,
+                    "max_facet_values": MAX_FACET_VALUES,
+                }  # fmt: skip
+            )
+        if page and not ranking:
+            searches.append(self._page(request, filter_by, texts))
+        searches += [ranked for _, ranked in ranking]
+        results = self._multi(searches)
+        total = int(results[0]["found"])
+        counts: Facets = {}
+        if facets:
+            for facet in free:
+                counts[facet] = _facet_counts(results[0], facet)
+            for i, name in enumerate(chosen, start=1):
+                counts[name] = _facet_counts(results[i], name)
+            for name, values in request.selected.items():
+                have = dict(counts[name])
+                counts[name] = sorted(
+                    {**{v: 0 for v in values}, **have}.items(), key=lambda i: (-i[1], i[0])
+                )
+            counts = {facet: counts[facet] for facet in FACETS}
+        hits: list[dict[str, Any]] = []
+        if ranking:
+            reached = dict(_facet_counts(results[0], LANGS_FIELD))
+            ranked = results[len(results) - len(ranking) :]
+            per_language = zip(ranking, ranked, strict=True)
+            merged = _merge_ranked(
+                request, [(reached.get(lang, 0), r) for (lang, _), r in per_language]
+            )
+            if merged is None:
+                # Typesense's ranking could not reach every match: newest first instead.
+                hits = self._multi([self._page(request, filter_by, texts)])[0].get("hits", [])
+            else:
+                hits = self._with_texts(merged) if texts else merged
+        elif page:
+            hits = results[-1].get("hits", [])
+        return _Outcome(total, hits, counts)
+
+    def _with_texts(self, hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The ranked ``hits`` (ids and scores) with the texts snippets are cut from."""
+        if not hits:
+            return hits
+        ids = [hit["document"]["id"] for hit in hits]
+        found = self._multi(
+            [
+                {
+                    "q": "*",
+                    "filter_by": any_of("id", ids),
+                    "per_page": len(ids),
+                    "include_fields": PAGE_FIELDS,
+                }
+            ]  # fmt: skip
+        )[0]
+        documents = {hit["document"]["id"]: hit["document"] for hit in found.get("hits", [])}
+        return [
+            {**hit, "document": documents[hit["document"]["id"]]}
+            for hit in hits
+            if hit["document"]["id"] in documents
+        ]
+
+    def _ranking(
+        self, request: Request, filter_by: str, compiler: FilterCompiler
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """Relevance searches, one per stemming language of the index (and the neutral
+        analysis): the materials analysed in it (the filter's, no others) ranked by
+        Typesense over the query's words analysed the same way. Empty when there are no
+        words to rank by or the page is too deep."""
+        texts = compiler.rank_texts()
+        window = request.page * request.page_size
+        if not texts or window > MAX_RANKED:
+            return []
+        languages: list[str] = [*compiler.languages]
+        if compiler.has_neutral:
+            languages.append(NEUTRAL)
+        searches = []
+        for lang in languages:
+            analyser = Terms.of(None if lang == NEUTRAL else lang)
+            tokens = list(dict.fromkeys(t for text in texts for t in analyser.terms(text)))
+            part = f"{filter_by} && {any_of(LANGS_FIELD, [lang])}"
+            ranked = {
+                "q": " ".join(tokens),
+                "query_by": ",".join(f"{p}_text" for p in RANK_PARTS),
+                "query_by_weights": RANK_WEIGHTS,
+                "filter_by": part,
+                "per_page": window,
+                "include_fields": "id,published",
+                "highlight_fields": "none",
+                "num_typos": 0,
+                "prefix": False,
+                "drop_tokens_threshold": 0,
+                "typo_tokens_threshold": 0,
+                # Else a short body that is just the word beats a title holding it.
+                "prioritize_exact_match": False,
+                "sort_by": "_text_match:desc,published:desc",
+            }
+            searches.append((lang, ranked))
+        return searches
+
+    def _page(self, request: Request, filter_by: str, texts: bool) -> dict[str, Any]:
+        by = {"most_used": "popularity:desc,published:desc"}.get(
+            request.sort, "published:desc,popularity:desc"
+        )
+        return {
+            "q": "*",
+            "filter_by": filter_by,
+            "sort_by": by,
+            "page": request.page,
+            "per_page": request.page_size,
+            "include_fields": PAGE_FIELDS if texts else "id",
+            "highlight_fields": "none",
+        }
+
+    def _hit(self, found: dict[str, Any], terms: Mapping[str, set[str]]) -> Hit:
+        document = found["document"]
+        score = float(found.get("text_match") or 0.0)
+        if not terms:
+            return Hit(document["id"], score, {})
+        texts = {part: document.get(f"stored_{part}", "") for part, _ in PARTS}
+        langs = document.get("stored_langs", [])
+        return Hit(document["id"], score, highlights(texts, langs, terms))
+
+    def _suggest(self, request: Request, found: int) -> str | None:
+        # Typesense's typo tolerance over the title and topic words the person may see,
+        # for every word at once; a word found as it is needs no correction.
+        access = any_of("access", request.tokens)
+        terms = sorted({term for _, term in correctable_words(request.node)})
+        if not terms:
+            return None
+        results = self._multi(
+            [{"q": term, "query_by": "spell_text", "filter_by": access, "num_typos": 2,
+              "min_len_1typo": 3, "min_len_2typo": 5, "prefix": False, "per_page": 20,
+              "include_fields": "id", "highlight_fields": "spell_text"} for term in terms]
+        )  # fmt: skip
+        better: dict[str, str] = {}
+        for term, result in zip(terms, results, strict=True):
+            matched: Counter[str] = Counter()
+            for hit in result.get("hits", []):
+                for highlight in hit.get("highlights", []):
+                    matched.update(t.lower() for t in highlight.get("matched_tokens", []))
+            if matched and term not in matched:
+                better[term] = max(matched.items(), key=lambda m: (m[1], m[0]))[0]
+
+        def closest(term: str) -> str | None:
+            return better.get(term)
+
+        corrected = corrected_text(request, closest)
+        if corrected is None:
+            return None
+        try:
+            node = parse(corrected)
+            compiler = self._compiler()
+            text = compiler.compile(node) if node is not None else True
+        except QueryError:
+            return None
+        if isinstance(node, MatchAll):
+            return None
+        outcome = self._evaluate(request, text, None, facets=False, page=False)
+        return corrected if outcome.total > found else None
+
+
+def _merge_ranked(
+    request: Request, found: list[tuple[int, dict[str, Any]]]
+) -> list[dict[str, Any]] | None:
+    """The page of hits from the per-language relevance searches (each with the number
+    of materials it had to reach), best first; None when one missed some."""
+    best: dict[str, dict[str, Any]] = {}
+    for count, ranked in found:
+        if int(ranked["found"]) != count:
+            return None
+        for hit in ranked.get("hits", []):
+            doc_id = hit["document"]["id"]
+            if doc_id not in best or hit["text_match"] > best[doc_id]["text_match"]:
+                best[doc_id] = hit
+    ordered = sorted(
+        best.values(),
+        key=lambda h: (-h["text_match"], -h["document"]["published"], h["document"]["id"]),
+    )
+    start = (request.page - 1) * request.page_size
+    return ordered[start : start + request.page_size]
+
+
+@dataclass
+class _Outcome:
+    total: int
+    hits: list[dict[str, Any]]
+    facets: Facets
+
+
+def _facet_counts(result: Mapping[str, Any], facet: str) -> list[tuple[str, int]]:
+    for entry in result.get("facet_counts", []):
+        if entry["field_name"] == facet:
+            counts = [(c["value"], int(c["count"])) for c in entry["counts"] if c["count"]]
+            return sorted(counts, key=lambda item: (-item[1], item[0]))
+    return []
+
+
+def open_typesense(url: str) -> TypesenseIndex:
+    """Open (creating if missing) the index of a ``typesense://`` URL."""
+    index = TypesenseIndex(Address.parse(url))
+    index.prepare()
+    return index
+
+
+def rebuild_typesense(
+    url: str,
+    documents: Iterable[IndexedMaterial],
+    *,
+    position: int,
+    total: int | None = None,
+    progress: ProgressFn | None = None,
+) -> TypesenseIndex:
+    """Fill a new collection with ``documents``, record ``position``, point the alias at
+    it and drop the old one (see :func:`search_index.rebuild` for the arguments)."""
+    index = TypesenseIndex(Address.parse(url))
+    index.prepare()
+    collection = index.new_collection()
+    try:
+        seen: set[str] = set()
+
+        def checked() -> Iterator[IndexedMaterial]:
+            for doc in documents:
+                if doc.id in seen:
+                    raise ValueError(f"material {doc.id!r} appears twice in the rebuild")
+                seen.add(doc.id)
+                yield doc
+                if progress is not None and len(seen) % 1000 == 0:
+                    progress(len(seen), total)
+
+        done = index.load(collection, checked())
+        index._write_state(collection, position)
+    except BaseException:
+        index.drop(collection)
+        raise
+    index.swap(collection)
+    if progress is not None:
+        progress(done, total)
+    return index
