@@ -18,7 +18,8 @@ by ``usage.record``) against a scan of ``usage_event`` per request
    half from the first month to the last.
 3. ``usage_month`` derived from the events with migration 0018's ``INSERT ... SELECT ...
    GROUP BY``, its visitors counted as ``record`` counts them (a visitor once a day per
-   material and kind, not every use). Its total is checked against the events; then 200 more
+   material and kind, not every use), and ``usage_flow`` from it with migration 0023's. Its
+   total is checked against the events, and the flows against the months; then 200 more
    uses recorded with ``usage.record`` (one commit each, p50 and p95 timed at that size) and
    both checked again: the whole total, and each month row a recorded use went into against
    a count of its events.
@@ -28,9 +29,9 @@ by ``usage.record``) against a scan of ``usage_event`` per request
    per run (p50, p95, max; the first run after start given apart); the baseline, the same
    figures by a ``GROUP BY`` over ``usage_event`` for that school per request, as the hub
    did before the roll-up (and checked equal to the dashboard's); and the whole page,
-   ``GET /school/report`` through the Flask test client signed in as that admin (the run says
-   whether that page draws the dashboard). Then ``EXPLAIN QUERY PLAN`` of the dashboard's
-   statements, the database's size and the number of ``usage_month`` rows.
+   ``GET /school/report`` through the Flask test client signed in as that admin. Then
+   ``EXPLAIN QUERY PLAN`` of the dashboard's statements, the database's size and the rows of
+   the roll-ups.
 
 The target (issue 22): the dashboard under 300 ms at 10 million events. ``--quick``: 200,000
 uses, 5,000 materials and 2,000 people. ``--keep`` leaves the instance and ``--reuse FOLDER``
@@ -38,38 +39,25 @@ measures it again without building it; ``--index "CREATE INDEX ..."`` (repeatabl
 before measuring, a trial for a copy of a kept instance (the hub's schema changes only by a
 migration). Human-readable lines first; the last line is one JSON object of figures (ms).
 
-Figures of 2026-12-06 (the 2-core machine busy with other work: load average 4.8 at the start,
-4.1 at the end, up to 13 in between). Building: the consortium in 7 s; 10,000,000 uses written
-in 80 s (about 125,000 a second) and indexed in 100 s; ``usage_month`` derived in 73 s:
-4,879,159 rows (two uses a row: a row is a month, kind, material and using school). Database
-2,633 MB (``usage_event`` 1,856 MB with its indexes, ``usage_month`` 727 MB). Totals equal
-after the load and after 200 more uses through ``usage.record``, none of their 200 month rows
-wrong; ``usage.record`` p50 6.7 ms, p95 31 ms. In ms, p50 / p95 (30 runs; the scan ratio at
-p50):
+Figures of 2026-12-06, two runs on the same instance (the 2-core machine busy with four other
+engineers' tests: load average 1 at the start, 4.5 to 5.4 during). Building: the consortium in
+15 s; 10,000,000 uses written and indexed in 504 s; both roll-ups derived in 140 s:
+``usage_month`` 4,877,816 rows (928 MB), ``usage_flow`` 2,024,460 rows (298 MB); database
+3,132 MB. Totals equal after the load and after 200 more uses through ``usage.record``, none
+of their 200 month rows wrong, the flows equal to the months; ``usage.record`` (now two upserts)
+p50 7.1 / 13.3 ms, p95 29 / 31 ms. In ms, p50 / p95 (30 runs):
 
-    school (usage_month rows)   dashboard       scan (ratio)          GET /school/report
-    biggest (240,294)           818 / 1,100     2,373 / 3,525 (2.9x)  3,000 / 4,289
-    median (39,941)             586 / 770       954 / 1,234 (1.6x)    1,090 / 1,569
+    school (usage_month rows)   dashboard             scan of the events         GET /school/report
+    biggest (240,213)           35 / 37;  85 / 128    5,057 / 7,152 (144x)       197 / 319; 117 / 163
+    median (39,884)             103 / 161; 45 / 59    1,510 / 2,078 (15x)        48 / 108;  64 / 74
 
-(An earlier run, load average about 4: biggest 1,444 / 1,824 against 2,378 / 4,014; median
-322 / 452 against 704 / 817.) The page still draws ``usage.report``, which loads every event of
-twelve months as an object; the figures of the scan and the dashboard are equal.
-
-The target is not met. Why, by ``EXPLAIN QUERY PLAN``: the biggest school is a big user; its
-"taken" statement reads 220,000 ``usage_month`` rows through ``ix_usage_month_school_id``, each
-then looked up in the table (565 ms), and its "given" one 20,000 through
-``ix_usage_month_owner_school_id`` (85 ms); both group in a temporary b-tree and hand Python
-52,000 grouped rows (month x kind x material x school), which takes as long again. Trials on a
-copy of the instance (``--index``, and the same figures folded in SQL with ``sqlite3``):
-covering indexes ``(owner_school_id, month, kind, material_id, school_id, events, visitors)``
-and ``(school_id, month, owner_school_id, kind, events)`` (37 s to build, +300 MB) halve the
-"taken" statement (294 ms) but leave the dashboard as it was (1,405 ms p50 in that run: the rows
-handed to Python are the same). The figures folded in SQL (five statements: sums by month and
-kind, by using school, the top 30 materials, the top 10 owner schools; at most 200 rows each)
-take 705 ms (biggest) and 167 ms (median) on today's indexes, 135 ms and 18 ms with the
-covering ones. Both together should bring the dashboard under the target (what is left: the
-titles through the catalogue, about 20 ms; not measured as a whole); a roll-up by school
-without the material (2,025,044 rows at this size) brings the biggest school's to 18 ms.
+The target is met in both runs (the worst dashboard p95 161 ms). Before ``usage_flow`` (the
+day's earlier runs): the biggest school 649 / 823 ms, the median 169 / 645 ms, most of it the
+"taken" statement reading 220,000 ``usage_month`` rows of the biggest school's people's uses
+(one per material) where ``usage_flow`` has a few thousand. Every statement now reads a
+covering index and returns at most a few hundred grouped rows (plans in the run's output: 2 to
+17 ms each for the biggest school); the rest is the titles through the catalogue and the load
+on the machine. The whole page adds the map and the tables' rendering.
 """
 
 from __future__ import annotations
