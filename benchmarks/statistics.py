@@ -47,9 +47,9 @@ engineers' tests: load average 1 at the start, 4.5 to 5.4 during). Building: the
 of their 200 month rows wrong, the flows equal to the months; ``usage.record`` (now two upserts)
 p50 7.1 / 13.3 ms, p95 29 / 31 ms. In ms, p50 / p95 (30 runs):
 
-    school (usage_month rows)   dashboard             scan of the events         GET /school/report
-    biggest (240,213)           35 / 37;  85 / 128    5,057 / 7,152 (144x)       197 / 319; 117 / 163
-    median (39,884)             103 / 161; 45 / 59    1,510 / 2,078 (15x)        48 / 108;  64 / 74
+    school (usage_month rows)  dashboard            scan of the events    GET /school/report
+    biggest (240,213)          35 / 37;  85 / 128   5,057 / 7,152 (144x)  197 / 319; 117 / 163
+    median (39,884)            103 / 161; 45 / 59   1,510 / 2,078 (15x)   48 / 108;  64 / 74
 
 The target is met in both runs (the worst dashboard p95 161 ms). Before ``usage_flow`` (the
 day's earlier runs): the biggest school 649 / 823 ms, the median 169 / 645 ms, most of it the
