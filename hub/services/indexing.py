@@ -57,10 +57,11 @@ def _changed_material_ids(session: Session) -> set[int]:
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Material) and obj.id is not None:
             ids.add(obj.id)
-        elif (
-            isinstance(obj, (MaterialVersion, AudienceGrant)) and obj.material_id is not None
-        ) or _review_standing_changed(obj):  # peer review: the "Review" facet, LOM annotation
+        elif isinstance(obj, (MaterialVersion, AudienceGrant)) and obj.material_id is not None:
             ids.add(obj.material_id)
+        elif _review_standing_changed(obj):  # the "Review" facet; LOM's annotation changes
+            ids.add(obj.material_id)
+            harvest_log.redate(session, [obj.material_id])
         elif isinstance(obj, School) and obj in session.dirty:
             state = inspect(obj)  # which columns changed in this flush
             if any(state.attrs[name].history.has_changes() for name in SCHOOL_FIELDS):
