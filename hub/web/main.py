@@ -19,7 +19,7 @@ from ..models import (
     Role,
     utcnow,
 )
-from ..services import access_requests, feeds, modules, tokens, usage
+from ..services import access_requests, feeds, modules, review_credit, tokens, usage
 from ..services.catalogue import Catalogue
 from ..services.schools import active_schools, is_active_member
 from .access import public, requires
@@ -132,6 +132,7 @@ def account_page(**extra: Any) -> str:
         follow_browser=FOLLOW_BROWSER,
         feed_address=feeds.current_address(db.session(), current_user),
         tokens=tokens.tokens_of(db.session(), current_user),
+        given_reviews=review_credit.given_reviews(db.session(), current_user),
         expiry_days=tokens.EXPIRY_DAYS,
         scope_labels=tokens.SCOPE_LABELS,
         now=utcnow(),
