@@ -15,7 +15,7 @@ from ..i18n import current_language, remembered_words, words_memo
 from ..models import MaterialVersion
 from ..services import metadata, vocabularies
 from ..services.discovery import MaterialCard
-from ..services.review_state import NONE, ReviewState, review_states
+from ..services.review_state import ReviewState, review_states
 
 
 def facet_label(facet: str, value: str, schools: dict[str, str]) -> str:
@@ -70,10 +70,10 @@ def badges(
     in the interface language; ``review``: the material's standing in peer review
     (``services.review_state.review_states``), its badges first."""
     words = _wording()
-    shown = version.version_id if isinstance(version, MaterialCard) else version.id
-    out = [
-        (f"badge review {standing}", "", said) for standing, said in (review or NONE).badges(shown)
-    ]
+    out: list[tuple[str, str, str]] = []
+    if review is not None:
+        shown = version.version_id if isinstance(version, MaterialCard) else version.id
+        out += [(f"badge review {kind}", "", said) for kind, said in review.badges(shown)]
     out += [("badge", version.language, words("language", version.language))]
     out += [("badge", tag, words("language", tag)) for tag in version.other_languages]
     if version.level:

@@ -103,6 +103,7 @@ def test_the_school_dashboard_shows_the_reviews_given_against_the_year_before(
 ) -> None:
     world.accept()
     school = world.reviewers[0].school
+    assert school is not None
     # One review of the same reviewer's school, done a year and a month ago.
     world.session.execute(
         update(Review)
