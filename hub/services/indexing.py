@@ -30,6 +30,7 @@ from ..models import (
     IndexChange,
     Material,
     MaterialVersion,
+    Outcome,
     School,
     Submission,
     VersionState,
@@ -75,10 +76,10 @@ def _changed_material_ids(session: Session) -> set[int]:
 
 
 def _review_standing_changed(obj: object) -> TypeGuard[Decision | Submission]:
-    """Whether ``obj`` is a peer review decision, or a submission whose school vetted a
+    """Whether ``obj`` is a peer review's acceptance, or a submission whose school vetted a
     version: what changes a material's standing in peer review (``review_state``)."""
     if isinstance(obj, Decision):
-        return obj.material_id is not None
+        return obj.material_id is not None and obj.outcome is Outcome.ACCEPT
     if isinstance(obj, Submission) and obj.material_id is not None:
         return inspect(obj).attrs["vetted_version_id"].history.has_changes()
     return False
