@@ -182,3 +182,9 @@ def test_a_hidden_material_shows_nothing_of_its_review(client: FlaskClient, worl
     visitor = _browser(client, world)
     assert visitor.get(f"/materials/{world.material.id}").status_code == 404
     assert "Malaria in pregnancy" not in _page(visitor, "/browse")
+
+
+def test_home_shelves_carry_the_badge(client: FlaskClient, world: World) -> None:
+    world.accept()
+    html = _page(_browser(client, world, world.reviewers[2]), "/")
+    assert "Malaria in pregnancy" in html and "Peer reviewed" in _badges(html)
