@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 #: Facet fields, in the order a search page would show them. Every search returns counts
 #: for each of them, and ``filters`` accepts exactly these names.
 #: ``language`` is the material's primary language, ``languages`` every language it is in
-#: (the facet to narrow to the languages a person reads).
+#: (the facet to narrow to the languages a person reads). ``review`` is the material's standing
+#: in peer review (the hub's words, e.g. "peer-reviewed").
 FACETS: tuple[str, ...] = (
     "language",
     "languages",
@@ -24,6 +25,7 @@ FACETS: tuple[str, ...] = (
     "audience",
     "licence",
     "school",
+    "review",
 )
 
 SORTS: tuple[str, ...] = ("relevance", "newest", "most_used")
@@ -62,6 +64,7 @@ class IndexedMaterial:
     audience: list[str] = field(default_factory=list)
     licence: str = ""
     school_name: str = ""
+    review: list[str] = field(default_factory=list)
     popularity: int = 0
     access_tokens: list[str] = field(default_factory=list)
 

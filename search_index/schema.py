@@ -41,7 +41,7 @@ from search_index.documents import FACETS, IndexedMaterial
 
 #: Bump when the schema or the analysis changes: older index folders are then refused
 #: with a message asking for ``hub index rebuild``.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 ACCESS_FIELD = "access"
 FACETS_FIELD = "facets"

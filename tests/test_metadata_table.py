@@ -63,10 +63,11 @@ def test_the_library_facets_and_the_table_facets_are_the_same() -> None:
     assert len(FACETS) == len(LIBRARY_FACETS)
 
 
-def test_every_field_facet_is_a_facet_and_every_facet_but_school_has_a_field() -> None:
+def test_every_field_facet_is_a_facet_and_every_facet_but_school_and_review_has_a_field() -> None:
     named = {f.name for f in FACETS}
     assert {f.facet for f in FIELDS if f.facet} <= named
-    assert {f.name for f in FACETS if not f.fields} == {"school"}
+    # The owner school and the peer review standing are facts of the material, not fields.
+    assert {f.name for f in FACETS if not f.fields} == {"school", "review"}
 
 
 def test_every_library_facet_is_a_document_attribute() -> None:

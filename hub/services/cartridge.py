@@ -71,6 +71,7 @@ from .catalogue import Catalogue
 from .errors import InvalidInput, NotFound, ServiceError
 from .extraction import MAX_RATIO, RATIO_FREE_BYTES
 from .metadata import Metadata, MetadataErrors, apply_metadata
+from .review_state import review_states
 from .store_check import blob_is_recorded
 from .vocabularies import RESOURCE_TYPES, licence_short_name, licence_url
 
@@ -210,8 +211,12 @@ def plan_export(
     else:
         versions = [version]
     relations = catalogue.relations([version, *[v for v in versions if v.id != version.id]])
+    reviews = review_states(catalogue.session, (v.material_id for v in (version, *versions)))
     records = {
-        v.id: lom.Record(v, relations[v.id], site, of_version=True) for v in (version, *versions)
+        v.id: lom.Record(
+            v, relations[v.id], site, of_version=True, review=reviews.get(v.material_id)
+        )
+        for v in (version, *versions)
     }
     if choice is Choice.LTI and lti_launch_url is None:
         choice = Choice.LINKS

@@ -40,6 +40,7 @@ from ..models import HarvestRecord, IndexChange, Material, MaterialVersion, Scho
 from ..models import utcnow as _utcnow
 
 _PENDING = "hub.harvest_pending"
+_REDATE = "hub.harvest_redate"
 #: Materials whose records one query reads and writes at a time.
 CHUNK = 500
 
@@ -63,6 +64,12 @@ def _collect(session: Session, _context: Any, _instances: Any) -> None:
         session.info.setdefault(_PENDING, set()).update(ids)
 
 
+def redate(session: Session, material_ids: Iterable[int]) -> None:
+    """Date the records of these materials anew at this commit though their tokens and
+    version stay: what their records say changed (a peer review accepted, a vetting)."""
+    session.info.setdefault(_REDATE, set()).update(material_ids)
+
+
 def _before_commit(session: Session) -> None:
     if session.info.get("hub.no_outbox"):
         return
@@ -70,8 +77,9 @@ def _before_commit(session: Session) -> None:
     # the outbox rows it writes are followed too (a clean session does not flush).
     session.flush()
     ids = session.info.pop(_PENDING, set())
-    if ids:
-        record_changes(session, ids)
+    redated = session.info.pop(_REDATE, set())
+    if ids or redated:
+        record_changes(session, ids | redated, redate=redated)
 
 
 def track() -> None:
@@ -96,11 +104,16 @@ def _current_facts(session: Session, material_ids: Sequence[int]) -> list[policy
 
 
 def record_changes(
-    session: Session, material_ids: Iterable[int], now: dt.datetime | None = None
+    session: Session,
+    material_ids: Iterable[int],
+    now: dt.datetime | None = None,
+    redate: Iterable[int] = (),
 ) -> int:
     """Bring the records of these materials up to date with their present (see the module
-    doc); returns how many records changed. Written with plain statements: no ORM object
-    becomes dirty, so the outbox is not written again."""
+    doc); returns how many records changed (those in ``redate`` change whatever else does).
+    Written with plain statements: no ORM object becomes dirty, so the outbox is not written
+    again."""
+    forced = set(redate)
     now = now or _utcnow()
     ids = sorted(set(material_ids))
     changed = 0
@@ -130,7 +143,11 @@ def record_changes(
                         exposed=tokens,
                     )
                 )
-            elif old.version_id != facts.version_id or old.tokens != tokens:
+            elif (
+                old.version_id != facts.version_id
+                or old.tokens != tokens
+                or facts.material_id in forced
+            ):
                 ever = exposure(facts, old.exposed) | set(tokens)
                 session.execute(
                     update(HarvestRecord)

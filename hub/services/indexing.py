@@ -15,7 +15,7 @@ import datetime as dt
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, TypeGuard
 
 from sqlalchemy import event, func, inspect, or_, select
 from sqlalchemy.orm import Session, selectinload, undefer
@@ -25,14 +25,18 @@ from search_index import IndexedMaterial, SearchIndex, rebuild_url
 from .. import policy
 from ..models import (
     AudienceGrant,
+    Decision,
     IndexChange,
     Material,
     MaterialVersion,
+    Outcome,
     School,
+    Submission,
     VersionState,
     utcnow,
 )
 from . import harvest_log, markdown, mesh, metadata
+from .review_state import NONE, review_states
 
 log = logging.getLogger("hub.indexing")
 BATCH = 500
@@ -55,6 +59,9 @@ def _changed_material_ids(session: Session) -> set[int]:
             ids.add(obj.id)
         elif isinstance(obj, (MaterialVersion, AudienceGrant)) and obj.material_id is not None:
             ids.add(obj.material_id)
+        elif _review_standing_changed(obj):  # the "Review" facet; LOM's annotation changes
+            ids.add(obj.material_id)
+            harvest_log.redate(session, [obj.material_id])
         elif isinstance(obj, School) and obj in session.dirty:
             state = inspect(obj)  # which columns changed in this flush
             if any(state.attrs[name].history.has_changes() for name in SCHOOL_FIELDS):
@@ -65,6 +72,16 @@ def _changed_material_ids(session: Session) -> set[int]:
                 session.scalars(select(Material.id).where(Material.school_id.in_(school_ids)))
             )
     return ids
+
+
+def _review_standing_changed(obj: object) -> TypeGuard[Decision | Submission]:
+    """Whether ``obj`` is a peer review's acceptance, or a submission whose school vetted a
+    version: what changes a material's standing in peer review (``review_state``)."""
+    if isinstance(obj, Decision):
+        return obj.material_id is not None and obj.outcome is Outcome.ACCEPT
+    if isinstance(obj, Submission) and obj.material_id is not None:
+        return inspect(obj).attrs["vetted_version_id"].history.has_changes()
+    return False
 
 
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
@@ -146,20 +163,25 @@ def _facet_values(version: MaterialVersion) -> dict[str, Any]:
 
 
 def document_for(
-    version: MaterialVersion, facts: policy.MaterialFacts, now: dt.datetime
+    version: MaterialVersion,
+    facts: policy.MaterialFacts,
+    now: dt.datetime,
+    review: Iterable[str] = (),
 ) -> IndexedMaterial | None:
-    """The index document of a material's current published version (None: keep it out)."""
+    """The index document of a material's current published version (None: keep it out);
+    ``review``: its standing in peer review (``ReviewState.standings``)."""
     tokens = policy.access_tokens(facts, now)
     if not tokens:
         return None
     material = version.material
+    standing = sorted(review)
     facets = _facet_values(version)
     facets["language"] = version.language or "und"
     if material.kind.value == "module":  # the index files a module under the type "module"
         facets["resource_type"] = "module"
     return IndexedMaterial(
         id=str(material.id),
-        fingerprint=fingerprint(version, material),
+        fingerprint=fingerprint(version, material, standing),
         title=version.title,
         summary=markdown.plain(version.summary),
         topics=mesh.topic_names(version),  # descriptors by name: search matches names
@@ -167,14 +189,16 @@ def document_for(
         **facets,
         school=str(material.school_id),
         school_name=material.school.name,
+        review=standing,
         published=version.published_at or version.created_at,
         popularity=material.popularity,
         access_tokens=sorted(tokens),
     )
 
 
-def fingerprint(version: MaterialVersion, material: Material) -> str:
-    """What changes when the document must change: version, grants, standing, windows."""
+def fingerprint(version: MaterialVersion, material: Material, review: Iterable[str] = ()) -> str:
+    """What changes when the document must change: version, grants, standing, windows,
+    peer review."""
     school = material.school
     grants = ";".join(
         f"{g.id}:{g.kind.value}:{','.join(g.values)}:{g.can_view}{g.can_download}"
@@ -194,6 +218,7 @@ def fingerprint(version: MaterialVersion, material: Material) -> str:
             school.ceiling_audience,
             ",".join(school.ceiling_rights),
             grants,
+            ",".join(review),
         )
     )
 
@@ -245,8 +270,10 @@ def documents(
     for start in range(0, len(ids), size):
         versions = _current_versions(session, ids[start : start + size])
         facts = policy.facts_for_versions(session, versions)
+        reviews = review_states(session, (v.material_id for v in versions))
         for version in versions:
-            doc = document_for(version, facts[version.id], now)
+            standing = reviews.get(version.material_id, NONE).standings
+            doc = document_for(version, facts[version.id], now, standing)
             if doc is not None:
                 yield doc
 

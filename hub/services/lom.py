@@ -44,6 +44,7 @@ from ..models import MaterialKind, MaterialVersion, VersionState
 from . import markdown, mesh
 from .catalogue import Relations
 from .metadata import FIELD_BY_NAME
+from .review_state import ReviewState
 from .vocabularies import licence_url
 
 LOM_NS = "http://ltsc.ieee.org/xsd/LOM"
@@ -62,6 +63,8 @@ HEALTHCARE_VOCAB = "HEALTHCARE_LOMv1"
 HUB_VOCAB = "hub"
 #: The language of the words of our vocabularies in the records.
 WORDS_LANGUAGE = "en"
+#: Who annotates a record with its peer review (LOM 8.1 entity): the hub's consortium.
+REVIEWER_ENTITY = "Consortium Hub"
 
 #: Where each field of ``metadata.FIELDS`` goes in LOM (Dublin Core in brackets); a test
 #: checks that every field of the table has its place, so a new field is placed on purpose.
@@ -91,6 +94,8 @@ PLACES = {
     "patient_data": "not exported: a sharing fact, not a description of the material",
     "consent_scope": "not exported: a sharing fact, not a description of the material",
 }
+# A material's peer review (not a field of the table) goes to annotation (LOM 8): entity,
+# date and description.
 #: The taxonomies of the health-system context (classification purpose ``idea``): the
 #: field and the name of its source.
 CONTEXT_TAXONOMIES = (
@@ -166,12 +171,15 @@ class Site:
 class Record:
     """What a metadata record is made of: the version, what it relates to (as far as the
     reader may view), and whether it describes this version (a version's ``lom.xml``) or
-    the material through its current version (harvesting, the material's ``lom.xml``)."""
+    the material through its current version (harvesting, the material's ``lom.xml``);
+    ``review``: the material's standing in peer review (``review_state.review_states``),
+    written as an annotation."""
 
     version: MaterialVersion
     relations: Relations
     site: Site
     of_version: bool = False
+    review: ReviewState | None = None
 
     @property
     def url(self) -> str:
@@ -280,6 +288,7 @@ def _lom_record(record: Record) -> etree._Element:
         _identifier(target, "URI", resource)
         if description:
             _langstring(target, "description", description, language)
+    _annotation(root, record)
     _classification(root, record)
     _healthcare(root, record)
     return root
@@ -414,6 +423,27 @@ def _relations(record: Record) -> Iterator[tuple[str, str, str, str]]:
         yield "haspart", site.version_url(item), item.title, item.language
     for module in related.modules:
         yield "ispartof", site.version_url(module), module.title, module.language
+
+
+def _annotation(root: etree._Element, record: Record) -> None:
+    """LOM 8 ``annotation`` (entity, date, description): the peer review, "Peer reviewed
+    (version 3), accepted on 2027-03-01", dated by its acceptance."""
+    review = record.review
+    if review is None or review.reviewed_version is None or review.reviewed_at is None:
+        return
+    annotation = _sub(root, "annotation")
+    site = record.site
+    _sub(
+        annotation,
+        "entity",
+        vcard(REVIEWER_ENTITY, organisation=REVIEWER_ENTITY, url=site.base_url),
+    )
+    _sub(_sub(annotation, "date"), "dateTime", _date(review.reviewed_at))
+    text = (
+        f"Peer reviewed (version {review.reviewed_version}), accepted on "
+        f"{review.reviewed_at.date().isoformat()}"
+    )
+    _langstring(annotation, "description", text, WORDS_LANGUAGE)
 
 
 def _classification(root: etree._Element, record: Record) -> None:

@@ -373,7 +373,8 @@ class Facet:
     """A facet of the search library (``search_index.FACETS``), as the search page shows it.
 
     Its values come from the fields whose ``facet`` names it (``school``: the owner school,
-    worded by the caller); ``more_words`` words values no field holds.
+    worded by the caller; ``review``: the material's peer review, ``services.review_state``);
+    ``more_words`` words values no field holds.
     """
 
     name: str
@@ -411,6 +412,8 @@ FACETS: tuple[Facet, ...] = (
     Facet("financing", _l("Health system")),
     Facet("who_regions", _l("WHO region")),
     Facet("audience", _l("Audience")),
+    # A material's standing in peer review (services.review_state): no field of a version.
+    Facet("review", _l("Review"), more_words=vocabularies.REVIEW_STANDINGS),
     Facet("languages", _l("Also in"), shown=False),
     Facet("countries", _l("Country"), shown=False),
 )

@@ -40,6 +40,7 @@ from .catalogue import Catalogue, Harvested, HarvestScope
 from .errors import NotFound
 from .languages import COMMON_TAGS, language_name
 from .metadata import FIELD_BY_NAME
+from .review_state import review_states
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 OAI_SCHEMA = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"
@@ -389,13 +390,18 @@ class _Records:
         self.found = found
         live = [f.version for f in found if f.version is not None]
         self.relations = catalogue.relations(live)
+        self.reviews = review_states(catalogue.session, (v.material_id for v in live))
 
     def record(self, found: Harvested, prefix: str) -> etree._Element:
         record = _element("record")
         record.append(_header(self.repository, found))
         if found.version is not None:
+            version = found.version
             facts = lom.Record(
-                found.version, self.relations[found.version.id], self.repository.site
+                version,
+                self.relations[version.id],
+                self.repository.site,
+                review=self.reviews.get(version.material_id),
             )
             _child(record, "metadata").append(FORMATS[prefix][2](facts))
         return record

@@ -23,6 +23,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ..models import Material, MaterialVersion, School, UsageFlow, UsageMonth, utcnow
 from .catalogue import Catalogue
+from .review_credit import reviews_given_in_months
 
 #: Counts below this are shown as "< 5" (aggregates only; no one is picked out).
 SMALL = 5
@@ -121,6 +122,7 @@ class SchoolDashboard:
     unique: int  # unique visitors per day, summed
     top: list[Top]
     taken_from: list[tuple[str, int]]  # the schools whose materials ours use most
+    reviews_given: Trend | None = None  # peer reviews our people gave; the year as one bucket
 
     @property
     def gives_more(self) -> bool:
@@ -251,6 +253,11 @@ def school_dashboard(
         unique=unique,
         top=_top(catalogue, most_used),
         taken_from=taken_from,
+        reviews_given=Trend(
+            [period.end],
+            [reviews_given_in_months(session, school.id, period.months)],
+            [reviews_given_in_months(session, school.id, period.last_year)],
+        ),
     )
 
 

@@ -112,6 +112,11 @@ PROFESSIONS = {
 }
 PATIENT_DATA = PatientData.vocabulary()
 CONSENT_SCOPES = ConsentScope.vocabulary()
+#: A material's standing in peer review: the search facet "Review" and the badges.
+REVIEW_STANDINGS = {
+    "peer-reviewed": _l("Peer reviewed"),
+    "school-vetted": _l("School-vetted"),
+}
 
 
 def check_one(vocabulary: Mapping[str, object], value: str, field: str, what: str) -> str:

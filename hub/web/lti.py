@@ -42,6 +42,7 @@ from .access import public, requires
 from .actions import Refused, perform
 from .embedding import FRAME_ORIGINS
 from .search import FACET_TITLES, SHOWN_FACETS, query_problem, search_query
+from .value_words import review_standings
 
 log = logging.getLogger(__name__)
 bp = Blueprint("lti", __name__)
@@ -209,6 +210,7 @@ def pick(launch_id: str) -> tuple[str, int]:
     html = render_template(
         "lti/pick.html",
         found=found,
+        reviews=review_standings(f.card for f in found.cards),
         error=error,
         launch_id=launch_id,
         chosen=[chosen[i] for i in lti.chosen_ids(choice["chosen"]) if i in chosen],

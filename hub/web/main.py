@@ -19,7 +19,7 @@ from ..models import (
     Role,
     utcnow,
 )
-from ..services import access_requests, feeds, modules, tokens, usage
+from ..services import access_requests, feeds, modules, review_credit, tokens, usage
 from ..services.catalogue import Catalogue
 from ..services.schools import active_schools, is_active_member
 from .access import public, requires
@@ -27,6 +27,7 @@ from .membership import INCOME_LABELS, region_income_chart
 from .navigation import safe_next
 from .reader import me
 from .search import found_cards
+from .value_words import review_standings
 
 bp = Blueprint("main", __name__)
 
@@ -48,6 +49,7 @@ def home() -> str:
     viewer = policy.viewer_for(s, person, adoptions=False)  # for the shelves' searches
     if person is None or person.school is None:
         context["public_materials"] = found_cards(viewer, size=SHELF)
+        context["reviews"] = review_standings(context["public_materials"])
         return render_template("home.html", **context)
     school = person.school
     catalogue = Catalogue.of(s, person)
@@ -83,11 +85,14 @@ def home() -> str:
         )
     if person.role is Role.SCHOOL_ADMIN:
         context["usage"] = usage.report(s, school)
+    context["reviews"] = review_standings(*(context.get(shelf, []) for shelf in SHELVES))
     return render_template("home.html", **context)
 
 
 # Cards on each shelf of the home page.
 SHELF = 6
+#: The shelves of a member's home page (their cards carry badges).
+SHELVES = ("school_modules", "in_my_languages", "my_list", "from_my_region")
 
 
 class Continuing(NamedTuple):
@@ -127,6 +132,7 @@ def account_page(**extra: Any) -> str:
         follow_browser=FOLLOW_BROWSER,
         feed_address=feeds.current_address(db.session(), current_user),
         tokens=tokens.tokens_of(db.session(), current_user),
+        given_reviews=review_credit.given_reviews(db.session(), current_user),
         expiry_days=tokens.EXPIRY_DAYS,
         scope_labels=tokens.SCOPE_LABELS,
         now=utcnow(),

@@ -46,6 +46,7 @@ from ..services import (
     modules,
     publishing,
     renditions,
+    review_state,
     sharing,
     version_text,
     vocabularies,
@@ -69,6 +70,7 @@ from .files import serve_blob, serve_file
 from .navigation import safe_next
 from .search import found_cards
 from .sharing import grant_choices
+from .value_words import review_standings
 
 if TYPE_CHECKING:
     from ..models import File
@@ -538,6 +540,7 @@ def browse() -> str:
     return render_template(
         "materials/browse.html",
         versions=found[:PAGE_SIZE],
+        reviews=review_standings(found[:PAGE_SIZE]),
         page=page,
         has_more=len(found) > PAGE_SIZE,
         q=text,
@@ -592,6 +595,8 @@ def show(material_id: int) -> str:
         viewing=renditions.viewing,
         **citing_parts(catalogue, version, lineage),
         **feedback_parts(version, me),
+        review_state=review_standings([version]).get(material.id),
+        review_summary=review_state.public_summary(s, material.id),
     )
 
 
@@ -680,7 +685,12 @@ def my_list() -> str:
         for v in versions
         if v.material.kind is MaterialKind.MODULE
     }
-    return render_template("materials/my_list.html", versions=versions, progress=progress)
+    return render_template(
+        "materials/my_list.html",
+        versions=versions,
+        reviews=review_standings(versions),
+        progress=progress,
+    )
 
 
 def _compared(values: list[str]) -> str:

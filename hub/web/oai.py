@@ -23,6 +23,7 @@ from ..models import Person
 from ..services import lom, oai_pmh, tokens
 from ..services.catalogue import Catalogue
 from ..services.errors import NotFound
+from ..services.review_state import review_states
 from . import reader
 from .access import public
 from .actions import perform
@@ -111,7 +112,13 @@ def _lom_record(material_id: int, number: int | None) -> Response:
     except NotFound:
         abort(404)
     relations = catalogue.relations([version])[version.id]
-    record = lom.Record(version, relations, _site(), of_version=number is not None)
+    record = lom.Record(
+        version,
+        relations,
+        _site(),
+        of_version=number is not None,
+        review=review_states(catalogue.session, [material_id]).get(material_id),
+    )
     name = f"material-{material_id}" + (f"-v{number}" if number is not None else "")
     return Response(
         lom.serialize(lom.lom(record)),

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from .. import db
 from ..models import STAFF, Person, Role
-from ..services import review, review_people, review_views
+from ..services import review, review_credit, review_people, review_views
 from ..services import review_reviewing as reviewing
 from ..services.errors import Conflict, NotFound
 from ..services.vocabularies import LEVELS, PROFESSIONS
@@ -386,4 +386,26 @@ def vetting() -> Any:
         "review/vetting.html",
         rule=review_people.vetting_of(s, me.school_id),
         teachers=review_people.school_staff(s, me.school_id),
+    )
+
+
+# Credit -----------------------------------------------------------------------------------------
+
+
+@bp.route("/reviews/given/<id:review_id>/certificate.pdf")
+@requires()
+def certificate(review_id: int) -> Response:
+    """The certificate of one of the reviewer's own completed reviews (404 for anyone else)."""
+    me = _me()
+    try:
+        given = review_credit.given_review(db.session(), me, review_id)
+    except NotFound:
+        abort(404)
+    pdf = review_credit.certificate_pdf(given, me.name, request.host_url.rstrip("/"))
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="certificate-of-review-{review_id}.pdf"'
+        },
     )

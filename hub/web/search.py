@@ -27,10 +27,12 @@ from ..search import FACETS, SORTS, QueryError, SearchIndexError, card_cache, in
 from ..services import lom, metadata
 from ..services.catalogue import Catalogue
 from ..services.discovery import MaterialCard, SearchQuery, search_page
+from ..services.review_state import review_states
 from .access import public
 from .converters import db_id
 from .reader import me
 from .timing import ServerTiming
+from .value_words import review_standings
 
 bp = Blueprint("search", __name__)
 PAGE_SIZE = 20
@@ -130,6 +132,7 @@ def search() -> Response:
         html = render_template(
             "search/results.html",
             found=found,
+            reviews=review_standings(f.card for f in found.cards),
             error=error,
             shown_facets=SHOWN_FACETS,
             facet_titles=FACET_TITLES,
@@ -181,7 +184,10 @@ def lom_zip() -> Response:
     versions = catalogue.card_versions(cards)
     relations = catalogue.relations(versions)
     site = lom.Site(request.host_url.rstrip("/"))
-    records = [lom.Record(v, relations[v.id], site) for v in versions]
+    reviews = review_states(s, (v.material_id for v in versions))
+    records = [
+        lom.Record(v, relations[v.id], site, review=reviews.get(v.material_id)) for v in versions
+    ]
     return Response(
         stream_with_context(lom.zipped(records)),
         mimetype="application/zip",

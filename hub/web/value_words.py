@@ -7,12 +7,15 @@ hundred of them. The badges' markup is the macro in ``templates/materials/_badge
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Protocol
 
+from .. import db
 from ..i18n import current_language, remembered_words, words_memo
 from ..models import MaterialVersion
 from ..services import metadata, vocabularies
 from ..services.discovery import MaterialCard
+from ..services.review_state import ReviewState, review_states
 
 
 def facet_label(facet: str, value: str, schools: dict[str, str]) -> str:
@@ -60,11 +63,18 @@ def facet_values_in_words(facet: str, values: list[str], schools: dict[str, str]
     return values_in_words(facet, values)
 
 
-def badges(version: MaterialVersion | MaterialCard) -> list[tuple[str, str, str]]:
+def badges(
+    version: MaterialVersion | MaterialCard, review: ReviewState | None = None
+) -> list[tuple[str, str, str]]:
     """A version's (or a result card's) badges as (CSS classes, lang attribute or "", words),
-    in the interface language."""
+    in the interface language; ``review``: the material's standing in peer review
+    (``services.review_state.review_states``), its badges first."""
     words = _wording()
-    out = [("badge", version.language, words("language", version.language))]
+    out: list[tuple[str, str, str]] = []
+    if review is not None:
+        shown = version.version_id if isinstance(version, MaterialCard) else version.id
+        out += [(f"badge review {kind}", "", said) for kind, said in review.badges(shown)]
+    out += [("badge", version.language, words("language", version.language))]
     out += [("badge", tag, words("language", tag)) for tag in version.other_languages]
     if version.level:
         out.append(("badge", "", words("level", version.level)))
@@ -76,3 +86,14 @@ def badges(version: MaterialVersion | MaterialCard) -> list[tuple[str, str, str]
     if version.licence:
         out.append(("badge licence", "", vocabularies.licence_short_name(version.licence)))
     return out
+
+
+class _OfMaterial(Protocol):
+    @property
+    def material_id(self) -> int: ...
+
+
+def review_standings(*shown: Iterable[_OfMaterial]) -> dict[int, ReviewState]:
+    """The standing in peer review of the materials a page shows (versions or cards that
+    came through the catalogue), by material id, read in one query for the whole page."""
+    return review_states(db.session(), (item.material_id for group in shown for item in group))

@@ -20,6 +20,7 @@ from tests.factories import (
     add_grants,
     make_material,
 )
+from tests.review.conftest import make_world
 
 
 def harvested(session: Session, viewer: policy.Viewer) -> dict[int, bool]:
@@ -141,3 +142,16 @@ def test_widening_the_sharing_moves_the_datestamp(session: Session) -> None:
     scope = HarvestScope(since=old + dt.timedelta(hours=1))
     found = list(Catalogue(session, policy.ANONYMOUS).harvest(scope))
     assert [(h.material_id, h.deleted) for h in found] == [(material.id, False)]
+
+
+def test_an_accepted_peer_review_moves_the_datestamp(session: Session) -> None:
+    world = make_world(session)
+    session.commit()
+    old = utcnow() - dt.timedelta(days=1)
+    session.execute(update(HarvestRecord).values(datestamp=old))
+    session.commit()
+    world.accept()  # its record now carries the review (a LOM annotation)
+    session.commit()
+    session.expire_all()
+    record = session.get(HarvestRecord, world.material.id)
+    assert record is not None and record.datestamp > old

@@ -19,7 +19,15 @@ from hub.search import catch_up_now
 from hub.services import lom
 from hub.services.metadata import FIELDS
 from tests.conftest import sign_in
-from tests.factories import PUBLIC_ADAPT, SchoolFactory, StudentFactory, make_material
+from tests.factories import (
+    PUBLIC_ADAPT,
+    PUBLIC_VIEW,
+    SchoolFactory,
+    StudentFactory,
+    add_grants,
+    make_material,
+)
+from tests.review.conftest import make_world
 
 NS = {
     "lom": lom.LOM_NS,
@@ -265,3 +273,52 @@ def test_a_search_downloads_as_a_zip_of_records(
     assert client.get('/search/lom.zip?q="unclosed').status_code == 400
     sign_in(client, student)
     assert client.get("/search/lom.zip?q=malaria").status_code == 200
+
+
+def _peer_reviewed(session: Session) -> Material:
+    """A public material of the review consortium, reviewed and accepted as version 1."""
+    world = make_world(session)
+    add_grants(session, world.material, PUBLIC_VIEW)
+    world.accept()
+    session.commit()
+    return world.material
+
+
+def test_a_peer_reviewed_material_carries_an_annotation(
+    client: FlaskClient, session: Session
+) -> None:
+    material = _peer_reviewed(session)
+    root = etree.fromstring(client.get(f"/materials/{material.id}/lom.xml").data)
+    accepted = utcnow().date().isoformat()
+    assert texts(root, "lom:annotation/lom:description/lom:string") == [
+        f"Peer reviewed (version 1), accepted on {accepted}"
+    ]
+    assert texts(root, "lom:annotation/lom:date/lom:dateTime")[0].startswith(accepted)
+    [entity] = texts(root, "lom:annotation/lom:entity")
+    assert entity.startswith("BEGIN:VCARD") and "ORG:Consortium Hub" in entity
+    # LOM's order of categories: relation, annotation, classification.
+    names = [etree.QName(e).localname for e in root]
+    assert names.index("annotation") < names.index("classification")
+
+
+def test_a_material_never_reviewed_has_no_annotation(client: FlaskClient, session: Session) -> None:
+    item = rich(session)["item"]
+    root = etree.fromstring(client.get(f"/materials/{item.id}/lom.xml").data)
+    assert root.xpath("lom:annotation", namespaces=NS) == []
+
+
+def test_a_harvested_record_carries_the_peer_review(client: FlaskClient, session: Session) -> None:
+    material = _peer_reviewed(session)
+    answer = client.get(
+        "/oai",
+        query_string={
+            "verb": "GetRecord",
+            "identifier": f"oai:hub.test:material/{material.id}",
+            "metadataPrefix": "lom",
+        },
+    )
+    root = etree.fromstring(answer.data)
+    found = root.xpath("//lom:annotation/lom:description/lom:string/text()", namespaces=NS)
+    assert [str(text) for text in found] == [
+        f"Peer reviewed (version 1), accepted on {utcnow().date().isoformat()}"
+    ]

@@ -86,6 +86,22 @@ class World:
             reviewing.respond(self.session, invitation.reviewer, invitation.id, True)
         return submission_id
 
+    def accept(self, scores: tuple[str, ...] = ("4", "5"), signed: tuple[bool, ...] = ()) -> int:
+        """Reviewed by ``len(scores)`` reviewers (each scoring every criterion as given, the
+        n-th signing if ``signed[n]``) and accepted by the editor; the submission's id."""
+        submission_id = self.to_review(len(scores))
+        invitations = review.get_submission(self.session, submission_id).invitations
+        for n, (invitation, score) in enumerate(zip(invitations, scores, strict=True)):
+            signs = n < len(signed) and signed[n]
+            reviewing.submit_review(
+                self.session,
+                invitation.reviewer,
+                invitation.id,
+                rubric(score, recommendation="accept", signed=signs),
+            )
+        review.decide(self.session, self.editor, submission_id, "accept", "Accepted.")
+        return submission_id
+
 
 def make_world(session: Session) -> World:
     """Four schools in four regions; an editor in France, reviewers in Brazil, India and

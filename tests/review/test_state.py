@@ -5,20 +5,11 @@ from __future__ import annotations
 import pytest
 
 from hub.services import review, review_people
-from hub.services import review_reviewing as reviewing
 from hub.services.review_state import review_state_of
 from tests.factories import publish_new_version
-from tests.review.conftest import World, rubric
+from tests.review.conftest import World
 
 pytestmark = pytest.mark.usefixtures("in_app")
-
-
-def _accept(world: World) -> None:
-    s = world.session
-    submission_id = world.to_review(1)
-    invitation = review.get_submission(s, submission_id).invitations[0]
-    reviewing.submit_review(s, invitation.reviewer, invitation.id, rubric(recommendation="accept"))
-    review.decide(s, world.editor, submission_id, "accept", "Accepted.")
 
 
 def test_a_material_never_submitted_has_no_state(world: World) -> None:
@@ -31,18 +22,20 @@ def test_a_material_with_reviewers_at_work_is_in_review(world: World) -> None:
 
 
 def test_an_accepted_version_is_peer_reviewed_with_its_number_and_date(world: World) -> None:
-    _accept(world)
+    world.accept()
     state = review_state_of(world.session, world.material)
-    assert state.kind == "peer_reviewed" and state.reviewed_version == 1 and state.current
+    assert state.kind == "peer_reviewed" and state.reviewed_version == 1
+    assert state.reviewed_version_id == world.material.published.id
     assert state.reviewed_at is not None and state.words.startswith("Peer reviewed: v1")
 
 
 def test_a_later_version_still_shows_the_reviewed_one_until_reviewed_itself(world: World) -> None:
-    _accept(world)
+    world.accept()
     publish_new_version(world.session, world.material, "Malaria in pregnancy, v2")
     world.session.expire(world.material, ["versions"])
     state = review_state_of(world.session, world.material)
-    assert state.reviewed_version == 1 and not state.current
+    assert state.reviewed_version == 1
+    assert state.reviewed_version_id != world.material.published.id
 
 
 def test_a_vetted_submission_makes_the_material_school_vetted(world: World) -> None:

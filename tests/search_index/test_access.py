@@ -85,6 +85,7 @@ def facet_values(doc: IndexedMaterial, facet: str) -> set[str]:
         "audience": doc.audience,
         "licence": doc.licence,
         "school": doc.school,
+        "review": doc.review,
     }[facet]
     return {value} if isinstance(value, str) else set(value)
 
