@@ -128,14 +128,18 @@ def _the_author_reads_the_letters(page: Any, base: str, submission: str) -> None
 
 def _the_material_shows_as_reviewed(page: Any, base: str, submission: str, title: str) -> None:
     """What the author and anyone see once it is accepted: the submission says the version is
-    peer reviewed, and the material's page opens on the reviewed version.
-
-    After merging the "peer reviewed" badge and the Review facet of search, this step also
-    asserts the badge on the material's page and card, and the material under the facet."""
+    peer reviewed; the material's page opens on the reviewed version with its badge; search's
+    Review facet finds it, its card with the badge."""
     page.goto(submission)
     assert "Accepted: this version is peer reviewed." in page.content()
     page.locator("h1 a").first.click()
     assert title in page.locator("h1").inner_text()
+    assert page.locator(".badge.review.peer-reviewed").first.inner_text() == "Peer reviewed"
+    page.goto(f"{base}/search?review=peer-reviewed")
+    facet = page.locator("input[name=review][value=peer-reviewed]")
+    assert facet.is_checked()
+    card = page.locator("li.card", has_text=title)
+    assert card.locator(".badge.review.peer-reviewed").inner_text() == "Peer reviewed"
 
 
 def test_a_material_goes_through_peer_review_across_schools(page: Any, live_hub: str) -> None:
