@@ -6,6 +6,8 @@ Services take a ``Session`` argument; only the web layer and the CLI reach for `
 from __future__ import annotations
 
 import logging
+import os
+import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -26,6 +28,21 @@ DatabaseError = SQLAlchemyError
 DriverError = DBAPIError
 
 
+# A forked process (gunicorn's workers, forked from a master whose index follower already
+# talks to the database) must not use the connections it inherited: the parent uses the same
+# sockets, and two processes speaking on one connection corrupt it for both. The child forgets
+# them without closing them (SQLAlchemy's advice for os.fork) and opens its own.
+_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def _forget_inherited_connections() -> None:
+    for engine in list(_engines):
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_inherited_connections)
+
+
 class Database:
     """Owns the engine and hands out sessions bound to it (or to a test's connection)."""
 
@@ -41,6 +58,7 @@ class Database:
         else:
             kwargs["pool_pre_ping"] = True
         self.engine: Engine = create_engine(url, **kwargs)
+        _engines.add(self.engine)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
             # pysqlite's own transaction handling breaks SAVEPOINTs; let SQLAlchemy emit BEGIN.
