@@ -64,6 +64,7 @@ class Settings:
     mail_use_tls: bool
     mail_sender: str
     ratelimit_storage_url: str
+    redis_url: str | None
     x_accel_redirect: str | None
     api_rate_limit: str = "600 per minute"
     extra: dict[str, Any] = field(default_factory=dict)
@@ -95,6 +96,8 @@ class Settings:
             ratelimit_storage_url=env.get(PREFIX + "RATELIMIT_STORAGE_URL")
             or env.get(PREFIX + "REDIS_URL")
             or "memory://",
+            # Jobs go to `hub worker` processes through Redis; without it they run in-process.
+            redis_url=env.get(PREFIX + "REDIS_URL") or None,
             x_accel_redirect=env.get(PREFIX + "X_ACCEL_REDIRECT") or None,
             api_rate_limit=env.get(PREFIX + "API_RATE_LIMIT") or "600 per minute",
         )
@@ -117,6 +120,7 @@ class Settings:
             "HUB_MAIL_USE_TLS": self.mail_use_tls,
             "HUB_MAIL_SENDER": self.mail_sender,
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_url,
+            "HUB_REDIS_URL": self.redis_url,
             "HUB_X_ACCEL_REDIRECT": self.x_accel_redirect,
             "HUB_API_RATE_LIMIT": self.api_rate_limit,
             "SESSION_COOKIE_HTTPONLY": True,

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from .. import db
-from ..mail import mail_language, send_mail
+from ..mail import mail_language, queue_mail
 from ..models import MembershipStatus, Role, School
 from ..services import membership
 from ..services.errors import NotFound
@@ -118,7 +118,7 @@ def change_membership(school_id: int, decision: str) -> Response | str | tuple[s
         # Each admin reads it in the interface language they chose (English if none).
         with force_locale(mail_language(admin)):
             subject, body = membership.notification(found, event)  # type: ignore[arg-type]
-            send_mail(admin.email, subject, body)
+            queue_mail(admin.email, subject, body)
     return _done(
         school_id,
         _(

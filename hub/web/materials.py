@@ -47,7 +47,6 @@ from ..services import (
     publishing,
     renditions,
     sharing,
-    version_text,
     vocabularies,
 )
 from ..services import files as files_service
@@ -238,10 +237,9 @@ def _module_candidates(version: MaterialVersion) -> list[MaterialVersion]:
 
 
 def _publish(version: MaterialVersion) -> Response | tuple[str, int]:
-    text = version_text.read(store(), version)
     try:
         perform(
-            lambda: publishing.publish(db.session(), _staff(), version, text),
+            lambda: publishing.publish(db.session(), _staff(), version),
             flash_refusal=False,
         )
     except Refused as exc:
