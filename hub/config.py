@@ -45,6 +45,25 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{PREFIX}{name} must be a whole number, not {raw!r}") from None
 
 
+def _seconds(env: dict[str, str], name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    raw = env.get(PREFIX + name)
+    if raw is None or raw == "":
+        return default
+    try:
+        chosen = tuple(int(part) for part in raw.split(","))
+    except ValueError:
+        chosen = ()
+    if not chosen or min(chosen) < 0:
+        raise ConfigError(
+            f"{PREFIX}{name} must be seconds separated by commas (e.g. 30,300,1800), not {raw!r}"
+        )
+    return chosen
+
+
+#: Seconds a failed job waits before each new try (HUB_JOB_RETRY_INTERVALS).
+JOB_RETRY_INTERVALS = (30, 300, 1800)
+
+
 @dataclass(frozen=True)
 class Settings:
     """The hub's settings, resolved from the environment (documented in the README)."""
@@ -65,6 +84,7 @@ class Settings:
     mail_sender: str
     ratelimit_storage_url: str
     redis_url: str | None
+    job_retry_intervals: tuple[int, ...]
     x_accel_redirect: str | None
     api_rate_limit: str = "600 per minute"
     extra: dict[str, Any] = field(default_factory=dict)
@@ -98,6 +118,7 @@ class Settings:
             or "memory://",
             # Jobs go to `hub worker` processes through Redis; without it they run in-process.
             redis_url=env.get(PREFIX + "REDIS_URL") or None,
+            job_retry_intervals=_seconds(env, "JOB_RETRY_INTERVALS", JOB_RETRY_INTERVALS),
             x_accel_redirect=env.get(PREFIX + "X_ACCEL_REDIRECT") or None,
             api_rate_limit=env.get(PREFIX + "API_RATE_LIMIT") or "600 per minute",
         )
@@ -121,6 +142,7 @@ class Settings:
             "HUB_MAIL_SENDER": self.mail_sender,
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_url,
             "HUB_REDIS_URL": self.redis_url,
+            "HUB_JOB_RETRY_INTERVALS": self.job_retry_intervals,
             "HUB_X_ACCEL_REDIRECT": self.x_accel_redirect,
             "HUB_API_RATE_LIMIT": self.api_rate_limit,
             "SESSION_COOKIE_HTTPONLY": True,

@@ -34,8 +34,6 @@ log = logging.getLogger("hub.jobs")
 QUEUE = "hub"
 #: How many times a failed job is tried again before it is kept as a dead letter.
 RETRIES = 3
-#: Seconds to wait before each new try (``HUB_JOB_RETRY_INTERVALS`` overrides them).
-RETRY_INTERVALS = (30, 300, 1800)
 #: Longest a job may run (an office document's conversion takes up to two minutes).
 TIMEOUT_S = 600
 #: How long a dead letter is kept (RQ forgets failed jobs after this).
@@ -80,7 +78,11 @@ def enqueue(name: str, *args: Any, after: Session | None = None) -> Ticket:
         raise ValueError(f"no job is named {name!r}")
     app: Flask | None = current_app._get_current_object() if has_app_context() else None  # type: ignore[attr-defined]
     if after is not None:
-        call_after_commit(after, lambda: _dispatch(app, name, args))
+
+        def dispatch() -> None:
+            _dispatch(app, name, args)
+
+        call_after_commit(after, dispatch)
         return Ticket()
     return _dispatch(app, name, args)
 
@@ -155,8 +157,8 @@ def queue_for(app: Flask) -> Any:
 def _retry(app: Flask) -> Any:
     from rq import Retry
 
-    intervals = app.config.get("HUB_JOB_RETRY_INTERVALS") or RETRY_INTERVALS
-    return Retry(max=RETRIES, interval=[int(s) for s in intervals])
+    # The waits before each new try: HUB_JOB_RETRY_INTERVALS (see hub.config).
+    return Retry(max=RETRIES, interval=list(app.config["HUB_JOB_RETRY_INTERVALS"]))
 
 
 # The worker -----------------------------------------------------------------------------------
@@ -171,11 +173,22 @@ def work(app: Flask, *, burst: bool = False) -> bool:
     """
     from rq import SimpleWorker
 
-    class HubWorker(SimpleWorker):  # type: ignore[misc]
-        def perform_job(self, job: Any, queue: Any, execution: Any) -> bool:
+    class HubWorker(SimpleWorker):
+        def perform_job(self, *args: Any, **kwargs: Any) -> bool:
+            # (job, queue) in RQ 2, (job, queue, execution) in RQ 3: passed on as they come.
             with app.app_context():
-                done: bool = super().perform_job(job, queue, execution)
+                done: bool = super().perform_job(*args, **kwargs)
                 return done
+
+        def subscribe(self) -> None:
+            # RQ's own listens for commands (`rq suspend`...) in 60-second waits, and its end
+            # waits for the last one: a worker would take a minute to stop. One second here
+            # (the same calls; private to RQ, hence rq<4 in the dependencies).
+            self.pubsub = self.connection.pubsub()
+            self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+            self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment]
+                sleep_time=1, daemon=True, exception_handler=self._pubsub_exception_handler
+            )
 
     worker = HubWorker([queue_for(app)], connection=redis_for(app))
     ran: bool = worker.work(burst=burst, with_scheduler=True, logging_level="INFO")

@@ -17,7 +17,7 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from . import db
-from .jobs import JobFailed
+from .jobs import JobFailed, enqueue
 from .mail import send_mail
 from .models import MaterialVersion
 from .storage import store_for
@@ -41,10 +41,14 @@ def _session() -> Iterator[Session]:
 
 def extract_text(version_id: int) -> bool:
     """Read the searchable text of a published version's files (``version_text``)."""
+    from .search import REQUEST_LOCK_TIMEOUT_S
     from .services import version_text
 
     with _session() as session:
-        return version_text.read_published(session, store_for(_app()), version_id)
+        found = version_text.read_published(session, store_for(_app()), version_id)
+    if found:  # the text changed the material's index document
+        enqueue("catch_up_index", REQUEST_LOCK_TIMEOUT_S)
+    return found
 
 
 def render_previews(version_id: int) -> int:

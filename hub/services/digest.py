@@ -267,7 +267,7 @@ class SchoolDigest:
     failed: list[Message] = field(default_factory=list)
 
 
-def _told() -> Select[tuple[School]]:
+def _told() -> Select[School]:
     # The schools a digest goes to: the active ones, by name.
     return select(School).where(School.status == MembershipStatus.ACTIVE).order_by(School.name)
 
