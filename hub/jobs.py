@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
+from redis.exceptions import RedisError
 from sqlalchemy.orm import Session
 
 from .services.after_commit import call_after_commit
@@ -91,7 +92,7 @@ def _dispatch(app: Flask | None, name: str, args: tuple[Any, ...]) -> Ticket:
     if app is None:
         # Services called outside any application (a script, some tests) have no store,
         # index or mail to work with.
-        log.warning("job %s%r not run: no application", name, args)
+        log.warning("job %s not run: no application", describe(name, args))
         return Ticket()
     if app.config.get("HUB_REDIS_URL"):
         try:
@@ -105,7 +106,7 @@ def _dispatch(app: Flask | None, name: str, args: tuple[Any, ...]) -> Ticket:
                 failure_ttl=KEPT_S,
             )
             return Ticket(job_id=job.id)
-        except Exception:  # noqa: BLE001 - Redis unreachable: the work is still done, here
+        except (RedisError, OSError):  # Redis unreachable: the work is still done, here
             log.exception("could not queue job %s in Redis; running it here", name)
     return _run_here(app, name, args)
 
@@ -119,7 +120,7 @@ def _run_here(app: Flask, name: str, args: tuple[Any, ...]) -> Ticket:
         with app.app_context():
             return Ticket(result=perform(name, *args))
     except Exception as exc:  # noqa: BLE001 - logged; the change that asked for it is saved
-        log.exception("job %s%r failed", name, args)
+        log.exception("job %s failed", describe(name, args))
         return Ticket(error=exc)
 
 
@@ -128,9 +129,17 @@ def perform(name: str, *args: Any) -> Any:
     return _jobs()[name](*args)
 
 
+def arguments_shown(name: str, args: Sequence[Any]) -> str:
+    """A job's arguments as the log and the dead-letter list show them: a mail's body (a
+    password reset link...) stays hidden, as does any argument a job keeps to itself."""
+    shown = importlib.import_module("hub.tasks").SHOWN_ARGUMENTS.get(name, len(args))
+    words = [repr(a) for a in args[:shown]] + ["…"] * (len(args) > shown)
+    return ", ".join(words)
+
+
 def describe(name: str, args: Sequence[Any]) -> str:
-    """A job in words for the log and the dead-letter list: its name and arguments."""
-    return f"{name}({', '.join(repr(a) for a in args)})"
+    """A job in words for the log: its name and the arguments it shows."""
+    return f"{name}({arguments_shown(name, args)})"
 
 
 # Redis ----------------------------------------------------------------------------------------
@@ -229,7 +238,7 @@ def dead_letters(app: Flask) -> list[DeadLetter]:
             DeadLetter(
                 id=job.id,
                 name=str(name),
-                arguments=", ".join(repr(a) for a in args),
+                arguments=arguments_shown(str(name), args),
                 error=lines[-1] if lines else "",
                 failed_at=job.ended_at,
             )
@@ -238,8 +247,8 @@ def dead_letters(app: Flask) -> list[DeadLetter]:
 
 
 def retry_dead_letter(app: Flask, job_id: str) -> bool:
-    """Put a dead letter back on the queue (its tries start again); False if there is none
-    such (already retried or deleted)."""
+    """Put a dead letter back on the queue, to be run once more (a new failure brings it
+    back here); False if there is none such (already retried or deleted)."""
     from rq.exceptions import InvalidJobOperation, NoSuchJobError
 
     registry = queue_for(app).failed_job_registry

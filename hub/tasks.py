@@ -132,3 +132,7 @@ JOBS: dict[str, Callable[..., Any]] = {
     "mail": mail,
     "digest": digest,
 }
+
+#: How many of a job's first arguments the log and the dead-letter list show (all when not
+#: named): a mail shows its recipient and subject, never its body.
+SHOWN_ARGUMENTS = {"mail": 2}
