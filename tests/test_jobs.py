@@ -13,16 +13,25 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub import jobs
 from hub.mail import queue_mail, sent_messages
-from hub.models import Material, MaterialVersion
+from hub.models import Material, MaterialVersion, Rendition
 from hub.search import index_for, shutdown
+from hub.services import files, publishing, renditions
+from hub.services.sample_files import pdf_document
 from hub.storage import store_for
 from tests.conftest import make_app, sign_in
 from tests.content_store.moto_server import free_port
-from tests.factories import ConsortiumAdminFactory, SchoolAdminFactory, TeacherFactory
+from tests.factories import (
+    GOOD,
+    ConsortiumAdminFactory,
+    SchoolAdminFactory,
+    SchoolFactory,
+    TeacherFactory,
+)
 from tests.test_unread_text import WORD, publish_text_file
 
 TO = "dean@makerere.example.org"
@@ -47,6 +56,37 @@ def _publish_with_text_file(app: Flask, client: FlaskClient, session: Session) -
     """A teacher publishes, through the page, a material with a text file holding ``WORD``."""
     _teacher, material = publish_text_file(app, client, session, store_for(app))
     return material
+
+
+def _publish_with_pdf(app: Flask, session: Session) -> Material:
+    """A teacher publishes, through the page, a material with a PDF of one page."""
+    teacher = TeacherFactory()
+    material = publishing.create_draft(session, teacher)
+    draft = material.latest
+    publishing.save_draft(session, teacher, draft, GOOD, draft.revision)
+    pdf = pdf_document("Oxytocin dosing", ["Give ten units intramuscularly."])
+    record = files.record_bytes(
+        session, store_for(app), teacher.school, pdf, "oxytocin.pdf", "application/pdf"
+    )
+    session.flush()
+    publishing.attach_files(session, teacher, draft, [record.id])
+    session.commit()
+    client = app.test_client()
+    sign_in(client, teacher)
+    assert client.post(f"/materials/{material.id}/publish").status_code == 302
+    session.expire_all()
+    return material
+
+
+def _first_page(session: Session, sha256: str) -> Rendition | None:
+    """The first page of the file ``sha256`` rendered at the width pages open at, if made."""
+    return session.scalar(
+        select(Rendition).where(
+            Rendition.source_sha256 == sha256,
+            Rendition.page == 1,
+            Rendition.width == renditions.DEFAULT_WIDTH,
+        )
+    )
 
 
 def _text_of(session: Session, material: Material) -> str:
@@ -79,6 +119,34 @@ def test_a_worker_extracts_the_text_and_search_finds_it(redis_app: Flask, sessio
     assert WORD in _text_of(session, material)
     assert _found(redis_app, material)
     assert _queued(redis_app) == []
+
+
+def test_digest_send_queues_a_job_per_school_that_a_worker_mails(
+    redis_app: Flask, session: Session
+) -> None:
+    SchoolAdminFactory(school=SchoolFactory(name="Lagos"), email=TO)
+    session.commit()
+    result = redis_app.test_cli_runner().invoke(args=["digest", "send"])
+    assert result.exit_code == 0, result.output
+    queued = _queued(redis_app)
+    assert "queued for" in result.output and queued and set(queued) == {"digest"}
+    with redis_app.app_context():
+        assert sent_messages() == []
+    jobs.work(redis_app, burst=True)
+    with redis_app.app_context():
+        [message] = [m for m in sent_messages() if m["To"] == TO]
+    assert message["Subject"].startswith("Lagos in ")
+    assert "http://hub.test/school/report" in message.get_content()
+
+
+def test_a_worker_renders_the_first_page_of_a_published_pdf(
+    redis_app: Flask, session: Session
+) -> None:
+    material = _publish_with_pdf(redis_app, session)
+    record = material.published.files[0]  # type: ignore[union-attr]
+    assert _first_page(session, record.sha256) is None
+    jobs.work(redis_app, burst=True)
+    assert _first_page(session, record.sha256) is not None
 
 
 def _unreachable_mail_server(app: Flask) -> None:
@@ -179,6 +247,13 @@ def test_without_redis_publishing_reads_the_text_before_the_answer(
     material = _publish_with_text_file(app, client, session)
     assert WORD in _text_of(session, material)
     assert _found(app, material)
+
+
+def test_without_redis_publishing_renders_the_first_page_of_a_pdf(
+    app: Flask, session: Session
+) -> None:
+    material = _publish_with_pdf(app, session)
+    assert _first_page(session, material.published.files[0].sha256) is not None  # type: ignore[union-attr]
 
 
 def test_without_redis_a_job_runs_here_and_a_failure_is_logged_not_raised(
