@@ -11,7 +11,6 @@ import os
 import re
 import sys
 import time
-from typing import TYPE_CHECKING
 
 import click
 from flask import Flask, current_app
@@ -25,9 +24,6 @@ from . import db, migrate
 from .models import Role
 from .services import accounts
 from .services.errors import ServiceError
-
-if TYPE_CHECKING:
-    from .services.digest import SchoolDigest
 
 
 def _fail(message: str) -> None:
@@ -367,7 +363,8 @@ def digest_group() -> None:
 )
 @with_appcontext
 def digest_send(month: str | None, dry_run: bool, base_url: str | None) -> None:
-    """Mail each admin of every active school the month's digest, once per month."""
+    """Mail each admin of every active school the month's digest, once per month (with
+    HUB_REDIS_URL, `hub worker` processes send them)."""
     from .services import digest
 
     chosen = _ended_month(month, digest.last_month())
@@ -376,9 +373,13 @@ def digest_send(month: str | None, dry_run: bool, base_url: str | None) -> None:
     # Links are built by the URL adapter an application context makes when it starts: a new
     # context, with the address just set.
     with app.app_context():
-        sent, failed = _send_digests(chosen, dry_run)
-    if dry_run:
-        click.echo(f"Dry run: nothing was sent for {chosen}.")
+        if dry_run:
+            _print_digests(chosen)
+            click.echo(f"Dry run: nothing was sent for {chosen}.")
+            return
+        sent, failed, queued = _send_digests(chosen, base_url)
+    if queued:
+        click.echo(f"Digests of {chosen}: queued for {queued} schools; `hub worker` sends them.")
         return
     click.echo(f"Digests of {chosen}: {sent} sent.")
     if failed:
@@ -422,29 +423,37 @@ def review_remind(base_url: str | None) -> None:
     click.echo(f"Reminders sent: {reminded}; editors told of overdue reviews: {overdue}.")
 
 
-def _send_digests(month: str, dry_run: bool) -> tuple[int, int]:
-    """Send (or print) each school's digest of ``month``, committing school by school so
-    that a run stopped half-way resumes where it stopped; how many were sent and failed."""
+def _send_digests(month: str, base_url: str | None) -> tuple[int, int, int]:
+    """Send each school's digest of ``month`` (a job per school, committed school by school
+    so that a run stopped half-way resumes where it stopped); how many mails were sent and
+    failed here, and how many schools' digests were queued for a worker."""
+    from . import jobs
     from .services import digest
+    from .tasks import DigestFailed
 
-    s = db.session()
-    sent = failed = 0
     try:
-        for school in digest.pending(s, month):
-            if dry_run:
-                _print_digest(school)
-                continue
-            digest.deliver(s, school)
-            s.commit()
-            sent, failed = sent + len(school.sent), failed + len(school.failed)
-            click.echo(_digest_line(school))
+        # A session of its own, ended before the jobs begin theirs.
+        with db.database().new_session() as session:
+            schools = digest.schools_to_tell(session)
     except SQLAlchemyError as exc:
-        s.rollback()
-        _fail(
-            f"could not read or record the digests ({type(exc).__name__}); "
-            "run `hub db upgrade` first, then this command again"
-        )
-    return sent, failed
+        _fail(f"could not read the schools ({type(exc).__name__}); run `hub db upgrade` first")
+    sent = failed = queued = 0
+    for school_id in schools:
+        ticket = jobs.enqueue("digest", school_id, month, base_url)
+        if ticket.queued:
+            queued += 1
+            continue
+        error = ticket.error
+        result = error.result if isinstance(error, DigestFailed) else ticket.result
+        if result is None:
+            _fail(
+                f"could not read or record the digests ({type(error).__name__}); "
+                "run `hub db upgrade` first, then this command again"
+            )
+        sent, failed = sent + result.sent, failed + result.failed
+        if result.line:
+            click.echo(result.line)
+    return sent, failed, queued
 
 
 def _ended_month(text: str | None, last: str) -> str:
@@ -474,30 +483,25 @@ def _address_links(app: Flask, base_url: str | None) -> None:
     parts = urlsplit(base_url)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         _fail(f"--base-url {base_url!r} is not an address like https://hub.example.org")
-    config["SERVER_NAME"] = parts.netloc
-    config["PREFERRED_URL_SCHEME"] = parts.scheme
-    config["APPLICATION_ROOT"] = parts.path.rstrip("/") or "/"
+    from .tasks import link_config
+
+    config.update(link_config(base_url))
 
 
-def _digest_line(school: SchoolDigest) -> str:
-    parts = [f"sent to {len(school.sent)}"] if school.sent else []
-    if school.already:
-        parts.append(f"{school.already} had it already")
-    if school.failed:
-        parts.append(f"failed for {', '.join(m.recipient.email for m in school.failed)}")
-    return f"{school.school.name}: {', '.join(parts) or 'no active admin to send it to'}"
+def _print_digests(month: str) -> None:
+    """Print each school's digest of ``month`` as it would be sent."""
+    from .services import digest
 
-
-def _print_digest(school: SchoolDigest) -> None:
-    if not school.messages:
-        reason = "all admins had it already" if school.already else "no active admin"
-        click.echo(f"{school.school.name}: nothing to send ({reason})")
-        return
-    click.echo(f"=== {school.school.name}: {len(school.messages)} to send")
-    for message in school.messages:
-        click.echo(f"--- To: {message.recipient.email} ({message.language})")
-        click.echo(f"Subject: {message.subject}\n")
-        click.echo(message.body)
+    for school in digest.pending(db.session(), month):
+        if not school.messages:
+            reason = "all admins had it already" if school.already else "no active admin"
+            click.echo(f"{school.school.name}: nothing to send ({reason})")
+            continue
+        click.echo(f"=== {school.school.name}: {len(school.messages)} to send")
+        for message in school.messages:
+            click.echo(f"--- To: {message.recipient.email} ({message.language})")
+            click.echo(f"Subject: {message.subject}\n")
+            click.echo(message.body)
 
 
 def _between_rounds(app: Flask, session: Session, since: dt.datetime) -> dt.datetime:
@@ -540,6 +544,25 @@ def _start_follower(app: Flask, interval: float = 2.0) -> None:
     threading.Thread(target=follow, name="index-follower", daemon=True).start()
 
 
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Run the hub's jobs from Redis (HUB_REDIS_URL): text extraction, previews, index
+    catch-up, mail and digests, each tried again when it fails."""
+    from redis.exceptions import RedisError
+
+    from . import jobs
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not app.config.get("HUB_REDIS_URL"):
+        _fail("no HUB_REDIS_URL: without Redis, jobs run in the hub's own processes")
+    try:
+        jobs.work(app, burst=burst)
+    except RedisError as exc:
+        _fail(f"cannot use Redis (HUB_REDIS_URL): {exc}")
+
+
 def register_cli(app: Flask) -> None:
     """Add the hub's commands to ``app.cli``."""
     app.cli.add_command(db_group)
@@ -550,6 +573,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(create_admin)
     app.cli.add_command(serve)
+    app.cli.add_command(worker_command)
 
 
 def _create_app() -> Flask:

@@ -47,6 +47,25 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{PREFIX}{name} must be a whole number, not {raw!r}") from None
 
 
+def _seconds(env: dict[str, str], name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    raw = env.get(PREFIX + name)
+    if raw is None or raw == "":
+        return default
+    try:
+        chosen = tuple(int(part) for part in raw.split(","))
+    except ValueError:
+        chosen = ()
+    if not chosen or min(chosen) < 0:
+        raise ConfigError(
+            f"{PREFIX}{name} must be seconds separated by commas (e.g. 30,300,1800), not {raw!r}"
+        )
+    return chosen
+
+
+#: Seconds a failed job waits before each new try (HUB_JOB_RETRY_INTERVALS).
+JOB_RETRY_INTERVALS = (30, 300, 1800)
+
+
 @dataclass(frozen=True)
 class Settings:
     """The hub's settings, resolved from the environment (documented in the README)."""
@@ -66,6 +85,8 @@ class Settings:
     mail_use_tls: bool
     mail_sender: str
     ratelimit_storage_url: str
+    redis_url: str | None
+    job_retry_intervals: tuple[int, ...]
     x_accel_redirect: str | None
     api_rate_limit: str = "600 per minute"
     #: The search index's URL (``search_index.open_index_url``): Whoosh in ``index_path``
@@ -107,6 +128,9 @@ class Settings:
             ratelimit_storage_url=env.get(PREFIX + "RATELIMIT_STORAGE_URL")
             or env.get(PREFIX + "REDIS_URL")
             or "memory://",
+            # Jobs go to `hub worker` processes through Redis; without it they run in-process.
+            redis_url=env.get(PREFIX + "REDIS_URL") or None,
+            job_retry_intervals=_seconds(env, "JOB_RETRY_INTERVALS", JOB_RETRY_INTERVALS),
             x_accel_redirect=env.get(PREFIX + "X_ACCEL_REDIRECT") or None,
             api_rate_limit=env.get(PREFIX + "API_RATE_LIMIT") or "600 per minute",
         )
@@ -130,6 +154,8 @@ class Settings:
             "HUB_MAIL_USE_TLS": self.mail_use_tls,
             "HUB_MAIL_SENDER": self.mail_sender,
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_url,
+            "HUB_REDIS_URL": self.redis_url,
+            "HUB_JOB_RETRY_INTERVALS": self.job_retry_intervals,
             "HUB_X_ACCEL_REDIRECT": self.x_accel_redirect,
             "HUB_API_RATE_LIMIT": self.api_rate_limit,
             "SESSION_COOKIE_HTTPONLY": True,

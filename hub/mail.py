@@ -79,6 +79,15 @@ def send_mail(to: str, subject: str, body: str) -> bool:
     return True
 
 
+def queue_mail(to: str, subject: str, body: str) -> None:
+    """Send a plain-text message as a job (``hub.jobs``): by a ``hub worker`` when Redis is
+    configured, tried again while the mail server refuses it; otherwise here and now. The
+    subject and body become text here, in the language the caller chose."""
+    from .jobs import enqueue
+
+    enqueue("mail", to, str(subject), str(body))
+
+
 def sent_messages() -> list[EmailMessage]:
     """Messages handed to ``send_mail`` by this app (newest last)."""
     messages: list[EmailMessage] = current_app.extensions.setdefault("hub.sent_mail", [])

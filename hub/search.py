@@ -25,7 +25,7 @@ from search_index import (
     open_index_url,
 )
 
-from . import db
+from . import db, jobs
 from .services import indexing
 from .services.discovery import CardCache
 
@@ -37,6 +37,8 @@ __all__ = [
 ]  # fmt: skip
 
 log = logging.getLogger("hub.search")
+#: How long a catch-up after a request waits for another writer of the index copy.
+REQUEST_LOCK_TIMEOUT_S = 0.5
 _open_lock = threading.Lock()
 
 
@@ -88,7 +90,8 @@ def _after_commit(session: Session) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Apply the outbox right after a request's commit (best effort; the follower does the rest)."""
+    """Apply the outbox right after a request's commit, as a job (best effort; the follower
+    does the rest)."""
     indexing.track_changes()
     app.extensions["hub.cards"] = CardCache()
     if not event.contains(Session, "after_commit", _after_commit):
@@ -102,10 +105,11 @@ def init_app(app: Flask) -> None:
         # new transaction holding the write lock, which the catch-up's connection would
         # wait on for the whole busy timeout (teardowns run in reverse order of registration).
         db.close_request_session()
-        catch_up_now(app)
+        # A job: with Redis a worker applies it (and this host's follower catches up too).
+        jobs.enqueue("catch_up_index", REQUEST_LOCK_TIMEOUT_S)
 
 
-def catch_up_now(app: Flask, lock_timeout: float = 0.5) -> int:
+def catch_up_now(app: Flask, lock_timeout: float = REQUEST_LOCK_TIMEOUT_S) -> int:
     """Apply pending changes to this process's copy; never lets an error reach a person."""
     session = db.database(app).new_session()
     try:

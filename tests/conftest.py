@@ -224,3 +224,23 @@ def s3_bucket(s3_client: Any) -> Iterator[str]:
         s3_client.abort_multipart_upload(
             Bucket=name, Key=upload["Key"], UploadId=upload["UploadId"]
         )
+
+
+# Redis (jobs and rate limits) through a real redis-server process -------------------------------
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[str]:
+    """A redis-server subprocess of this test process for the whole session; yields its URL."""
+    from tests.redis_server import running_redis_server
+
+    with running_redis_server() as url:
+        yield url
+
+
+@pytest.fixture()
+def redis_url(redis_server: str) -> str:
+    """A Redis database of the test's own, empty (``redis://127.0.0.1:PORT/N``)."""
+    from tests.redis_server import fresh_database
+
+    return fresh_database(redis_server)

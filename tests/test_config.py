@@ -65,3 +65,17 @@ def test_search_is_whoosh_in_the_index_folder_unless_a_search_url_is_given(
 def test_a_search_url_naming_no_usable_index_names_the_variable(tmp_path: Path, url: str) -> None:
     with pytest.raises(ConfigError, match="HUB_SEARCH_URL"):
         Settings.from_env({"HUB_INSTANCE_PATH": str(tmp_path), "HUB_SEARCH_URL": url})
+
+
+def test_jobs_run_in_process_unless_redis_is_given(tmp_path: Path) -> None:
+    assert Settings.from_env({"HUB_INSTANCE_PATH": str(tmp_path)}).redis_url is None
+    given = Settings.from_env(
+        {"HUB_INSTANCE_PATH": str(tmp_path), "HUB_REDIS_URL": "redis://cache:6379/2"}
+    )
+    assert given.redis_url == given.ratelimit_storage_url == "redis://cache:6379/2"
+
+
+@pytest.mark.parametrize("waits", ["soon", "30,,60", "-5"])
+def test_malformed_retry_waits_name_the_variable(tmp_path: Path, waits: str) -> None:
+    with pytest.raises(ConfigError, match="HUB_JOB_RETRY_INTERVALS must be seconds"):
+        Settings.from_env({"HUB_INSTANCE_PATH": str(tmp_path), "HUB_JOB_RETRY_INTERVALS": waits})

@@ -63,12 +63,21 @@ def published_while_store_down(
 ) -> tuple[Any, Material]:
     """A teacher publishes, through the page, a material with a text file the store cannot
     give; the index has caught up. Returns the teacher and the material."""
+    return publish_text_file(app, client, session, store.real)
+
+
+def publish_text_file(
+    app: Flask, client: FlaskClient, session: Session, blob_store: Any
+) -> tuple[Any, Material]:
+    """A teacher publishes, through the page, a material with a text file holding ``WORD``
+    (its blob put in ``blob_store``); the index has caught up with the publication. Returns
+    the teacher and the material."""
     teacher = TeacherFactory()
     material = publishing.create_draft(session, teacher)
     draft = material.latest
     publishing.save_draft(session, teacher, draft, GOOD, draft.revision)
     record = files.record_bytes(
-        session, store.real, teacher.school, f"Artesunate, then {WORD}.".encode(),
+        session, blob_store, teacher.school, f"Artesunate, then {WORD}.".encode(),
         "dosing.txt", "text/plain",
     )  # fmt: skip
     session.flush()

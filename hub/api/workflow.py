@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from .. import db
 from ..models import File, MaterialKind, MaterialVersion
 from ..services import files as files_service
-from ..services import lineage, modules, publishing, version_text
+from ..services import lineage, modules, publishing
 from ..services.metadata import Metadata
 from ..storage import store
 from . import present
@@ -196,8 +196,7 @@ def publish(material_id: int) -> Response:
     """Publish the draft. What stands in the way (a missing field, sharing beyond the
     school's ceiling or the licence) is said field by field, and nothing is published."""
     person, version = me(), target(material_id)
-    text = version_text.read(store(), version)
-    run(lambda: publishing.publish(db.session(), person, version, text))
+    run(lambda: publishing.publish(db.session(), person, version))
     return answer(material_id)
 
 

@@ -28,7 +28,7 @@ from flask_babel import force_locale, format_percent, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from ..i18n import join_words
@@ -267,13 +267,27 @@ class SchoolDigest:
     failed: list[Message] = field(default_factory=list)
 
 
-def pending(session: Session, month: str, link: str | None = None) -> Iterator[SchoolDigest]:
-    """For each active school (by name), the digest of ``month`` for each of its active
-    admins who have not had it; nothing is sent (see :func:`deliver`)."""
+def _told() -> Select[School]:
+    # The schools a digest goes to: the active ones, by name.
+    return select(School).where(School.status == MembershipStatus.ACTIVE).order_by(School.name)
+
+
+def schools_to_tell(session: Session) -> list[int]:
+    """The ids of the schools a digest goes to: the active ones, by name."""
+    return list(session.scalars(_told().with_only_columns(School.id)))
+
+
+def pending(
+    session: Session, month: str, link: str | None = None, school_ids: list[int] | None = None
+) -> Iterator[SchoolDigest]:
+    """For each active school (by name; those of ``school_ids`` when given), the digest of
+    ``month`` for each of its active admins who have not had it; nothing is sent (see
+    :func:`deliver`)."""
     link = link or dashboard_link()
-    schools = session.scalars(
-        select(School).where(School.status == MembershipStatus.ACTIVE).order_by(School.name)
-    ).all()
+    query = _told()
+    if school_ids is not None:
+        query = query.where(School.id.in_(school_ids))
+    schools = session.scalars(query).all()
     for school in schools:
         done = recipients(session, school, month)
         admins = sorted(school_admins(session, school), key=lambda a: a.id)
@@ -302,6 +316,16 @@ def recipients(session: Session, school: School, month: str) -> set[int]:
         )
     )
     return {person_id for event in events for person_id in event.details.get("recipients", [])}
+
+
+def summary(digest: SchoolDigest) -> str:
+    """One line for the operator on what became of a school's digest."""
+    parts = [f"sent to {len(digest.sent)}"] if digest.sent else []
+    if digest.already:
+        parts.append(f"{digest.already} had it already")
+    if digest.failed:
+        parts.append(f"failed for {', '.join(m.recipient.email for m in digest.failed)}")
+    return f"{digest.school.name}: {', '.join(parts) or 'no active admin to send it to'}"
 
 
 def deliver(session: Session, digest: SchoolDigest) -> SchoolDigest:

@@ -29,7 +29,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from ..mail import person_language, send_mail
+from ..mail import person_language, queue_mail
 from ..models import STAFF, Material, Person, School
 from .after_commit import call_after_commit
 from .catalogue import Catalogue
@@ -159,4 +159,4 @@ def send(notices: list[Notice]) -> None:
     for notice in notices:
         with force_locale(notice.language):
             subject, body = notice.words()
-            send_mail(notice.email, subject, body)
+            queue_mail(notice.email, subject, body)

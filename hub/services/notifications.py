@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from ..mail import person_language, send_mail
+from ..mail import person_language, queue_mail
 from ..models import Notification, Person, utcnow
 from .after_commit import call_after_commit
 from .catalogue import Catalogue
@@ -110,7 +110,7 @@ def _mail(email: str, language: str, kind: str, params: Mapping[str, Any], url: 
     with force_locale(language):
         subject = words(kind, params)
         body = _("%(news)s\n\nSee it in the hub: %(url)s", news=subject, url=url)
-        send_mail(email, subject, body)
+        queue_mail(email, subject, body)
 
 
 def shown(

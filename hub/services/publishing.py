@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from .. import policy
+from .. import jobs, policy
 from ..models import (
     STAFF,
     AudienceGrant,
@@ -27,7 +27,7 @@ from ..models import (
     VersionState,
     utcnow,
 )
-from . import audit, ceilings, sharing, version_text
+from . import audit, ceilings, sharing
 from .catalogue import require
 from .errors import Conflict, InvalidInput, NotFound
 from .metadata import Metadata, MetadataErrors, apply_metadata, plain_text
@@ -160,16 +160,12 @@ def detach_file(session: Session, person: Person, version: MaterialVersion, file
         attachment.position = position
 
 
-def publish(
-    session: Session,
-    person: Person,
-    version: MaterialVersion,
-    text: version_text.VersionText | None = None,
-) -> MaterialVersion:
+def publish(session: Session, person: Person, version: MaterialVersion) -> MaterialVersion:
     """Publish the draft: the previous published version is superseded; adopters keep theirs.
 
-    ``text`` is what could be read of its files (see ``version_text.read``); files whose text
-    could not be read are read again later."""
+    Once it is saved, the text of its files is read for search and their first pages are
+    rendered for reading (jobs: in a worker with Redis, otherwise right after the commit);
+    publishing never waits for either."""
     require(session, person, version, "publish")
     if version.state is not VersionState.DRAFT:
         raise Conflict(_("This version is already published."))
@@ -181,7 +177,6 @@ def publish(
         previous.state = VersionState.SUPERSEDED
     version.state = VersionState.PUBLISHED
     version.published_at = utcnow()
-    version_text.record(version, text or version_text.VersionText("", frozenset()), utcnow())
     material = version.material
     material.retired_at = None
     session.flush()
@@ -192,6 +187,8 @@ def publish(
         material,
         version=version.number,
     )
+    jobs.enqueue("extract_text", version.id, after=session)
+    jobs.enqueue("render_previews", version.id, after=session)
     return version
 
 

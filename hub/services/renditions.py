@@ -142,6 +142,23 @@ def page_count(session: Session, store: ContentStore, record: File) -> int:
     return page(session, store, record, 1, DEFAULT_WIDTH).page_count
 
 
+def first_pages(session: Session, store: ContentStore, files: list[File]) -> int:
+    """Render the first page of each of ``files`` that is read as pages or an image, so that
+    its first reader does not wait for it (an office document's conversion takes seconds);
+    a file that cannot be rendered is left for the page to say so. How many were rendered.
+    The caller commits."""
+    rendered = 0
+    for record in files:
+        if viewing(record.media_type).how not in ("pages", "image"):
+            continue
+        try:
+            page(session, store, record, 1, DEFAULT_WIDTH)
+        except (CannotRender, NotFound):
+            continue
+        rendered += 1
+    return rendered
+
+
 def text(store: ContentStore, record: File) -> str:
     """The start of a plain-text file, for reading in the page."""
     with store.open(record.sha256) as stream:

@@ -1,5 +1,7 @@
-"""The searchable text of a version's files: read when it is published, and read again later
-for a file whose text could not be read then (the file store was unreachable).
+"""The searchable text of a version's files: read once it is published (the job
+``extract_text``, see ``hub.jobs``: in a worker with Redis, otherwise right after the commit),
+and read again later for a file whose text could not be read then (the file store was
+unreachable).
 
 A file whose text could not be read is recorded as *not yet read* (``VersionFile.text_retry_at``),
 never as a file without text: the version is indexed with the text that could be read, its
@@ -68,6 +70,26 @@ def record(version: MaterialVersion, text: VersionText, now: dt.datetime) -> Non
         else:
             attachment.text_attempts = 0
             attachment.text_retry_at = None
+
+
+def read_published(session: Session, blob_store: ContentStore, version_id: int) -> bool:
+    """Read and keep the text of the published version ``version_id`` (the caller commits:
+    the changed version queues its material for the index). False when there is no such
+    published version (superseded or gone before its turn came)."""
+    version = session.scalar(
+        select(MaterialVersion)
+        .where(MaterialVersion.id == version_id, MaterialVersion.state == VersionState.PUBLISHED)
+        .options(
+            selectinload(MaterialVersion.attachments).selectinload(VersionFile.file),
+            undefer(MaterialVersion.extracted_text),
+        )
+    )
+    if version is None:
+        return False
+    now = utcnow()
+    record(version, read(blob_store, version), now)
+    version.updated_at = now  # its index document changes (see indexing.fingerprint)
+    return True
 
 
 def wait_after(attempts: int) -> dt.timedelta:

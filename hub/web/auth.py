@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from .. import db
 from ..extensions import limiter, submitted_email
-from ..mail import mail_language, send_mail
+from ..mail import mail_language, queue_mail
 from ..services import accounts
 from ..services.errors import LinkInvalid, ServiceError
 from .access import public, requires
@@ -80,7 +80,7 @@ def forgot_password() -> str | Response | tuple[str, int]:
             link = url_for("auth.reset_password", token=token, _external=True)
             # In the language the person chose for the hub (English if they never chose).
             with force_locale(mail_language(person)):
-                send_mail(
+                queue_mail(
                     person.email,
                     _("Reset your password"),
                     _(

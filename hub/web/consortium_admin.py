@@ -1,14 +1,27 @@
-"""The consortium admin's console: applications, member schools and their history."""
+"""The consortium admin's console: applications, member schools and their history, and the
+jobs that failed every try (the dead-letter list)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import re
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from .. import db
-from ..mail import mail_language, send_mail
+from .. import db, jobs
+from ..mail import mail_language, queue_mail
 from ..models import MembershipStatus, Role, School
 from ..services import membership
 from ..services.errors import NotFound
@@ -118,7 +131,7 @@ def change_membership(school_id: int, decision: str) -> Response | str | tuple[s
         # Each admin reads it in the interface language they chose (English if none).
         with force_locale(mail_language(admin)):
             subject, body = membership.notification(found, event)  # type: ignore[arg-type]
-            send_mail(admin.email, subject, body)
+            queue_mail(admin.email, subject, body)
     return _done(
         school_id,
         _(
@@ -165,3 +178,45 @@ def _done(school_id: int, message: str) -> Response:
     """Back to the school's page, saying what was done."""
     flash(message, "success")
     return redirect(url_for("consortium_admin.school", school_id=school_id))
+
+
+# The dead-letter list ---------------------------------------------------------------------------
+
+# RQ's job ids (uuid4 hex); anything else names no job.
+JOB_ID = re.compile(r"[0-9a-f]{32}|[0-9a-f-]{36}")
+
+
+def _app() -> Flask:
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    return app
+
+
+@bp.route("/jobs")
+@requires(Role.CONSORTIUM_ADMIN)
+def dead_letters() -> str:
+    """The jobs that failed every try (with Redis): what, why, when; retry or delete each."""
+    app = _app()
+    return render_template(
+        "consortium_admin/jobs.html",
+        letters=jobs.dead_letters(app),
+        with_redis=bool(app.config.get("HUB_REDIS_URL")),
+    )
+
+
+@bp.route("/jobs/<job_id>/<action>", methods=["POST"])
+@requires(Role.CONSORTIUM_ADMIN)
+def dead_letter(job_id: str, action: str) -> Response:
+    """Run a dead letter again, or delete it."""
+    if not JOB_ID.fullmatch(job_id) or action not in {"retry", "delete"}:
+        abort(404)
+    app = _app()
+    if not app.config.get("HUB_REDIS_URL"):
+        abort(404)
+    done = (jobs.retry_dead_letter if action == "retry" else jobs.delete_dead_letter)(app, job_id)
+    if not done:
+        flash(_("This job is no longer on the list (retried or deleted meanwhile)."), "error")
+    elif action == "retry":
+        flash(_("The job is queued again; a worker will run it."), "success")
+    else:
+        flash(_("The job is deleted."), "success")
+    return redirect(url_for("consortium_admin.dead_letters"))

@@ -48,7 +48,6 @@ from ..services import (
     renditions,
     review_state,
     sharing,
-    version_text,
     vocabularies,
 )
 from ..services import files as files_service
@@ -240,10 +239,9 @@ def _module_candidates(version: MaterialVersion) -> list[MaterialVersion]:
 
 
 def _publish(version: MaterialVersion) -> Response | tuple[str, int]:
-    text = version_text.read(store(), version)
     try:
         perform(
-            lambda: publishing.publish(db.session(), _staff(), version, text),
+            lambda: publishing.publish(db.session(), _staff(), version),
             flash_refusal=False,
         )
     except Refused as exc:

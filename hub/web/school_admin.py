@@ -19,7 +19,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.wrappers import Response
 
 from .. import db
-from ..mail import mail_language, send_mail
+from ..mail import mail_language, queue_mail
 from ..models import SCHOOL_ROLES, Role, School, utcnow
 from ..services import accounts, bulk_invite, people, tokens
 from ..services.errors import ServiceError
@@ -52,7 +52,7 @@ def send_invitations(issued: list[accounts.IssuedInvitation]) -> None:
             inv = item.invitation
             link = url_for("auth.accept_invitation", token=item.token, _external=True)
             greeting = _("Hello %(name)s,", name=inv.name) if inv.name else _("Hello,")
-            send_mail(
+            queue_mail(
                 inv.email,
                 _("Join %(school)s on the consortium hub", school=inv.school.name),
                 greeting
