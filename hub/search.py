@@ -25,7 +25,7 @@ from search_index import (
     open_index_url,
 )
 
-from . import db, jobs
+from . import db
 from .services import indexing
 from .services.discovery import CardCache
 
@@ -105,8 +105,9 @@ def init_app(app: Flask) -> None:
         # new transaction holding the write lock, which the catch-up's connection would
         # wait on for the whole busy timeout (teardowns run in reverse order of registration).
         db.close_request_session()
-        # A job: with Redis a worker applies it (and this host's follower catches up too).
-        jobs.enqueue("catch_up_index", REQUEST_LOCK_TIMEOUT_S)
+        # In this process, not as a job: the index copy may be this host's own (Whoosh), and
+        # the person who made the change finds it on their next page, whatever the queue holds.
+        catch_up_now(app)
 
 
 def catch_up_now(app: Flask, lock_timeout: float = REQUEST_LOCK_TIMEOUT_S) -> int:

@@ -159,6 +159,22 @@ class Host:
 
 
 @contextlib.contextmanager
+def hub_worker(env: dict[str, str], instance: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """``python -m hub worker``: the jobs the hosts queue in Redis (text, previews, the
+    index's catch-up, mail) run here."""
+    instance.mkdir(parents=True, exist_ok=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hub", "worker"],
+        env={**os.environ, **env, "HUB_INSTANCE_PATH": str(instance)},
+        stdout=(instance / "worker.log").open("ab"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        yield process
+    finally:
+        _stop(process)
+
+
+@contextlib.contextmanager
 def hub_host(env: dict[str, str], instance: Path) -> Iterator[Host]:
     """A web host on a free port; yielded once ``/healthz`` answers."""
     port = free_port()

@@ -1,7 +1,8 @@
 """Two hub web hosts, each with an instance folder of its own, sharing what a deployment of
 several machines shares (README "Running on several machines"): PostgreSQL, an S3 bucket (a
-moto server over HTTP), a three-node Typesense cluster and Redis, all on 127.0.0.1 and started
-here. Every step goes over HTTP to a real ``hub serve`` process, as a person or a program would.
+moto server over HTTP), a three-node Typesense cluster and Redis with a ``hub worker`` for the
+jobs, all on 127.0.0.1 and started here. Every step goes over HTTP to a real ``hub serve``
+process, as a person or a program would.
 
 One deployment serves the whole journey (starting it costs tens of seconds), so the journey is
 one test whose steps are named functions:
@@ -36,7 +37,14 @@ from hub import create_app, db
 from hub.services import tokens
 from hub.services.sample_files import pdf_document
 from tests import factories
-from tests.multihost.engines import Cluster, Host, hub_host, redis_server, typesense_cluster
+from tests.multihost.engines import (
+    Cluster,
+    Host,
+    hub_host,
+    hub_worker,
+    redis_server,
+    typesense_cluster,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.multihost]
 
@@ -121,6 +129,7 @@ def deployment(
             done = _hub(env, *step)
             assert done.returncode == 0, done.stderr
         token = _teacher_token(env)
+        stack.enter_context(hub_worker(env, tmp_path / "worker"))
         a = stack.enter_context(hub_host(env, tmp_path / "host-a"))
         b = stack.enter_context(hub_host(env, tmp_path / "host-b"))
         yield Deployment(env, cluster, a, b, token)
