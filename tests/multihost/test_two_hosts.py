@@ -9,13 +9,17 @@ one test whose steps are named functions:
 
 1. a material published on host A through the API is found on host B within a second;
 2. searches keep answering on both hosts while a Typesense node is killed and restarted;
-3. host A killed in the middle of an upload loses nothing: host B answers, and ``hub store
+3. a bounded load (locust, loopback only: 32 users for ``HUB_LOAD_SECONDS``, 30 by default) of
+   searches, material pages, downloads and a few publishes spread over both hosts: no errors,
+   p50/p95 per route printed;
+4. host A killed in the middle of an upload loses nothing: host B answers, and ``hub store
    check`` and ``hub index check`` are clean.
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
 import http.client
 import os
 import subprocess
@@ -37,6 +41,7 @@ from hub import create_app, db
 from hub.services import tokens
 from hub.services.sample_files import pdf_document
 from tests import factories
+from tests.multihost.api_steps import DRAFT, PUBLIC
 from tests.multihost.engines import (
     Cluster,
     Host,
@@ -51,6 +56,10 @@ pytestmark = [pytest.mark.postgres, pytest.mark.multihost]
 URL = os.environ.get("HUB_TEST_DATABASE_URL", "")
 #: How soon a material published on one host must be found on the other.
 FOUND_WITHIN_S = 1.0
+LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+ROOT = Path(__file__).resolve().parents[2]
+LOAD_USERS = 32
+LOAD_SECONDS = int(os.environ.get("HUB_LOAD_SECONDS", "30"))
 
 
 @dataclass
@@ -154,9 +163,7 @@ def _publish_on(host: Host, token: str, title: str) -> int:
     """The README's API guide on ``host``: create, describe, upload, publish, share publicly."""
     api, base = _api(host, token), f"{host.url}/api/v1"
     made = _ok(api.post(f"{base}/materials", json={"title": title}), 201)
-    draft = {"revision": 1, "summary": "Hour-one bundle.", "language": "en",
-             "level": "clinical", "resource_type": "lecture", "licence": "CC-BY-4.0"}  # fmt: skip
-    _ok(api.patch(f"{base}/materials/{made['id']}/draft", json=draft))
+    _ok(api.patch(f"{base}/materials/{made['id']}/draft", json=DRAFT))
     _ok(
         api.post(
             f"{base}/materials/{made['id']}/draft/files?filename=bundle.pdf",
@@ -166,8 +173,7 @@ def _publish_on(host: Host, token: str, title: str) -> int:
         201,
     )
     _ok(api.post(f"{base}/materials/{made['id']}/publish"))
-    grant = {"kind": "public", "values": [], "rights": ["view", "download"]}
-    _ok(api.post(f"{base}/materials/{made['id']}/grants", json=grant), 201)
+    _ok(api.post(f"{base}/materials/{made['id']}/grants", json=PUBLIC), 201)
     return int(made["id"])
 
 
@@ -203,6 +209,27 @@ def searches_go_on_while_a_node_is_down(d: Deployment) -> None:
     assert searched == 4 * len(d.cluster.nodes)
 
 
+def a_bounded_load_on_both_hosts_has_no_errors(d: Deployment, folder: Path) -> None:
+    prefix = folder / "load"
+    done = subprocess.run(
+        [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
+         "-u", str(LOAD_USERS), "-r", str(LOAD_USERS), "-t", f"{LOAD_SECONDS}s",
+         "--stop-timeout", "10", "--csv", str(prefix), "--only-summary"],
+        env={**os.environ, "HUB_LOAD_HOSTS": f"{d.a.url},{d.b.url}", "HUB_LOAD_TOKEN": d.token,
+             "PYTHONPATH": str(ROOT)},
+        capture_output=True, text=True, timeout=LOAD_SECONDS + 120,
+    )  # fmt: skip
+    with open(f"{prefix}_stats.csv", newline="") as stats:
+        rows = list(csv.DictReader(stats))
+    print(f"\n{LOAD_USERS} users for {LOAD_SECONDS} s on two hosts (ms):")
+    for row in rows:
+        print(f"  {row['Name']:<45} {row['Request Count']:>6} requests, "
+              f"{row['Failure Count']} failed, p50 {row['50%']}, p95 {row['95%']}")  # fmt: skip
+    total = next(row for row in rows if row["Name"] == "Aggregated")
+    assert int(total["Request Count"]) > LOAD_USERS * LOAD_SECONDS // 2, done.stderr[-2000:]
+    assert int(total["Failure Count"]) == 0, done.stderr[-2000:]
+
+
 def _upload_cut_short(host: Host, token: str, material_id: int) -> http.client.HTTPConnection:
     """Start an upload of 50 MB on ``host`` and send only its first 5 MB."""
     parts = urllib.parse.urlsplit(host.url)
@@ -231,7 +258,8 @@ def a_host_killed_mid_upload_loses_nothing(d: Deployment) -> None:
         assert done.returncode == 0, f"hub {' '.join(check)}: {done.stdout}{done.stderr}"
 
 
-def test_two_hosts_share_one_hub(deployment: Deployment) -> None:
+def test_two_hosts_share_one_hub(deployment: Deployment, tmp_path: Path) -> None:
     published_on_a_is_found_on_b(deployment)
     searches_go_on_while_a_node_is_down(deployment)
+    a_bounded_load_on_both_hosts_has_no_errors(deployment, tmp_path)
     a_host_killed_mid_upload_loses_nothing(deployment)
