@@ -78,7 +78,10 @@ RANK_PARTS = ("title", "topics", "summary", "body")
 RANK_WEIGHTS = "4,3,2,1"
 LANGS_FIELD = "stem_langs"
 NEUTRAL = "-"  # the stem_langs value of a material analysed neutrally
-IMPORT_BATCH = 500
+#: Materials per import request (rebuilds send large batches).
+IMPORT_BATCH = 5000
+#: Ids per delete request (they travel in its URL).
+DELETE_BATCH = 500
 #: Relevance is ranked by Typesense up to this many results (its largest page); deeper
 #: pages are in newest-first order.
 MAX_RANKED = 250
@@ -419,10 +422,10 @@ class TypesenseIndex(SearchIndex):
             return False
         if docs:
             self.load(collection, docs.values())
-        for start in range(0, len(gone), IMPORT_BATCH):
+        for start in range(0, len(gone), DELETE_BATCH):
             with self._calls("deleting materials"):
                 self._client.collections[collection].documents.delete(
-                    {"filter_by": any_of("id", gone[start : start + IMPORT_BATCH])}
+                    {"filter_by": any_of("id", gone[start : start + DELETE_BATCH])}
                 )
         if position is not None:
             self._write_state(collection, position)
@@ -517,12 +520,15 @@ class TypesenseIndex(SearchIndex):
             return _Outcome(0, [], empty_facets(request.selected) if facets else {})
         filter_by = str(matched)
         searches: list[dict[str, Any]] = []
-        # The count, and the facets that no filter narrows (per_page 0: no documents).
-        count: dict[str, Any] = {"q": "*", "filter_by": filter_by, "per_page": 0}
         free = [f for f in FACETS if f not in chosen]
         ranking: list[tuple[str, dict[str, Any]]] = []
         if page and request.sort == "relevance" and compiler is not None:
             ranking = self._ranking(request, filter_by, compiler)
+        # The count and the facets that no filter narrows; without relevance ranking, the
+        # page too, in the same search (else per_page 0: no documents).
+        count: dict[str, Any] = {"q": "*", "filter_by": filter_by, "per_page": 0}
+        if page and not ranking:
+            count = self._page(request, filter_by, texts)
         counted = [*free] if facets else []
         if ranking:
             counted.append(LANGS_FIELD)  # each ranked search must find its language's count
@@ -541,8 +547,6 @@ class TypesenseIndex(SearchIndex):
                     "max_facet_values": MAX_FACET_VALUES,
                 }  # fmt: skip
             )
-        if page and not ranking:
-            searches.append(self._page(request, filter_by, texts))
         searches += [ranked for _, ranked in ranking]
         results = self._multi(searches)
         total = int(results[0]["found"])
@@ -572,7 +576,7 @@ class TypesenseIndex(SearchIndex):
             else:
                 hits = self._with_texts(merged) if texts else merged
         elif page:
-            hits = results[-1].get("hits", [])
+            hits = results[0].get("hits", [])
         return _Outcome(total, hits, counts)
 
     def _with_texts(self, hits: list[dict[str, Any]]) -> list[dict[str, Any]]:

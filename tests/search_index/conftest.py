@@ -22,8 +22,8 @@ from search_index import (
     open_index_url,
 )
 from search_index.typesense_engine import Address, TypesenseIndex
+from search_index.typesense_node import API_KEY, running_typesense
 from tests.search_index.factories import make_material
-from tests.search_index.typesense_node import API_KEY, running_typesense
 
 
 @pytest.fixture()

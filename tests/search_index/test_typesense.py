@@ -17,9 +17,9 @@ from search_index import (
     rebuild_url,
 )
 from search_index.typesense_engine import Address, TypesenseIndex, collection_schema
+from search_index.typesense_node import API_KEY, free_port
 from tests.search_index.conftest import drop_typesense
 from tests.search_index.factories import PUBLIC, ids, make_material
-from tests.search_index.typesense_node import API_KEY, free_port
 
 
 @pytest.fixture()

