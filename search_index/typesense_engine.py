@@ -15,16 +15,25 @@ fields (``<part>_text``, for Typesense's relevance ranking) and the stored texts
 snippets, which are cut by :mod:`search_index.highlight` as on Whoosh (the same
 ``<mark>`` HTML).
 
+Each built collection has a *facet copy* (``<built>_facets``, behind the alias
+``<collection>__facets``): the same materials with only what counting and faceting filter
+on (facets, access tokens, languages, dates, the ``_terms``). Typesense 0.24 reads the
+whole stored document of some material to name each facet value it returns (every
+country and school: hundreds per search), so the counts are asked of the copy, whose
+documents are about a quarter of the size (a phrase, which needs the ``_pairs``, is
+counted on the built collection). Both are written together and dropped together.
+
 A search is one ``multi_search`` request: the count and the facets, one count per
 filtered facet (disjunctive faceting: a facet's counts ignore its own filter), and the
-page. Every query's filter starts with the access tokens, which the library adds itself:
-no caller can leave them out. Relevance is Typesense's text match (title over topics over
-summary over body), one ranked search per stemming language of the index over the
-materials analysed in that language, merged by score; when a ranked search cannot reach
-every material the filter matched (an OR, a word matched only through another language's
-form) or the page is beyond :data:`MAX_RANKED`, the page is in newest-first order
-instead. "Did you mean" comes from Typesense's typo tolerance over the title and topic
-words of what the person may see (one request for all the words).
+page (in the count's search when it needs no snippets; with the relevance searches'
+hits on a first page). Every query's filter starts with the access tokens, which the
+library adds itself: no caller can leave them out. Relevance is Typesense's text match
+(title over topics over summary over body), one ranked search per stemming language of
+the index over the materials analysed in that language, merged by score; when a ranked
+search cannot reach every material the filter matched (an OR, a word matched only through
+another language's form) or the page is beyond :data:`MAX_RANKED`, the page is in
+newest-first order instead. "Did you mean" comes from Typesense's typo tolerance over the
+title and topic words of what the person may see (one request for all the words).
 
 Several hosts' followers may apply the same outbox batch to the one collection: writes
 are whole documents, so they converge, and a later outbox entry rewrites a material
@@ -80,11 +89,15 @@ LANGS_FIELD = "stem_langs"
 NEUTRAL = "-"  # the stem_langs value of a material analysed neutrally
 #: Materials per import request (rebuilds send large batches).
 IMPORT_BATCH = 5000
+#: Seconds an import request may take (a batch of :data:`IMPORT_BATCH` on a busy node).
+IMPORT_TIMEOUT = 300.0
 #: Ids per delete request (they travel in its URL).
 DELETE_BATCH = 500
 #: Relevance is ranked by Typesense up to this many results (its largest page); deeper
 #: pages are in newest-first order.
 MAX_RANKED = 250
+#: Up to this many hits per language, relevance searches bring the page's texts along.
+TEXTS_WITH_RANKING = 20
 #: What a page's hits bring back: the id and what snippets are cut from.
 PAGE_FIELDS = "id,stored_title,stored_summary,stored_body,stored_langs"
 MAX_FACET_VALUES = 1000
@@ -132,12 +145,12 @@ class Address:
         hosts = ",".join(f"{h}:{p}" for h, p in self.nodes)
         return f"typesense://{hosts}/{self.collection}"  # the key stays out of messages
 
-    def client(self) -> Any:
-        """A client for every node."""
+    def client(self, timeout: float = 5.0) -> Any:
+        """A client for every node, waiting up to ``timeout`` seconds for an answer."""
         config: dict[str, Any] = {
             "nodes": [{"host": h, "port": p, "protocol": "http"} for h, p in self.nodes],
             "api_key": self.api_key,
-            "connection_timeout_seconds": 5,
+            "connection_timeout_seconds": timeout,
             "num_retries": 3,
             # (read by the client, missing from its ConfigDict type)
             "retry_interval_seconds": 0.2,
@@ -233,6 +246,9 @@ class TypesenseIndex(SearchIndex):
     def __init__(self, address: Address) -> None:
         self.address = address
         self._client = address.client()
+        # An import of a large batch takes longer than a search: a short timeout would
+        # send it again and again.
+        self._writer = address.client(timeout=IMPORT_TIMEOUT)
         self._languages: tuple[float, tuple[str, ...], bool] | None = None
         self._lock = threading.Lock()
 
@@ -389,7 +405,7 @@ class TypesenseIndex(SearchIndex):
         results = []
         with self._calls("writing materials"):
             for name, documents in ((collection, batch), (collection + FACET_COPY, copies)):
-                results += self._client.collections[name].documents.import_(
+                results += self._writer.collections[name].documents.import_(
                     documents, {"action": "upsert"}
                 )
         failed = [r for r in results if not r.get("success")]
@@ -558,7 +574,7 @@ class TypesenseIndex(SearchIndex):
         free = [f for f in FACETS if f not in chosen]
         ranking: list[tuple[str, dict[str, Any]]] = []
         if page and request.sort == "relevance" and compiler is not None:
-            ranking = self._ranking(request, filter_by, compiler)
+            ranking = self._ranking(request, filter_by, compiler, texts)
         # The count and the facets that no filter narrows, from the facet copy (per_page
         # 0: no documents); without relevance ranking and snippets, the page too.
         paged = page and not ranking and not texts
@@ -613,7 +629,8 @@ class TypesenseIndex(SearchIndex):
                 # Typesense's ranking could not reach every match: newest first instead.
                 hits = self._multi([self._page(request, filter_by, texts)])[0].get("hits", [])
             else:
-                hits = self._with_texts(merged) if texts else merged
+                brought = not merged or "stored_title" in merged[0]["document"]
+                hits = self._with_texts(merged) if texts and not brought else merged
         elif page:
             hits = results[0 if paged else -1].get("hits", [])
         return _Outcome(total, hits, counts)
@@ -648,16 +665,19 @@ class TypesenseIndex(SearchIndex):
         ]
 
     def _ranking(
-        self, request: Request, filter_by: str, compiler: FilterCompiler
+        self, request: Request, filter_by: str, compiler: FilterCompiler, snippets: bool
     ) -> list[tuple[str, dict[str, Any]]]:
         """Relevance searches, one per stemming language of the index (and the neutral
         analysis): the materials analysed in it (the filter's, no others) ranked by
         Typesense over the query's words analysed the same way. Empty when there are no
-        words to rank by or the page is too deep."""
+        words to rank by or the page is too deep. With ``snippets`` and a first page of up to
+        :data:`TEXTS_WITH_RANKING` hits, the hits bring what snippets are cut from (no
+        second request)."""
         texts = compiler.rank_texts()
         window = request.page * request.page_size
         if not texts or window > MAX_RANKED:
             return []
+        with_texts = snippets and window <= TEXTS_WITH_RANKING
         languages: list[str] = [*compiler.languages]
         if compiler.has_neutral:
             languages.append(NEUTRAL)
@@ -672,7 +692,7 @@ class TypesenseIndex(SearchIndex):
                 "query_by_weights": RANK_WEIGHTS,
                 "filter_by": part,
                 "per_page": window,
-                "include_fields": "id,published",
+                "include_fields": f"{PAGE_FIELDS},published" if with_texts else "id,published",
                 "highlight_fields": "none",
                 "num_typos": 0,
                 "prefix": False,
