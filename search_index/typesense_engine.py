@@ -49,6 +49,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -387,14 +388,19 @@ class TypesenseIndex(SearchIndex):
                 self.drop(name)
 
     def load(self, collection: str, documents: Iterable[IndexedMaterial]) -> int:
-        """Add ``documents`` to ``collection`` in batches; returns how many."""
+        """Add ``documents`` to ``collection`` in batches; returns how many. A batch is
+        analysed while the node indexes the one before (in another thread)."""
         done = 0
         batch: list[dict[str, Any]] = []
-        for doc in documents:
-            batch.append(to_document(doc))
-            if len(batch) >= IMPORT_BATCH:
-                done += self._import(collection, batch)
-                batch = []
+        with ThreadPoolExecutor(max_workers=1) as sender:
+            sending: Future[int] | None = None
+            for doc in documents:
+                batch.append(to_document(doc))
+                if len(batch) >= IMPORT_BATCH:
+                    done += sending.result() if sending is not None else 0
+                    sending = sender.submit(self._import, collection, batch)
+                    batch = []
+            done += sending.result() if sending is not None else 0
         if batch:
             done += self._import(collection, batch)
         return done
@@ -600,9 +606,11 @@ class TypesenseIndex(SearchIndex):
                     }  # fmt: skip
                 )
             )
-        if page and not ranking and not paged:
-            searches.append(self._page(request, filter_by, texts))
         searches += [ranked for _, ranked in ranking]
+        if page and not paged:
+            # With ranking, the newest-first page in case it cannot reach every match
+            # (a word found through another language's form): no second request.
+            searches.append(self._page(request, filter_by, texts))
         results = self._multi(searches)
         total = int(results[0]["found"])
         counts: Facets = {}
@@ -620,14 +628,14 @@ class TypesenseIndex(SearchIndex):
         hits: list[dict[str, Any]] = []
         if ranking:
             reached = dict(_facet_counts(results[0], LANGS_FIELD))
-            ranked = results[len(results) - len(ranking) :]
+            ranked = results[len(results) - len(ranking) - 1 : -1]
             per_language = zip(ranking, ranked, strict=True)
             merged = _merge_ranked(
                 request, [(reached.get(lang, 0), r) for (lang, _), r in per_language]
             )
             if merged is None:
                 # Typesense's ranking could not reach every match: newest first instead.
-                hits = self._multi([self._page(request, filter_by, texts)])[0].get("hits", [])
+                hits = results[-1].get("hits", [])
             else:
                 brought = not merged or "stored_title" in merged[0]["document"]
                 hits = self._with_texts(merged) if texts and not brought else merged
