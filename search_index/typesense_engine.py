@@ -35,6 +35,14 @@ another language's form) or the page is beyond :data:`MAX_RANKED`, the page is i
 newest-first order instead. "Did you mean" comes from Typesense's typo tolerance over the
 title and topic words of what the person may see (one request for all the words).
 
+Where a search's time goes (``python -m benchmarks.search_engines``): Typesense 0.24
+cannot stem and its ``q`` cannot say "one of these forms", so a word is matched through
+the filter (exact terms, cheap: about 1 ms) and ranked by one ``q`` search per stemming
+language (a French query word has another stem in English); faceting costs most, because
+naming each returned value parses a stored document (hence the facet copy); and each of
+the searches of the one request has a fixed cost in the client. A single ``q`` search
+would need the engine to stem, or index-time forms of every language in every document.
+
 Several hosts' followers may apply the same outbox batch to the one collection: writes
 are whole documents, so they converge, and a later outbox entry rewrites a material
 again.
