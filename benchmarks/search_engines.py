@@ -44,12 +44,14 @@ the node indexes the batch before::
     10,000  before    1,635/s       6.5/20.5    3.1/15.9    709/s            21.6/51.1   12.8/48.4
     10,000  after     1,749/s       4.8/8.3     2.3/5.7     650/s            11.7/21.0   8.3/22.4
     100,000 before      929/s       19.4/60.1   18.5/60.3   596/s            44.6/104.0  48.8/115.4
-    100,000 after     1,935/s       24.1/69.7   21.9/67.6   556/s            52.8/86.5   56.8/105.4
+    100,000 after     1,650/s       18.0/53.4   16.4/48.0   558/s            37.4/78.5   42.3/77.3
+    100,000 again     1,935/s       24.1/69.7   21.9/67.6   556/s            52.8/86.5   56.8/105.4
 
 Memory at 100,000: the Typesense server 558 MiB before, 727 MiB after (the facet copy);
 Whoosh +94 MiB in the process and 173 MB on disk. 1,000,000 was skipped: both builds
 would take ~52 min at these rates (Typesense ~560/s: half an hour for its build alone).
-Typesense is about 2x slower than Whoosh at p50 and 1.2-1.7x at p95: the issue's targets
+Typesense is about 2x slower than Whoosh at p50 (2.3x before) and 1.2-1.5x at p95 (1.7x
+before); both engines agree on every query's number of results. The issue's targets
 (p95 under 50 ms at 1,000,000; 5x faster than Whoosh at 100,000) are not met. See the
 module docstring of :mod:`search_index.typesense_engine` for where the time goes.
 """
