@@ -372,12 +372,22 @@ def peak_rss_mib(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # Linux reports KiB
 
 
-def process_peak_rss_mib(pid: int) -> float:
-    """Peak resident memory (VmHWM) of another process, in MiB."""
+def _status_mib(pid: int | str, key: str) -> float:
+    """A memory line (``VmHWM``, ``VmRSS``) of a process's /proc status, in MiB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{key}:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def process_peak_rss_mib(pid: int) -> float:
+    """Peak resident memory (VmHWM) of another process, in MiB."""
+    return _status_mib(pid, "VmHWM")
+
+
+def rss_mib(pid: int | None = None) -> float:
+    """Resident memory (VmRSS) of a process now (this one by default), in MiB."""
+    return _status_mib(pid or "self", "VmRSS")
 
 
 def reset_peak_rss(pid: int) -> None:

@@ -15,16 +15,33 @@ fields (``<part>_text``, for Typesense's relevance ranking) and the stored texts
 snippets, which are cut by :mod:`search_index.highlight` as on Whoosh (the same
 ``<mark>`` HTML).
 
+Each built collection has a *facet copy* (``<built>_facets``, behind the alias
+``<collection>__facets``): the same materials with only what counting and faceting filter
+on (facets, access tokens, languages, dates, the ``_terms``). Typesense 0.24 reads the
+whole stored document of some material to name each facet value it returns (every
+country and school: hundreds per search), so the counts are asked of the copy, whose
+documents are about a quarter of the size (a phrase, which needs the ``_pairs``, is
+counted on the built collection). Both are written together and dropped together.
+
 A search is one ``multi_search`` request: the count and the facets, one count per
 filtered facet (disjunctive faceting: a facet's counts ignore its own filter), and the
-page. Every query's filter starts with the access tokens, which the library adds itself:
-no caller can leave them out. Relevance is Typesense's text match (title over topics over
-summary over body), one ranked search per stemming language of the index over the
-materials analysed in that language, merged by score; when a ranked search cannot reach
-every material the filter matched (an OR, a word matched only through another language's
-form) or the page is beyond :data:`MAX_RANKED`, the page is in newest-first order
-instead. "Did you mean" comes from Typesense's typo tolerance over the title and topic
-words of what the person may see (one request for all the words).
+page (in the count's search when it needs no snippets; with the relevance searches'
+hits on a first page). Every query's filter starts with the access tokens, which the
+library adds itself: no caller can leave them out. Relevance is Typesense's text match
+(title over topics over summary over body), one ranked search per stemming language of
+the index over the materials analysed in that language, merged by score; when a ranked
+search cannot reach every material the filter matched (an OR, a word matched only through
+another language's form) or the page is beyond :data:`MAX_RANKED`, the page is in
+newest-first order instead. "Did you mean" comes from Typesense's typo tolerance over the
+title and topic words of what the person may see (one request for all the words).
+
+Where a search's time goes (``python -m benchmarks.search_engines``): Typesense 0.24
+cannot stem and its ``q`` cannot say "one of these forms", so a word is matched through
+the filter (exact terms, cheap: about 1 ms) and ranked by one ``q`` search per stemming
+language (a French query word has another stem in English); faceting costs most, because
+naming each returned value parses a stored document (hence the facet copy); and each of
+the searches of the one request has a fixed cost in the client. A single ``q`` search
+would need the engine to stem, or index-time forms of every language in every document.
 
 Several hosts' followers may apply the same outbox batch to the one collection: writes
 are whole documents, so they converge, and a later outbox entry rewrites a material
@@ -40,6 +57,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -68,7 +86,7 @@ from search_index.typesense_query import Filter, FilterCompiler, any_of, both, p
 
 #: Bump when the documents' meaning or the analysis change (a change of fields, such as
 #: a new facet, changes :data:`SCHEMA_VERSION` by itself): older collections are refused.
-FORMAT = 1
+FORMAT = 2
 DEFAULT_PORT = 8108
 #: Text parts searched by ``filter_by`` (see :mod:`search_index.typesense_query`).
 FILTER_PARTS = ("text", "title", "topics")
@@ -78,13 +96,25 @@ RANK_PARTS = ("title", "topics", "summary", "body")
 RANK_WEIGHTS = "4,3,2,1"
 LANGS_FIELD = "stem_langs"
 NEUTRAL = "-"  # the stem_langs value of a material analysed neutrally
-IMPORT_BATCH = 500
+#: Materials per import request (rebuilds send large batches).
+IMPORT_BATCH = 5000
+#: Seconds an import request may take (a batch of :data:`IMPORT_BATCH` on a busy node).
+IMPORT_TIMEOUT = 300.0
+#: Ids per delete request (they travel in its URL).
+DELETE_BATCH = 500
 #: Relevance is ranked by Typesense up to this many results (its largest page); deeper
 #: pages are in newest-first order.
 MAX_RANKED = 250
+#: Up to this many hits per language, relevance searches bring the page's texts along.
+TEXTS_WITH_RANKING = 20
 #: What a page's hits bring back: the id and what snippets are cut from.
 PAGE_FIELDS = "id,stored_title,stored_summary,stored_body,stored_langs"
 MAX_FACET_VALUES = 1000
+#: The suffix of a built collection's facet copy, and of the alias of the current one.
+FACET_COPY = "_facets"
+#: The fields of the facet copy (see :func:`facet_schema`).
+FACET_COPY_FIELDS = (*FACETS, "access", LANGS_FIELD, "published", "popularity",
+                     *(f"{part}_terms" for part in FILTER_PARTS))  # fmt: skip
 #: A built collection older than this (seconds) that the alias does not point at was left
 #: by a rebuild that stopped: the next rebuild drops it.
 ABANDONED_AFTER = 24 * 3600.0
@@ -124,12 +154,12 @@ class Address:
         hosts = ",".join(f"{h}:{p}" for h, p in self.nodes)
         return f"typesense://{hosts}/{self.collection}"  # the key stays out of messages
 
-    def client(self) -> Any:
-        """A client for every node."""
+    def client(self, timeout: float = 5.0) -> Any:
+        """A client for every node, waiting up to ``timeout`` seconds for an answer."""
         config: dict[str, Any] = {
             "nodes": [{"host": h, "port": p, "protocol": "http"} for h, p in self.nodes],
             "api_key": self.api_key,
-            "connection_timeout_seconds": 5,
+            "connection_timeout_seconds": timeout,
             "num_retries": 3,
             # (read by the client, missing from its ConfigDict type)
             "retry_interval_seconds": 0.2,
@@ -158,9 +188,20 @@ def collection_schema(name: str) -> dict[str, Any]:
     return {"name": name, "fields": fields, "default_sorting_field": "published"}
 
 
+def facet_schema(name: str) -> dict[str, Any]:
+    """The fields of a built collection's facet copy: what counting and faceting filter
+    on, and nothing else. Typesense 0.24 reads the whole stored document of a material to
+    name each facet value it returns (hundreds per search: every country and school), so
+    counts and facets asked of the copy, whose documents are a quarter of the size, cost
+    a quarter of the time."""
+    fields = [f for f in collection_schema(name)["fields"] if f["name"] in FACET_COPY_FIELDS]
+    return {"name": name, "fields": fields, "default_sorting_field": "published"}
+
+
 #: What a collection was built as: :data:`FORMAT` and a digest of its fields.
 SCHEMA_VERSION = f"{FORMAT}:" + hashlib.sha256(
-    json.dumps(collection_schema("")["fields"], sort_keys=True).encode()
+    json.dumps([collection_schema("")["fields"], facet_schema("")["fields"]], sort_keys=True)
+    .encode()
 ).hexdigest()[:16]
 
 
@@ -214,6 +255,9 @@ class TypesenseIndex(SearchIndex):
     def __init__(self, address: Address) -> None:
         self.address = address
         self._client = address.client()
+        # An import of a large batch takes longer than a search: a short timeout would
+        # send it again and again.
+        self._writer = address.client(timeout=IMPORT_TIMEOUT)
         self._languages: tuple[float, tuple[str, ...], bool] | None = None
         self._lock = threading.Lock()
 
@@ -223,6 +267,11 @@ class TypesenseIndex(SearchIndex):
     def location(self) -> str:
         """The URL without its key."""
         return str(self.address)
+
+    @property
+    def facet_alias(self) -> str:
+        """The alias of the current collection's facet copy."""
+        return f"{self.address.collection}_{FACET_COPY}"
 
     @property
     def meta(self) -> str:
@@ -286,9 +335,7 @@ class TypesenseIndex(SearchIndex):
                     raise
                 collection = self.new_collection()
                 self._write_state(collection, 0)
-                self._client.aliases.upsert(
-                    self.address.collection, {"collection_name": collection}
-                )
+                self._point_aliases(collection)
         if self._state(collection).get("schema_version") != SCHEMA_VERSION:
             raise IndexCorrupt(
                 f"The search index {self.location} was built by another version of the hub: "
@@ -296,17 +343,28 @@ class TypesenseIndex(SearchIndex):
             )
 
     def new_collection(self) -> str:
-        """Create an empty built collection; returns its name."""
+        """Create an empty built collection and its facet copy; returns its name."""
         name = f"{self.address.collection}_{time.time_ns()}"
         with self._calls("creating a collection"):
             self._client.collections.create(collection_schema(name))
+            self._client.collections.create(facet_schema(name + FACET_COPY))
         return name
 
+    def _point_aliases(self, collection: str) -> None:
+        """Point the aliases at ``collection`` and its facet copy (the copy first: a count
+        a moment ahead of the page is better than one behind)."""
+        with self._calls("swapping the alias"):
+            self._client.aliases.upsert(
+                self.facet_alias, {"collection_name": collection + FACET_COPY}
+            )
+            self._client.aliases.upsert(self.address.collection, {"collection_name": collection})
+
     def drop(self, collection: str) -> None:
-        """Drop a built collection and its position (already gone is fine)."""
+        """Drop a built collection, its facet copy and its position (already gone is fine)."""
         with self._calls("dropping a collection"):
             for delete in (
                 lambda: self._client.collections[collection].delete(),
+                lambda: self._client.collections[collection + FACET_COPY].delete(),
                 lambda: self._client.collections[self.meta].documents[collection].delete(),
             ):
                 with contextlib.suppress(ObjectNotFound):
@@ -318,8 +376,7 @@ class TypesenseIndex(SearchIndex):
             previous: str | None = self.current()
         except IndexUnavailable:
             previous = None
-        with self._calls("swapping the alias"):
-            self._client.aliases.upsert(self.address.collection, {"collection_name": collection})
+        self._point_aliases(collection)
         if previous and previous != collection:
             self.drop(previous)
         self._drop_abandoned(keep=collection)
@@ -339,23 +396,32 @@ class TypesenseIndex(SearchIndex):
                 self.drop(name)
 
     def load(self, collection: str, documents: Iterable[IndexedMaterial]) -> int:
-        """Add ``documents`` to ``collection`` in batches; returns how many."""
+        """Add ``documents`` to ``collection`` in batches; returns how many. A batch is
+        analysed while the node indexes the one before (in another thread)."""
         done = 0
         batch: list[dict[str, Any]] = []
-        for doc in documents:
-            batch.append(to_document(doc))
-            if len(batch) >= IMPORT_BATCH:
-                done += self._import(collection, batch)
-                batch = []
+        with ThreadPoolExecutor(max_workers=1) as sender:
+            sending: Future[int] | None = None
+            for doc in documents:
+                batch.append(to_document(doc))
+                if len(batch) >= IMPORT_BATCH:
+                    done += sending.result() if sending is not None else 0
+                    sending = sender.submit(self._import, collection, batch)
+                    batch = []
+            done += sending.result() if sending is not None else 0
         if batch:
             done += self._import(collection, batch)
         return done
 
     def _import(self, collection: str, batch: list[dict[str, Any]]) -> int:
+        copies = [{k: v for k, v in d.items() if k in FACET_COPY_FIELDS or k == "id"}
+                  for d in batch]  # fmt: skip
+        results = []
         with self._calls("writing materials"):
-            results = self._client.collections[collection].documents.import_(
-                batch, {"action": "upsert"}
-            )
+            for name, documents in ((collection, batch), (collection + FACET_COPY, copies)):
+                results += self._writer.collections[name].documents.import_(
+                    documents, {"action": "upsert"}
+                )
         failed = [r for r in results if not r.get("success")]
         if failed:
             raise SearchIndexError(
@@ -419,11 +485,12 @@ class TypesenseIndex(SearchIndex):
             return False
         if docs:
             self.load(collection, docs.values())
-        for start in range(0, len(gone), IMPORT_BATCH):
+        for start in range(0, len(gone), DELETE_BATCH):
             with self._calls("deleting materials"):
-                self._client.collections[collection].documents.delete(
-                    {"filter_by": any_of("id", gone[start : start + IMPORT_BATCH])}
-                )
+                for name in (collection, collection + FACET_COPY):
+                    self._client.collections[name].documents.delete(
+                        {"filter_by": any_of("id", gone[start : start + DELETE_BATCH])}
+                    )
         if position is not None:
             self._write_state(collection, position)
         self._languages = None
@@ -471,6 +538,8 @@ class TypesenseIndex(SearchIndex):
                         "facet_by": LANGS_FIELD,
                         "per_page": 0,
                         "max_facet_values": MAX_FACET_VALUES,
+                        "collection": self.facet_alias,
+                        "query_by": "access",
                     }
                 ]  # fmt: skip
             )[0]
@@ -516,34 +585,40 @@ class TypesenseIndex(SearchIndex):
         if matched is False:
             return _Outcome(0, [], empty_facets(request.selected) if facets else {})
         filter_by = str(matched)
-        searches: list[dict[str, Any]] = []
-        # The count, and the facets that no filter narrows (per_page 0: no documents).
-        count: dict[str, Any] = {"q": "*", "filter_by": filter_by, "per_page": 0}
         free = [f for f in FACETS if f not in chosen]
         ranking: list[tuple[str, dict[str, Any]]] = []
         if page and request.sort == "relevance" and compiler is not None:
-            ranking = self._ranking(request, filter_by, compiler)
+            ranking = self._ranking(request, filter_by, compiler, texts)
+        # The count and the facets that no filter narrows, from the facet copy (per_page
+        # 0: no documents); without relevance ranking and snippets, the page too.
+        paged = page and not ranking and not texts
+        count = self._page(request, filter_by, texts) if paged else {}
+        count.update(q="*", filter_by=filter_by, per_page=count.get("per_page", 0))
         counted = [*free] if facets else []
         if ranking:
             counted.append(LANGS_FIELD)  # each ranked search must find its language's count
         if counted:
             count.update(facet_by=",".join(counted), max_facet_values=MAX_FACET_VALUES)
-        searches.append(count)
+        searches = [self._counting(count)]
         # Disjunctive: a filtered facet is counted without its own filter.
         for name in chosen if facets else ():
             others = both([access, text, *(f for n, f in chosen.items() if n != name)])
             searches.append(
-                {
-                    "q": "*",
-                    "filter_by": str(others),
-                    "per_page": 0,
-                    "facet_by": name,
-                    "max_facet_values": MAX_FACET_VALUES,
-                }  # fmt: skip
+                self._counting(
+                    {
+                        "q": "*",
+                        "filter_by": str(others),
+                        "per_page": 0,
+                        "facet_by": name,
+                        "max_facet_values": MAX_FACET_VALUES,
+                    }  # fmt: skip
+                )
             )
-        if page and not ranking:
-            searches.append(self._page(request, filter_by, texts))
         searches += [ranked for _, ranked in ranking]
+        if page and not paged:
+            # With ranking, the newest-first page in case it cannot reach every match
+            # (a word found through another language's form): no second request.
+            searches.append(self._page(request, filter_by, texts))
         results = self._multi(searches)
         total = int(results[0]["found"])
         counts: Facets = {}
@@ -561,19 +636,27 @@ class TypesenseIndex(SearchIndex):
         hits: list[dict[str, Any]] = []
         if ranking:
             reached = dict(_facet_counts(results[0], LANGS_FIELD))
-            ranked = results[len(results) - len(ranking) :]
+            ranked = results[len(results) - len(ranking) - 1 : -1]
             per_language = zip(ranking, ranked, strict=True)
             merged = _merge_ranked(
                 request, [(reached.get(lang, 0), r) for (lang, _), r in per_language]
             )
             if merged is None:
                 # Typesense's ranking could not reach every match: newest first instead.
-                hits = self._multi([self._page(request, filter_by, texts)])[0].get("hits", [])
+                hits = results[-1].get("hits", [])
             else:
-                hits = self._with_texts(merged) if texts else merged
+                brought = not merged or "stored_title" in merged[0]["document"]
+                hits = self._with_texts(merged) if texts and not brought else merged
         elif page:
-            hits = results[-1].get("hits", [])
+            hits = results[0 if paged else -1].get("hits", [])
         return _Outcome(total, hits, counts)
+
+    def _counting(self, search: dict[str, Any]) -> dict[str, Any]:
+        """``search`` sent to the facet copy, unless its filter needs what only the whole
+        documents hold (a phrase's pairs)."""
+        if "_pairs" in search.get("filter_by", "") or "stored_" in search.get("include_fields", ""):
+            return search
+        return {**search, "collection": self.facet_alias, "query_by": "access"}
 
     def _with_texts(self, hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The ranked ``hits`` (ids and scores) with the texts snippets are cut from."""
@@ -598,16 +681,19 @@ class TypesenseIndex(SearchIndex):
         ]
 
     def _ranking(
-        self, request: Request, filter_by: str, compiler: FilterCompiler
+        self, request: Request, filter_by: str, compiler: FilterCompiler, snippets: bool
     ) -> list[tuple[str, dict[str, Any]]]:
         """Relevance searches, one per stemming language of the index (and the neutral
         analysis): the materials analysed in it (the filter's, no others) ranked by
         Typesense over the query's words analysed the same way. Empty when there are no
-        words to rank by or the page is too deep."""
+        words to rank by or the page is too deep. With ``snippets`` and a first page of up to
+        :data:`TEXTS_WITH_RANKING` hits, the hits bring what snippets are cut from (no
+        second request)."""
         texts = compiler.rank_texts()
         window = request.page * request.page_size
         if not texts or window > MAX_RANKED:
             return []
+        with_texts = snippets and window <= TEXTS_WITH_RANKING
         languages: list[str] = [*compiler.languages]
         if compiler.has_neutral:
             languages.append(NEUTRAL)
@@ -622,7 +708,7 @@ class TypesenseIndex(SearchIndex):
                 "query_by_weights": RANK_WEIGHTS,
                 "filter_by": part,
                 "per_page": window,
-                "include_fields": "id,published",
+                "include_fields": f"{PAGE_FIELDS},published" if with_texts else "id,published",
                 "highlight_fields": "none",
                 "num_typos": 0,
                 "prefix": False,

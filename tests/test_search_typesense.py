@@ -14,10 +14,10 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from hub.search import catch_up_now, index_for, shutdown
+from search_index.typesense_node import API_KEY, running_typesense
 from tests.conftest import sign_in
 from tests.factories import SchoolFactory, StudentFactory, make_material
 from tests.search_index.conftest import drop_typesense
-from tests.search_index.typesense_node import API_KEY, running_typesense
 
 
 @pytest.fixture(scope="module")

@@ -22,8 +22,8 @@ from search_index import (
     open_index_url,
 )
 from search_index.typesense_engine import Address, TypesenseIndex
+from search_index.typesense_node import API_KEY, running_typesense
 from tests.search_index.factories import make_material
-from tests.search_index.typesense_node import API_KEY, running_typesense
 
 
 @pytest.fixture()
@@ -59,8 +59,9 @@ def drop_typesense(url: str) -> None:
     index = TypesenseIndex(Address.parse(url))
     client = index.address.client()
     prefix = f"{index.address.collection}_"
-    with contextlib.suppress(Exception):
-        client.aliases[index.address.collection].delete()
+    for alias in (index.address.collection, index.facet_alias):
+        with contextlib.suppress(Exception):
+            client.aliases[alias].delete()
     for found in client.collections.retrieve():
         if found["name"].startswith(prefix):  # its built collections and ``__meta``
             client.collections[found["name"]].delete()

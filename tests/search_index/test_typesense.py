@@ -16,10 +16,15 @@ from search_index import (
     open_index_url,
     rebuild_url,
 )
-from search_index.typesense_engine import Address, TypesenseIndex, collection_schema
+from search_index.typesense_engine import (
+    FACET_COPY,
+    Address,
+    TypesenseIndex,
+    collection_schema,
+)
+from search_index.typesense_node import API_KEY, free_port
 from tests.search_index.conftest import drop_typesense
 from tests.search_index.factories import PUBLIC, ids, make_material
-from tests.search_index.typesense_node import API_KEY, free_port
 
 
 @pytest.fixture()
@@ -75,6 +80,19 @@ def test_a_rebuild_swaps_the_alias_and_drops_the_previous_collection(url: str) -
     rebuild_url(url, [make_material(id="a")], position=4)
     assert index.current() != first
     assert _collections(index) == {index.current()}
+
+
+def test_a_rebuild_moves_the_facet_copy_with_the_collection(url: str) -> None:
+    index = open_index_url(url)
+    assert isinstance(index, TypesenseIndex)
+    rebuild_url(url, [make_material(id="a")], position=4)
+    current = index.current()
+    names = {c["name"] for c in index._client.collections.retrieve()}
+    assert {n for n in names if n.startswith(f"{index.address.collection}_")} == {
+        current, current + FACET_COPY, index.meta,
+    }  # fmt: skip
+    copy = index._client.aliases[index.facet_alias].retrieve()["collection_name"]
+    assert copy == current + FACET_COPY
 
 
 def test_a_rebuild_drops_what_a_stopped_rebuild_left_a_day_ago(url: str) -> None:
