@@ -24,6 +24,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from hub import create_app, db, migrate
@@ -120,6 +121,26 @@ def engine(database_url: str) -> Iterator[Engine]:
     migrate.upgrade(database_url)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture()
+def own_database() -> Iterator[str]:
+    """A PostgreSQL database of the test's own, dropped afterwards; its URL. For tests whose
+    processes share a database (several hosts) or that drop and restore it (the backup
+    drill); skipped unless ``HUB_TEST_DATABASE_URL`` is PostgreSQL."""
+    url = os.environ.get("HUB_TEST_DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        pytest.skip("needs HUB_TEST_DATABASE_URL on PostgreSQL")
+    name = f"hub_own_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture()

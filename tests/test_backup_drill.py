@@ -14,8 +14,6 @@ import os
 import shutil
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,23 +32,6 @@ pytestmark = pytest.mark.postgres
 URL = os.environ.get("HUB_TEST_DATABASE_URL", "")
 TITLE = "Drill: eclampsia in the district hospital"
 FOUND = "1 material for “eclampsia”"
-
-
-@pytest.fixture()
-def drill_database() -> Iterator[str]:
-    """A database of its own (the drill drops and creates it again); its SQLAlchemy URL."""
-    if not URL.startswith("postgresql"):
-        pytest.skip("the drill needs HUB_TEST_DATABASE_URL on PostgreSQL")
-    name = f"hub_drill_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _libpq(url: str) -> str:
@@ -94,7 +75,7 @@ def _found_by_student(config: dict[str, Any], email: str) -> tuple[int, str]:
 
 
 def test_backup_destroy_restore_and_everything_is_found_again(
-    drill_database: str,
+    own_database: str,
     app_config: dict[str, Any],
     tmp_path: Path,
     moto_server: str,
@@ -102,7 +83,7 @@ def test_backup_destroy_restore_and_everything_is_found_again(
     s3_bucket: str,
 ) -> None:
     engines = {
-        "HUB_DATABASE_URL": drill_database,
+        "HUB_DATABASE_URL": own_database,
         "HUB_CONTENT_STORE_URL": f"s3://{s3_bucket}/hub",
         "HUB_S3_ENDPOINT_URL": moto_server,
         "HUB_S3_REGION": "us-east-1",
@@ -138,7 +119,7 @@ def test_backup_destroy_restore_and_everything_is_found_again(
 
     # Backup: the database dumped, the blobs copied aside (and listed).
     dump = tmp_path / "hub.dump"
-    _run("pg_dump", "--format=custom", f"--file={dump}", _libpq(drill_database))
+    _run("pg_dump", "--format=custom", f"--file={dump}", _libpq(own_database))
     backup = f"{s3_bucket}-backup"
     s3_client.create_bucket(Bucket=backup)
     _copy_bucket(s3_client, s3_bucket, backup)
@@ -146,7 +127,7 @@ def test_backup_destroy_restore_and_everything_is_found_again(
     assert blobs and _keys(s3_client, backup) == blobs
 
     # Disaster: the database, the blobs and the host's folder (its index) are gone.
-    name = make_url(drill_database).database
+    name = make_url(own_database).database
     admin = create_engine(URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
@@ -158,7 +139,7 @@ def test_backup_destroy_restore_and_everything_is_found_again(
     assert _hub(env, "store", "check").returncode != 0  # an empty database has no tables
 
     # Restore, then check: the README's procedure.
-    _run("pg_restore", "--no-owner", f"--dbname={_libpq(drill_database)}", str(dump))
+    _run("pg_restore", "--no-owner", f"--dbname={_libpq(own_database)}", str(dump))
     _copy_bucket(s3_client, backup, s3_bucket)
     checked = _hub(env, "store", "check")
     assert checked.returncode == 0 and "consistent" in checked.stdout, checked.stdout

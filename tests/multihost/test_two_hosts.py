@@ -26,7 +26,6 @@ import subprocess
 import sys
 import time
 import urllib.parse
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,8 +33,6 @@ from typing import Any
 
 import pytest
 import requests
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from hub import create_app, db
 from hub.services import tokens
@@ -73,23 +70,6 @@ class Deployment:
     token: str  # a teacher's API token (read and write)
 
 
-@pytest.fixture()
-def database() -> Iterator[str]:
-    """A PostgreSQL database of the deployment's own; its URL."""
-    if not URL.startswith("postgresql"):
-        pytest.skip("the hosts share PostgreSQL: needs HUB_TEST_DATABASE_URL on PostgreSQL")
-    name = f"hub_hosts_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def _hub(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "hub", *args],
@@ -119,13 +99,13 @@ def _teacher_token(env: dict[str, str]) -> str:
 
 @pytest.fixture()
 def deployment(
-    database: str, tmp_path: Path, moto_server: str, s3_bucket: str
+    own_database: str, tmp_path: Path, moto_server: str, s3_bucket: str
 ) -> Iterator[Deployment]:
     with contextlib.ExitStack() as stack:
         cluster = stack.enter_context(typesense_cluster(tmp_path / "typesense"))
         redis_url = stack.enter_context(redis_server(tmp_path / "redis"))
         env = {
-            "HUB_DATABASE_URL": database,
+            "HUB_DATABASE_URL": own_database,
             "HUB_CONTENT_STORE_URL": f"s3://{s3_bucket}/hub",
             "HUB_S3_ENDPOINT_URL": moto_server,
             "HUB_S3_REGION": "us-east-1",
