@@ -62,6 +62,7 @@ from tests.policy.crawler import (
     crawl_api,
     crawl_lti,
     crawl_oai,
+    crawl_reviews,
     demo_personas,
     form_queries,
     publish_one_second_apart,
@@ -71,6 +72,19 @@ from tests.policy.crawler import (
 )
 
 CONSORTIA = int(os.environ.get("HUB_CRAWL_CONSORTIA", "12"))
+#: The peer review pages the walk of a consortium with submissions must reach (the teacher
+#: persona's Reviews, submissions, rubric, board and certificate; the consortium admin's
+#: editors): a walk that never reaches them could not find a leak there.
+REVIEW_PAGES = frozenset(
+    {
+        "review.home",
+        "review.submission",
+        "review.rubric",
+        "review.board",
+        "review.editors",
+        "review.certificate",
+    }
+)
 # The consortia are walked as this many tests (each its own share, from its own seed), so that
 # pytest-xdist spreads them over its workers instead of one worker walking them all.
 PARTS = max(1, min(4, CONSORTIA))
@@ -123,6 +137,7 @@ def _walk_all(
             walks.append(crawl_api(app, p, sight, token))
             walks.append(crawl_oai(app, p, sight, token))
             walks.append(crawl_lti(app, p, sight, platform))
+            walks.append(crawl_reviews(app, p, sight))
     finally:
         platform.close()
     return walks
@@ -166,6 +181,7 @@ def test_no_persona_meets_a_canary_in_random_consortia(
     """Random consortia (``HUB_CRAWL_CONSORTIA`` in all, this part's share), every persona of
     each: no leak."""
     runs: list[tuple[ConsortiumSpec, list[Walk], float]] = []
+    unreached: list[str] = []
     started = time.perf_counter()
 
     # Findings are gathered, not raised, so that every consortium is walked and nothing is
@@ -196,6 +212,9 @@ def test_no_persona_meets_a_canary_in_random_consortia(
             shutdown(app)
             savepoint.rollback()
         runs.append((spec, walks, time.perf_counter() - t0))
+        reached = {e for w in walks for e in w.endpoints}
+        if spec.submissions and (missing := REVIEW_PAGES - reached):
+            unreached.append(f"consortium {len(runs)} (seed {spec.seed}): {sorted(missing)}")
         print(
             f"part {part}, consortium {len(runs)}: {len(spec.schools)} schools "
             f"({', '.join(s.status.value for s in spec.schools)}), {len(spec.materials)} "
@@ -210,6 +229,7 @@ def test_no_persona_meets_a_canary_in_random_consortia(
     print(_by_endpoint(walks))
     assert runs, "hypothesis walked no consortium"
     assert not findings, f"{figures}\n{summarise(findings)}"
+    assert not unreached, "review pages the walk never reached: " + "; ".join(unreached)
 
 
 @pytest.mark.slow
