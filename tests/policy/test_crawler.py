@@ -48,10 +48,13 @@ from tests.lti.platform import Platform
 from tests.policy.crawler import (
     DEMO_PAGES_PER_PERSONA,
     PAGES_PER_PERSONA,
+    REVIEW_ENDPOINTS,
+    ROUTES,
     Catalogue,
     ConsortiumSpec,
     Finding,
     FormField,
+    Frontier,
     PageParser,
     Persona,
     Sight,
@@ -66,6 +69,7 @@ from tests.policy.crawler import (
     demo_personas,
     form_queries,
     publish_one_second_apart,
+    random_consortium,
     register_platforms,
     site_url,
     summarise,
@@ -301,3 +305,29 @@ def test_only_same_site_pages_are_followed() -> None:
     assert site_url("/", "https://creativecommons.org/licenses/by/4.0/") is None
     assert site_url("/", "/static/hub.css") is None
     assert site_url("/", "/sign-out") is None
+
+
+def test_a_walk_among_some_endpoints_queues_only_their_pages(app: Flask) -> None:
+    """The review walk keeps to its pages: others found on them are not queued."""
+    frontier = Frontier(app.url_map.bind("hub.test"), REVIEW_ENDPOINTS)
+    for url in ("/reviews", "/browse", "/account", "/search?q=x", "/reviews/board"):
+        frontier.add(url)
+    assert [frontier.pop() for _ in range(4)] == ["/reviews", "/account", "/reviews/board", None]
+
+
+def test_every_random_consortium_takes_submissions_along_the_whole_route() -> None:
+    """Each consortium has a submission at every stage, one accepted with the teacher persona's
+    signed review and narrowed afterwards, and the others' materials shared when submitted
+    (``submittable`` asks it) and owned by other schools than the teacher persona's, but one."""
+    for seed_ in range(20):
+        spec = random_consortium(seed_)
+        assert {s.route for s in spec.submissions} == set(ROUTES)
+        assert any(
+            s.route == "accepted" and s.signed and s.afterwards == "narrowed"
+            for s in spec.submissions
+        )
+        owners = [spec.materials[s.material].owner for s in spec.submissions]
+        assert owners.count(spec.teacher_school) == 1
+        for s in spec.submissions:
+            material = spec.materials[s.material]
+            assert material.grants and not material.retired and material.window == "open"
