@@ -201,10 +201,20 @@ LTI_PAGES = 10
 FRAMED = {"Sec-Fetch-Dest": "iframe"}
 # Peer review's own walk (``crawl_reviews``): each person who takes part in it starts at their
 # Reviews, the board, their account (reviews given, certificates) and notifications, and follows
-# links among those pages only, up to a budget; and asks for the submissions of some materials
-# hidden from them by address (a page they take no part in is a 404).
+# links among those pages only (not the forms that submit a material or volunteer: the main walk
+# has them), up to a budget; and asks for the submissions of some materials hidden from them by
+# address (a page they take no part in is a 404).
 REVIEW_STARTS = ("/reviews", "/reviews/board", "/reviews/editors", "/account", "/notifications")
-REVIEW_ENDPOINTS = ("review.", "main.account", "notifications.")
+REVIEW_ENDPOINTS = (
+    "review.home",
+    "review.submission",
+    "review.rubric",
+    "review.board",
+    "review.editors",
+    "review.certificate",
+    "main.account",
+    "notifications.",
+)
 REVIEW_WALK_PAGES = 16
 REVIEW_PROBES = 3
 # PDFs the hub writes about a material (not a material's own files, whose right is checked):
