@@ -12,6 +12,16 @@ without one): ListRecords in ``lom`` and ``oai_dc`` and ListIdentifiers followed
 page, and hidden materials asked for by identifier and as ``lom.xml``; a search's LOM zip is
 read file by file. With the OAI walk the demo took 39 s (927 pages, 124 of them ``/oai``).
 
+Each person who takes part in peer review (teachers, school admins, the consortium admin) also
+walks its pages (``crawler.crawl_reviews``): their Reviews, the board, the editors, their account
+(reviews given, certificates, whose PDF text is read) and notifications, and the submissions of
+some materials hidden from them by address; students and visitors ask for those only. Every
+random consortium has submissions at every stage of the route, edited and partly reviewed by the
+teacher persona, some of whose materials stopped being shared afterwards: its walk must reach
+``REVIEW_PAGES``. With peer review, the 12 consortia took 158 s instead of 138 s (8,759 pages
+instead of 7,922: 40 personas a consortium instead of 32, the review walks counted apart) and the
+demo 1,234 pages instead of 1,181, measured back to back on the shared 2-core machine.
+
 ``HUB_CRAWL_CONSORTIA`` sets how many random consortia are walked (12 by default), in up to
 four tests of their own (``PARTS``) that pytest-xdist runs side by side; the demo consortium is
 walked too. Run with ``-s`` to see the figures of every run.
