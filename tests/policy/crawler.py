@@ -1137,7 +1137,7 @@ class MaterialSpec:
 
 
 #: How far a submission went on the review route (``_peer_review`` takes it there).
-ROUTES = ("triage", "vetting", "in_review", "accepted", "returned", "declined")
+ROUTES = ("triage", "vetting", "in_review", "accepted", "revision", "returned", "declined")
 #: What became of a submitted material afterwards: still shared, narrowed to its own school,
 #: retired, its window ended, its grants expired.
 AFTERWARDS = ("kept", "narrowed", "retired", "ended", "expired")
@@ -1370,8 +1370,8 @@ def _submission_specs(
     teachers of other schools than the teacher persona's (who edits them and reviews some),
     and one by the teacher persona (which no editor of another school takes: the consortium
     admins hear of it). Two are accepted with reviews, the teacher persona's review signed in
-    one; the material of the one is narrowed to its school afterwards, and every other stage's
-    material meets a fate drawn from ``AFTERWARDS``."""
+    one, whose material is narrowed to its school afterwards; one waits for a minor revision
+    (reviewed, with its letter); every other material meets a fate drawn from ``AFTERWARDS``."""
     others = [i for i in range(schools) if i != teacher_school]
 
     def material(owner: int) -> int:
@@ -1400,6 +1400,7 @@ def _submission_specs(
         SubmissionSpec(material(rng.choice(others)), "in_review", False, fate()),
         SubmissionSpec(material(rng.choice(others)), "accepted", True, "narrowed"),
         SubmissionSpec(material(rng.choice(others)), "accepted", False, fate()),
+        SubmissionSpec(material(rng.choice(others)), "revision", rng.random() < 0.5, fate()),
         SubmissionSpec(material(rng.choice(others)), "returned", False, fate()),
         SubmissionSpec(material(rng.choice(others)), "declined", False, fate()),
         # Last: the school's vetting rule holds for its later submissions.
@@ -1721,7 +1722,8 @@ def _peer_review(
                 signed=signed,
             )
             reviewing.submit_review(session, reviewer, invitation.id, rubric)
-        review.decide(session, teacher, submission.id, Outcome.ACCEPT.value, "Accepted: thank you.")
+        outcome = Outcome.ACCEPT if sub.route == "accepted" else Outcome.MINOR
+        review.decide(session, teacher, submission.id, outcome.value, "Thank you: see the reviews.")
     for school, (status, audience, rights) in zip(schools, kept, strict=True):
         school.status, school.ceiling_audience, school.ceiling_rights = status, audience, rights
     now = utcnow()

@@ -19,7 +19,7 @@ some materials hidden from them by address; students and visitors ask for those 
 random consortium has submissions at every stage of the route, edited and partly reviewed by the
 teacher persona, some of whose materials stopped being shared afterwards: its walk must reach
 ``REVIEW_PAGES``. With peer review, the 12 consortia took 158 s instead of 138 s (8,759 pages
-instead of 7,922: 40 personas a consortium instead of 32, the review walks counted apart) and the
+instead of 7,922; a consortium of 8 personas now has 40 walks instead of 32) and the
 demo 1,234 pages instead of 1,181, measured back to back on the shared 2-core machine.
 
 ``HUB_CRAWL_CONSORTIA`` sets how many random consortia are walked (12 by default), in up to
