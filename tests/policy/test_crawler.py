@@ -208,7 +208,7 @@ def test_no_persona_meets_a_canary_in_random_consortia(
         phases=[Phase.generate],
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
-    @given(spec=consortium_specs())
+    @given(spec=consortium_specs(offset=part))
     def walk_one(spec: ConsortiumSpec) -> None:
         t0 = time.perf_counter()
         # Each example in a savepoint rolled back afterwards; a new app per example.
