@@ -25,6 +25,13 @@ random string, so that finding one in a page can only mean it was shown. A repor
 description (and the reason it was declined) is a canary even of a material the persona may
 view, unless they reported it or are staff of the school that owns it: readers see a report's
 kind and status, never what was written.
+
+Every consortium carries peer review too (``_submission_specs``, ``_peer_review``): the teacher
+persona edits and reviews submissions of the other schools at every stage of the route, and
+then some of those materials stop being shared (narrowed, retired, ended, expired; schools
+suspended or lowering their ceilings): the review pages, the board, letters, notifications and
+the account page's reviews must then not name them. A peer review's confidential comment is a
+canary to everyone but the submission's editor.
 """
 
 from __future__ import annotations
@@ -48,6 +55,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import strategies as st
+from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.exceptions import HTTPException
@@ -73,17 +81,21 @@ from hub.models import (
     MaterialVersion,
     MembershipStatus,
     ModuleItem,
+    Outcome,
     PatientData,
     Person,
     RequestStatus,
+    Review,
     Role,
     School,
+    Submission,
     TeacherReview,
     VersionFile,
     VersionState,
     utcnow,
 )
-from hub.services import feedback, usage
+from hub.services import feedback, review, review_people, usage
+from hub.services import review_reviewing as reviewing
 from hub.services.errors import ServiceError
 from hub.services.files import record_bytes
 from hub.services.sample_files import lecture_video, pdf_document, png_image
@@ -187,6 +199,27 @@ LTI_HIDDEN_PROBES = 3
 LTI_SHOWN_PROBES = 1
 LTI_PAGES = 10
 FRAMED = {"Sec-Fetch-Dest": "iframe"}
+# Peer review's own walk (``crawl_reviews``): each person who takes part in it starts at their
+# Reviews, the board, their account (reviews given, certificates) and notifications, and follows
+# links among those pages only (not the forms that submit a material or volunteer: the main walk
+# has them), up to a budget; and asks for the submissions of some materials hidden from them by
+# address (a page they take no part in is a 404).
+REVIEW_STARTS = ("/reviews", "/reviews/board", "/reviews/editors", "/account", "/notifications")
+REVIEW_ENDPOINTS = (
+    "review.home",
+    "review.submission",
+    "review.rubric",
+    "review.board",
+    "review.editors",
+    "review.certificate",
+    "main.account",
+    "notifications.",
+)
+REVIEW_WALK_PAGES = 16
+REVIEW_PROBES = 3
+# PDFs the hub writes about a material (not a material's own files, whose right is checked):
+# their text is read and scanned like a page's.
+PDF_TEXT = frozenset({"review.certificate"})
 
 
 # Reading pages -------------------------------------------------------------------------------
@@ -359,8 +392,9 @@ class Frontier:
     endpoint that turned out to link to materials (listings: home, browse, search...).
     """
 
-    def __init__(self, adapter: MapAdapter) -> None:
+    def __init__(self, adapter: MapAdapter, only: tuple[str, ...] = ("",)) -> None:
         self.adapter = adapter
+        self.only = only  # the endpoints (by prefix) worth queuing
         self.queues: dict[str, dict[tuple[str, ...], deque[str]]] = {}
         self.fetched: Counter[Any] = Counter()
         self.seen: set[str] = set()
@@ -379,6 +413,8 @@ class Frontier:
         parts = urlsplit(url)
         names = tuple(sorted({k for k, _ in parse_qsl(parts.query, keep_blank_values=True)}))
         endpoint = endpoint_of(self.adapter, parts.path)[0]
+        if not endpoint.startswith(self.only):
+            return
         self.queues.setdefault(endpoint, {}).setdefault(names, deque()).append(url)
 
     def links_materials(self, endpoint: str) -> None:
@@ -437,6 +473,9 @@ class Catalogue:
     files: dict[int, File]
     reviews: dict[int, list[str]]  # material id -> review comments
     reports: dict[int, list[ErrorReport]]  # material id -> error reports
+    # material id -> the confidential comments of its peer reviews, with the editor they reach
+    confidential: dict[int, list[tuple[str, int | None]]]
+    submissions: dict[int, list[int]]  # material id -> its submissions for peer review
 
     @classmethod
     def read(cls, session: Session) -> Catalogue:
@@ -455,11 +494,24 @@ class Catalogue:
         versions = [v for m in materials for v in m.versions]
         by_id = policy.facts_for_versions(session, versions)
         reviews: dict[int, list[str]] = {}
-        for review in session.scalars(select(TeacherReview)):
-            reviews.setdefault(review.material_id, []).append(review.comment)
+        for teacher_review in session.scalars(select(TeacherReview)):
+            reviews.setdefault(teacher_review.material_id, []).append(teacher_review.comment)
         reports: dict[int, list[ErrorReport]] = {}
         for report in session.scalars(select(ErrorReport)):
             reports.setdefault(report.material_id, []).append(report)
+        confidential: dict[int, list[tuple[str, int | None]]] = {}
+        rows = session.execute(
+            select(Submission.material_id, Review.confidential, Submission.editor_id).join(
+                Submission, Submission.id == Review.submission_id
+            )
+        )
+        for material_id, comment, editor_id in rows:
+            confidential.setdefault(material_id, []).append((comment, editor_id))
+        submissions: dict[int, list[int]] = {}
+        for material_id, submission_id in session.execute(
+            select(Submission.material_id, Submission.id).order_by(Submission.id)
+        ):
+            submissions.setdefault(material_id, []).append(submission_id)
         return cls(
             materials={m.id: m for m in materials},
             facts={(v.material_id, v.number): by_id[v.id] for v in versions},
@@ -467,6 +519,8 @@ class Catalogue:
             files={f.id: f for f in session.scalars(select(File))},
             reviews=reviews,
             reports=reports,
+            confidential=confidential,
+            submissions=submissions,
         )
 
     def label(self, material_id: int) -> str:
@@ -517,6 +571,12 @@ class Sight:
                     for text in catalogue.reviews.get(material_id, [])
                 ]
             canaries += _report_canaries(person, catalogue, hidden)
+            canaries += [
+                Canary("confidential comment", comment, material_id)
+                for material_id, comments in sorted(catalogue.confidential.items())
+                for comment, editor_id in comments
+                if person is None or person.id != editor_id
+            ]
         else:
             shown = "\n".join(
                 text
@@ -781,6 +841,32 @@ def crawl_lti(app: Flask, persona: Persona, sight: Sight, platform: Platform) ->
     return walk
 
 
+def crawl_reviews(app: Flask, persona: Persona, sight: Sight) -> Walk:
+    """Walk peer review as ``persona``: from ``REVIEW_STARTS`` among the review pages, their
+    account and notifications (``REVIEW_ENDPOINTS``), at most ``REVIEW_WALK_PAGES`` pages, and
+    the submission pages of ``REVIEW_PROBES`` materials hidden from them. The main walk reaches
+    these pages too, but its budget spreads over the whole hub; here every submission, rubric,
+    letter and certificate a person takes part in gets its turn. Students and visitors, who
+    take no part, ask for the probes only (each must show nothing of the material)."""
+    label = persona.label + " [reviews]"
+    client: FlaskClient = app.test_client()
+    person = persona.person
+    if person is not None:
+        signed = sign_in(client, person, persona.password)
+        assert signed.status_code == 302, f"{persona.label} could not sign in"
+    probes = [
+        f"/reviews/submissions/{submission_id}"
+        for material_id in sorted(sight.hidden)
+        for submission_id in sight.catalogue.submissions.get(material_id, [])
+    ][:REVIEW_PROBES]
+    takes_part = person is not None and (
+        person.role in STAFF or person.role is Role.CONSORTIUM_ADMIN
+    )
+    starts = [*(REVIEW_STARTS if takes_part else ()), *probes]
+    pages = REVIEW_WALK_PAGES + len(probes) if takes_part else len(probes)
+    return _walk(app, client, label, sight, starts, {}, pages, REVIEW_ENDPOINTS)
+
+
 def lti_client_id(school_id: int) -> str:
     """The client id the crawler's platform has for a school's registration."""
     return f"school-{school_id}"
@@ -813,12 +899,14 @@ def _walk(
     starts: Sequence[str],
     headers: Mapping[str, str],
     pages: int,
+    only: tuple[str, ...] = ("",),
 ) -> Walk:
     """Fetch pages breadth first from ``starts``, following links and GET forms of HTML
-    pages, API addresses in JSON answers and ``Link`` headers; check every answer."""
+    pages, API addresses in JSON answers and ``Link`` headers (to pages of the endpoints
+    ``only`` names by prefix); check every answer."""
     walk = Walk(label, canaries=len(sight.canaries), hidden=len(sight.hidden))
     adapter = app.url_map.bind("hub.test")
-    frontier = Frontier(adapter)
+    frontier = Frontier(adapter, only)
     for start in starts:
         frontier.add(start)
     while walk.pages < pages:
@@ -902,6 +990,8 @@ def _check(
             texts["JSON-LD"] = "\n".join(
                 json.dumps(json.loads(data), ensure_ascii=False) for data in JSON_LD.findall(text)
             )
+    elif endpoint in PDF_TEXT and mimetype == "application/pdf" and response.status_code == 200:
+        texts["body"] = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
     elif mimetype == "application/zip" and response.status_code == 200:
         # A zip of metadata records (a search's LOM) or a cartridge: every file in it is read,
         # and a cartridge's files are originals (the download right).
@@ -1046,6 +1136,25 @@ class MaterialSpec:
     media: str  # pdf / png / video
 
 
+#: How far a submission went on the review route (``_peer_review`` takes it there).
+ROUTES = ("triage", "vetting", "in_review", "accepted", "revision", "returned", "declined")
+#: What became of a submitted material afterwards: still shared, narrowed to its own school,
+#: retired, its window ended, its grants expired.
+AFTERWARDS = ("kept", "narrowed", "retired", "ended", "expired")
+
+
+@dataclass(frozen=True)
+class SubmissionSpec:
+    """A material submitted for peer review by a teacher of its school (``material``'s owner,
+    shared with the whole consortium when submitted), how far its route went, whether the
+    teacher persona signed their review, and what became of the material afterwards."""
+
+    material: int
+    route: str  # one of ROUTES
+    signed: bool
+    afterwards: str  # one of AFTERWARDS
+
+
 @dataclass(frozen=True)
 class ConsortiumSpec:
     """A whole consortium: schools, materials, who walks it, and what people did."""
@@ -1062,11 +1171,16 @@ class ConsortiumSpec:
     reviews: tuple[tuple[int, int], ...]  # material, reviewing school (its teacher)
     # material, reporting school, the reporter's role, kind, the owner school's answer
     reports: tuple[tuple[int, int, Role, ErrorKind, ErrorReportStatus], ...]
+    # Peer review: what was submitted and how far it went (see ``_submission_specs``).
+    submissions: tuple[SubmissionSpec, ...]
 
 
-def consortium_specs() -> st.SearchStrategy[ConsortiumSpec]:
-    """Consortia derived from hypothesis-drawn seeds (see ``random_consortium``)."""
-    return st.integers(min_value=0, max_value=2**32 - 1).map(random_consortium)
+def consortium_specs(offset: int = 0) -> st.SearchStrategy[ConsortiumSpec]:
+    """Consortia derived from hypothesis-drawn seeds (see ``random_consortium``), moved on by
+    ``offset``: hypothesis draws 0 first whatever its own seed, so tests that each walk some
+    consortia give different offsets, or every one of them walks the consortium of seed 0."""
+    seeds = st.integers(min_value=0, max_value=2**32 - 1)
+    return seeds.map(lambda seed: random_consortium((seed + offset) % 2**32))
 
 
 def _grant(
@@ -1204,6 +1318,7 @@ def random_consortium(seed: int) -> ConsortiumSpec:
                 translation_of=rng.randrange(earlier) if rng.random() < 0.3 else None,
                 adapted_from=rng.randrange(earlier) if rng.random() < 0.3 else None,
             )
+    submissions = _submission_specs(rng, n, teacher_school, add, shared)
     count = len(materials)
     other = (teacher_school + 1) % n
     return ConsortiumSpec(
@@ -1246,6 +1361,53 @@ def random_consortium(seed: int) -> ConsortiumSpec:
             viewed=(viewed, teacher_school),
             ended=(expired, teacher_school),
         ),
+        submissions=submissions,
+    )
+
+
+def _submission_specs(
+    rng: random.Random, schools: int, teacher_school: int, add: Any, shared: Any
+) -> tuple[SubmissionSpec, ...]:
+    """Submissions, each of a material of its own (made by ``add``, shared with the whole
+    consortium by ``shared``, as ``submittable`` asks): one at every stage of the route, by
+    teachers of other schools than the teacher persona's (who edits them and reviews some),
+    and one by the teacher persona (which no editor of another school takes: the consortium
+    admins hear of it). Two are accepted with reviews, the teacher persona's review signed in
+    one, whose material is narrowed to its school afterwards; one waits for a minor revision
+    (reviewed, with its letter); every other material meets a fate drawn from ``AFTERWARDS``."""
+    others = [i for i in range(schools) if i != teacher_school]
+
+    def material(owner: int) -> int:
+        kind = rng.choice([GrantKind.CONSORTIUM, GrantKind.PUBLIC])
+        return add(
+            history=(VersionState.PUBLISHED,),
+            teachers_only=False,
+            window="open",
+            retired=False,
+            patients="none",
+            owner=owner,
+            grants=shared(kind),
+            # The public sees only what a Creative Commons licence lets it reuse.
+            licence="CC-BY-4.0" if kind is GrantKind.PUBLIC else rng.choice(LICENCES),
+            module=False,
+            translation_of=None,
+            adapted_from=None,
+        )
+
+    def fate() -> str:
+        return rng.choice(AFTERWARDS)
+
+    return (
+        SubmissionSpec(material(teacher_school), "triage", False, fate()),
+        SubmissionSpec(material(rng.choice(others)), "triage", False, fate()),
+        SubmissionSpec(material(rng.choice(others)), "in_review", False, fate()),
+        SubmissionSpec(material(rng.choice(others)), "accepted", True, "narrowed"),
+        SubmissionSpec(material(rng.choice(others)), "accepted", False, fate()),
+        SubmissionSpec(material(rng.choice(others)), "revision", rng.random() < 0.5, fate()),
+        SubmissionSpec(material(rng.choice(others)), "returned", False, fate()),
+        SubmissionSpec(material(rng.choice(others)), "declined", False, fate()),
+        # Last: the school's vetting rule holds for its later submissions.
+        SubmissionSpec(material(rng.choice(others)), "vetting", False, fate()),
     )
 
 
@@ -1421,6 +1583,7 @@ def build_consortium(
         )
     with app.test_request_context():  # notifications name their pages' full addresses
         _feedback(session, spec, schools, materials, people, token)
+        _peer_review(session, spec, schools, materials, people, admin, token)
     student = people[(spec.student_school, Role.STUDENT)]
     teacher = people[(spec.teacher_school, Role.TEACHER)]
     for m_index in spec.bookmarks:
@@ -1496,6 +1659,104 @@ def _feedback(
         owner_admin = people[(spec.materials[m_index].owner, Role.SCHOOL_ADMIN)]
         _answer(session, report, status, owner_admin, token)
     session.flush()
+
+
+def _peer_review(
+    session: Session,
+    spec: ConsortiumSpec,
+    schools: list[School],
+    materials: list[Material],
+    people: dict[tuple[int, Role], Person],
+    admin: Person,
+    token: Any,
+) -> None:
+    """The spec's submissions, taken along their route through the hub's services: the
+    consortium admin appoints the teacher persona editor, who volunteers to review too (as do
+    the teachers of the other schools), and edits and reviews the submissions of the other
+    schools. The route runs while every school is active with its widest ceiling; then the
+    schools are put back as the spec has them (suspended, withdrawn, lowered ceilings) and the
+    materials meet their fate (``SubmissionSpec.afterwards``): the states that arise when a
+    material stops being shared after the fact, which the review pages must then respect."""
+    if not spec.submissions:
+        return
+    kept = [(s.status, s.ceiling_audience, list(s.ceiling_rights)) for s in schools]
+    for school in schools:
+        school.status, school.ceiling_audience = MembershipStatus.ACTIVE, "public"
+        school.ceiling_rights = list(RIGHTS)
+    session.flush()
+    teacher = people[(spec.teacher_school, Role.TEACHER)]
+    review_people.appoint_editor(session, admin, teacher.email, "cardiology", "en")
+    offered = review_people.Expertise(topics="cardiology", languages="en", reviews_per_term="12")
+    for i in range(len(schools)):
+        review_people.volunteer(session, people[(i, Role.TEACHER)], offered)
+    summary = review.Summary(
+        objectives="Read an ECG.", audience="Clinical year.", how_used="In small groups."
+    )
+    for sub in spec.submissions:
+        owner = spec.materials[sub.material].owner
+        author = people[(owner, Role.TEACHER)]
+        if sub.route == "vetting":
+            review_people.set_vetting(session, people[(owner, Role.SCHOOL_ADMIN)], True, [])
+        submission = review.submit(session, author, materials[sub.material].id, summary)
+        if sub.route in ("triage", "vetting"):
+            continue
+        if sub.route == "returned":
+            review.return_to_author(session, teacher, submission.id, "Which year is it for?")
+            continue
+        if sub.route == "declined":
+            review.decline(session, teacher, submission.id, "Out of the journal's scope.")
+            continue
+        other = next(i for i in range(len(schools)) if i not in (owner, spec.teacher_school))
+        colleague = people[(other, Role.TEACHER)]
+        invited = reviewing.invite(session, teacher, submission.id, [teacher.id, colleague.id])
+        mine, theirs = invited
+        reviewing.respond(session, teacher, mine.id, True)
+        if sub.route == "in_review":
+            continue
+        reviewing.respond(session, colleague, theirs.id, True)
+        pairs = ((teacher, mine, sub.signed), (colleague, theirs, False))
+        for reviewer, invitation, signed in pairs:
+            rubric = reviewing.Rubric(
+                scores={c: "4" for c in review.CRITERIA},
+                comments={c: "Clear." for c in review.CRITERIA},
+                to_author="Well made.",
+                confidential=f"CanaryConfidential{token()}",
+                recommendation=Outcome.ACCEPT.value,
+                signed=signed,
+            )
+            reviewing.submit_review(session, reviewer, invitation.id, rubric)
+        outcome = Outcome.ACCEPT if sub.route == "accepted" else Outcome.MINOR
+        review.decide(session, teacher, submission.id, outcome.value, "Thank you: see the reviews.")
+    for school, (status, audience, rights) in zip(schools, kept, strict=True):
+        school.status, school.ceiling_audience, school.ceiling_rights = status, audience, rights
+    now = utcnow()
+    for sub in spec.submissions:
+        _afterwards(session, materials[sub.material], sub.afterwards, now)
+    session.flush()
+
+
+def _afterwards(session: Session, material: Material, fate: str, now: dt.datetime) -> None:
+    """What became of a submitted material (``AFTERWARDS``), written as it would stand."""
+    if fate == "narrowed":
+        for grant in list(material.grants):
+            session.delete(grant)
+        session.add(
+            AudienceGrant(
+                material_id=material.id,
+                kind=GrantKind.SCHOOLS,
+                values=[str(material.school_id)],
+                can_view=True,
+                can_download=True,
+                can_adapt=False,
+            )
+        )
+    elif fate == "retired":
+        material.retired_at = now - dt.timedelta(hours=1)
+    elif fate == "ended":
+        material.available_until = now - dt.timedelta(days=1)
+    elif fate == "expired":
+        for grant in material.grants:
+            grant.expires_at = now - dt.timedelta(days=2)
 
 
 def _answer(
