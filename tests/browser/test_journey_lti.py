@@ -61,10 +61,13 @@ def test_a_teacher_adds_materials_by_deep_linking_and_a_student_opens_them(
     frame.get_by_role("heading", name="Choose materials for your course").wait_for()
     # The picker is drawn for the frame: no site header.
     assert frame.locator(".site-header").count() == 0
+    # A lecture, which students may open (the Type facet, as a link would: the newest material
+    # of the shared demo, which other journeys publish to, may be a teachers-only question bank).
+    picker = page.main_frame.child_frames[0]
+    picker.goto(picker.url.split("?")[0] + "?resource_type=lecture")
     frame.locator(".pick-action button").first.click()
     frame.get_by_text("1 chosen").wait_for()
-    # A question bank: teachers see it, students may not (the Type facet, as a link would).
-    picker = page.main_frame.child_frames[0]
+    # A question bank: teachers see it, students may not.
     picker.goto(picker.url.split("?")[0] + "?resource_type=question-bank")
     # (An original: the demo's adaptations of question banks are shared with students too.)
     bank = frame.locator("li.card").filter(has_not_text="adaptation").first
