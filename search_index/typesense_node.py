@@ -29,12 +29,45 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _healthy(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as answer:
-            return bool(answer.status == 200)
-    except OSError:
-        return False
+def wait_until_answering(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Wait until ``url`` answers 200 (a node's ``/health``, a web host's ``/healthz``), or
+    raise naming ``log`` when ``process`` stopped or ``START_TIMEOUT`` passed."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=1) as answer:
+            if answer.status == 200:
+                return
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not answer (see {log})")
+        time.sleep(0.1)
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Ask ``process`` to stop; kill it if it has not within 10 s."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def start_node(
+    data_dir: Path, port: int, peering: int, nodes_file: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """Start a node on ``port`` (``peering`` for its cluster; ``nodes_file`` lists a
+    cluster's nodes), logging to ``data_dir/server.log``; it may not answer yet."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    cluster = [f"--nodes={nodes_file}"] if nodes_file is not None else []
+    with (data_dir / "server.log").open("ab") as log:
+        return subprocess.Popen(
+            [server_binary(), f"--data-dir={data_dir}", f"--api-key={API_KEY}",
+             "--api-address=127.0.0.1", f"--api-port={port}",
+             "--peering-address=127.0.0.1", f"--peering-port={peering}", *cluster,
+             "--enable-cors=false"],
+            stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
 
 
 def server_binary() -> str:
@@ -69,30 +102,10 @@ def running_typesense(data_dir: Path) -> Iterator[int]:
 @contextlib.contextmanager
 def local_node(data_dir: Path) -> Iterator[LocalNode]:
     """Run one node (its data in ``data_dir``) until the block ends."""
-    binary = server_binary()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    port, peering = free_port(), free_port()
-    log = (data_dir / "server.log").open("wb")
-    process = subprocess.Popen(
-        [binary, f"--data-dir={data_dir}", f"--api-key={API_KEY}",
-         "--api-address=127.0.0.1", f"--api-port={port}",
-         "--peering-address=127.0.0.1", f"--peering-port={peering}", "--enable-cors=false"],
-        stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    port = free_port()
+    process = start_node(data_dir, port, free_port())
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not _healthy(port):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"typesense-server did not start (see {data_dir / 'server.log'})"
-                )
-            time.sleep(0.1)
+        wait_until_answering(f"http://127.0.0.1:{port}/health", process, data_dir / "server.log")
         yield LocalNode(port, process.pid)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+        stop_process(process)

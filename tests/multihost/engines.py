@@ -1,6 +1,6 @@
-"""The engines of a deployment of several hosts, started on 127.0.0.1 for a test: a
-three-node Typesense cluster, a Redis server, and hub web hosts (``python -m hub serve``, each
-with an instance folder of its own). Each is a context manager that stops what it started."""
+"""What a deployment of several hosts runs, started on 127.0.0.1 for a test: a three-node
+Typesense cluster, a ``hub worker`` and hub web hosts (``python -m hub serve``, each with an
+instance folder of its own). Each is a context manager that stops what it started."""
 
 from __future__ import annotations
 
@@ -9,37 +9,17 @@ import os
 import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from tests.search_index.typesense_node import API_KEY, free_port, server_binary
-
-START_TIMEOUT = 60.0
-
-
-def _wait(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    """Until ``url`` answers 200, or fail naming the log."""
-    deadline = time.monotonic() + START_TIMEOUT
-    while True:
-        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=1) as answer:
-            if answer.status == 200:
-                return
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"{url} did not answer (see {log})")
-        time.sleep(0.2)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+from search_index.typesense_node import (
+    API_KEY,
+    free_port,
+    start_node,
+    stop_process,
+    wait_until_answering,
+)
 
 
 @dataclass
@@ -58,7 +38,6 @@ class Cluster:
 
     nodes: list[Node]
     nodes_file: Path
-    binary: str = field(default_factory=server_binary)
 
     def url(self, collection: str) -> str:
         """``HUB_SEARCH_URL`` of a collection on every node."""
@@ -68,20 +47,13 @@ class Cluster:
     def start(self, i: int) -> None:
         """Start node ``i`` (again: with the data it had) and wait until it answers."""
         node = self.nodes[i]
-        node.data.mkdir(parents=True, exist_ok=True)
-        log = node.data / "server.log"
-        node.process = subprocess.Popen(
-            [self.binary, f"--data-dir={node.data}", f"--api-key={API_KEY}",
-             "--api-address=127.0.0.1", f"--api-port={node.api}",
-             "--peering-address=127.0.0.1", f"--peering-port={node.peering}",
-             f"--nodes={self.nodes_file}", "--enable-cors=false"],
-            stdout=log.open("ab"), stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        node.process = start_node(node.data, node.api, node.peering, self.nodes_file)
 
     def wait(self, i: int) -> None:
         node = self.nodes[i]
         assert node.process is not None
-        _wait(f"http://127.0.0.1:{node.api}/health", node.process, node.data / "server.log")
+        url = f"http://127.0.0.1:{node.api}/health"
+        wait_until_answering(url, node.process, node.data / "server.log")
 
     def kill(self, i: int) -> None:
         """Kill node ``i`` at once (SIGKILL: no goodbye to its peers)."""
@@ -94,7 +66,7 @@ class Cluster:
     def stop(self) -> None:
         for node in self.nodes:
             if node.process is not None:
-                _stop(node.process)
+                stop_process(node.process)
                 node.process = None
 
 
@@ -114,34 +86,6 @@ def typesense_cluster(root: Path, size: int = 3) -> Iterator[Cluster]:
         yield cluster
     finally:
         cluster.stop()
-
-
-@contextlib.contextmanager
-def redis_server(root: Path) -> Iterator[str]:
-    """A Redis server of the test's own (nothing kept on disk); its URL."""
-    port = free_port()
-    root.mkdir(parents=True, exist_ok=True)
-    process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", str(root)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        import redis
-
-        client = redis.Redis(port=port)
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("redis-server did not start") from None
-                time.sleep(0.1)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        _stop(process)
 
 
 @dataclass
@@ -171,7 +115,7 @@ def hub_worker(env: dict[str, str], instance: Path) -> Iterator[subprocess.Popen
     try:
         yield process
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 @contextlib.contextmanager
@@ -187,7 +131,7 @@ def hub_host(env: dict[str, str], instance: Path) -> Iterator[Host]:
     )  # fmt: skip
     host = Host(f"http://127.0.0.1:{port}", process, log)
     try:
-        _wait(f"{host.url}/healthz", process, log)
+        wait_until_answering(f"{host.url}/healthz", process, log)
         yield host
     finally:
         if process.poll() is None:

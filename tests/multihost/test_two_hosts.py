@@ -44,7 +44,6 @@ from tests.multihost.engines import (
     Host,
     hub_host,
     hub_worker,
-    redis_server,
     typesense_cluster,
 )
 
@@ -99,11 +98,10 @@ def _teacher_token(env: dict[str, str]) -> str:
 
 @pytest.fixture()
 def deployment(
-    own_database: str, tmp_path: Path, moto_server: str, s3_bucket: str
+    own_database: str, tmp_path: Path, moto_server: str, s3_bucket: str, redis_url: str
 ) -> Iterator[Deployment]:
     with contextlib.ExitStack() as stack:
         cluster = stack.enter_context(typesense_cluster(tmp_path / "typesense"))
-        redis_url = stack.enter_context(redis_server(tmp_path / "redis"))
         env = {
             "HUB_DATABASE_URL": own_database,
             "HUB_CONTENT_STORE_URL": f"s3://{s3_bucket}/hub",
