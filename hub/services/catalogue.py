@@ -289,6 +289,11 @@ class Catalogue:
     def _decide(self, facts: policy.MaterialFacts, action: policy.Action) -> policy.Decision:
         return policy.decide(self.viewer, facts, action, self.now)
 
+    def manages(self, material: Material) -> bool:
+        """Whether the viewer manages ``material`` (the policy's ``manage``: its own school's
+        staff), e.g. to answer the error reports others make in it."""
+        return bool(self.decide(material.versions[-1], "manage"))
+
     def decisions(self, version: MaterialVersion) -> dict[str, policy.Decision]:
         """Every action's decision for one version (what a material page offers)."""
         facts = self._facts([version])[version.id]

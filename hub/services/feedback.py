@@ -394,14 +394,14 @@ def report_of(session: Session, person: Person, report_id: int) -> ErrorReport:
     """A report for its reporter or the owner school's staff, while they may view the
     material; ``NotFound`` for anyone else."""
     report = session.get(ErrorReport, report_id)
-    if report is None or not (report.reporter_id == person.id or _own_staff(person, report)):
+    if report is None or not (report.reporter_id == person.id or _manages(session, person, report)):
         raise NotFound(_("There is no such report."))
     Catalogue.of(session, person).version(report.material_id, None, "view")
     return report
 
 
-def _own_staff(person: Person, report: ErrorReport) -> bool:
-    return person.role in STAFF and person.school_id == report.material.school_id
+def _manages(session: Session, person: Person, report: ErrorReport) -> bool:
+    return Catalogue.of(session, person).manages(report.material)
 
 
 def answer(session: Session, person: Person, report_id: int, given: Answer) -> ErrorReport:
@@ -409,7 +409,7 @@ def answer(session: Session, person: Person, report_id: int, given: Answer) -> E
     later published version, or declined with a reason. The reporter hears of it; a fix is
     told to the schools that adopted an earlier version."""
     report = session.get(ErrorReport, report_id)
-    if report is None or not _own_staff(person, report):
+    if report is None or not _manages(session, person, report):
         raise NotFound(_("There is no such report."))
     status = next((s for s in ErrorReportStatus if s.value == given.status.strip()), None)
     if status is None or status is ErrorReportStatus.OPEN:
@@ -563,10 +563,7 @@ def reports(session: Session, person: Person | None, version: MaterialVersion) -
         .order_by(ErrorReport.created_at.desc(), ErrorReport.id.desc())
         .options(joinedload(ErrorReport.school))
     ).all()
-    own_staff = (
-        person is not None and person.role in STAFF and person.school_id == material.school_id
-    )
-    if own_staff:
+    if Catalogue.of(session, person).decide(version, "manage"):
         return Reports(own_staff=True, full=list(found))
     mine = [r for r in found if person is not None and r.reporter_id == person.id]
     warnings = [r for r in found if r not in mine and _warns(r, version.number)]

@@ -203,13 +203,11 @@ def _report_of(report_id: int) -> ErrorReport:
 
 
 def _one_report(found: ErrorReport, given: feedback.Answer, errors: dict[str, str]) -> str:
-    me = signed_in()
-    own_staff = me.role in STAFF and me.school_id == found.material.school_id
     return render_template(
         "feedback/report.html",
         report=found,
         title=reader.catalogue().shown_versions([found.material_id]).get(found.material_id),
-        own_staff=own_staff,
+        own_staff=reader.catalogue().manages(found.material),
         answers=_answers(found),
         given=given,
         errors=errors,
