@@ -47,6 +47,9 @@ class SearchIndex(ABC):
 
     #: The URL scheme of the engine (``"whoosh"``, ``"typesense"``).
     engine: str = ""
+    #: Whether several hosts write this one index. Their writes must then take turns outside
+    #: the engine (the hub does it in the database it shares): a local copy has its own lock.
+    shared: bool = False
 
     @abstractmethod
     def search(

@@ -43,9 +43,9 @@ naming each returned value parses a stored document (hence the facet copy); and 
 the searches of the one request has a fixed cost in the client. A single ``q`` search
 would need the engine to stem, or index-time forms of every language in every document.
 
-Several hosts' followers may apply the same outbox batch to the one collection: writes
-are whole documents, so they converge, and a later outbox entry rewrites a material
-again.
+Several hosts write the one collection: the index says so (``shared``), and the hub makes
+their writes take turns (``hub.services.indexing``, an advisory lock in the database they
+share), so that no host writes a material's older document over a newer one.
 """
 
 from __future__ import annotations
@@ -251,6 +251,7 @@ class TypesenseIndex(SearchIndex):
     """A materials index in a Typesense collection alias (see the module docstring)."""
 
     engine = "typesense"
+    shared = True
 
     def __init__(self, address: Address) -> None:
         self.address = address

@@ -12,12 +12,14 @@ The documents carry the policy module's access tokens; the search filters by the
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeGuard
 
-from sqlalchemy import event, func, inspect, or_, select
+from sqlalchemy import event, func, inspect, or_, select, text
 from sqlalchemy.orm import Session, selectinload, undefer
 
 from search_index import IndexedMaterial, SearchIndex, rebuild_url
@@ -286,6 +288,8 @@ def catch_up(
 ) -> int:
     """Apply the outbox rows the index has not seen, in order; return how many were applied."""
     applied = 0
+    if not _turn_to_write(session, index, lock_timeout):
+        return 0
     while limit is None or applied < limit:
         rows = session.execute(
             select(IndexChange.id, IndexChange.material_id)
@@ -307,6 +311,38 @@ def catch_up(
             break  # another writer holds this copy: it will apply them
         applied += len(rows)
     return applied
+
+
+#: How often a host waiting for its turn to write a shared index asks again (seconds).
+TURN_POLL_S = 0.05
+
+
+def turn_key(index: SearchIndex) -> int:
+    """The PostgreSQL advisory lock key of the turn to write ``index`` (``pg_locks`` shows
+    which host holds it)."""
+    digest = hashlib.blake2b(index.location.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _turn_to_write(session: Session, index: SearchIndex, timeout: float) -> bool:
+    """Whether this host may write ``index`` now. Hosts writing one shared index (Typesense)
+    take turns, by a PostgreSQL advisory lock named after the index and held until the
+    session's transaction ends: else a slow host could write a material's older document
+    after a faster one wrote the newer one and recorded a later position, and the index
+    would keep the older one. False when the turn did not come within ``timeout`` (the host
+    holding it goes on to the rows committed meanwhile; so does the next round of any
+    follower). A local copy (Whoosh) has its own lock, and SQLite
+    means one host."""
+    connection = session.connection()
+    if not index.shared or connection.dialect.name != "postgresql":
+        return True
+    key = turn_key(index)
+    deadline = time.monotonic() + timeout
+    while not connection.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(TURN_POLL_S)
+    return True
 
 
 def rebuild(
