@@ -24,9 +24,10 @@ import jwt
 import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from jwcrypto.jwk import JWK
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+from hub.services.lti import parsed_key
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
@@ -40,7 +41,7 @@ def new_key() -> tuple[str, str]:
     pem = private.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
-    return pem, JWK.from_pem(pem.encode()).thumbprint()
+    return pem, parsed_key(pem).thumbprint()
 
 
 class Platform:
@@ -134,9 +135,8 @@ class Platform:
         self, claims: dict[str, Any], *, key: str | None = None, kid: str | None = None
     ) -> str:
         """``claims`` signed with the platform's key (or another ``key``)."""
-        return jwt.encode(
-            claims, key or self.private_pem, algorithm="RS256", headers={"kid": kid or self.kid}
-        )
+        signing = key or parsed_key(self.private_pem).get_op_key("sign")
+        return jwt.encode(claims, signing, algorithm="RS256", headers={"kid": kid or self.kid})
 
     # A launch, as the platform and the browser make it (``client``: the hub's test client) --
 
@@ -175,7 +175,7 @@ class Platform:
         return self.post_launch(client, token, **(headers or {}))
 
     def key_set(self) -> dict[str, Any]:
-        public = json.loads(JWK.from_pem(self.private_pem.encode()).export_public())
+        public = json.loads(parsed_key(self.private_pem).export_public())
         public.update(alg="RS256", use="sig")
         return {"keys": [public]}
 
