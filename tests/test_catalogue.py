@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from hub import policy
@@ -30,6 +30,7 @@ from tests.factories import (
     add_grants,
     make_material,
 )
+from tests.statements import statements_sent
 
 
 def test_a_students_home_does_not_list_teachers_only_or_embargoed_modules(
@@ -162,17 +163,9 @@ def test_no_page_selects_materials_itself() -> None:
 
 
 def _queries_while(connection: Connection, action: Callable[[], object]) -> int:
-    statements: list[str] = []
-
-    def count(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    event.listen(connection, "before_cursor_execute", count)
-    try:
+    with statements_sent(connection) as sent:
         action()
-    finally:
-        event.remove(connection, "before_cursor_execute", count)
-    return len(statements)
+    return len(sent)
 
 
 def test_a_reading_transaction_reads_the_viewer_and_the_facts_once(
