@@ -25,7 +25,6 @@ from hub.models import (
     MaterialKind,
     MaterialVersion,
     MembershipStatus,
-    ModuleItem,
     Person,
     School,
     UsageEvent,
@@ -101,7 +100,6 @@ def course(app: Flask, session: Session) -> Iterator[Course]:
 
     school = SchoolFactory()
     teacher = TeacherFactory(school=school)
-    module = make_material(session, school, title="Sepsis module", kind=MaterialKind.MODULE)
     steps = [
         _with_files(app, session, school, "Recognise sepsis", [_pdf("Recognise sepsis")]),
         _with_files(
@@ -116,17 +114,13 @@ def course(app: Flask, session: Session) -> Iterator[Course]:
         ),
     ]
     hidden = _with_files(app, session, SchoolFactory(), "Kept at home zq7", [_pdf("Secret zq7")])
-    version = module.published
-    assert version is not None
-    for position, step in enumerate([steps[0], steps[1], hidden, steps[2]]):
-        assert step.published is not None
-        session.add(
-            ModuleItem(
-                module_version_id=version.id, item_version_id=step.published.id, position=position
-            )
-        )
-    session.flush()
-    session.refresh(version)
+    module = make_material(
+        session,
+        school,
+        title="Sepsis module",
+        kind=MaterialKind.MODULE,
+        items=[steps[0], steps[1], hidden, steps[2]],
+    )
     session.commit()
     yield Course(school, teacher, module, steps, hidden)
     shutdown(app)

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from lxml import etree
 from sqlalchemy.orm import Session
 
-from hub.models import Material, MaterialKind, ModuleItem, utcnow
+from hub.models import Material, MaterialKind, utcnow
 from hub.search import catch_up_now
 from hub.services import lom
 from hub.services.metadata import FIELDS
@@ -72,17 +72,16 @@ def rich(session: Session) -> dict[str, Material]:
     translation.translation_of_id = item.id
     other = make_material(session, north, title="Second item", grants=PUBLIC_ADAPT)
     module = make_material(
-        session, north, title="Malaria module", grants=PUBLIC_ADAPT, kind=MaterialKind.MODULE
+        session,
+        north,
+        title="Malaria module",
+        grants=PUBLIC_ADAPT,
+        kind=MaterialKind.MODULE,
+        items=[item, other],
     )
     mv = module.versions[0]
     mv.estimated_hours = 2.5
     mv.objectives = ["Recognise severe malaria"]
-    for position, part in enumerate((item, other)):
-        session.add(
-            ModuleItem(
-                module_version_id=mv.id, item_version_id=part.versions[0].id, position=position
-            )
-        )
     hidden = make_material(session, north, title="Canary hidden", grants=[])
     session.commit()
     return {
