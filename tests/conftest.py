@@ -265,3 +265,17 @@ def redis_url(redis_server: str) -> str:
     from tests.redis_server import fresh_database
 
     return fresh_database(redis_server)
+
+
+# The search index ------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def closes_index(app: Flask) -> Iterator[None]:
+    """The app's copy of the search index is closed after the test (its writer and readers
+    hold files and threads). Modules that search ask for it with
+    ``pytestmark = pytest.mark.usefixtures("closes_index")``."""
+    from hub.search import shutdown
+
+    yield
+    shutdown(app)

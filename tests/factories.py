@@ -18,6 +18,7 @@ from hub.models import (
     MaterialKind,
     MaterialVersion,
     MembershipStatus,
+    ModuleItem,
     Person,
     Role,
     School,
@@ -165,8 +166,11 @@ def make_material(
     language: str = "en",
     teachers_only: bool = False,
     kind: MaterialKind = MaterialKind.MATERIAL,
+    items: list[Material] | None = None,
 ) -> Material:
-    """A material with one version; ``grants`` are (kind, values, rights like 'view,download')."""
+    """A material with one version; ``grants`` are (kind, values, rights like 'view,download').
+    A module's ``items`` are its steps in order (their first versions; written directly,
+    unchecked: a step may be one the module's readers may not view)."""
     school = school or SchoolFactory()
     material = Material(school_id=school.id, kind=kind, teachers_only=teachers_only)
     session.add(material)
@@ -183,6 +187,10 @@ def make_material(
         state=VersionState.PUBLISHED if published else VersionState.DRAFT,
         published_at=utcnow() if published else None,
     )
+    version.items = [
+        ModuleItem(item_version_id=item.versions[0].id, position=position)
+        for position, item in enumerate(items or [])
+    ]
     session.add(version)
     session.flush()
     if kind is MaterialKind.MATERIAL:

@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from lxml import etree
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
 
 from hub.models import (
     File,
@@ -25,7 +26,6 @@ from hub.models import (
     MaterialKind,
     MaterialVersion,
     MembershipStatus,
-    ModuleItem,
     Person,
     School,
     UsageEvent,
@@ -101,7 +101,6 @@ def course(app: Flask, session: Session) -> Iterator[Course]:
 
     school = SchoolFactory()
     teacher = TeacherFactory(school=school)
-    module = make_material(session, school, title="Sepsis module", kind=MaterialKind.MODULE)
     steps = [
         _with_files(app, session, school, "Recognise sepsis", [_pdf("Recognise sepsis")]),
         _with_files(
@@ -116,17 +115,13 @@ def course(app: Flask, session: Session) -> Iterator[Course]:
         ),
     ]
     hidden = _with_files(app, session, SchoolFactory(), "Kept at home zq7", [_pdf("Secret zq7")])
-    version = module.published
-    assert version is not None
-    for position, step in enumerate([steps[0], steps[1], hidden, steps[2]]):
-        assert step.published is not None
-        session.add(
-            ModuleItem(
-                module_version_id=version.id, item_version_id=step.published.id, position=position
-            )
-        )
-    session.flush()
-    session.refresh(version)
+    module = make_material(
+        session,
+        school,
+        title="Sepsis module",
+        kind=MaterialKind.MODULE,
+        items=[steps[0], steps[1], hidden, steps[2]],
+    )
     session.commit()
     yield Course(school, teacher, module, steps, hidden)
     shutdown(app)
@@ -299,13 +294,21 @@ def test_a_cartridge_that_carries_files_counts_as_their_download(
 # Import ---------------------------------------------------------------------------------------
 
 
-def _import(client: FlaskClient, data: bytes, name: str = "course.imscc") -> tuple[int, str]:
-    """Upload a cartridge and confirm it: (status, the page the import ends on)."""
-    response = client.post(
+def _upload(
+    client: FlaskClient, data: bytes | None = None, name: str = "course.imscc"
+) -> TestResponse:
+    """Upload a cartridge (by default the Moodle course) to import: the answer, which leads to
+    its preview."""
+    return client.post(
         "/cartridges/import",
-        data={"cartridge": (io.BytesIO(data), name)},
+        data={"cartridge": (io.BytesIO(moodle_course() if data is None else data), name)},
         content_type="multipart/form-data",
     )
+
+
+def _import(client: FlaskClient, data: bytes, name: str = "course.imscc") -> tuple[int, str]:
+    """Upload a cartridge and confirm it: (status, the page the import ends on)."""
+    response = _upload(client, data, name)
     if response.status_code != 302:
         return response.status_code, response.get_data(as_text=True)
     preview = response.headers["Location"]
@@ -453,11 +456,7 @@ def _counts(session: Session) -> tuple[int, int]:
 def test_the_preview_lists_what_is_imported_and_what_is_not(
     teacher: FlaskClient, session: Session
 ) -> None:
-    response = teacher.post(
-        "/cartridges/import",
-        data={"cartridge": (io.BytesIO(moodle_course()), "course.imscc")},
-        content_type="multipart/form-data",
-    )
+    response = _upload(teacher)
     assert response.status_code == 302
     page = teacher.get(response.headers["Location"]).get_data(as_text=True)
     assert "Moodle course" in page
@@ -485,11 +484,7 @@ def test_an_lms_course_becomes_drafts_a_module_and_links(
 def test_the_upload_waits_among_the_school_files_until_the_import(
     teacher: FlaskClient, session: Session, course: Course
 ) -> None:
-    response = teacher.post(
-        "/cartridges/import",
-        data={"cartridge": (io.BytesIO(moodle_course()), "course.imscc")},
-        content_type="multipart/form-data",
-    )
+    response = _upload(teacher)
     file_id = int(response.headers["Location"].rsplit("/", 1)[1])
     session.expire_all()
     kept = session.get(File, file_id)
@@ -503,11 +498,7 @@ def _refused(
     client: FlaskClient, session: Session, data: bytes, words: str, status: int = 400
 ) -> None:
     before = _counts(session)
-    response = client.post(
-        "/cartridges/import",
-        data={"cartridge": (io.BytesIO(data), "course.imscc")},
-        content_type="multipart/form-data",
-    )
+    response = _upload(client, data)
     assert response.status_code == status
     assert words in response.get_data(as_text=True)
     assert _counts(session) == before  # nothing written, not even the upload's record
@@ -597,11 +588,7 @@ def test_a_student_cannot_import(client: FlaskClient, session: Session, course: 
     session.commit()
     sign_in(client, student)
     assert client.get("/cartridges/import").status_code == 403
-    response = client.post(
-        "/cartridges/import",
-        data={"cartridge": (io.BytesIO(moodle_course()), "course.imscc")},
-        content_type="multipart/form-data",
-    )
+    response = _upload(client)
     assert response.status_code == 403
 
 
@@ -623,11 +610,7 @@ def test_the_materials_page_offers_the_import(teacher: FlaskClient) -> None:
 def test_another_schools_upload_cannot_be_imported(
     app: Flask, teacher: FlaskClient, session: Session
 ) -> None:
-    upload = teacher.post(
-        "/cartridges/import",
-        data={"cartridge": (io.BytesIO(moodle_course()), "course.imscc")},
-        content_type="multipart/form-data",
-    )
+    upload = _upload(teacher)
     address = upload.headers["Location"]
     other = TeacherFactory(school=SchoolFactory())
     session.commit()

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from hub import policy
@@ -16,7 +16,6 @@ from hub.models import (
     Bookmark,
     MaterialKind,
     MembershipStatus,
-    ModuleItem,
     utcnow,
 )
 from hub.services.catalogue import Catalogue
@@ -30,6 +29,7 @@ from tests.factories import (
     add_grants,
     make_material,
 )
+from tests.statements import statements_sent
 
 
 def test_a_students_home_does_not_list_teachers_only_or_embargoed_modules(
@@ -51,22 +51,12 @@ def test_a_students_home_does_not_list_teachers_only_or_embargoed_modules(
 
 def test_module_items_leave_out_what_the_viewer_may_not_view(session: Session) -> None:
     school = SchoolFactory()
-    module = make_material(session, school, kind=MaterialKind.MODULE, grants=CONSORTIUM_VIEW)
     shared = make_material(session, grants=CONSORTIUM_VIEW)
     hidden = make_material(session, title="Kept at home")
-    version = module.published
-    assert version is not None
-    for position, item in enumerate((shared, hidden)):
-        session.add(
-            ModuleItem(
-                module_version_id=version.id,
-                item_version_id=item.published.id,  # type: ignore[union-attr]
-                position=position,
-            )
-        )
-    session.flush()
-    session.refresh(version)
-    items = Catalogue.of(session, TeacherFactory()).module_items(version)
+    module = make_material(
+        session, school, kind=MaterialKind.MODULE, grants=CONSORTIUM_VIEW, items=[shared, hidden]
+    )
+    items = Catalogue.of(session, TeacherFactory()).module_items(module.versions[0])
     assert [i.item_version.material_id for i in items] == [shared.id]
 
 
@@ -162,17 +152,9 @@ def test_no_page_selects_materials_itself() -> None:
 
 
 def _queries_while(connection: Connection, action: Callable[[], object]) -> int:
-    statements: list[str] = []
-
-    def count(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    event.listen(connection, "before_cursor_execute", count)
-    try:
+    with statements_sent(connection) as sent:
         action()
-    finally:
-        event.remove(connection, "before_cursor_execute", count)
-    return len(statements)
+    return len(sent)
 
 
 def test_a_reading_transaction_reads_the_viewer_and_the_facts_once(

@@ -5,7 +5,6 @@ their own that a new address revokes. Hidden materials never appear."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import feedparser
@@ -16,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.models import FeedToken, Material, MembershipStatus, Person, utcnow
-from hub.search import catch_up_now, shutdown
+from hub.search import catch_up_now
 from tests.conftest import csrf_token, sign_in
 from tests.factories import (
     CONSORTIUM_VIEW,
@@ -28,11 +27,7 @@ from tests.factories import (
     revise,
 )
 
-
-@pytest.fixture(autouse=True)
-def _close_index(app: Flask) -> Iterator[None]:
-    yield
-    shutdown(app)
+pytestmark = pytest.mark.usefixtures("closes_index")
 
 
 def _feed(client: FlaskClient, path: str) -> Any:

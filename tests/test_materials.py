@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from hub.models import (
@@ -31,6 +32,7 @@ from tests.factories import (
     make_file,
     make_material,
 )
+from tests.statements import statements_sent
 
 
 def _draft(session: Session, teacher: Person, data: Metadata = GOOD) -> MaterialVersion:
@@ -464,23 +466,15 @@ def test_publishing_extracts_the_text_of_the_files_for_search(
 
 
 def test_listing_pages_do_not_query_per_material(
-    client: FlaskClient, session: Session, connection: object
+    client: FlaskClient, session: Session, connection: Connection
 ) -> None:
     """The number of queries of /browse does not grow with the number of materials shown."""
-    from sqlalchemy import event
-
     statements: list[str] = []
 
-    def count(*args: object) -> None:
-        statements.append(str(args[2]))
-
     def queries_for_browse() -> int:
-        statements.clear()
-        event.listen(connection, "before_cursor_execute", count)
-        try:
+        with statements_sent(connection) as sent:
             assert client.get("/browse").status_code == 200
-        finally:
-            event.remove(connection, "before_cursor_execute", count)
+        statements[:] = sent
         return len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
 
     sign_in(client, StudentFactory())

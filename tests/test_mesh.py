@@ -4,7 +4,6 @@ the suggestions, the demo and the migration of topics stored before."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,18 +14,14 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
 from hub import migrate
-from hub.search import catch_up_now, index_for, shutdown
+from hub.search import catch_up_now, index_for
 from hub.services import mesh, publishing
 from hub.services.metadata import Metadata
 from tests import factories
 from tests.conftest import sign_in
 from tests.factories import StudentFactory, TeacherFactory, good_metadata, make_material
 
-
-@pytest.fixture(autouse=True)
-def _close_index(app: Flask) -> Iterator[None]:
-    yield
-    shutdown(app)
+pytestmark = pytest.mark.usefixtures("closes_index")
 
 
 # The vocabulary ---------------------------------------------------------------------------------

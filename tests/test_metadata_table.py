@@ -5,7 +5,6 @@ fields: the search library's facets agree with it, and the edit form, the materi
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -13,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from hub.models import MaterialKind, MaterialVersion, Person
-from hub.search import catch_up_now, shutdown
+from hub.search import catch_up_now
 from hub.services import metadata, publishing
 from hub.services.metadata import FACETS, FIELDS, SHOWN_APART, Metadata
 from search_index import FACETS as LIBRARY_FACETS
@@ -41,10 +40,7 @@ EVERYTHING = good_metadata(
 )
 
 
-@pytest.fixture(autouse=True)
-def _close_index(app: Flask) -> Iterator[None]:
-    yield
-    shutdown(app)
+pytestmark = pytest.mark.usefixtures("closes_index")
 
 
 def _filled(

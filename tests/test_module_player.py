@@ -31,24 +31,15 @@ def course(app: Flask, session: Session) -> Iterator[Course]:
     from hub.search import shutdown
 
     school = SchoolFactory()
-    module = make_material(session, school, title="Sepsis module", kind=MaterialKind.MODULE)
     steps = [
         make_material(session, school, title="Step one: recognise"),
         make_material(session, title="Step kept at home"),
         make_material(session, school, title="Step three: treat"),
         make_material(session, SchoolFactory(), title="Step four: refer", grants=CONSORTIUM_VIEW),
     ]
-    version = module.published
-    assert version is not None
-    for position, step in enumerate(steps):
-        assert step.published is not None
-        session.add(
-            ModuleItem(
-                module_version_id=version.id, item_version_id=step.published.id, position=position
-            )
-        )
-    session.flush()
-    session.refresh(version)
+    module = make_material(
+        session, school, title="Sepsis module", kind=MaterialKind.MODULE, items=steps
+    )
     student = StudentFactory(school=school)
     session.commit()
     yield Course(school, student, module, steps)

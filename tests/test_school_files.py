@@ -7,7 +7,6 @@ import datetime as dt
 import re
 
 from flask.testing import FlaskClient
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from hub.models import File, Material, Person, VersionFile, utcnow
@@ -22,6 +21,7 @@ from tests.factories import (
     make_file,
     make_material,
 )
+from tests.statements import statements_sent
 
 
 def _attach(session: Session, material: Material, record: File) -> None:
@@ -72,17 +72,8 @@ def test_uses_of_a_page_of_files_are_read_in_one_query(session: Session) -> None
     for record in records:
         _attach(session, make_material(session, teacher.school), record)
     catalogue = Catalogue.of(session, teacher)
-    statements: list[str] = []
-
-    def count(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    bind = session.connection()
-    event.listen(bind, "before_cursor_execute", count)
-    try:
+    with statements_sent(session.connection()) as statements:
         uses = catalogue.file_uses(teacher.school_id, [r.id for r in records])
-    finally:
-        event.remove(bind, "before_cursor_execute", count)
     reads = [s for s in statements if "version_file" in s]
     assert all(len(uses[r.id]) == 1 for r in records)
     assert len(reads) == 1

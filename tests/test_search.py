@@ -4,7 +4,6 @@ what the person may discover."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -26,11 +25,7 @@ from tests.factories import (
     make_material,
 )
 
-
-@pytest.fixture(autouse=True)
-def _close_index(app: Flask) -> Iterator[None]:
-    yield
-    shutdown(app)
+pytestmark = pytest.mark.usefixtures("closes_index")
 
 
 def _search(client: FlaskClient, query: str = "", **params: str) -> str:

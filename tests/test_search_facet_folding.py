@@ -4,24 +4,20 @@ view, the rest open under "Show N more"; the counts are the index's, untouched."
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from hub.search import catch_up_now, index_for, shutdown
+from hub.search import catch_up_now, index_for
 from tests.factories import make_material
 
 # Eight languages; English has the most materials, then French.
 LANGUAGES = ["en", "en", "en", "fr", "fr", "es", "pt", "ar", "sw", "de", "it"]
 
 
-@pytest.fixture(autouse=True)
-def _close_index(app: Flask) -> Iterator[None]:
-    yield
-    shutdown(app)
+pytestmark = pytest.mark.usefixtures("closes_index")
 
 
 @pytest.fixture()

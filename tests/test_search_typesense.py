@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from hub.search import catch_up_now, index_for, shutdown
+from hub.search import catch_up_now, index_for
 from search_index.typesense_node import API_KEY, running_typesense
 from tests.conftest import sign_in
 from tests.factories import SchoolFactory, StudentFactory, make_material
@@ -35,10 +35,7 @@ def app_config(app_config: dict[str, Any], typesense_node: int) -> Iterator[dict
     drop_typesense(url)
 
 
-@pytest.fixture(autouse=True)
-def _close_index(app: Flask) -> Iterator[None]:
-    yield
-    shutdown(app)
+pytestmark = pytest.mark.usefixtures("closes_index")
 
 
 def test_the_search_page_finds_what_the_person_may_see_on_typesense(

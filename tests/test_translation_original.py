@@ -3,8 +3,6 @@ materials the teacher may see are offered, and what the teacher typed is never l
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -12,16 +10,12 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from hub.models import Material, Person
-from hub.search import catch_up_now, shutdown
+from hub.search import catch_up_now
 from hub.services import publishing
 from tests.conftest import sign_in
 from tests.factories import SchoolFactory, TeacherFactory, make_material
 
-
-@pytest.fixture(autouse=True)
-def _close_index(app: Flask) -> Iterator[None]:
-    yield
-    shutdown(app)
+pytestmark = pytest.mark.usefixtures("closes_index")
 
 
 @pytest.fixture()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from hub.models import ApiToken, Person, utcnow
-from hub.search import shutdown
 from hub.services import tokens
 from hub.services.accounts import secret_digest
 
@@ -74,9 +73,8 @@ def api_as(client: FlaskClient, make_token: Callable[..., str]) -> Callable[...,
 
 
 @pytest.fixture(autouse=True)
-def _close_index(app: Flask) -> Iterator[None]:
-    yield
-    shutdown(app)
+def _close_index(closes_index: None) -> None:
+    """Every test here closes the app's search index after it (``tests/conftest.py``)."""
 
 
 def expire(session: Session, secret: str) -> None:

@@ -23,6 +23,7 @@ from tests.factories import (
     TeacherFactory,
     make_material,
 )
+from tests.multihost.api_steps import DRAFT
 
 
 def _ok(response: Any, status: int = 200) -> Any:
@@ -299,14 +300,7 @@ def test_the_readme_guide_publishes_a_new_material(
     _ok(
         api.patch(
             f"materials/{made['id']}/draft",
-            json={
-                "revision": 1,
-                "summary": "Hour-one bundle.",
-                "language": "en",
-                "level": "clinical",
-                "resource_type": "lecture",
-                "licence": "CC-BY-4.0",
-            },
+            json=DRAFT,
         )
     )
     _ok(

@@ -82,25 +82,12 @@ def test_a_teacher_adds_materials_by_deep_linking_and_a_student_opens_them(
         sub="s-" + uuid.uuid4().hex,
         roles=(LEARNER,),
         email=f"s{uuid.uuid4().hex[:6]}@mona.example.org",
-    )
-    frame = _launch(
-        page,
-        platform,
-        "open",
-        material=int(items[0]["custom"]["material"]),
         name="Kemar Brown",
-        **student,
     )
+    frame = _launch(page, platform, "open", material=int(items[0]["custom"]["material"]), **student)
     frame.locator("h1").filter(has_text=items[0]["title"]).wait_for()
     assert frame.locator(".site-header").count() == 0
 
-    frame = _launch(
-        page,
-        platform,
-        "bank",
-        material=int(items[1]["custom"]["material"]),
-        name="Kemar Brown",
-        **student,
-    )
+    frame = _launch(page, platform, "bank", material=int(items[1]["custom"]["material"]), **student)
     frame.get_by_role("heading", name="Not found").wait_for()
     assert items[1]["title"] not in frame.locator("body").inner_text()

@@ -44,6 +44,8 @@ from urllib.parse import urlsplit
 import pytest
 from boto3.s3.transfer import TransferConfig
 
+from search_index.typesense_node import stop_process
+
 
 def moto_credentials_env() -> dict[str, str]:
     """Dummy AWS settings that keep boto3 away from real credentials and the network."""
@@ -102,13 +104,7 @@ def start_moto_server(
 
 def stop_moto_server(process: subprocess.Popen[bytes]) -> None:
     """Stop a server started by ``start_moto_server`` (terminate, then kill)."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    stop_process(process)
 
 
 @contextmanager

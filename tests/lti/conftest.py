@@ -7,12 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from hub.models import LtiPlatform, School
-from hub.search import shutdown
 from hub.services import lti
 from tests.factories import SchoolAdminFactory, SchoolFactory
 from tests.lti.platform import Platform
@@ -41,9 +39,8 @@ def registered(session: Session, platform: Platform, school: School) -> LtiPlatf
 
 
 @pytest.fixture(autouse=True)
-def _close_index(app: Flask) -> Iterator[None]:
-    yield
-    shutdown(app)
+def _close_index(closes_index: None) -> None:
+    """Every test here closes the app's search index after it (``tests/conftest.py``)."""
 
 
 def start_login(client: FlaskClient, platform: Platform, **changes: str) -> str:

@@ -13,11 +13,9 @@ from sqlalchemy.orm import Session
 
 from hub.models import LtiPlatform, School
 from hub.search import catch_up_now
-from tests.factories import SchoolFactory, make_material
+from tests.factories import PUBLIC_DOWNLOAD, SchoolFactory, make_material
 from tests.lti.conftest import launch
 from tests.lti.platform import DL, INSTRUCTOR, Platform
-
-PUBLIC = [("public", [], "view,download")]
 
 
 @pytest.fixture()
@@ -58,7 +56,7 @@ def _finish(client: FlaskClient, picker: str, platform: Platform) -> list[dict[s
 def test_the_picker_is_the_hubs_search(
     app: Flask, client: FlaskClient, session: Session, school: School, picker: str
 ) -> None:
-    make_material(session, school, title="Postpartum haemorrhage drill", grants=PUBLIC)
+    make_material(session, school, title="Postpartum haemorrhage drill", grants=PUBLIC_DOWNLOAD)
     session.commit()
     catch_up_now(app)
     page = client.get(picker, query_string={"q": "haemorrhage"}).get_data(as_text=True)
@@ -73,8 +71,10 @@ def test_chosen_materials_come_back_as_signed_resource_links(
     platform: Platform,
     picker: str,
 ) -> None:
-    first = make_material(session, school, title="Eclampsia simulation", grants=PUBLIC)
-    second = make_material(session, SchoolFactory(), title="Breech delivery", grants=PUBLIC)
+    first = make_material(session, school, title="Eclampsia simulation", grants=PUBLIC_DOWNLOAD)
+    second = make_material(
+        session, SchoolFactory(), title="Breech delivery", grants=PUBLIC_DOWNLOAD
+    )
     session.commit()
     _add(client, picker, first.id)
     _add(client, picker, second.id)
@@ -92,8 +92,8 @@ def test_chosen_materials_come_back_as_signed_resource_links(
 def test_a_removed_choice_is_not_sent(
     client: FlaskClient, session: Session, school: School, platform: Platform, picker: str
 ) -> None:
-    kept = make_material(session, school, title="Kept", grants=PUBLIC)
-    dropped = make_material(session, school, title="Dropped", grants=PUBLIC)
+    kept = make_material(session, school, title="Kept", grants=PUBLIC_DOWNLOAD)
+    dropped = make_material(session, school, title="Dropped", grants=PUBLIC_DOWNLOAD)
     session.commit()
     _add(client, picker, kept.id)
     _add(client, picker, dropped.id)

@@ -16,6 +16,7 @@ from hub.models import LtiAccount, LtiPlatform, Person, Role, School, UsageEvent
 from hub.services import lti
 from tests.factories import (
     PASSWORD,
+    PUBLIC_DOWNLOAD,
     SchoolFactory,
     StudentFactory,
     TeacherFactory,
@@ -24,43 +25,38 @@ from tests.factories import (
 from tests.lti.conftest import launch, post_launch, start_login
 from tests.lti.platform import INSTRUCTOR, Platform, new_key
 
-PUBLIC = [("public", [], "view,download")]
+
+@pytest.fixture()
+def material_id(session: Session, school: School, registered: LtiPlatform) -> int:
+    """A public material of the platform's school, once the platform is registered (committed:
+    the launch reads it through the test client)."""
+    material = make_material(session, school, grants=PUBLIC_DOWNLOAD)
+    session.commit()
+    return material.id
 
 
 # What a launch does -------------------------------------------------------------------------------
 
 
 def test_a_launch_opens_its_material_for_a_new_student_of_the_platforms_school(
-    client: FlaskClient,
-    session: Session,
-    platform: Platform,
-    registered: LtiPlatform,
-    school: School,
+    client: FlaskClient, session: Session, platform: Platform, school: School, material_id: int
 ) -> None:
-    material = make_material(session, school, grants=PUBLIC)
-    session.commit()
-    answer = launch(client, platform, material=material.id)
+    answer = launch(client, platform, material=material_id)
     assert answer.status_code == 302
-    assert answer.headers["Location"].endswith(f"/materials/{material.id}")
+    assert answer.headers["Location"].endswith(f"/materials/{material_id}")
     person = session.scalars(select(Person).where(Person.email == "amina@moodle.example.org")).one()
     assert (person.school_id, person.role, person.name) == (school.id, Role.STUDENT, "Amina Diallo")
-    page = client.get(f"/materials/{material.id}").get_data(as_text=True)
+    page = client.get(f"/materials/{material_id}").get_data(as_text=True)
     assert "Amina Diallo" in page  # signed in
 
 
 def test_an_instructor_arrives_as_a_teacher(
-    client: FlaskClient,
-    session: Session,
-    platform: Platform,
-    registered: LtiPlatform,
-    school: School,
+    client: FlaskClient, session: Session, platform: Platform, material_id: int
 ) -> None:
-    material = make_material(session, school, grants=PUBLIC)
-    session.commit()
     launch(
         client,
         platform,
-        material=material.id,
+        material=material_id,
         roles=(INSTRUCTOR,),
         sub="teacher-9",
         email="t9@x.org",
@@ -71,16 +67,10 @@ def test_an_instructor_arrives_as_a_teacher(
 
 
 def test_a_second_launch_is_the_same_person(
-    client: FlaskClient,
-    session: Session,
-    platform: Platform,
-    registered: LtiPlatform,
-    school: School,
+    client: FlaskClient, session: Session, platform: Platform, material_id: int
 ) -> None:
-    material = make_material(session, school, grants=PUBLIC)
-    session.commit()
-    launch(client, platform, material=material.id)
-    launch(client, platform, material=material.id, email="changed@moodle.example.org")
+    launch(client, platform, material=material_id)
+    launch(client, platform, material=material_id, email="changed@moodle.example.org")
     assert len(session.scalars(select(LtiAccount)).all()) == 1
     assert (
         session.scalar(select(Person).where(Person.email == "changed@moodle.example.org")) is None
@@ -88,76 +78,49 @@ def test_a_second_launch_is_the_same_person(
 
 
 def test_a_launch_without_an_email_still_makes_one_person(
-    client: FlaskClient,
-    session: Session,
-    platform: Platform,
-    registered: LtiPlatform,
-    school: School,
+    client: FlaskClient, session: Session, platform: Platform, school: School, material_id: int
 ) -> None:
-    material = make_material(session, school, grants=PUBLIC)
-    session.commit()
-    assert launch(client, platform, material=material.id, email=None).status_code == 302
+    assert launch(client, platform, material=material_id, email=None).status_code == 302
     account = session.scalars(select(LtiAccount)).one()
     assert account.person.email.startswith("lti-") and account.person.school_id == school.id
 
 
 def test_a_launch_links_the_schools_person_with_the_same_email(
-    client: FlaskClient,
-    session: Session,
-    platform: Platform,
-    registered: LtiPlatform,
-    school: School,
+    client: FlaskClient, session: Session, platform: Platform, school: School, material_id: int
 ) -> None:
     teacher = TeacherFactory(school=school, email="amina@moodle.example.org")
-    material = make_material(session, school, grants=PUBLIC)
     session.commit()
-    launch(client, platform, material=material.id)
+    launch(client, platform, material=material_id)
     assert session.scalars(select(LtiAccount)).one().person_id == teacher.id
 
 
 def test_an_email_of_another_schools_person_is_refused(
-    client: FlaskClient,
-    session: Session,
-    platform: Platform,
-    registered: LtiPlatform,
-    school: School,
+    client: FlaskClient, session: Session, platform: Platform, school: School, material_id: int
 ) -> None:
     StudentFactory(email="amina@moodle.example.org")  # of another school
-    material = make_material(session, school, grants=PUBLIC)
     session.commit()
-    answer = launch(client, platform, material=material.id)
+    answer = launch(client, platform, material=material_id)
     assert answer.status_code == 403
     assert "another school" in answer.get_data(as_text=True)
     assert session.scalars(select(LtiAccount)).all() == []
 
 
 def test_a_deactivated_person_cannot_launch(
-    client: FlaskClient,
-    session: Session,
-    platform: Platform,
-    registered: LtiPlatform,
-    school: School,
+    client: FlaskClient, session: Session, platform: Platform, school: School, material_id: int
 ) -> None:
     StudentFactory(school=school, email="amina@moodle.example.org", active=False)
-    material = make_material(session, school, grants=PUBLIC)
     session.commit()
-    assert launch(client, platform, material=material.id).status_code == 403
+    assert launch(client, platform, material=material_id).status_code == 403
 
 
 def test_a_launch_never_makes_a_school_admin(
-    client: FlaskClient,
-    session: Session,
-    platform: Platform,
-    registered: LtiPlatform,
-    school: School,
+    client: FlaskClient, session: Session, platform: Platform, material_id: int
 ) -> None:
-    material = make_material(session, school, grants=PUBLIC)
-    session.commit()
     admin_roles = (
         "http://purl.imsglobal.org/vocab/lis/v2/system/person#Administrator",
         "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator",
     )
-    launch(client, platform, material=material.id, roles=admin_roles)
+    launch(client, platform, material=material_id, roles=admin_roles)
     assert session.scalars(select(LtiAccount)).one().person.role is Role.STUDENT
 
 
@@ -169,7 +132,7 @@ def test_a_launch_counts_as_a_use_by_the_persons_school(
     school: School,
 ) -> None:
     owner = SchoolFactory()
-    material = make_material(session, owner, grants=PUBLIC)
+    material = make_material(session, owner, grants=PUBLIC_DOWNLOAD)
     session.commit()
     launch(client, platform, material=material.id)
     event = session.scalars(select(UsageEvent)).one()
@@ -202,16 +165,10 @@ def test_the_not_found_page_is_in_the_persons_language(
 
 
 def test_after_a_launch_only_that_platform_may_frame_the_hub(
-    client: FlaskClient,
-    session: Session,
-    platform: Platform,
-    registered: LtiPlatform,
-    school: School,
+    client: FlaskClient, platform: Platform, material_id: int
 ) -> None:
-    material = make_material(session, school, grants=PUBLIC)
-    session.commit()
-    launch(client, platform, material=material.id)
-    answer = client.get(f"/materials/{material.id}", headers={"Sec-Fetch-Dest": "iframe"})
+    launch(client, platform, material=material_id)
+    answer = client.get(f"/materials/{material_id}", headers={"Sec-Fetch-Dest": "iframe"})
     policy = answer.headers["Content-Security-Policy"]
     assert f"frame-ancestors 'self' {platform.url}" in policy
     assert "X-Frame-Options" not in answer.headers
@@ -223,17 +180,11 @@ def _session_cookie(answer: Any) -> str:
 
 
 def test_over_https_a_launched_session_is_sent_in_the_platforms_frame(
-    client: FlaskClient,
-    session: Session,
-    platform: Platform,
-    registered: LtiPlatform,
-    school: School,
+    client: FlaskClient, platform: Platform, material_id: int
 ) -> None:
-    material = make_material(session, school, grants=PUBLIC)
-    session.commit()
     client.lti_base = "https://hub.test"  # type: ignore[attr-defined]
     nonce = start_login(client, platform, target_link_uri="https://hub.test/lti/launch")
-    token = platform.id_token(platform.claims(nonce=nonce, material=material.id))
+    token = platform.id_token(platform.claims(nonce=nonce, material=material_id))
     cookie = _session_cookie(post_launch(client, token))
     assert "SameSite=None" in cookie and "Secure" in cookie
 
@@ -254,27 +205,14 @@ def test_without_a_launch_no_one_may_frame_the_hub(client: FlaskClient, session:
 
 
 def test_the_same_page_in_a_tab_of_its_own_has_the_site_header(
-    client: FlaskClient,
-    session: Session,
-    platform: Platform,
-    registered: LtiPlatform,
-    school: School,
+    client: FlaskClient, platform: Platform, material_id: int
 ) -> None:
-    material = make_material(session, school, grants=PUBLIC)
-    session.commit()
-    launch(client, platform, material=material.id)
-    answer = client.get(f"/materials/{material.id}", headers={"Sec-Fetch-Dest": "document"})
+    launch(client, platform, material=material_id)
+    answer = client.get(f"/materials/{material_id}", headers={"Sec-Fetch-Dest": "document"})
     assert 'class="site-header' in answer.get_data(as_text=True)
 
 
 # Refusals --------------------------------------------------------------------------------------
-
-
-@pytest.fixture()
-def material_id(session: Session, school: School, registered: LtiPlatform) -> int:
-    material = make_material(session, school, grants=PUBLIC)
-    session.commit()
-    return material.id
 
 
 def _refused_launch(client: FlaskClient, platform: Platform, token_for: Any) -> Any:

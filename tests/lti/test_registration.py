@@ -18,6 +18,15 @@ def _admin(client: FlaskClient, school: School) -> None:
     sign_in(client, SchoolAdminFactory(school=school))
 
 
+def _registration_offer(platform: Platform, token: str) -> dict[str, str]:
+    """What the platform gives the admin to start a dynamic registration: the address of its
+    configuration and a registration token."""
+    return {
+        "openid_configuration": platform.url + "/.well-known/openid-configuration",
+        "registration_token": token,
+    }
+
+
 def test_the_platforms_page_shows_the_hubs_addresses_to_paste(
     client: FlaskClient, session: Session, school: School
 ) -> None:
@@ -93,10 +102,7 @@ def test_dynamic_registration_registers_the_platform_for_the_admins_school(
     client: FlaskClient, session: Session, school: School, platform: Platform
 ) -> None:
     _admin(client, school)
-    args = {
-        "openid_configuration": platform.url + "/.well-known/openid-configuration",
-        "registration_token": platform.registration_token,
-    }
+    args = _registration_offer(platform, platform.registration_token)
     confirm = client.get("/lti/register", query_string=args)
     assert confirm.status_code == 200 and school.name in confirm.get_data(as_text=True)
     done = client.post("/lti/register", data=args)
@@ -117,10 +123,7 @@ def test_dynamic_registration_refused_by_the_platform_says_so_and_registers_noth
     client: FlaskClient, session: Session, school: School, platform: Platform
 ) -> None:
     _admin(client, school)
-    args = {
-        "openid_configuration": platform.url + "/.well-known/openid-configuration",
-        "registration_token": "stale-token",
-    }
+    args = _registration_offer(platform, "stale-token")
     answer = client.post("/lti/register", data=args)
     assert answer.status_code == 400
     assert "did not accept" in answer.get_data(as_text=True)

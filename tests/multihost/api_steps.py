@@ -1,6 +1,6 @@
 """What a teacher sends through the API to publish a material (the README's guide), shared by
-the two-host test and its load (``locustfile.py``, which runs under gevent: nothing here
-imports the hub)."""
+the API's test of that guide, the two-host test and its load (``locustfile.py``, which runs
+under gevent: nothing here imports the hub)."""
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks._harness import stop_group
 from search_index.typesense_node import (
     API_KEY,
     free_port,
@@ -134,12 +135,4 @@ def hub_host(env: dict[str, str], instance: Path) -> Iterator[Host]:
         wait_until_answering(f"{host.url}/healthz", process, log)
         yield host
     finally:
-        if process.poll() is None:
-            # gunicorn's workers are its children: end the whole group.
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        stop_group(process)  # gunicorn's workers are its children: end the whole group

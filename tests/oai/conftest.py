@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from hub import migrate
-from hub.models import Material, MaterialKind, ModuleItem, Person
+from hub.models import Material, MaterialKind, Person
 from tests import factories
 from tests.conftest import make_app
 from tests.factories import (
@@ -99,19 +99,16 @@ def consortium(session: Session) -> tuple[dict[str, Material], dict[str, Person]
     )
     m["translation"].translation_of_id = m["french"].id
     m["module"] = make_material(
-        session, north, title="Public module", grants=PUBLIC_DOWNLOAD, kind=MaterialKind.MODULE
+        session,
+        north,
+        title="Public module",
+        grants=PUBLIC_DOWNLOAD,
+        kind=MaterialKind.MODULE,
+        items=[m["public0"], m["french"]],
     )
     module_version = m["module"].versions[0]
     module_version.estimated_hours = 1.5
     module_version.objectives = ["Recognise severe malaria"]
-    for position, item in enumerate(("public0", "french")):
-        session.add(
-            ModuleItem(
-                module_version_id=module_version.id,
-                item_version_id=m[item].versions[0].id,
-                position=position,
-            )
-        )
     m["consortium"] = make_material(
         session, north, title="Canary consortium only", grants=CONSORTIUM_VIEW
     )

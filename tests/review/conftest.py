@@ -86,6 +86,16 @@ class World:
             reviewing.respond(self.session, invitation.reviewer, invitation.id, True)
         return submission_id
 
+    def reviewed(self, signed: bool = False) -> int:
+        """Submitted, and reviewed by two reviewers (the first signing if ``signed``); its id."""
+        submission_id = self.to_review()
+        submission = review.get_submission(self.session, submission_id)
+        for n, invitation in enumerate(submission.invitations):
+            reviewing.submit_review(
+                self.session, invitation.reviewer, invitation.id, rubric(signed=signed and n == 0)
+            )
+        return submission_id
+
     def accept(self, scores: tuple[str, ...] = ("4", "5"), signed: tuple[bool, ...] = ()) -> int:
         """Reviewed by ``len(scores)`` reviewers (each scoring every criterion as given, the
         n-th signing if ``signed[n]``) and accepted by the editor; the submission's id."""

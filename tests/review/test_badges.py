@@ -5,27 +5,22 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.models import IndexChange
-from hub.search import catch_up_now, shutdown
+from hub.search import catch_up_now
 from hub.services import review, review_people
 from hub.services.review_state import PEER_REVIEWED, review_states
 from tests.conftest import sign_in
 from tests.factories import TeacherFactory, make_material, publish_new_version
 from tests.review.conftest import World
+from tests.statements import statements_sent
 
-
-@pytest.fixture(autouse=True)
-def _close_index(app: Flask) -> Iterator[None]:
-    yield
-    shutdown(app)
+pytestmark = pytest.mark.usefixtures("closes_index")
 
 
 def _browser(client: FlaskClient, world: World, person: object | None = None) -> FlaskClient:
@@ -93,17 +88,8 @@ def test_a_version_vetted_by_its_school_is_school_vetted(client: FlaskClient, wo
 def test_the_badges_of_a_page_are_read_in_one_query(world: World, session: Session) -> None:
     world.accept()
     others = [make_material(session, world.home, title=f"Other {n}") for n in range(5)]
-    statements: list[str] = []
-
-    def count(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    connection = session.connection()
-    event.listen(connection, "before_cursor_execute", count)
-    try:
+    with statements_sent(session.connection()) as statements:
         states = review_states(session, [world.material.id, *(m.id for m in others)])
-    finally:
-        event.remove(connection, "before_cursor_execute", count)
     assert len(statements) == 1
     assert set(states) == {world.material.id}
 

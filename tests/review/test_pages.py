@@ -21,17 +21,6 @@ def _as(client: FlaskClient, world: World, person: object) -> FlaskClient:
     return browser
 
 
-def _reviewed(world: World, signed: bool = False) -> int:
-    """A submission with two reviews in (the first signed if ``signed``)."""
-    submission_id = world.to_review()
-    submission = review.get_submission(world.session, submission_id)
-    for n, invitation in enumerate(submission.invitations):
-        reviewing.submit_review(
-            world.session, invitation.reviewer, invitation.id, rubric(signed=signed and n == 0)
-        )
-    return submission_id
-
-
 def test_a_teacher_submits_from_the_form(client: FlaskClient, world: World) -> None:
     client = _as(client, world, world.author)
     form = client.get(f"/materials/{world.material.id}/submit-for-review")
@@ -110,7 +99,7 @@ def test_a_rubric_without_every_score_is_a_400(client: FlaskClient, world: World
 def test_the_author_reads_the_letter_without_names_or_confidential_comments(
     client: FlaskClient, world: World
 ) -> None:
-    submission_id = _reviewed(world)
+    submission_id = world.reviewed()
     review.decide(world.session, world.editor, submission_id, "minor", "Nearly there.")
     page = _as(client, world, world.author).get(f"/reviews/submissions/{submission_id}")
     text = page.get_data(as_text=True)
@@ -120,7 +109,7 @@ def test_the_author_reads_the_letter_without_names_or_confidential_comments(
 
 
 def test_a_signed_reviewer_is_named_to_the_author(client: FlaskClient, world: World) -> None:
-    submission_id = _reviewed(world, signed=True)
+    submission_id = world.reviewed(signed=True)
     review.decide(world.session, world.editor, submission_id, "accept", "Accepted.")
     text = (
         _as(client, world, world.author)
@@ -133,7 +122,7 @@ def test_a_signed_reviewer_is_named_to_the_author(client: FlaskClient, world: Wo
 def test_the_editor_reads_names_and_confidential_comments(
     client: FlaskClient, world: World
 ) -> None:
-    submission_id = _reviewed(world)
+    submission_id = world.reviewed()
     text = (
         _as(client, world, world.editor)
         .get(f"/reviews/submissions/{submission_id}")

@@ -9,7 +9,7 @@ from hub.services import review
 from hub.services import review_reviewing as reviewing
 from hub.services.errors import Conflict, InvalidInput
 from tests.factories import TeacherFactory
-from tests.review.conftest import MALARIA, SUMMARY, World, rubric
+from tests.review.conftest import MALARIA, SUMMARY, World
 
 pytestmark = pytest.mark.usefixtures("in_app")
 
@@ -21,12 +21,9 @@ def test_a_submission_goes_to_an_editor_of_another_school(world: World) -> None:
 
 
 def test_the_whole_route_to_acceptance(world: World) -> None:
-    s = world.session
-    submission_id = world.to_review()
-    submission = review.get_submission(s, submission_id)
-    for invitation in submission.invitations:
-        reviewing.submit_review(s, invitation.reviewer, invitation.id, rubric())
-    review.decide(s, world.editor, submission_id, "accept", "Accepted, thank you.")
+    submission_id = world.reviewed()
+    review.decide(world.session, world.editor, submission_id, "accept", "Accepted, thank you.")
+    submission = review.get_submission(world.session, submission_id)
     assert submission.state is SubmissionState.ACCEPTED
     assert all(i.state is InvitationState.SUBMITTED for i in submission.invitations)
 
@@ -35,9 +32,7 @@ def test_an_accepted_version_is_not_submitted_again_but_a_new_one_is(world: Worl
     from tests.factories import publish_new_version
 
     s = world.session
-    submission_id = world.to_review()
-    for invitation in review.get_submission(s, submission_id).invitations:
-        reviewing.submit_review(s, invitation.reviewer, invitation.id, rubric())
+    submission_id = world.reviewed()
     review.decide(s, world.editor, submission_id, "accept", "Accepted, thank you.")
     with pytest.raises(Conflict, match="peer reviewed already"):
         world.submit()
@@ -170,11 +165,9 @@ def test_a_revision_is_reviewed_as_a_new_version_by_the_same_reviewers(world: Wo
     from tests.factories import publish_new_version
 
     s = world.session
-    submission_id = world.to_review()
-    submission = review.get_submission(s, submission_id)
-    for invitation in submission.invitations:
-        reviewing.submit_review(s, invitation.reviewer, invitation.id, rubric())
+    submission_id = world.reviewed()
     review.decide(s, world.editor, submission_id, "minor", "Update the dosing table.")
+    submission = review.get_submission(s, submission_id)
     with pytest.raises(Conflict, match="new version"):
         review.revise(s, world.author, submission_id, "Done.")
     v2 = publish_new_version(s, world.material, "Malaria in pregnancy (2027)")
