@@ -39,6 +39,12 @@ collect_ignore_glob: list[str] = []
 SHIPPED_HASHER = accounts._hasher
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first: pytest-xdist hands tests out in this order, so the many short
+    ones fill the workers' ends instead of one worker finishing a crawl alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def cheap_passwords() -> Iterator[None]:
     """Argon2 at its lowest cost for the whole run.

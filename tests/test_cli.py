@@ -78,6 +78,7 @@ def test_demo_before_upgrade_says_what_to_do(cli_env: dict[str, str]) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_the_first_readme_command_serves_the_demo(cli_env: dict[str, str]) -> None:
     """`db upgrade`, `demo`, `serve` on the embedded defaults: the URL printed answers."""
     assert _hub("db", "upgrade", env=cli_env).returncode == 0
@@ -110,6 +111,7 @@ def test_the_first_readme_command_serves_the_demo(cli_env: dict[str, str]) -> No
         server.wait(timeout=15)
 
 
+@pytest.mark.slow
 def test_serve_refuses_to_start_without_its_content_store(cli_env: dict[str, str]) -> None:
     assert _hub("db", "upgrade", env=cli_env).returncode == 0
     cli_env["HUB_CONTENT_STORE_URL"] = "s3://no-such-bucket/hub"

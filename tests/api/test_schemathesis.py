@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, Phase, given, settings
@@ -65,6 +66,7 @@ def _places(operation: Any, material_ids: list[int]) -> list[dict[str, Any] | No
     ]
 
 
+@pytest.mark.slow
 def test_schemathesis_finds_no_5xx_and_no_answer_off_the_document(
     app: Flask, session: Session, make_token: Callable[..., str]
 ) -> None:

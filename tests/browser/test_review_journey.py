@@ -142,6 +142,7 @@ def _the_material_shows_as_reviewed(page: Any, base: str, submission: str, title
     assert card.locator(".badge.review.peer-reviewed").inner_text() == "Peer reviewed"
 
 
+@pytest.mark.slow
 def test_a_material_goes_through_peer_review_across_schools(page: Any, live_hub: str) -> None:
     submission, title = _the_author_submits_a_malaria_material(page, live_hub)
     _the_editor_invites_two_suggested_reviewers(page, live_hub, submission)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -86,6 +87,7 @@ def viewers(draw: st.DrawFn) -> Viewer:
     )
 
 
+@pytest.mark.slow
 @settings(max_examples=1500, deadline=None)
 @given(viewer=viewers(), material=materials())
 def test_found_in_search_exactly_when_decide_allows_discover(
@@ -95,6 +97,7 @@ def test_found_in_search_exactly_when_decide_allows_discover(
     assert found == decide(viewer, material, "discover", NOW).allowed
 
 
+@pytest.mark.slow
 @settings(max_examples=1500, deadline=None)
 @given(viewer=viewers(), material=materials())
 def test_decide_agrees_with_the_plain_reference_of_design_md(

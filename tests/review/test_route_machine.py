@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from flask import Flask
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -352,6 +353,7 @@ class Route(RuleBasedStateMachine):
                 assert secret not in seen
 
 
+@pytest.mark.slow
 def test_the_review_route_keeps_its_promises(app: Flask, session: Session) -> None:
     Route.session = session
     with app.app_context():
