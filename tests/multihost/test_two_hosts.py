@@ -7,7 +7,9 @@ process, as a person or a program would.
 One deployment serves the whole journey (starting it costs tens of seconds), so the journey is
 one test whose steps are named functions:
 
-1. a material published on host A through the API is found on host B within a second;
+1. a material published on host A through the API is found on host B within a second, and
+   the words of its file (read by the worker, which then brings the index up to date) within
+   a few seconds;
 2. searches keep answering on both hosts while a Typesense node is killed and restarted;
 3. a bounded load (locust, loopback only: 32 users for ``HUB_LOAD_SECONDS``, 30 by default) of
    searches, material pages, downloads and a few publishes spread over both hosts: no errors,
@@ -52,6 +54,11 @@ pytestmark = [pytest.mark.postgres, pytest.mark.multihost]
 URL = os.environ.get("HUB_TEST_DATABASE_URL", "")
 #: How soon a material published on one host must be found on the other.
 FOUND_WITHIN_S = 1.0
+#: How soon the words of its file must be found: the worker reads the file, then applies the
+#: outbox to the shared index (the followers' round, 2 s, would do it too).
+FILE_WORDS_FOUND_WITHIN_S = 5.0
+#: Words only the published file holds.
+FILE_WORDS = "Lactate remeasured within six hours."
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 ROOT = Path(__file__).resolve().parents[2]
 LOAD_USERS = 32
@@ -148,7 +155,7 @@ def _publish_on(host: Host, token: str, title: str) -> int:
     _ok(
         api.post(
             f"{base}/materials/{made['id']}/draft/files?filename=bundle.pdf",
-            data=pdf_document(title, ["Hour-one bundle."]),
+            data=pdf_document(title, [FILE_WORDS]),
             headers={"Content-Type": "application/octet-stream"},
         ),
         201,
@@ -170,6 +177,11 @@ def published_on_a_is_found_on_b(d: Deployment) -> None:
     while material not in _found(d.b, "sepsis bundle"):
         assert time.monotonic() - published < FOUND_WITHIN_S, "not found on host B within 1 s"
         time.sleep(0.05)
+    while material not in _found(d.b, "lactate remeasured"):
+        waited = time.monotonic() - published
+        assert waited < FILE_WORDS_FOUND_WITHIN_S, "the file's words not found on host B"
+        time.sleep(0.05)
+    print(f"\nthe file's words found on host B {time.monotonic() - published:.2f} s after publishing")
 
 
 def searches_go_on_while_a_node_is_down(d: Deployment) -> None:
