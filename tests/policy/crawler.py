@@ -1208,123 +1208,22 @@ def random_consortium(seed: int) -> ConsortiumSpec:
     consortium worth its walk: 20 of them cover every rule many times over.
     """
     rng = random.Random(seed)
-    n = rng.choice([3, 4])
-    statuses = [MembershipStatus.ACTIVE] * 2 + [
-        rng.choice(
-            [MembershipStatus.SUSPENDED, MembershipStatus.WITHDRAWN, MembershipStatus.ACTIVE]
-        )
-        for _ in range(n - 2)
-    ]
-    if all(s is MembershipStatus.ACTIVE for s in statuses):
-        statuses[-1] = rng.choice([MembershipStatus.SUSPENDED, MembershipStatus.WITHDRAWN])
-    lowered = rng.randrange(n)  # one school at least lowered its ceiling
-    schools = tuple(
-        SchoolSpec(
-            country=rng.choice(COUNTRIES),
-            status=status,
-            ceiling_audience=rng.choice(CEILINGS) if i == lowered or rng.random() < 0.2 else None,
-            ceiling_rights=rng.choice([RIGHTS, ("view",), ("view", "download")]),
-        )
-        for i, status in enumerate(statuses)
-    )
+    schools = _school_specs(rng)
+    n = len(schools)
     student_school, teacher_school = rng.randrange(n), rng.randrange(n)
-    materials: list[MaterialSpec] = []
-    open_ = {
-        "history": (VersionState.PUBLISHED,),
-        "teachers_only": False,
-        "window": "open",
-        "retired": False,
-        "patients": "none",
-    }
-
-    def add(**fixed: Any) -> int:
-        values: dict[str, Any] = {
-            "owner": rng.randrange(n),
-            "module": False,
-            "history": rng.choice(HISTORIES),
-            "grants": tuple(_grant(rng, n) for _ in range(rng.randrange(3))),
-            "licence": rng.choice(LICENCES),
-            "teachers_only": rng.random() < 0.2,
-            "window": rng.choices(["open", "embargoed", "ended"], [6, 1, 1])[0],
-            "retired": rng.random() < 0.1,
-            "patients": rng.choices(PATIENTS, [6, 2, 1, 1, 1])[0],
-            "translation_of": None,
-            "adapted_from": None,
-            "items": (),
-            "media": rng.choice(["pdf", "pdf", "png", "video"]),
-        }
-        values.update(fixed)
-        materials.append(MaterialSpec(**values))
-        return len(materials) - 1
-
-    def shared(kind: GrantKind = GrantKind.CONSORTIUM, view_only: bool = False) -> tuple[GrantSpec]:
-        return (_grant(rng, n, kind, (True, False, False) if view_only else None),)
-
-    draft = add(history=(VersionState.DRAFT,))
-    own_only = add(**open_, grants=())
-    visible = add(
-        **open_,
-        grants=shared(rng.choice([GrantKind.PUBLIC, GrantKind.CONSORTIUM])),
-        licence="CC-BY-4.0",
-    )
-    viewed = add(
-        **open_,
-        grants=shared(rng.choice([GrantKind.PUBLIC, GrantKind.CONSORTIUM]), view_only=True),
-        licence="CC-BY-NC-4.0",
-        media=rng.choice(["pdf", "video"]),
-    )
-    add(**open_, translation_of=draft, grants=shared())
-    add(**open_, adapted_from=own_only, grants=shared(GrantKind.PUBLIC), licence="CC0-1.0")
-    hidden_translation = add(
-        **{**open_, "teachers_only": True}, translation_of=visible, grants=shared()
-    )
-    add(**{**open_, "window": "embargoed"}, adapted_from=visible, grants=shared())
-    add(
-        **{**open_, "teachers_only": True},
-        module=True,
-        owner=student_school,
-        grants=shared(),
-        items=(draft, own_only, visible),
-    )
-    add(
-        **{**open_, "window": rng.choice(["embargoed", "ended"])},
-        module=True,
-        owner=student_school,
-        grants=shared(),
-        items=(viewed, hidden_translation),
-    )
-    add(**{**open_, "patients": "consented:own_school"}, grants=shared())
-    add(
-        **{**open_, "patients": "consented:consortium"},
-        grants=shared(GrantKind.PUBLIC),
-        licence="CC-BY-4.0",
-    )
-    expired = add(**open_, grants=(_grant(rng, n, expired=True),))
-    retired = add(**{**open_, "retired": True}, grants=shared())
-    add(**open_, grants=shared(GrantKind.SCHOOLS))
-    add(**open_, grants=shared(rng.choice([GrantKind.REGIONS, GrantKind.INCOME])))
-    add(**{**open_, "window": "ended"}, grants=shared())
-    add(
-        **{**open_, "history": (VersionState.SUPERSEDED, VersionState.PUBLISHED)},
-        grants=shared(GrantKind.PUBLIC),
-        licence="CC-BY-SA-4.0",
-    )
-    for _ in range(rng.randrange(2, 5)):
-        earlier = len(materials)
-        if rng.random() < 0.3:
-            add(module=True, items=tuple(rng.sample(range(earlier), rng.randrange(1, 4))))
-        else:
-            add(
-                translation_of=rng.randrange(earlier) if rng.random() < 0.3 else None,
-                adapted_from=rng.randrange(earlier) if rng.random() < 0.3 else None,
-            )
-    submissions = _submission_specs(rng, n, teacher_school, add, shared)
-    count = len(materials)
+    planter = _Planter(rng, n)
+    planted = _plant_every_rule(planter, student_school)
+    _random_materials(planter)
+    submissions = _submission_specs(rng, n, teacher_school, planter.add, planter.shared)
+    count = len(planter.materials)
     other = (teacher_school + 1) % n
+    visible, viewed, expired, retired = (
+        planted[k] for k in ("visible", "viewed", "expired", "retired")
+    )
     return ConsortiumSpec(
         seed=seed,
         schools=schools,
-        materials=tuple(materials),
+        materials=tuple(planter.materials),
         student_school=student_school,
         teacher_school=teacher_school,
         requests=(
@@ -1363,6 +1262,147 @@ def random_consortium(seed: int) -> ConsortiumSpec:
         ),
         submissions=submissions,
     )
+
+
+def _school_specs(rng: random.Random) -> tuple[SchoolSpec, ...]:
+    """3-4 schools: two active, the others of any standing but at least one not active; one
+    at least has lowered its ceiling."""
+    n = rng.choice([3, 4])
+    statuses = [MembershipStatus.ACTIVE] * 2 + [
+        rng.choice(
+            [MembershipStatus.SUSPENDED, MembershipStatus.WITHDRAWN, MembershipStatus.ACTIVE]
+        )
+        for _ in range(n - 2)
+    ]
+    if all(s is MembershipStatus.ACTIVE for s in statuses):
+        statuses[-1] = rng.choice([MembershipStatus.SUSPENDED, MembershipStatus.WITHDRAWN])
+    lowered = rng.randrange(n)
+    return tuple(
+        SchoolSpec(
+            country=rng.choice(COUNTRIES),
+            status=status,
+            ceiling_audience=rng.choice(CEILINGS) if i == lowered or rng.random() < 0.2 else None,
+            ceiling_rights=rng.choice([RIGHTS, ("view",), ("view", "download")]),
+        )
+        for i, status in enumerate(statuses)
+    )
+
+
+#: A material published, open and shared by nothing but its grants (what a rule then varies).
+OPEN: dict[str, Any] = {
+    "history": (VersionState.PUBLISHED,),
+    "teachers_only": False,
+    "window": "open",
+    "retired": False,
+    "patients": "none",
+}
+
+
+@dataclass
+class _Planter:
+    """Draws the materials of a consortium of ``schools`` schools."""
+
+    rng: random.Random
+    schools: int
+    materials: list[MaterialSpec] = field(default_factory=list)
+
+    def add(self, **fixed: Any) -> int:
+        """A material drawn at random but for ``fixed``; its index."""
+        rng, n = self.rng, self.schools
+        values: dict[str, Any] = {
+            "owner": rng.randrange(n),
+            "module": False,
+            "history": rng.choice(HISTORIES),
+            "grants": tuple(_grant(rng, n) for _ in range(rng.randrange(3))),
+            "licence": rng.choice(LICENCES),
+            "teachers_only": rng.random() < 0.2,
+            "window": rng.choices(["open", "embargoed", "ended"], [6, 1, 1])[0],
+            "retired": rng.random() < 0.1,
+            "patients": rng.choices(PATIENTS, [6, 2, 1, 1, 1])[0],
+            "translation_of": None,
+            "adapted_from": None,
+            "items": (),
+            "media": rng.choice(["pdf", "pdf", "png", "video"]),
+        }
+        values.update(fixed)
+        self.materials.append(MaterialSpec(**values))
+        return len(self.materials) - 1
+
+    def shared(
+        self, kind: GrantKind = GrantKind.CONSORTIUM, view_only: bool = False
+    ) -> tuple[GrantSpec]:
+        """One grant of ``kind`` (only to view, or with rights drawn)."""
+        return (_grant(self.rng, self.schools, kind, (True, False, False) if view_only else None),)
+
+
+def _plant_every_rule(planter: _Planter, student_school: int) -> dict[str, int]:
+    """A material for each sharing rule; the indices of those other parts refer to."""
+    add, shared, rng = planter.add, planter.shared, planter.rng
+    draft = add(history=(VersionState.DRAFT,))
+    own_only = add(**OPEN, grants=())
+    visible = add(
+        **OPEN,
+        grants=shared(rng.choice([GrantKind.PUBLIC, GrantKind.CONSORTIUM])),
+        licence="CC-BY-4.0",
+    )
+    viewed = add(
+        **OPEN,
+        grants=shared(rng.choice([GrantKind.PUBLIC, GrantKind.CONSORTIUM]), view_only=True),
+        licence="CC-BY-NC-4.0",
+        media=rng.choice(["pdf", "video"]),
+    )
+    add(**OPEN, translation_of=draft, grants=shared())
+    add(**OPEN, adapted_from=own_only, grants=shared(GrantKind.PUBLIC), licence="CC0-1.0")
+    hidden_translation = add(
+        **{**OPEN, "teachers_only": True}, translation_of=visible, grants=shared()
+    )
+    add(**{**OPEN, "window": "embargoed"}, adapted_from=visible, grants=shared())
+    add(
+        **{**OPEN, "teachers_only": True},
+        module=True,
+        owner=student_school,
+        grants=shared(),
+        items=(draft, own_only, visible),
+    )
+    add(
+        **{**OPEN, "window": rng.choice(["embargoed", "ended"])},
+        module=True,
+        owner=student_school,
+        grants=shared(),
+        items=(viewed, hidden_translation),
+    )
+    add(**{**OPEN, "patients": "consented:own_school"}, grants=shared())
+    add(
+        **{**OPEN, "patients": "consented:consortium"},
+        grants=shared(GrantKind.PUBLIC),
+        licence="CC-BY-4.0",
+    )
+    expired = add(**OPEN, grants=(_grant(rng, planter.schools, expired=True),))
+    retired = add(**{**OPEN, "retired": True}, grants=shared())
+    add(**OPEN, grants=shared(GrantKind.SCHOOLS))
+    add(**OPEN, grants=shared(rng.choice([GrantKind.REGIONS, GrantKind.INCOME])))
+    add(**{**OPEN, "window": "ended"}, grants=shared())
+    add(
+        **{**OPEN, "history": (VersionState.SUPERSEDED, VersionState.PUBLISHED)},
+        grants=shared(GrantKind.PUBLIC),
+        licence="CC-BY-SA-4.0",
+    )
+    return {"visible": visible, "viewed": viewed, "expired": expired, "retired": retired}
+
+
+def _random_materials(planter: _Planter) -> None:
+    """Two to four materials drawn entirely at random (modules, translations, adaptations of
+    earlier ones)."""
+    rng = planter.rng
+    for _ in range(rng.randrange(2, 5)):
+        earlier = len(planter.materials)
+        if rng.random() < 0.3:
+            planter.add(module=True, items=tuple(rng.sample(range(earlier), rng.randrange(1, 4))))
+        else:
+            planter.add(
+                translation_of=rng.randrange(earlier) if rng.random() < 0.3 else None,
+                adapted_from=rng.randrange(earlier) if rng.random() < 0.3 else None,
+            )
 
 
 def _submission_specs(
