@@ -135,6 +135,8 @@ class VersionBrief(ma.Schema):
 
 
 class SchoolBrief(ma.Schema):
+    """A school, named: where a material or a person belongs."""
+
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     country = fields.String(required=True)
@@ -422,10 +424,9 @@ class DeclineRequest(Strict):
 # Schools, the caller, usage -------------------------------------------------------------------
 
 
-class SchoolOut(ma.Schema):
-    id = fields.Integer(required=True)
-    name = fields.String(required=True)
-    country = fields.String(required=True)
+class SchoolOut(SchoolBrief):
+    """A school in full: its name and country, and what the directory says of it."""
+
     region = fields.String(required=True)
     income_group = fields.String(required=True)
     languages = fields.List(fields.String(), required=True)

@@ -66,6 +66,7 @@ from ..models import (
     Person,
     School,
 )
+from ..models.base import Choice as FixedChoice
 from . import audit, files, lom, markdown, modules, publishing
 from .catalogue import Catalogue
 from .errors import InvalidInput, NotFound, ServiceError
@@ -100,32 +101,22 @@ MANIFEST = "imsmanifest.xml"
 _CHUNK = 1024 * 1024
 
 
-class Choice(enum.StrEnum):
+class Choice(FixedChoice):
     """What the reader asks the export to carry (the export page's choice)."""
 
-    LINKS = "links"  # web links to the hub only
-    FILES = "files"  # the files themselves where the rights and the licence allow
-    LTI = "lti"  # LTI links, opened inside the course (the school registered its platform)
+    LINKS = "links", _l("Links only")  # web links to the hub only
+    # The files themselves where the rights and the licence allow.
+    FILES = "files", _l("Files where allowed")
+    # LTI links, opened inside the course (the school registered its platform).
+    LTI = "lti", _l("Links that open inside the course (LTI)")
 
 
-class Carrier(enum.StrEnum):
+class Carrier(FixedChoice):
     """How one material travels in a cartridge: the value is the resource type of CC 1.3."""
 
-    WEB_LINK = "imswl_xmlv1p3"
-    FILES = "webcontent"
-    LTI_LINK = "imsbasiclti_xmlv1p3"
-
-
-CARRIER_WORDS = {
-    Carrier.WEB_LINK: _l("a web link to its page in the hub"),
-    Carrier.FILES: _l("its files"),
-    Carrier.LTI_LINK: _l("a link that opens it inside the course (LTI)"),
-}
-CHOICE_WORDS = {
-    Choice.LINKS: _l("Links only"),
-    Choice.FILES: _l("Files where allowed"),
-    Choice.LTI: _l("Links that open inside the course (LTI)"),
-}
+    WEB_LINK = "imswl_xmlv1p3", _l("a web link to its page in the hub")
+    FILES = "webcontent", _l("its files")
+    LTI_LINK = "imsbasiclti_xmlv1p3", _l("a link that opens it inside the course (LTI)")
 
 
 class BadCartridge(InvalidInput):

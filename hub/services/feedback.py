@@ -319,14 +319,23 @@ class Reports:
     warnings: list[ErrorReport] = field(default_factory=list)
 
 
+def why_not_report(version: MaterialVersion) -> str | None:
+    """Why no error may be reported in ``version`` (which the person may view), in words;
+    None if one may: errors are reported in what was shared, not in a draft."""
+    if version.state is VersionState.DRAFT:
+        return _("Report an error in a published version; a draft is still being made.")
+    return None
+
+
 def reportable(
     session: Session, person: Person, material_id: int, number: int | None
 ) -> MaterialVersion:
     """The version ``person`` would report an error in: ``NotFound`` if they may not view
-    it; ``Conflict`` for a draft (errors are reported in what was shared)."""
+    it; ``Conflict`` saying why if no error may be reported in it (``why_not_report``)."""
     version = Catalogue.of(session, person).version(material_id, number, "view")
-    if version.state is VersionState.DRAFT:
-        raise Conflict(_("Report an error in a published version; a draft is still being made."))
+    refusal = why_not_report(version)
+    if refusal is not None:
+        raise Conflict(refusal)
     return version
 
 

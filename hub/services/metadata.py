@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..models import ConsentScope, MaterialKind, MaterialVersion, PatientData
+from ..models.base import Choice
 from . import geography, mesh, vocabularies
 from .errors import InvalidInput, ServiceError
 from .languages import display_name, normalize_language, picker_options
@@ -37,19 +38,12 @@ class Entry(enum.StrEnum):
     LINES = "lines"  # several values, one per line
 
 
-class Section(enum.StrEnum):
+class Section(Choice):
     """The part of the edit form a field belongs to (its title is the section's words)."""
 
-    DESCRIPTION = "description"
-    WHERE = "where"
-    PATIENTS = "patients"
-
-
-SECTION_TITLES = {
-    Section.DESCRIPTION: _l("Description"),
-    Section.WHERE: _l("Where and for whom it was written"),
-    Section.PATIENTS: _l("Patients"),
-}
+    DESCRIPTION = "description", _l("Description")
+    WHERE = "where", _l("Where and for whom it was written")
+    PATIENTS = "patients", _l("Patients")
 
 
 class _Subregions(Mapping[str, str]):
@@ -423,9 +417,7 @@ FACET_BY_NAME = {f.name: f for f in FACETS}
 def form_fields(kind: MaterialKind) -> list[tuple[Any, list[MetadataField]]]:
     """The edit form of a material or module: (section title, its fields) in order."""
     shown = [f for f in FIELDS if kind is MaterialKind.MODULE or not f.modules_only]
-    return [
-        (SECTION_TITLES[section], [f for f in shown if f.section is section]) for section in Section
-    ]
+    return [(section.words, [f for f in shown if f.section is section]) for section in Section]
 
 
 def about(version: MaterialVersion) -> list[tuple[MetadataField, list[str]]]:

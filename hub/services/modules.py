@@ -16,11 +16,11 @@ from ..models import (
     ModuleItem,
     Person,
     PlaceInModule,
-    VersionState,
     utcnow,
 )
 from .catalogue import hidden, require
 from .errors import Conflict, InvalidInput, NotFound
+from .publishing import check_draft
 
 MAX_ITEMS = 200
 
@@ -39,8 +39,7 @@ def set_module_items(
     require(session, person, module_version, "edit")
     if module_version.material.kind is not MaterialKind.MODULE:
         raise InvalidInput(_("Only modules have items."))
-    if module_version.state is not VersionState.DRAFT:
-        raise Conflict(_("A published version never changes; make a new version to edit it."))
+    check_draft(module_version)
     current = [i.item_version_id for i in module_version.items]
     if current != expected:
         raise Conflict(_("The module changed since you loaded it; reload to see the current list."))

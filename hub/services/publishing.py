@@ -33,6 +33,13 @@ from .errors import Conflict, InvalidInput, NotFound
 from .metadata import Metadata, MetadataErrors, apply_metadata, plain_text
 
 
+def check_draft(version: MaterialVersion) -> None:
+    """``Conflict`` unless ``version`` is a draft: a published version never changes, editing
+    works on a new draft version."""
+    if version.state is not VersionState.DRAFT:
+        raise Conflict(_("A published version never changes; make a new version to edit it."))
+
+
 def publication_problems(version: MaterialVersion) -> dict[str, str]:
     """What is missing before ``version`` can be published (empty when it can)."""
     problems: dict[str, str] = {}
@@ -110,8 +117,7 @@ def save_draft(
 ) -> MaterialVersion:
     """Save a draft's metadata; refuses a save based on an older revision (someone else saved)."""
     require(session, person, version, "edit")
-    if version.state is not VersionState.DRAFT:
-        raise Conflict(_("A published version never changes; make a new version to edit it."))
+    check_draft(version)
     if revision != version.revision:
         who = version.created_by.name if version.created_by else _("someone")
         raise Conflict(
@@ -134,8 +140,7 @@ def attach_files(
 ) -> None:
     """Attach files of the person's school to the draft, after those it has."""
     require(session, person, version, "edit")
-    if version.state is not VersionState.DRAFT:
-        raise Conflict(_("A published version never changes; make a new version to edit it."))
+    check_draft(version)
     have = {a.file_id for a in version.attachments}
     position = len(version.attachments)
     for file_id in file_ids:
@@ -153,8 +158,7 @@ def attach_files(
 def detach_file(session: Session, person: Person, version: MaterialVersion, file_id: int) -> None:
     """Remove a file from the draft (the file itself stays with the school)."""
     require(session, person, version, "edit")
-    if version.state is not VersionState.DRAFT:
-        raise Conflict(_("A published version never changes; make a new version to edit it."))
+    check_draft(version)
     version.attachments = [a for a in version.attachments if a.file_id != file_id]
     for position, attachment in enumerate(version.attachments):
         attachment.position = position

@@ -215,6 +215,13 @@ def tell(
         )
 
 
+def tell_editor(session: Session, submission: Submission, kind: str) -> None:
+    """Notify the submission's editor, when it has one (else nobody: the consortium admins
+    heard when no editor could be chosen)."""
+    if submission.editor is not None:
+        tell(session, [submission.editor], kind, submission)
+
+
 def move(
     session: Session,
     submission: Submission,
@@ -702,6 +709,5 @@ def revise(session: Session, author: Person, submission_id: int, answers: str) -
     due_at = utcnow() + dt.timedelta(days=DUE_DAYS)
     for reviewer in back:
         invite_one(session, submission, reviewer, None, due_at)
-    if submission.editor is not None:
-        tell(session, [submission.editor], "review.triage", submission)
+    tell_editor(session, submission, "review.triage")
     return submission

@@ -40,6 +40,7 @@ from .review import (
     invite_one,
     move,
     tell,
+    tell_editor,
 )
 
 
@@ -105,9 +106,7 @@ def respond(
     invitation.responded_at = utcnow()
     invitation.decline_reason = "" if accept else clean_text(reason, 2000)
     session.flush()
-    submission = invitation.submission
-    if submission.editor is not None:
-        tell(session, [submission.editor], "review.responded", submission)
+    tell_editor(session, invitation.submission, "review.responded")
     return invitation
 
 
@@ -180,9 +179,7 @@ def submit_review(session: Session, reviewer: Person, invitation_id: int, rubric
     invitation.state = InvitationState.SUBMITTED
     invitation.review = review
     session.flush()
-    submission = invitation.submission
-    if submission.editor is not None:
-        tell(session, [submission.editor], "review.submitted", submission)
+    tell_editor(session, invitation.submission, "review.submitted")
     return review
 
 

@@ -75,11 +75,8 @@ def export(material_id: int) -> str:
         plan=plan,
         version=plan.root,
         choices={
-            c: words
-            for c, words in cartridge.CHOICE_WORDS.items()
-            if c is not cartridge.Choice.LTI or _has_platform()
+            c: c.words for c in cartridge.Choice if c is not cartridge.Choice.LTI or _has_platform()
         },
-        carriers=cartridge.CARRIER_WORDS,
     )
 
 

@@ -21,7 +21,6 @@ from ..models import (
     ErrorReportStatus,
     MaterialVersion,
     Person,
-    VersionState,
 )
 from ..services import feedback, geography
 from ..services.errors import NotFound
@@ -64,7 +63,7 @@ def page_parts(version: MaterialVersion, me: Person | None) -> dict[str, Any]:
         "reviews": feedback.reviews(s, version.material),
         "my_review": feedback.review_of(s, me, version.material_id) if me else None,
         "may_review": me is not None and feedback.why_not_review(me, version) is None,
-        "may_report": me is not None and version.state is not VersionState.DRAFT,
+        "may_report": me is not None and feedback.why_not_report(version) is None,
         "reports": reports,
         # For the owner school's staff: each report's possible answers and fixing versions.
         "answerable": {r.id: _answers(r) for r in reports.full} if reports.own_staff else {},
@@ -150,8 +149,8 @@ def report(material_id: int) -> Page | Response:
     """Report an error in a version one may view."""
     me = signed_in()
     version = _version(material_id, _number())
-    if version.state is VersionState.DRAFT:
-        refusal = _("Report an error in a published version; a draft is still being made.")
+    refusal = feedback.why_not_report(version)
+    if refusal is not None:
         return _report_form(version, "", "", {}, refusal), 409
     if request.method == "GET":
         return _report_form(version, request.args.get("kind", ""), "", {})

@@ -41,8 +41,7 @@ from ..services.errors import NotFound
 from .access import public, requires
 from .actions import Refused, perform
 from .embedding import FRAME_ORIGINS
-from .search import FACET_TITLES, SHOWN_FACETS, query_problem, search_query
-from .value_words import review_standings
+from .search import query_problem, search_query, shown_results
 
 log = logging.getLogger(__name__)
 bp = Blueprint("lti", __name__)
@@ -209,13 +208,10 @@ def pick(launch_id: str) -> tuple[str, int]:
     error, status = (query_problem(found.error), 400) if found.error is not None else (None, 200)
     html = render_template(
         "lti/pick.html",
-        found=found,
-        reviews=review_standings(f.card for f in found.cards),
+        **shown_results(found),
         error=error,
         launch_id=launch_id,
         chosen=[chosen[i] for i in lti.chosen_ids(choice["chosen"]) if i in chosen],
-        shown_facets=SHOWN_FACETS,
-        facet_titles=FACET_TITLES,
         most=MOST_CHOSEN,
     )
     return html, status

@@ -34,6 +34,13 @@ def _me() -> Person:
     return person
 
 
+def _form_page(template: str, error: Refused | Conflict | None, **context: Any) -> tuple[str, int]:
+    """A form's page, shown again after a refusal with what was typed (``form``), the refusal
+    (``error``) and its status; 200 on the first showing."""
+    page = render_template(template, form=request.form, error=error, **context)
+    return page, (error.status if error else 200)
+
+
 @bp.route("/reviews")
 @requires(*PEOPLE)
 def home() -> str:
@@ -75,15 +82,14 @@ def volunteer() -> Any:
             return redirect(url_for("review.home"))
         except Refused as refused:
             error = refused
-    return render_template(
+    return _form_page(
         "review/volunteer.html",
+        error,
         reviewer=review_people.reviewer_of(s, me),
-        form=request.form,
-        error=error,
         professions=PROFESSIONS,
         levels=LEVELS,
         topic_words=review_people.topic_words,
-    ), (error.status if error else 200)
+    )
 
 
 @bp.route("/reviews/pause", methods=["POST"])
@@ -133,13 +139,12 @@ def submit_form(material_id: int) -> Any:
             return redirect(url_for("review.submission", submission_id=submission.id))
         except Refused as refused:
             error = refused
-    return render_template(
+    return _form_page(
         "review/submit.html",
+        error,
         version=version,
         material_id=material_id,
-        form=request.form,
-        error=error,
-    ), (error.status if error else 200)
+    )
 
 
 # One submission -----------------------------------------------------------------------------------
@@ -286,15 +291,14 @@ def rubric(invitation_id: int) -> Any:
         except Refused as refused:
             error = refused
     shown = review_views.page(s, me, submission_id)
-    return render_template(
+    return _form_page(
         "review/rubric.html",
+        error,
         page=shown,
         invitation_id=invitation_id,
         criteria=review.CRITERIA,
         outcomes=review.Outcome,
-        form=request.form,
-        error=error,
-    ), (error.status if error else 200)
+    )
 
 
 @bp.route("/reviews/invitations/<id:invitation_id>/reassign", methods=["POST"])
@@ -345,13 +349,12 @@ def editors() -> Any:
             return redirect(url_for("review.editors"))
         except Refused as refused:
             error = refused
-    return render_template(
+    return _form_page(
         "review/editors.html",
+        error,
         editors=review_people.editors(s),
-        form=request.form,
-        error=error,
         topic_words=review_people.topic_words,
-    ), (error.status if error else 200)
+    )
 
 
 @bp.route("/reviews/editors/<id:editor_id>/end", methods=["POST"])

@@ -26,7 +26,7 @@ from ..i18n import WordsByKey
 from ..search import FACETS, SORTS, QueryError, SearchIndexError, card_cache, index
 from ..services import lom, metadata
 from ..services.catalogue import Catalogue
-from ..services.discovery import MaterialCard, SearchQuery, search_page
+from ..services.discovery import MaterialCard, SearchPage, SearchQuery, search_page
 from ..services.review_state import review_states
 from .access import public
 from .converters import db_id
@@ -85,6 +85,18 @@ def query_problem(exc: QueryError) -> str:
 SHOWN_FACETS = tuple(facet.name for facet in metadata.FACETS if facet.shown)
 
 
+def shown_results(found: SearchPage) -> dict[str, Any]:
+    """What a page of results shows of them (``search/_card.html``'s facets and cards), on the
+    search page and in the LTI picker alike: the results, their standing in peer review, and
+    the facets offered, with their titles."""
+    return {
+        "found": found,
+        "reviews": review_standings(f.card for f in found.cards),
+        "shown_facets": SHOWN_FACETS,
+        "facet_titles": FACET_TITLES,
+    }
+
+
 def _url_without(facet: str, value: str) -> str:
     """This search's address without one filter value (and back on page 1)."""
     args: dict[str, Any] = request.args.to_dict(flat=False)
@@ -131,11 +143,8 @@ def search() -> Response:
     with timing.part("render", "template"):
         html = render_template(
             "search/results.html",
-            found=found,
-            reviews=review_standings(f.card for f in found.cards),
+            **shown_results(found),
             error=error,
-            shown_facets=SHOWN_FACETS,
-            facet_titles=FACET_TITLES,
             without=_url_without,
             **_feeds(),
             lom_zip_most=LOM_ZIP_MOST,
