@@ -46,7 +46,7 @@ import re
 import time
 import zipfile
 from collections import Counter, deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any, cast
@@ -1495,17 +1495,61 @@ def build_consortium(
 ) -> Consortium:
     """Create ``spec`` through ``session`` (flushed, not committed) with blobs in the app's
     store; every title, summary and file name is a fresh random string."""
-    rng = random.Random(spec.seed)
-    used: set[str] = set()
+    token = _Canaries(random.Random(spec.seed))
+    now = utcnow()
+    schools, people, admin = _schools_and_people(spec)
+    session.flush()
+    store = store_for(app)
+    materials: list[Material] = []
+    for m in spec.materials:
+        materials.append(_material(session, store, m, schools, materials, now, token))
+    _activity(session, spec, schools, materials, people, now)
+    with app.test_request_context():  # notifications name their pages' full addresses
+        _feedback(session, spec, schools, materials, people, token)
+        _peer_review(session, spec, schools, materials, people, admin, token)
+    student = people[(spec.student_school, Role.STUDENT)]
+    teacher = people[(spec.teacher_school, Role.TEACHER)]
+    for m_index in spec.bookmarks:
+        for person in (student, teacher):
+            session.add(Bookmark(person_id=person.id, material_id=materials[m_index].id))
+    session.flush()
+    personas = [
+        Persona("visitor", None),
+        # Schools by id, as the addresses (?as_school=) name them.
+        Persona(f"student of school {student.school_id}", student, password),
+        Persona(f"teacher of school {teacher.school_id}", teacher, password),
+        *(
+            Persona(
+                f"admin of school {school.id} ({school.status.value})",
+                people[(i, Role.SCHOOL_ADMIN)],
+                password,
+            )
+            for i, school in enumerate(schools)
+        ),
+        Persona("consortium admin", admin, password),
+    ]
+    return Consortium(schools, materials, personas)
 
-    def token() -> str:
-        while (value := f"{rng.getrandbits(48):012x}") in used:
+
+@dataclass
+class _Canaries:
+    """Fresh random strings drawn from ``rng``, never the same twice (a canary's text)."""
+
+    rng: random.Random
+    used: set[str] = field(default_factory=set)
+
+    def __call__(self) -> str:
+        while (value := f"{self.rng.getrandbits(48):012x}") in self.used:
             pass
-        used.add(value)
+        self.used.add(value)
         return value
 
-    now = utcnow()
-    store = store_for(app)
+
+def _schools_and_people(
+    spec: ConsortiumSpec,
+) -> tuple[list[School], dict[tuple[int, Role], Person], Person]:
+    """The schools of ``spec``, an admin, a teacher and a student of each, and a consortium
+    admin."""
     schools: list[School] = []
     for s in spec.schools:
         school = cast(School, SchoolFactory(country=s.country, status=s.status))
@@ -1517,77 +1561,94 @@ def build_consortium(
     for i, school in enumerate(schools):
         for role in (Role.SCHOOL_ADMIN, Role.TEACHER, Role.STUDENT):
             people[(i, role)] = cast(Person, PersonFactory(school=school, role=role))
-    admin = cast(Person, ConsortiumAdminFactory())
+    return schools, people, cast(Person, ConsortiumAdminFactory())
+
+
+def _material(
+    session: Session,
+    store: Any,
+    m: MaterialSpec,
+    schools: list[School],
+    earlier: list[Material],
+    now: dt.datetime,
+    token: Callable[[], str],
+) -> Material:
+    """One material of the spec, with its versions (a canary title and summary each), files
+    or module items, and grants."""
+    owner = schools[m.owner]
+    material = Material(
+        school_id=owner.id,
+        kind=MaterialKind.MODULE if m.module else MaterialKind.MATERIAL,
+        teachers_only=m.teachers_only,
+        available_from=now + dt.timedelta(days=30) if m.window == "embargoed" else None,
+        available_until=now - dt.timedelta(days=1) if m.window == "ended" else None,
+        retired_at=now - dt.timedelta(hours=1) if m.retired else None,
+        translation_of_id=earlier[m.translation_of].id if m.translation_of is not None else None,
+        adapted_from_version_id=earlier[m.adapted_from].versions[-1].id
+        if m.adapted_from is not None
+        else None,
+    )
+    session.add(material)
     session.flush()
-
-    materials: list[Material] = []
-    for m in spec.materials:
-        owner = schools[m.owner]
-        material = Material(
-            school_id=owner.id,
-            kind=MaterialKind.MODULE if m.module else MaterialKind.MATERIAL,
-            teachers_only=m.teachers_only,
-            available_from=now + dt.timedelta(days=30) if m.window == "embargoed" else None,
-            available_until=now - dt.timedelta(days=1) if m.window == "ended" else None,
-            retired_at=now - dt.timedelta(hours=1) if m.retired else None,
-            translation_of_id=materials[m.translation_of].id
-            if m.translation_of is not None
-            else None,
-            adapted_from_version_id=materials[m.adapted_from].versions[-1].id
-            if m.adapted_from is not None
-            else None,
+    patients, _, scope = m.patients.partition(":")
+    for number, state in enumerate(m.history, start=1):
+        hexa = token()
+        version = MaterialVersion(
+            material_id=material.id,
+            number=number,
+            title=f"Canary {hexa}",
+            summary=f"CanarySum{hexa}",
+            language="en",
+            level="clinical",
+            resource_type="lecture",
+            licence=m.licence,
+            patient_data=PatientData(patients),
+            consent_scope=ConsentScope(scope) if scope else None,
+            state=state,
+            published_at=now if state is not VersionState.DRAFT else None,
         )
-        session.add(material)
+        session.add(version)
         session.flush()
-        patients, _, scope = m.patients.partition(":")
-        for number, state in enumerate(m.history, start=1):
-            hexa = token()
-            version = MaterialVersion(
+        if m.module:
+            version.items = [
+                ModuleItem(item_version_id=earlier[i].versions[-1].id, position=p)
+                for p, i in enumerate(m.items)
+            ]
+        else:
+            version.attachments.append(
+                VersionFile(file_id=_file(session, store, owner, version, m.media).id)
+            )
+    for g in m.grants:
+        values = {
+            GrantKind.REGIONS: sorted({schools[i].region for i in g.schools}),
+            GrantKind.INCOME: list(g.incomes),
+            GrantKind.SCHOOLS: [str(schools[i].id) for i in g.schools],
+        }.get(g.kind, [])
+        session.add(
+            AudienceGrant(
                 material_id=material.id,
-                number=number,
-                title=f"Canary {hexa}",
-                summary=f"CanarySum{hexa}",
-                language="en",
-                level="clinical",
-                resource_type="lecture",
-                licence=m.licence,
-                patient_data=PatientData(patients),
-                consent_scope=ConsentScope(scope) if scope else None,
-                state=state,
-                published_at=now if state is not VersionState.DRAFT else None,
+                kind=g.kind,
+                values=values,
+                can_view=g.rights[0],
+                can_download=g.rights[1],
+                can_adapt=g.rights[2],
+                expires_at=now - dt.timedelta(days=2) if g.expired else None,
             )
-            session.add(version)
-            session.flush()
-            if m.module:
-                version.items = [
-                    ModuleItem(item_version_id=materials[i].versions[-1].id, position=p)
-                    for p, i in enumerate(m.items)
-                ]
-            else:
-                version.attachments.append(
-                    VersionFile(file_id=_file(session, store, owner, version, m.media).id)
-                )
-        for g in m.grants:
-            values = {
-                GrantKind.REGIONS: sorted({schools[i].region for i in g.schools}),
-                GrantKind.INCOME: list(g.incomes),
-                GrantKind.SCHOOLS: [str(schools[i].id) for i in g.schools],
-            }.get(g.kind, [])
-            session.add(
-                AudienceGrant(
-                    material_id=material.id,
-                    kind=g.kind,
-                    values=values,
-                    can_view=g.rights[0],
-                    can_download=g.rights[1],
-                    can_adapt=g.rights[2],
-                    expires_at=now - dt.timedelta(days=2) if g.expired else None,
-                )
-            )
-        session.flush()
-        session.refresh(material)
-        materials.append(material)
+        )
+    session.flush()
+    session.refresh(material)
+    return material
 
+
+def _activity(
+    session: Session,
+    spec: ConsortiumSpec,
+    schools: list[School],
+    materials: list[Material],
+    people: dict[tuple[int, Role], Person],
+    now: dt.datetime,
+) -> None:
+    """The spec's access requests, uses and adoptions."""
     for m_index, s_index, status in spec.requests:
         material = materials[m_index]
         if material.school_id == schools[s_index].id:
@@ -1621,32 +1682,6 @@ def build_consortium(
                 ended_at=now if ended else None,
             )
         )
-    with app.test_request_context():  # notifications name their pages' full addresses
-        _feedback(session, spec, schools, materials, people, token)
-        _peer_review(session, spec, schools, materials, people, admin, token)
-    student = people[(spec.student_school, Role.STUDENT)]
-    teacher = people[(spec.teacher_school, Role.TEACHER)]
-    for m_index in spec.bookmarks:
-        for person in (student, teacher):
-            session.add(Bookmark(person_id=person.id, material_id=materials[m_index].id))
-    session.flush()
-
-    personas = [
-        Persona("visitor", None),
-        # Schools by id, as the addresses (?as_school=) name them.
-        Persona(f"student of school {student.school_id}", student, password),
-        Persona(f"teacher of school {teacher.school_id}", teacher, password),
-        *(
-            Persona(
-                f"admin of school {school.id} ({school.status.value})",
-                people[(i, Role.SCHOOL_ADMIN)],
-                password,
-            )
-            for i, school in enumerate(schools)
-        ),
-        Persona("consortium admin", admin, password),
-    ]
-    return Consortium(schools, materials, personas)
 
 
 def _feedback(
