@@ -154,15 +154,58 @@ def school_dashboard(
     school's months there are a few thousand rows), and the most used materials of
     ``usage_month`` (the one figure that names materials)."""
     period = Period(end or this_month())
-    span = (UsageFlow.month >= period.first, UsageFlow.month <= period.end)
-    year = (UsageFlow.month >= period.months[0], UsageFlow.month <= period.end)
-    given, taken = _given(school), _taken(school)
+    given = _given_over_time(session, school, period)
+    places = _given_by_place(session, school, period)
+    taken_month, taken_kind = _taken_over_time(session, school, period)
+    return SchoolDashboard(
+        school=school,
+        period=period,
+        given=_trend(period, given.by_month),
+        taken=_trend(period, taken_month),
+        given_by_kind=dict(given.by_kind.most_common()),
+        given_by_kind_last_year=dict(given.by_kind_last_year),
+        taken_by_kind=dict(taken_kind.most_common()),
+        by_country=dict(places.country.most_common()),
+        by_school=places.school.most_common(),
+        by_income=dict(places.income.most_common()),
+        by_region=dict(places.region.most_common()),
+        visitors=given.visitors,
+        unique=given.unique,
+        top=_top(catalogue, _most_used(session, school, period)),
+        taken_from=_taken_from(session, school, period, places.names),
+        reviews_given=Trend(
+            [period.end],
+            [reviews_given_in_months(session, school.id, period.months)],
+            [reviews_given_in_months(session, school.id, period.last_year)],
+        ),
+    )
+
+
+def _span(period: Period) -> tuple[ColumnElement[bool], ...]:
+    """The flows of the period's twelve months and of the year before (for trends)."""
+    return (UsageFlow.month >= period.first, UsageFlow.month <= period.end)
+
+
+def _year(period: Period) -> tuple[ColumnElement[bool], ...]:
+    """The flows of the period's twelve months."""
+    return (UsageFlow.month >= period.months[0], UsageFlow.month <= period.end)
+
+
+@dataclass
+class _GivenOverTime:
+    """What a school's materials gave, by month and by kind of use."""
+
+    by_month: Counter[str] = field(default_factory=Counter)
+    by_kind: Counter[str] = field(default_factory=Counter)
+    by_kind_last_year: Counter[str] = field(default_factory=Counter)
+    visitors: int = 0
+    unique: int = 0
+
+
+def _given_over_time(session: Session, school: School, period: Period) -> _GivenOverTime:
     visitor = UsageFlow.school_id.is_(None)
     this_year = set(period.months)
-    given_month: Counter[str] = Counter()
-    given_kind: Counter[str] = Counter()
-    kind_last_year: Counter[str] = Counter()
-    visitors = unique = 0
+    given = _GivenOverTime()
     for month, kind, by_visitors, events, uniques in session.execute(
         select(
             UsageFlow.month,
@@ -171,37 +214,56 @@ def school_dashboard(
             _sum(UsageFlow.events),
             _sum(UsageFlow.visitors),
         )
-        .where(*given, *span)
+        .where(*_given(school), *_span(period))
         .group_by(UsageFlow.month, UsageFlow.kind, visitor)
     ):
-        given_month[month] += events
+        given.by_month[month] += events
         if month not in this_year:
-            kind_last_year[kind] += events
+            given.by_kind_last_year[kind] += events
             continue
-        given_kind[kind] += events
-        unique += uniques
-        visitors += events if by_visitors else 0
+        given.by_kind[kind] += events
+        given.unique += uniques
+        given.visitors += events if by_visitors else 0
+    return given
+
+
+@dataclass
+class _GivenByPlace:
+    """Where a school's materials were used in the year: by the using school's country,
+    name, income group and region; and every school's name by id."""
+
+    names: dict[int, str]
+    country: Counter[str] = field(default_factory=Counter)
+    school: Counter[str] = field(default_factory=Counter)
+    income: Counter[str] = field(default_factory=Counter)
+    region: Counter[str] = field(default_factory=Counter)
+
+
+def _given_by_place(session: Session, school: School, period: Period) -> _GivenByPlace:
     schools = {
         row.id: row
         for row in session.execute(
             select(School.id, School.name, School.country, School.income_group, School.region)
         )
     }
-    country: Counter[str] = Counter()
-    by_school: Counter[str] = Counter()
-    income: Counter[str] = Counter()
-    region: Counter[str] = Counter()
+    places = _GivenByPlace(names={i: row.name for i, row in schools.items()})
     for school_id, events in session.execute(
         select(UsageFlow.school_id, _sum(UsageFlow.events))
-        .where(*given, *year, UsageFlow.school_id.is_not(None))
+        .where(*_given(school), *_year(period), UsageFlow.school_id.is_not(None))
         .group_by(UsageFlow.school_id)
     ):
         user = schools[school_id]
-        country[user.country] += events
-        by_school[user.name] += events
-        income[_value(user.income_group)] += events
-        region[user.region] += events
-    most_used: Counter[int] = Counter(
+        places.country[user.country] += events
+        places.school[user.name] += events
+        places.income[_value(user.income_group)] += events
+        places.region[user.region] += events
+    return places
+
+
+def _most_used(session: Session, school: School, period: Period) -> Counter[int]:
+    """The school's most used materials in the year (more than shown: some may be hidden
+    from the reader)."""
+    return Counter(
         {
             material_id: uses
             for material_id, uses in session.execute(
@@ -217,48 +279,40 @@ def school_dashboard(
             )
         }
     )
-    taken_month: Counter[str] = Counter()
-    taken_kind: Counter[str] = Counter()
+
+
+def _taken_over_time(
+    session: Session, school: School, period: Period
+) -> tuple[Counter[str], Counter[str]]:
+    """What the school's people took from other schools: by month, and by kind in the year."""
+    this_year = set(period.months)
+    by_month: Counter[str] = Counter()
+    by_kind: Counter[str] = Counter()
     for month, kind, events in session.execute(
         select(UsageFlow.month, UsageFlow.kind, _sum(UsageFlow.events))
-        .where(*taken, *span)
+        .where(*_taken(school), *_span(period))
         .group_by(UsageFlow.month, UsageFlow.kind)
     ):
-        taken_month[month] += events
+        by_month[month] += events
         if month in this_year:
-            taken_kind[kind] += events
-    taken_from = [
-        (schools[owner].name, events)
+            by_kind[kind] += events
+    return by_month, by_kind
+
+
+def _taken_from(
+    session: Session, school: School, period: Period, names: dict[int, str]
+) -> list[tuple[str, int]]:
+    """The schools the school's people took most from in the year."""
+    return [
+        (names[owner], events)
         for owner, events in session.execute(
             select(UsageFlow.owner_school_id, _sum(UsageFlow.events).label("uses"))
-            .where(*taken, *year)
+            .where(*_taken(school), *_year(period))
             .group_by(UsageFlow.owner_school_id)
             .order_by(literal_column("uses").desc())
             .limit(TOP)
         )
     ]
-    return SchoolDashboard(
-        school=school,
-        period=period,
-        given=_trend(period, given_month),
-        taken=_trend(period, taken_month),
-        given_by_kind=dict(given_kind.most_common()),
-        given_by_kind_last_year=dict(kind_last_year),
-        taken_by_kind=dict(taken_kind.most_common()),
-        by_country=dict(country.most_common()),
-        by_school=by_school.most_common(),
-        by_income=dict(income.most_common()),
-        by_region=dict(region.most_common()),
-        visitors=visitors,
-        unique=unique,
-        top=_top(catalogue, most_used),
-        taken_from=taken_from,
-        reviews_given=Trend(
-            [period.end],
-            [reviews_given_in_months(session, school.id, period.months)],
-            [reviews_given_in_months(session, school.id, period.last_year)],
-        ),
-    )
 
 
 def _taken(school: School) -> tuple[ColumnElement[bool], ...]:
