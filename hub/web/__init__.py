@@ -22,16 +22,30 @@ from .value_words import badges, facet_values_in_words, value_words
 
 def register_web(app: Flask) -> None:
     """Register blueprints, the sign-in loader, error pages and template helpers."""
+    from . import embedding, frame
+    from .errors import register_error_pages
+
+    _blueprints(app)
+    register_error_pages(app)
+    frame.init_app(app)
+    _sign_in()
+    _template_helpers(app)
+    app.after_request(_security_headers)
+    app.session_interface = embedding.FramedSessionInterface()
+    # Pages in a learning platform's frame are drawn without the site's header and footer.
+    app.context_processor(lambda: {"embedded": embedding.embedded()})
+
+
+def _blueprints(app: Flask) -> None:
+    """Every part of the site, with the ``<id:...>`` converter their rules use."""
     from . import (
         auth,
         cartridge,
         citing,
         consortium_admin,
-        embedding,
         feedback,
         feeds,
         files,
-        frame,
         lti,
         main,
         materials,
@@ -47,7 +61,6 @@ def register_web(app: Flask) -> None:
         tokens,
     )
     from .converters import IdConverter
-    from .errors import register_error_pages
 
     # Before the blueprints: their rules look ``<id:...>`` up as they are added.
     app.url_map.converters["id"] = IdConverter
@@ -74,13 +87,13 @@ def register_web(app: Flask) -> None:
         feedback.bp,
     ):
         app.register_blueprint(blueprint)
-    register_error_pages(app)
-    frame.init_app(app)
 
-    _sign_in()
 
-    # Template helpers that depend on nothing per request: globals, not a context
-    # processor run for every page.
+def _template_helpers(app: Flask) -> None:
+    """Template helpers that depend on nothing per request: globals, not a context processor
+    run for every page."""
+    from . import notifications
+
     app.jinja_env.globals.update(
         language_name=display_name,
         version_badges=badges,
@@ -100,11 +113,6 @@ def register_web(app: Flask) -> None:
     )
     app.jinja_env.filters.update(reason=reasons.words)
     app.jinja_env.globals.update(unread_notifications=notifications.unread)
-
-    app.after_request(_security_headers)
-    app.session_interface = embedding.FramedSessionInterface()
-    # Pages in a learning platform's frame are drawn without the site's header and footer.
-    app.context_processor(lambda: {"embedded": embedding.embedded()})
 
 
 def _sign_in() -> None:
