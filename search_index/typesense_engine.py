@@ -56,7 +56,7 @@ import json
 import threading
 import time
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -77,7 +77,6 @@ from search_index.searching import (
     SUGGEST_BELOW,
     Facets,
     Request,
-    check_request,
     correctable_words,
     corrected_text,
     empty_facets,
@@ -496,21 +495,9 @@ class TypesenseIndex(SearchIndex):
         self._languages = None
         return True
 
-    def search(
-        self,
-        query_text: str,
-        *,
-        person_tokens: Collection[str],
-        filters: Mapping[str, Collection[str]] | None = None,
-        sort: str = "relevance",
-        page: int = 1,
-        page_size: int = 20,
-        facets: bool = True,
-        highlights: bool = True,
-    ) -> Results:
-        """Search the materials a person may see: the contract of
-        :meth:`search_index.MaterialIndex.search`, on Typesense (see the module docstring)."""
-        request = check_request(query_text, person_tokens, filters, sort, page, page_size)
+    def _search(self, request: Request, *, facets: bool, highlights: bool) -> Results:
+        """Answer a checked request on Typesense (see the module docstring)."""
+        page, page_size = request.page, request.page_size
         if not request.tokens:
             counts = empty_facets(request.selected) if facets else {}
             return Results([], 0, counts, None, page, page_size)
