@@ -145,19 +145,30 @@ def raw_request(
 class Split:
     """Where the library's Typesense searches spend their time: the HTTP requests (with
     the client's JSON work), the highlights, and the rest (analysis, compiling the filter,
-    building the searches, merging). Wraps the index's ``_multi`` and ``_hit``."""
+    building the searches, merging). Wraps the index's ``_multi`` and ``_hit``. Also
+    counts the relevance-sorted requests whose ranked searches (those with
+    ``query_by_weights``) reached every match, i.e. whose page is in relevance order and
+    not the newest-first fallback."""
 
     def __init__(self, index: TypesenseIndex) -> None:
         self.http = 0.0
         self.hits = 0.0
         self.requests = 0
+        self.ranked = 0
+        self.ranked_reached = 0
         self.samples: dict[str, list[float]] = {"http": [], "highlights": [], "other": []}
         multi, hit = index._multi, index._hit
 
         def timed_multi(searches: list[dict[str, Any]]) -> list[dict[str, Any]]:
             start = time.perf_counter()
             try:
-                return multi(searches)
+                results = multi(searches)
+                ranked = [r for s, r in zip(searches, results, strict=True)
+                          if "query_by_weights" in s]  # fmt: skip
+                if ranked:
+                    self.ranked += 1
+                    self.ranked_reached += sum(r["found"] for r in ranked) >= results[0]["found"]
+                return results
             finally:
                 self.http += time.perf_counter() - start
                 self.requests += 1
@@ -241,6 +252,7 @@ def size_run(
     result["typesense_raw"]["reach"] = round(sum(raw_reach) / max(len(raw_reach), 1), 3)
     result["typesense"]["split"] = {k: ms(v) for k, v in split.samples.items()}
     result["typesense"]["requests_per_search"] = round(split.requests / (2 * n_queries), 2)
+    result["typesense"]["ranked_reached"] = round(split.ranked_reached / max(split.ranked, 1), 3)
     whoosh_folder = Path(urls["whoosh"].split("://", 1)[1])
     result["whoosh"]["process_rss_delta_mib"] = round(rss_mib() - rss_before, 1)
     result["whoosh"]["index_mb"] = round(folder_bytes(whoosh_folder) / 1e6, 1)
@@ -262,7 +274,9 @@ def size_run(
           f"q; reaches {result['typesense_raw']['reach']:.0%} of the matches); library "
           f"p50 split: HTTP {sp['http']['p50_ms']:.1f}, highlights "
           f"{sp['highlights']['p50_ms']:.1f}, other {sp['other']['p50_ms']:.1f} ms, "
-          f"{result['typesense']['requests_per_search']} requests a search")  # fmt: skip
+          f"{result['typesense']['requests_per_search']} requests a search; relevance "
+          f"order reached every match in {result['typesense']['ranked_reached']:.0%} of the "
+          f"ranked searches")  # fmt: skip
     print(f"  memory: Typesense server {result['typesense']['server_rss_mib']:,.0f} MiB; Whoosh "
           f"+{result['whoosh']['process_rss_delta_mib']:,.0f} MiB in process, index "
           f"{result['whoosh']['index_mb']:,.0f} MB on disk")  # fmt: skip
