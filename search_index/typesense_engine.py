@@ -10,8 +10,9 @@ collection's name), written after each apply.
 Documents (see :func:`to_document`): the facets as ``string[]`` fields named as in
 :data:`~search_index.FACETS` (derived from it: a new facet needs no change here), the
 access tokens, ``published`` and ``popularity`` for sorting, the text as terms (see
-:mod:`search_index.typesense_query`), the part texts as terms again as plain ``string``
-fields (``<part>_text``, for Typesense's relevance ranking) and the stored texts for
+:mod:`search_index.typesense_query`), the part texts' words in the forms of every stemming
+language as plain ``string`` fields (``<part>_text``, for Typesense's relevance ranking,
+see :func:`rank_text`) and the stored texts for
 snippets, which are cut by :mod:`search_index.highlight` as on Whoosh (the same
 ``<mark>`` HTML).
 
@@ -25,23 +26,27 @@ counted on the built collection). Both are written together and dropped together
 
 A search is one ``multi_search`` request: the count and the facets, one count per
 filtered facet (disjunctive faceting: a facet's counts ignore its own filter), and the
-page (in the count's search when it needs no snippets; with the relevance searches'
-hits on a first page). Every query's filter starts with the access tokens, which the
+page (in the count's search when it needs no snippets; else the relevance search brings
+the page's texts). Every query's filter starts with the access tokens, which the
 library adds itself: no caller can leave them out. Relevance is Typesense's text match
-(title over topics over summary over body), one ranked search per stemming language of
-the index over the materials analysed in that language, merged by score; when a ranked
-search cannot reach every material the filter matched (an OR, a word matched only through
-another language's form) or the page is beyond :data:`MAX_RANKED`, the page is in
-newest-first order instead. "Did you mean" comes from Typesense's typo tolerance over the
-title and topic words of what the person may see (one request for all the words).
+(title over topics over summary over body) in one ranked search: its ``q`` holds every
+form of the query's words (their analyses in each language of the index), the documents'
+rank fields every language's forms of their words, and Typesense drops the ``q``'s tokens
+(from the right, then from the left) so that a document holding only some forms is
+ranked too, below those holding all; when the ranked search cannot reach every material
+the filter matched (an OR, a word matched only through a form dropped in the middle) or
+the page is beyond :data:`MAX_RANKED`, the page is in newest-first order instead. "Did
+you mean" comes from Typesense's typo tolerance over the title and topic words of what
+the person may see (one request for all the words).
 
 Where a search's time goes (``python -m benchmarks.search_engines``): Typesense 0.24
 cannot stem and its ``q`` cannot say "one of these forms", so a word is matched through
-the filter (exact terms, cheap: about 1 ms) and ranked by one ``q`` search per stemming
-language (a French query word has another stem in English); faceting costs most, because
-naming each returned value parses a stored document (hence the facet copy); and each of
-the searches of the one request has a fixed cost in the client. A single ``q`` search
-would need the engine to stem, or index-time forms of every language in every document.
+the filter (exact terms, cheap: about 1 ms) and ranked by the one ``q`` search over
+index-time forms of every language (one ``q`` search per stemming language, merged, was
+about twice as slow at 100,000 materials and fell back to newest first for a quarter of
+the queries, against 2%); faceting costs most, because naming each returned value parses
+a stored document (hence the facet copy). The library's own work (analysis, compiling,
+merging, highlights) is about 3 ms of a search: the rest is the engine's.
 
 Several hosts' followers may apply the same outbox batch to the one collection: writes
 are whole documents, so they converge, and a later outbox entry rewrites a material
@@ -617,7 +622,7 @@ class TypesenseIndex(SearchIndex):
             searches.append(ranking)
         if page and not paged:
             # With ranking, the newest-first page in case it cannot reach every match
-            # (a word found through another language's form): no second request.
+            # (a form dropped in the middle of the q): no second request.
             searches.append(self._page(request, filter_by, texts))
         results = self._multi(searches)
         total = int(results[0]["found"])
