@@ -26,6 +26,14 @@ the tests use too). At each size, for each engine, through the library's interfa
   searching the index, and the index folder's size (the operating system's page cache
   holds the rest).
 
+* ``raw floor``: the engine's floor for the same question, the *minimal* raw request sent
+  with the ``typesense`` client, nothing of the library while timed (one search: the access
+  and words filter, every facet, one ranked ``q`` page; :func:`raw_request`), and how
+  much of the library's matches its ``q`` reaches; with the library's own time split into
+  HTTP (the engine, with the client's JSON), highlights and the rest (analysis, compiling,
+  merging), the requests per search, and the share of ranked searches whose relevance
+  order reached every match (else the page is newest first).
+
 Then ``speedup_p95`` (Whoosh p95 / Typesense p95, page 1) and the issue's targets: at
 1,000,000 materials Typesense's p95 under 50 ms, at 100,000 at least 5x faster than
 Whoosh. A size whose two builds would take longer than ``--max-build-minutes`` at the
@@ -54,6 +62,22 @@ Typesense is about 2x slower than Whoosh at p50 (2.3x before) and 1.2-1.5x at p9
 before); both engines agree on every query's number of results. The issue's targets
 (p95 under 50 ms at 1,000,000; 5x faster than Whoosh at 100,000) are not met. See the
 module docstring of :mod:`search_index.typesense_engine` for where the time goes.
+
+One ranked search (issue 24, December 2026): the rank fields hold every language's forms
+of each word and one ``q`` holds every form of the query's words (tokens dropped), instead
+of one ranked search per stemming language merged by score. 100,000 materials, the old
+commit then the new one, one after the other (load average ~8 during the first, ~3-4
+during the second, hence the ratios to Whoosh in the same run)::
+
+                Whoosh p1   Typesense build  p1          p5          raw floor p1  TS/Whoosh p50,p95
+    per language 22.6/80.4  356/s            47.1/121.8  59.3/136.6  17.8/74.2     2.08, 1.51
+    one search   16.7/45.6  341/s            24.4/49.2   22.3/45.5   14.9/42.3     1.46, 1.08
+
+Relevance order reached every match in 76% of the ranked searches before, 98% after
+(else the page falls back to newest first); the server held 725 MiB before, 792 after.
+The library's own work is ~3 ms of a search (highlights 2.8 ms p50, the rest 0.4 ms);
+its HTTP time (the engine) was 46.6 ms p50 before, 20.1 after, against 14.9 for the raw
+one-search floor.
 """
 
 from __future__ import annotations
@@ -67,14 +91,25 @@ import random
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from benchmarks._corpus import Corpus
 from benchmarks._harness import folder_bytes, pct, rss_mib, timed
 from benchmarks.search import Timed
-from search_index import SearchIndex, open_index_url, rebuild_url
+from search_index import FACETS, Hit, SearchIndex, open_index_url, rebuild_url
+from search_index.analysis import Terms
+from search_index.querying import parse
+from search_index.typesense_engine import (
+    MAX_FACET_VALUES,
+    PAGE_FIELDS,
+    RANK_PARTS,
+    RANK_WEIGHTS,
+    TypesenseIndex,
+)
 from search_index.typesense_node import local_node
+from search_index.typesense_query import any_of, both
 
 ENGINES = ("whoosh", "typesense")
 #: The issue's targets: Typesense's p95 at 1,000,000 materials, and its speed-up at 100,000.
@@ -95,6 +130,92 @@ def build(url: str, corpus: Corpus, count: int) -> tuple[dict[str, Any], float]:
 def ms(samples: list[float]) -> dict[str, float]:
     """p50 and p95 of ``samples`` (seconds), in ms."""
     return {"p50_ms": round(pct(samples, 0.5), 1), "p95_ms": round(pct(samples, 0.95), 1)}
+
+
+def raw_request(
+    index: TypesenseIndex, corpus: Corpus, query: str, tokens: list[str], page: int
+) -> dict[str, Any]:
+    """The engine's floor for one question: the *minimal* raw request that answers it,
+    built before it is timed (no library work while timed). One search: the access filter
+    and the two words' filter (compiled as the library does), every facet, and one ranked
+    ``q`` page with what snippets are cut from. The ``q`` is the words analysed in their
+    own language (the corpus draws a query's two words from one language), so it reaches
+    about the materials the filter matches (the facets count what ``q`` reaches)."""
+    lang = next((c for c, (real, _) in corpus.vocab.items() if set(query.split()) <= set(real)),
+                None)  # fmt: skip
+    node = parse(query)
+    assert node is not None  # two words
+    words = both([any_of("access", tokens), index._compiler().compile(node)])
+    search = {
+        "collection": index.address.collection,
+        "q": " ".join(Terms.of(lang).terms(query)),
+        "query_by": ",".join(f"{p}_text" for p in RANK_PARTS),
+        "query_by_weights": RANK_WEIGHTS,
+        "filter_by": str(words),
+        "facet_by": ",".join(FACETS),
+        "max_facet_values": MAX_FACET_VALUES,
+        "page": page,
+        "per_page": 20,
+        "include_fields": PAGE_FIELDS,
+        "highlight_fields": "none",
+        "num_typos": 0,
+        "prefix": False,
+        "drop_tokens_threshold": 0,
+        "typo_tokens_threshold": 0,
+    }
+    return {"searches": [search]}
+
+
+class Split:
+    """Where the library's Typesense searches spend their time: the HTTP requests (with
+    the client's JSON work), the highlights, and the rest (analysis, compiling the filter,
+    building the searches, merging). Wraps the index's ``_multi`` and ``_hit``. Also
+    counts the relevance-sorted requests whose ranked searches (those with
+    ``query_by_weights``) reached every match, i.e. whose page is in relevance order and
+    not the newest-first fallback."""
+
+    def __init__(self, index: TypesenseIndex) -> None:
+        self.http = 0.0
+        self.hits = 0.0
+        self.requests = 0
+        self.ranked = 0
+        self.ranked_reached = 0
+        self.samples: dict[str, list[float]] = {"http": [], "highlights": [], "other": []}
+        multi, hit = index._multi, index._hit
+
+        def timed_multi(searches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            start = time.perf_counter()
+            try:
+                results = multi(searches)
+                ranked = [r for s, r in zip(searches, results, strict=True)
+                          if "query_by_weights" in s]  # fmt: skip
+                if ranked:
+                    self.ranked += 1
+                    self.ranked_reached += sum(r["found"] for r in ranked) >= results[0]["found"]
+                return results
+            finally:
+                self.http += time.perf_counter() - start
+                self.requests += 1
+
+        def timed_hit(found: dict[str, Any], terms: Mapping[str, set[str]]) -> Hit:
+            start = time.perf_counter()
+            try:
+                return hit(found, terms)
+            finally:
+                self.hits += time.perf_counter() - start
+
+        index._multi = timed_multi  # type: ignore[method-assign]
+        index._hit = timed_hit  # type: ignore[method-assign]
+
+    def start(self) -> None:
+        """Before a search."""
+        self.http = self.hits = 0.0
+
+    def record(self, seconds: float) -> None:
+        """After a search that took ``seconds``."""
+        self.samples["http"].append(self.http)
+        self.samples["highlights"].append(self.hits)
+        self.samples["other"].append(seconds - self.http - self.hits)
 
 
 def size_run(
@@ -121,21 +242,41 @@ def size_run(
     kinds = ["anonymous", "member", "member", "member", "partner"]
     persons = [corpus.person_tokens(rnd, rnd.choice(kinds)) for _ in range(n_queries)]
     queries = [corpus.query(rnd) for _ in range(n_queries)]
-    samples: dict[tuple[str, int], list[float]] = {(e, p): [] for e in ENGINES for p in (1, 5)}
+    samples: dict[tuple[str, int], list[float]] = {
+        (e, p): [] for e in (*ENGINES, "raw") for p in (1, 5)
+    }
+    typesense = indexes["typesense"]
+    assert isinstance(typesense, TypesenseIndex)
+    split = Split(typesense)
+    raw_client = typesense.address.client()
     agree = 0
+    raw_reach: list[float] = []
     for query, tokens in zip(queries, persons, strict=True):
         found = {}
         for page in (1, 5):
             for engine, index in indexes.items():
                 search = functools.partial(index.search, query, person_tokens=tokens, page=page)
+                split.start()
                 seconds, results = timed(search)
                 samples[engine, page].append(seconds)
                 found[engine] = results.total
+                if engine == "typesense":
+                    split.record(seconds)
+            raw = raw_request(typesense, corpus, query, tokens, page)
+            seconds, answer = timed(functools.partial(raw_client.multi_search.perform, raw, {}))
+            samples["raw", page].append(seconds)
+            if page == 1 and found["typesense"]:
+                raw_reach.append(answer["results"][0]["found"] / found["typesense"])
         agree += found["whoosh"] == found["typesense"]
     result["agree"] = round(agree / n_queries, 3)
     for engine in ENGINES:
         for page in (1, 5):
             result[engine][f"page{page}"] = ms(samples[engine, page])
+    result["typesense_raw"] = {f"page{p}": ms(samples["raw", p]) for p in (1, 5)}
+    result["typesense_raw"]["reach"] = round(sum(raw_reach) / max(len(raw_reach), 1), 3)
+    result["typesense"]["split"] = {k: ms(v) for k, v in split.samples.items()}
+    result["typesense"]["requests_per_search"] = round(split.requests / (2 * n_queries), 2)
+    result["typesense"]["ranked_reached"] = round(split.ranked_reached / max(split.ranked, 1), 3)
     whoosh_folder = Path(urls["whoosh"].split("://", 1)[1])
     result["whoosh"]["process_rss_delta_mib"] = round(rss_mib() - rss_before, 1)
     result["whoosh"]["index_mb"] = round(folder_bytes(whoosh_folder) / 1e6, 1)
@@ -150,6 +291,16 @@ def size_run(
         p1, p5 = f["page1"], f["page5"]
         print(f"  {engine:<10} page 1 p50/p95 {p1['p50_ms']:>6.1f}/{p1['p95_ms']:<6.1f}"
               f" page 5 {p5['p50_ms']:>6.1f}/{p5['p95_ms']:<6.1f} ms")  # fmt: skip
+    r1, r5 = result["typesense_raw"]["page1"], result["typesense_raw"]["page5"]
+    sp = result["typesense"]["split"]
+    print(f"  raw floor  page 1 p50/p95 {r1['p50_ms']:>6.1f}/{r1['p95_ms']:<6.1f} page 5 "
+          f"{r5['p50_ms']:>6.1f}/{r5['p95_ms']:<6.1f} ms (one search: filter, facets, ranked "
+          f"q; reaches {result['typesense_raw']['reach']:.0%} of the matches); library "
+          f"p50 split: HTTP {sp['http']['p50_ms']:.1f}, highlights "
+          f"{sp['highlights']['p50_ms']:.1f}, other {sp['other']['p50_ms']:.1f} ms, "
+          f"{result['typesense']['requests_per_search']} requests a search; relevance "
+          f"order reached every match in {result['typesense']['ranked_reached']:.0%} of the "
+          f"ranked searches")  # fmt: skip
     print(f"  memory: Typesense server {result['typesense']['server_rss_mib']:,.0f} MiB; Whoosh "
           f"+{result['whoosh']['process_rss_delta_mib']:,.0f} MiB in process, index "
           f"{result['whoosh']['index_mb']:,.0f} MB on disk")  # fmt: skip

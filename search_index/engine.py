@@ -22,6 +22,7 @@ from typing import Self
 from urllib.parse import unquote, urlsplit
 
 from search_index.documents import CheckReport, IndexedMaterial, Results
+from search_index.searching import Request, check_request
 
 ProgressFn = Callable[[int, int | None], None]
 
@@ -51,7 +52,6 @@ class SearchIndex(ABC):
     #: the engine (the hub does it in the database it shares): a local copy has its own lock.
     shared: bool = False
 
-    @abstractmethod
     def search(
         self,
         query_text: str,
@@ -64,8 +64,33 @@ class SearchIndex(ABC):
         facets: bool = True,
         highlights: bool = True,
     ) -> Results:
-        """Search the materials a person may see (see :meth:`search_index.MaterialIndex.search`
-        for the full contract, which every engine keeps)."""
+        """Search the materials a person may see.
+
+        ``person_tokens``: the person's access tokens (from the hub's policy module). A
+        material is found only if it holds at least one of them; no tokens, no results.
+        ``query_text``: search-box text (see :mod:`search_index.querying`); empty (or a
+        lone ``*``) browses everything the person may see.
+        ``filters``: facet name (one of :data:`FACETS`) to accepted values; a material must
+        have one of the values of every filtered facet. ``sort``: ``"relevance"`` (when
+        browsing: newest first), ``"newest"`` or ``"most_used"``; ties by relevance.
+
+        Facet counts cover the materials the person may see that match the query and the
+        filters of the *other* facets (disjunctive faceting: choosing ``fr`` under
+        language still shows how many there are in ``es``). A filtered facet's selected
+        values are listed even at count 0, so they can be shown and removed.
+
+        ``facets=False`` skips the counts (``Results.facets`` is then empty) and
+        ``highlights=False`` the snippets, for callers that do not show them.
+
+        Raises :class:`QueryError` (message for a person) for text, filters, sort or paging
+        that cannot be used.
+        """
+        request = check_request(query_text, person_tokens, filters, sort, page, page_size)
+        return self._search(request, facets=facets, highlights=highlights)
+
+    @abstractmethod
+    def _search(self, request: Request, *, facets: bool, highlights: bool) -> Results:
+        """Answer a checked request: the engine's part of :meth:`search`."""
 
     @abstractmethod
     def apply(

@@ -16,12 +16,13 @@ Whoosh's private parts these use are all in :mod:`search_index.whoosh_internals`
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 
 from search_index import searching, storage, writing
 from search_index.documents import IndexedMaterial, Results
 from search_index.engine import DEFAULT_LOCK_TIMEOUT, ProgressFn, SearchIndex
+from search_index.searching import Request
 from search_index.views import View, Views
 
 
@@ -85,40 +86,8 @@ class MaterialIndex(SearchIndex):
         with self._views.using() as view:
             return int(view.searcher.doc_count())
 
-    def search(
-        self,
-        query_text: str,
-        *,
-        person_tokens: Collection[str],
-        filters: Mapping[str, Collection[str]] | None = None,
-        sort: str = "relevance",
-        page: int = 1,
-        page_size: int = 20,
-        facets: bool = True,
-        highlights: bool = True,
-    ) -> Results:
-        """Search the materials a person may see.
-
-        ``person_tokens``: the person's access tokens (from the hub's policy module). A
-        material is found only if it holds at least one of them; no tokens, no results.
-        ``query_text``: search-box text (see :mod:`search_index.querying`); empty (or a
-        lone ``*``) browses everything the person may see.
-        ``filters``: facet name (one of :data:`FACETS`) to accepted values; a material must
-        have one of the values of every filtered facet. ``sort``: ``"relevance"`` (when
-        browsing: newest first), ``"newest"`` or ``"most_used"``; ties by relevance.
-
-        Facet counts cover the materials the person may see that match the query and the
-        filters of the *other* facets (disjunctive faceting: choosing ``fr`` under
-        language still shows how many there are in ``es``). A filtered facet's selected
-        values are listed even at count 0, so they can be shown and removed.
-
-        ``facets=False`` skips the counts (``Results.facets`` is then empty) and
-        ``highlights=False`` the snippets, for callers that do not show them.
-
-        Raises :class:`QueryError` (message for a person) for text, filters, sort or paging
-        that cannot be used.
-        """
-        request = searching.check_request(query_text, person_tokens, filters, sort, page, page_size)
+    def _search(self, request: Request, *, facets: bool, highlights: bool) -> Results:
+        """Answer a checked request (:func:`search_index.searching.search`)."""
         return searching.search(self._views, request, facets=facets, highlights=highlights)
 
     def apply(

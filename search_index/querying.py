@@ -376,6 +376,21 @@ def _only_negative(node: Node) -> bool:
 # --- Compiling to Whoosh ---------------------------------------------------------------
 
 
+def variants(text: str, languages: Iterable[str], has_neutral: bool) -> list[list[str]]:
+    """The distinct term sequences of ``text`` analysed in each of ``languages`` (and
+    neutrally when ``has_neutral`` or there are none): how a word of the search box finds
+    the materials of every language of an index, on either engine."""
+    analysers = [Terms.of(lang) for lang in languages]
+    if has_neutral or not analysers:
+        analysers.append(Terms.of(None))
+    found: dict[tuple[str, ...], None] = {}
+    for analyser in analysers:
+        terms = tuple(analyser.terms(text))
+        if terms:
+            found.setdefault(terms, None)
+    return [list(terms) for terms in found]
+
+
 @dataclass
 class Compiler:
     """Turns a syntax tree into a Whoosh query for one reader.
@@ -394,15 +409,7 @@ class Compiler:
 
     def variants(self, text: str) -> list[list[str]]:
         """The distinct term sequences of ``text`` over the index's languages."""
-        analysers = [Terms.of(lang) for lang in self.languages]
-        if self.has_neutral or not analysers:
-            analysers.append(Terms.of(None))
-        found: dict[tuple[str, ...], None] = {}
-        for analyser in analysers:
-            terms = tuple(analyser.terms(text))
-            if terms:
-                found.setdefault(terms, None)
-        return [list(terms) for terms in found]
+        return variants(text, self.languages, self.has_neutral)
 
     def compile(self, node: Node, positive: bool = True) -> wq.Query:
         if isinstance(node, MatchAll):

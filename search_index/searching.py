@@ -80,7 +80,7 @@ def search(
     facets: bool,
     highlights: bool,
 ) -> Results:
-    """Answer a checked request (see :meth:`search_index.MaterialIndex.search`)."""
+    """Answer a checked request (see :meth:`search_index.SearchIndex.search`)."""
     page, page_size = request.page, request.page_size
     if not request.tokens:
         counts = empty_facets(request.selected) if facets else {}

@@ -10,8 +10,9 @@ collection's name), written after each apply.
 Documents (see :func:`to_document`): the facets as ``string[]`` fields named as in
 :data:`~search_index.FACETS` (derived from it: a new facet needs no change here), the
 access tokens, ``published`` and ``popularity`` for sorting, the text as terms (see
-:mod:`search_index.typesense_query`), the part texts as terms again as plain ``string``
-fields (``<part>_text``, for Typesense's relevance ranking) and the stored texts for
+:mod:`search_index.typesense_query`), the part texts' words in the forms of every stemming
+language as plain ``string`` fields (``<part>_text``, for Typesense's relevance ranking,
+see :func:`rank_text`) and the stored texts for
 snippets, which are cut by :mod:`search_index.highlight` as on Whoosh (the same
 ``<mark>`` HTML).
 
@@ -25,23 +26,27 @@ counted on the built collection). Both are written together and dropped together
 
 A search is one ``multi_search`` request: the count and the facets, one count per
 filtered facet (disjunctive faceting: a facet's counts ignore its own filter), and the
-page (in the count's search when it needs no snippets; with the relevance searches'
-hits on a first page). Every query's filter starts with the access tokens, which the
+page (in the count's search when it needs no snippets; else the relevance search brings
+the page's texts). Every query's filter starts with the access tokens, which the
 library adds itself: no caller can leave them out. Relevance is Typesense's text match
-(title over topics over summary over body), one ranked search per stemming language of
-the index over the materials analysed in that language, merged by score; when a ranked
-search cannot reach every material the filter matched (an OR, a word matched only through
-another language's form) or the page is beyond :data:`MAX_RANKED`, the page is in
-newest-first order instead. "Did you mean" comes from Typesense's typo tolerance over the
-title and topic words of what the person may see (one request for all the words).
+(title over topics over summary over body) in one ranked search: its ``q`` holds every
+form of the query's words (their analyses in each language of the index), the documents'
+rank fields every language's forms of their words, and Typesense drops the ``q``'s tokens
+(from the right, then from the left) so that a document holding only some forms is
+ranked too, below those holding all; when the ranked search cannot reach every material
+the filter matched (an OR, a word matched only through a form dropped in the middle) or
+the page is beyond :data:`MAX_RANKED`, the page is in newest-first order instead. "Did
+you mean" comes from Typesense's typo tolerance over the title and topic words of what
+the person may see (one request for all the words).
 
 Where a search's time goes (``python -m benchmarks.search_engines``): Typesense 0.24
 cannot stem and its ``q`` cannot say "one of these forms", so a word is matched through
-the filter (exact terms, cheap: about 1 ms) and ranked by one ``q`` search per stemming
-language (a French query word has another stem in English); faceting costs most, because
-naming each returned value parses a stored document (hence the facet copy); and each of
-the searches of the one request has a fixed cost in the client. A single ``q`` search
-would need the engine to stem, or index-time forms of every language in every document.
+the filter (exact terms, cheap: about 1 ms) and ranked by the one ``q`` search over
+index-time forms of every language (one ``q`` search per stemming language, merged, was
+about twice as slow at 100,000 materials and fell back to newest first for a quarter of
+the queries, against 2%); faceting costs most, because naming each returned value parses
+a stored document (hence the facet copy). The library's own work (analysis, compiling,
+merging, highlights) is about 3 ms of a search: the rest is the engine's.
 
 Several hosts write the one collection: the index says so (``shared``), and the hub makes
 their writes take turns (``hub.services.indexing``, an advisory lock in the database they
@@ -56,7 +61,7 @@ import json
 import threading
 import time
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -66,7 +71,7 @@ import requests
 import typesense
 from typesense.exceptions import ObjectAlreadyExists, ObjectNotFound, TypesenseClientError
 
-from search_index.analysis import Terms, stemming_languages
+from search_index.analysis import STEM_LANGUAGES, WORD_RE, Terms, stemming_languages
 from search_index.documents import FACETS, Hit, IndexedMaterial, Results
 from search_index.engine import DEFAULT_LOCK_TIMEOUT, ProgressFn, SearchIndex
 from search_index.errors import IndexCorrupt, IndexUnavailable, QueryError, SearchIndexError
@@ -77,7 +82,6 @@ from search_index.searching import (
     SUGGEST_BELOW,
     Facets,
     Request,
-    check_request,
     correctable_words,
     corrected_text,
     empty_facets,
@@ -86,7 +90,7 @@ from search_index.typesense_query import Filter, FilterCompiler, any_of, both, p
 
 #: Bump when the documents' meaning or the analysis change (a change of fields, such as
 #: a new facet, changes :data:`SCHEMA_VERSION` by itself): older collections are refused.
-FORMAT = 2
+FORMAT = 3
 DEFAULT_PORT = 8108
 #: Text parts searched by ``filter_by`` (see :mod:`search_index.typesense_query`).
 FILTER_PARTS = ("text", "title", "topics")
@@ -105,8 +109,10 @@ DELETE_BATCH = 500
 #: Relevance is ranked by Typesense up to this many results (its largest page); deeper
 #: pages are in newest-first order.
 MAX_RANKED = 250
-#: Up to this many hits per language, relevance searches bring the page's texts along.
-TEXTS_WITH_RANKING = 20
+#: Typesense drops a ranked query's tokens (from the right, then from the left) while it
+#: has found fewer than this: always, so that a document holding only some of a word's
+#: forms is ranked too (see :meth:`TypesenseIndex._ranking`).
+DROP_ALWAYS = 1_000_000_000
 #: What a page's hits bring back: the id and what snippets are cut from.
 PAGE_FIELDS = "id,stored_title,stored_summary,stored_body,stored_langs"
 MAX_FACET_VALUES = 1000
@@ -214,6 +220,18 @@ def _part_terms(langs: list[str], text: str) -> list[str]:
     return terms
 
 
+def rank_text(text: str) -> str:
+    """What Typesense ranks ``text`` by: each word's forms in every stemming language
+    (and neutral), without repeats, so that one ranked ``q`` finds a word whatever the
+    language its form was analysed in (see :meth:`TypesenseIndex._ranking`)."""
+    analysers = [Terms.of(lang) for lang in (*STEM_LANGUAGES, None)]
+    forms: dict[str, None] = {}
+    for word in WORD_RE.findall(text):
+        for analyser in analysers:
+            forms.setdefault(analyser.term(word), None)
+    return " ".join(forms)
+
+
 def to_document(doc: IndexedMaterial) -> dict[str, Any]:
     """The Typesense document of a material."""
     for token in doc.access_tokens:
@@ -239,7 +257,7 @@ def to_document(doc: IndexedMaterial) -> dict[str, Any]:
         "stored_langs": langs,
     }
     for part in RANK_PARTS:
-        document[f"{part}_text"] = " ".join(t for line in by_part[part] for t in line)
+        document[f"{part}_text"] = rank_text(texts[part])
     for part in FILTER_PARTS:
         chunks = [c for p in RANK_PARTS for c in by_part[p]] if part == "text" else by_part[part]
         document[f"{part}_terms"] = sorted({t for chunk in chunks for t in chunk})
@@ -497,21 +515,9 @@ class TypesenseIndex(SearchIndex):
         self._languages = None
         return True
 
-    def search(
-        self,
-        query_text: str,
-        *,
-        person_tokens: Collection[str],
-        filters: Mapping[str, Collection[str]] | None = None,
-        sort: str = "relevance",
-        page: int = 1,
-        page_size: int = 20,
-        facets: bool = True,
-        highlights: bool = True,
-    ) -> Results:
-        """Search the materials a person may see: the contract of
-        :meth:`search_index.MaterialIndex.search`, on Typesense (see the module docstring)."""
-        request = check_request(query_text, person_tokens, filters, sort, page, page_size)
+    def _search(self, request: Request, *, facets: bool, highlights: bool) -> Results:
+        """Answer a checked request on Typesense (see the module docstring)."""
+        page, page_size = request.page, request.page_size
         if not request.tokens:
             counts = empty_facets(request.selected) if facets else {}
             return Results([], 0, counts, None, page, page_size)
@@ -587,17 +593,15 @@ class TypesenseIndex(SearchIndex):
             return _Outcome(0, [], empty_facets(request.selected) if facets else {})
         filter_by = str(matched)
         free = [f for f in FACETS if f not in chosen]
-        ranking: list[tuple[str, dict[str, Any]]] = []
+        ranking = None
         if page and request.sort == "relevance" and compiler is not None:
             ranking = self._ranking(request, filter_by, compiler, texts)
         # The count and the facets that no filter narrows, from the facet copy (per_page
         # 0: no documents); without relevance ranking and snippets, the page too.
-        paged = page and not ranking and not texts
+        paged = page and ranking is None and not texts
         count = self._page(request, filter_by, texts) if paged else {}
         count.update(q="*", filter_by=filter_by, per_page=count.get("per_page", 0))
         counted = [*free] if facets else []
-        if ranking:
-            counted.append(LANGS_FIELD)  # each ranked search must find its language's count
         if counted:
             count.update(facet_by=",".join(counted), max_facet_values=MAX_FACET_VALUES)
         searches = [self._counting(count)]
@@ -615,10 +619,11 @@ class TypesenseIndex(SearchIndex):
                     }  # fmt: skip
                 )
             )
-        searches += [ranked for _, ranked in ranking]
+        if ranking is not None:
+            searches.append(ranking)
         if page and not paged:
             # With ranking, the newest-first page in case it cannot reach every match
-            # (a word found through another language's form): no second request.
+            # (a form dropped in the middle of the q): no second request.
             searches.append(self._page(request, filter_by, texts))
         results = self._multi(searches)
         total = int(results[0]["found"])
@@ -635,19 +640,10 @@ class TypesenseIndex(SearchIndex):
                 )
             counts = {facet: counts[facet] for facet in FACETS}
         hits: list[dict[str, Any]] = []
-        if ranking:
-            reached = dict(_facet_counts(results[0], LANGS_FIELD))
-            ranked = results[len(results) - len(ranking) - 1 : -1]
-            per_language = zip(ranking, ranked, strict=True)
-            merged = _merge_ranked(
-                request, [(reached.get(lang, 0), r) for (lang, _), r in per_language]
-            )
-            if merged is None:
-                # Typesense's ranking could not reach every match: newest first instead.
-                hits = results[-1].get("hits", [])
-            else:
-                brought = not merged or "stored_title" in merged[0]["document"]
-                hits = self._with_texts(merged) if texts and not brought else merged
+        if ranking is not None:
+            ranked = results[-2]
+            # When Typesense's ranking could not reach every match: newest first instead.
+            hits = (ranked if int(ranked["found"]) == total else results[-1]).get("hits", [])
         elif page:
             hits = results[0 if paged else -1].get("hits", [])
         return _Outcome(total, hits, counts)
@@ -659,68 +655,35 @@ class TypesenseIndex(SearchIndex):
             return search
         return {**search, "collection": self.facet_alias, "query_by": "access"}
 
-    def _with_texts(self, hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The ranked ``hits`` (ids and scores) with the texts snippets are cut from."""
-        if not hits:
-            return hits
-        ids = [hit["document"]["id"] for hit in hits]
-        found = self._multi(
-            [
-                {
-                    "q": "*",
-                    "filter_by": any_of("id", ids),
-                    "per_page": len(ids),
-                    "include_fields": PAGE_FIELDS,
-                }
-            ]  # fmt: skip
-        )[0]
-        documents = {hit["document"]["id"]: hit["document"] for hit in found.get("hits", [])}
-        return [
-            {**hit, "document": documents[hit["document"]["id"]]}
-            for hit in hits
-            if hit["document"]["id"] in documents
-        ]
-
     def _ranking(
         self, request: Request, filter_by: str, compiler: FilterCompiler, snippets: bool
-    ) -> list[tuple[str, dict[str, Any]]]:
-        """Relevance searches, one per stemming language of the index (and the neutral
-        analysis): the materials analysed in it (the filter's, no others) ranked by
-        Typesense over the query's words analysed the same way. Empty when there are no
-        words to rank by or the page is too deep. With ``snippets`` and a first page of up to
-        :data:`TEXTS_WITH_RANKING` hits, the hits bring what snippets are cut from (no
-        second request)."""
+    ) -> dict[str, Any] | None:
+        """The relevance search: Typesense's text match over every form of the query's
+        words (each document's rank fields hold its words' forms in every language, see
+        :func:`rank_text`), with tokens dropped until every form counts alone (a document
+        needs only some of them); the filter decides what matches. None when there are no
+        words to rank by or the page is too deep."""
         texts = compiler.rank_texts()
-        window = request.page * request.page_size
-        if not texts or window > MAX_RANKED:
-            return []
-        with_texts = snippets and window <= TEXTS_WITH_RANKING
-        languages: list[str] = [*compiler.languages]
-        if compiler.has_neutral:
-            languages.append(NEUTRAL)
-        searches = []
-        for lang in languages:
-            analyser = Terms.of(None if lang == NEUTRAL else lang)
-            tokens = list(dict.fromkeys(t for text in texts for t in analyser.terms(text)))
-            part = f"{filter_by} && {any_of(LANGS_FIELD, [lang])}"
-            ranked = {
-                "q": " ".join(tokens),
-                "query_by": ",".join(f"{p}_text" for p in RANK_PARTS),
-                "query_by_weights": RANK_WEIGHTS,
-                "filter_by": part,
-                "per_page": window,
-                "include_fields": f"{PAGE_FIELDS},published" if with_texts else "id,published",
-                "highlight_fields": "none",
-                "num_typos": 0,
-                "prefix": False,
-                "drop_tokens_threshold": 0,
-                "typo_tokens_threshold": 0,
-                # Else a short body that is just the word beats a title holding it.
-                "prioritize_exact_match": False,
-                "sort_by": "_text_match:desc,published:desc",
-            }
-            searches.append((lang, ranked))
-        return searches
+        if not texts or request.page * request.page_size > MAX_RANKED:
+            return None
+        forms = [form for text in texts for terms in compiler.variants(text) for form in terms]
+        return {
+            "q": " ".join(dict.fromkeys(forms)),
+            "query_by": ",".join(f"{p}_text" for p in RANK_PARTS),
+            "query_by_weights": RANK_WEIGHTS,
+            "filter_by": filter_by,
+            "page": request.page,
+            "per_page": request.page_size,
+            "include_fields": PAGE_FIELDS if snippets else "id",
+            "highlight_fields": "none",
+            "num_typos": 0,
+            "prefix": False,
+            "drop_tokens_threshold": DROP_ALWAYS,
+            "typo_tokens_threshold": 0,
+            # Else a short body that is just the word beats a title holding it.
+            "prioritize_exact_match": False,
+            "sort_by": "_text_match:desc,published:desc",
+        }
 
     def _page(self, request: Request, filter_by: str, texts: bool) -> dict[str, Any]:
         by = {"most_used": "popularity:desc,published:desc"}.get(
@@ -782,27 +745,6 @@ class TypesenseIndex(SearchIndex):
             return None
         outcome = self._evaluate(request, text, None, facets=False, page=False)
         return corrected if outcome.total > found else None
-
-
-def _merge_ranked(
-    request: Request, found: list[tuple[int, dict[str, Any]]]
-) -> list[dict[str, Any]] | None:
-    """The page of hits from the per-language relevance searches (each with the number
-    of materials it had to reach), best first; None when one missed some."""
-    best: dict[str, dict[str, Any]] = {}
-    for count, ranked in found:
-        if int(ranked["found"]) != count:
-            return None
-        for hit in ranked.get("hits", []):
-            doc_id = hit["document"]["id"]
-            if doc_id not in best or hit["text_match"] > best[doc_id]["text_match"]:
-                best[doc_id] = hit
-    ordered = sorted(
-        best.values(),
-        key=lambda h: (-h["text_match"], -h["document"]["published"], h["document"]["id"]),
-    )
-    start = (request.page - 1) * request.page_size
-    return ordered[start : start + request.page_size]
 
 
 @dataclass

@@ -20,9 +20,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from search_index.analysis import Terms
 from search_index.errors import QueryError
-from search_index.querying import AndNode, MatchAll, Node, Not, OrNode, Phrase, Word, is_stop
+from search_index.querying import (
+    AndNode,
+    MatchAll,
+    Node,
+    Not,
+    OrNode,
+    Phrase,
+    Word,
+    is_stop,
+    variants,
+)
 
 #: A filter: an expression, or a constant (True: everything, False: nothing).
 Filter = str | bool
@@ -49,22 +58,23 @@ def none_of(field_name: str, values: list[str]) -> str:
 
 def both(parts: list[Filter]) -> Filter:
     """All of ``parts``."""
-    if any(p is False for p in parts):
-        return False
-    kept = [p for p in parts if p is not True]
-    if not kept:
-        return True
-    return kept[0] if len(kept) == 1 else "(" + " && ".join(str(p) for p in kept) + ")"
+    return _joined(parts, "&&", absorbing=False)
 
 
 def either(parts: list[Filter]) -> Filter:
     """Any of ``parts``."""
-    if any(p is True for p in parts):
-        return True
-    kept = [p for p in parts if p is not False]
+    return _joined(parts, "||", absorbing=True)
+
+
+def _joined(parts: list[Filter], operator: str, *, absorbing: bool) -> Filter:
+    """``parts`` joined by ``operator``: the constant ``absorbing`` decides the whole
+    (False for AND, True for OR), the other one drops out."""
+    if any(p is absorbing for p in parts):
+        return absorbing
+    kept = [p for p in parts if p is not (not absorbing)]
     if not kept:
-        return False
-    return kept[0] if len(kept) == 1 else "(" + " || ".join(str(p) for p in kept) + ")"
+        return not absorbing
+    return kept[0] if len(kept) == 1 else "(" + f" {operator} ".join(str(p) for p in kept) + ")"
 
 
 def pairs(terms: list[str]) -> list[str]:
@@ -92,15 +102,7 @@ class FilterCompiler:
 
     def variants(self, text: str) -> list[list[str]]:
         """The distinct term sequences of ``text`` over the index's languages."""
-        analysers = [Terms.of(lang) for lang in self.languages]
-        if self.has_neutral or not analysers:
-            analysers.append(Terms.of(None))
-        found: dict[tuple[str, ...], None] = {}
-        for analyser in analysers:
-            terms = tuple(analyser.terms(text))
-            if terms:
-                found.setdefault(terms, None)
-        return [list(terms) for terms in found]
+        return variants(text, self.languages, self.has_neutral)
 
     def compile(self, node: Node, positive: bool = True) -> Filter:
         """The filter of ``node`` (negated when not ``positive``)."""

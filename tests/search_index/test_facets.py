@@ -1,4 +1,6 @@
-"""Facet counts and filters (the exhaustive model check is in test_access.py)."""
+"""Facet counts and filters on Whoosh beyond the contract both engines keep
+(test_contract.py: counts per person, order, disjunctive counts, selected values at 0);
+the exhaustive model check is in test_access.py."""
 
 from __future__ import annotations
 
@@ -13,22 +15,6 @@ def test_every_facet_is_reported(index: MaterialIndex) -> None:
     assert results.facets["licence"] == [("CC-BY-4.0", 1)]
 
 
-def test_facets_count_only_materials_the_person_may_see(index: MaterialIndex) -> None:
-    index.apply(
-        [
-            make_material(title="Malaria", level="clinical", access_tokens=["public"]),
-            make_material(title="Malaria", level="cpd", access_tokens=["school:x"]),
-            make_material(title="Malaria", level="cpd", access_tokens=["school:x", "public"]),
-        ],
-        [],
-    )
-    assert index.search("malaria", person_tokens=PUBLIC).facets["level"] == [
-        ("clinical", 1),
-        ("cpd", 1),
-    ]
-    assert index.search("malaria", person_tokens=["school:x"]).facets["level"] == [("cpd", 2)]
-
-
 def test_facets_count_only_materials_matching_the_query(index: MaterialIndex) -> None:
     index.apply(
         [
@@ -38,19 +24,6 @@ def test_facets_count_only_materials_matching_the_query(index: MaterialIndex) ->
         [],
     )
     assert index.search("malaria", person_tokens=PUBLIC).facets["school"] == [("a", 1)]
-
-
-def test_facets_sorted_by_count_then_value(index: MaterialIndex) -> None:
-    index.apply(
-        [make_material(countries=[c]) for c in ["UG", "KE", "KE", "BR", "AR", "BR"]],
-        [],
-    )
-    assert index.search("", person_tokens=PUBLIC).facets["countries"] == [
-        ("BR", 2),
-        ("KE", 2),
-        ("AR", 1),
-        ("UG", 1),
-    ]
 
 
 def test_filters_narrow_and_combine_across_facets(index: MaterialIndex) -> None:
@@ -72,29 +45,6 @@ def test_filters_narrow_and_combine_across_facets(index: MaterialIndex) -> None:
     assert search({"language": ["fr", "pt"]}) == ["fr-clin", "fr-cpd", "pt-cpd"]
     assert search({"language": ["fr", "pt"], "level": ["cpd"]}) == ["fr-cpd", "pt-cpd"]
     assert search({"language": []}) == ["en-clin", "fr-clin", "fr-cpd", "pt-cpd"]
-
-
-def test_a_facets_own_filter_does_not_narrow_its_counts(index: MaterialIndex) -> None:
-    # Disjunctive faceting: with French chosen, the language facet still offers the others.
-    index.apply(
-        [
-            make_material(language="fr", level="clinical"),
-            make_material(language="fr", level="cpd"),
-            make_material(language="en", level="clinical"),
-        ],
-        [],
-    )
-    results = index.search("", person_tokens=PUBLIC, filters={"language": ["fr"]})
-    assert results.total == 2
-    assert results.facets["language"] == [("fr", 2), ("en", 1)]
-    assert results.facets["level"] == [("clinical", 1), ("cpd", 1)]
-
-
-def test_selected_values_are_listed_even_when_nothing_matches(index: MaterialIndex) -> None:
-    index.apply([make_material(language="en")], [])
-    results = index.search("", person_tokens=PUBLIC, filters={"language": ["xx"]})
-    assert results.total == 0
-    assert results.facets["language"] == [("en", 1), ("xx", 0)]
 
 
 def test_deleted_materials_leave_the_counts(index: MaterialIndex) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
@@ -21,6 +22,7 @@ from search_index.typesense_engine import (
     Address,
     TypesenseIndex,
     collection_schema,
+    rank_text,
 )
 from search_index.typesense_node import API_KEY, free_port
 from tests.search_index.conftest import drop_typesense
@@ -120,3 +122,24 @@ def test_filter_values_cannot_widen_the_access_filter(url: str) -> None:
 def test_every_facet_is_a_faceted_field_of_the_collection() -> None:
     fields = {f["name"]: f for f in collection_schema("c")["fields"]}
     assert all(fields[f]["facet"] and fields[f]["type"] == "string[]" for f in FACETS)
+
+
+def test_rank_fields_hold_each_words_forms_in_every_language_once() -> None:
+    forms = rank_text("Vaccines, vaccines").split()
+    assert "vaccin" in forms  # the English (and French) stem
+    assert "vaccines" in forms  # the neutral form
+    assert len(forms) == len(set(forms))
+
+
+def test_one_ranked_search_orders_words_matched_through_each_languages_form(url: str) -> None:
+    index = open_index_url(url)
+    index.apply(
+        [
+            make_material(id="en-title", title="Vaccines",
+                          published=datetime(2020, 1, 1, tzinfo=UTC)),
+            make_material(id="fr-body", language="fr", title="Enfants", body="Les vaccins",
+                          published=datetime(2025, 1, 1, tzinfo=UTC)),
+        ],
+        [],
+    )  # fmt: skip
+    assert ids(index.search("vaccins", person_tokens=PUBLIC)) == ["en-title", "fr-body"]
