@@ -126,6 +126,7 @@ def test_no_route_parses_an_id_with_the_plain_int_converter(app: Flask) -> None:
     assert len(_id_rules(app)) > 20
 
 
+@pytest.mark.slow
 def test_bad_ids_in_the_path_are_404_for_everyone(app: Flask, session: Session) -> None:
     clients = _persona_clients(app, session)
     adapter = app.url_map.bind("hub.test")
