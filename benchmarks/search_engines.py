@@ -286,6 +286,12 @@ def size_run(
     w95 = result["whoosh"]["page1"]["p95_ms"]
     t95 = result["typesense"]["page1"]["p95_ms"]
     result["speedup_p95"] = round(w95 / t95, 2) if t95 else None
+    print_size(result)
+    return result, walls
+
+
+def print_size(result: dict[str, Any]) -> None:
+    """The human lines of one size's figures."""
     for engine in ENGINES:
         f = result[engine]
         p1, p5 = f["page1"], f["page5"]
@@ -306,7 +312,6 @@ def size_run(
           f"{result['whoosh']['index_mb']:,.0f} MB on disk")  # fmt: skip
     print(f"  Typesense {result['speedup_p95']}x Whoosh at p95; same totals for "
           f"{result['agree']:.0%} of the queries", flush=True)  # fmt: skip
-    return result, walls
 
 
 def main(argv: list[str] | None = None) -> int:
