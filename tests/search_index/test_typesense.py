@@ -143,3 +143,29 @@ def test_one_ranked_search_orders_words_matched_through_each_languages_form(url:
         [],
     )  # fmt: skip
     assert ids(index.search("vaccins", person_tokens=PUBLIC)) == ["en-title", "fr-body"]
+
+
+def test_a_page_the_ranking_cannot_reach_is_newest_first(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = open_index_url(url)
+    index.apply(
+        [
+            make_material(id="older", title="Malaria in children",
+                          published=datetime(2020, 1, 1, tzinfo=UTC)),
+            make_material(id="newer", title="Severe malaria",
+                          published=datetime(2025, 1, 1, tzinfo=UTC)),
+        ],
+        [],
+    )  # fmt: skip
+    ranking = TypesenseIndex._ranking
+
+    def reaching_nothing(*args: object, **kwargs: object) -> dict[str, object] | None:
+        ranked = ranking(*args, **kwargs)  # type: ignore[arg-type]
+        return None if ranked is None else {**ranked, "q": "zzzz", "drop_tokens_threshold": 0}
+
+    monkeypatch.setattr(TypesenseIndex, "_ranking", reaching_nothing)
+    found = index.search("malaria", person_tokens=PUBLIC)
+    assert found.total == 2
+    assert ids(found) == ["newer", "older"]
+    assert "<mark>" in found.hits[0].highlights["title"]
