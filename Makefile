@@ -46,8 +46,11 @@ tests/browser/node_modules/.installed: tests/browser/package.json tests/browser/
 TEST_WORKERS ?= auto
 
 ## test: install and run the whole test suite (HUB_TEST_DATABASE_URL selects PostgreSQL)
+# Bytecode is written even where the environment says not to: without it every worker and every
+# hub process a test starts compiles the hub and rewrites the tests' asserts again (collection
+# took 8.8 s instead of 4.4 s here; the suite 5:55 instead of 5:31).
 test: install tests/browser/node_modules/.installed
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check hub content_store search_index tests migrations benchmarks
