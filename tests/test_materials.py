@@ -16,6 +16,7 @@ from hub.models import (
     MembershipStatus,
     Person,
     Role,
+    VersionFile,
     VersionState,
 )
 from hub.services import lineage, modules, publishing
@@ -485,6 +486,46 @@ def test_listing_pages_do_not_query_per_material(
         make_material(session, title=f"Many {i}", grants=[("consortium", [], "view")])
     many = queries_for_browse()
     assert many == few, f"{few} queries for 3 materials, {many} for 23: {statements[-8:]}"
+
+
+def _selects_of_page(client: FlaskClient, connection: Connection, address: str) -> list[str]:
+    with statements_sent(connection) as sent:
+        assert client.get(address).status_code == 200
+    return [s for s in sent if s.lstrip().upper().startswith("SELECT")]
+
+
+def test_a_material_page_does_not_query_per_file(
+    client: FlaskClient, session: Session, connection: Connection
+) -> None:
+    """A version's files (and their records) are read together, however many it has."""
+    sign_in(client, StudentFactory())
+    one = make_material(session, grants=[("consortium", [], "view")])
+    five = make_material(session, grants=[("consortium", [], "view")])
+    for position in range(1, 5):
+        record = make_file(session, five.school, name=f"part-{position}.pdf")
+        five.latest.attachments.append(VersionFile(file_id=record.id, position=position))
+    session.commit()
+    few = _selects_of_page(client, connection, f"/materials/{one.id}")
+    many = _selects_of_page(client, connection, f"/materials/{five.id}")
+    assert len(many) == len(few), many
+
+
+def test_a_material_page_reads_the_policys_facts_once(
+    client: FlaskClient, session: Session, connection: Connection
+) -> None:
+    """The facts the policy decides on (grants, the school's ceiling) are read once a page,
+    the original of an adaptation's with the rest: counting the view afterwards does not
+    read them again."""
+    original = make_material(session, title="Original", grants=[("consortium", [], "view")])
+    adaptation = make_material(
+        session, original.school, title="Adapted", grants=[("consortium", [], "view")]
+    )
+    adaptation.adapted_from_version_id = original.latest.id
+    session.commit()
+    sign_in(client, StudentFactory())
+    selects = _selects_of_page(client, connection, f"/materials/{adaptation.id}")
+    grants = [s for s in selects if "FROM audience_grant" in s]
+    assert len(grants) == 2, grants  # the adaptation's, then its original's
 
 
 XSS_CORPUS = [

@@ -210,7 +210,9 @@ class VersionFile(Base):
     text_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     version: Mapped[MaterialVersion] = relationship(back_populates="attachments")
-    file: Mapped[File] = relationship()
+    # Joined: whoever reads an attachment reads its file (one query for a version's files,
+    # not one more per file).
+    file: Mapped[File] = relationship(lazy="joined")
 
 
 class ModuleItem(Base):

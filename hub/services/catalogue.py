@@ -25,6 +25,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, event, func, or_, select
 from sqlalchemy.orm import Session, joinedload, load_only, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import policy, reasons
 from ..models import (
@@ -319,6 +320,11 @@ class Catalogue:
         material = self.session.get(Material, material_id, options=WITH_FACTS)
         if material is None or not material.versions:
             raise hidden()
+        for each in material.versions:
+            # Loading a material's versions does not set each version's material: without
+            # this, once ``material`` is out of scope the page's ``version.material`` reads
+            # it again (the session keeps loaded objects only while something refers to them).
+            set_committed_value(each, "material", material)
         if number is None:
             own_staff = self._own_staff(material.school_id)
             version = (
@@ -424,7 +430,17 @@ class Catalogue:
         translated = [m for m in related if root in (m.id, m.translation_of_id)]
         adapted = [m for m in related if m.adapted_from_version_id in own_versions]
         published = {m.id: m.published for m in (*translated, *adapted) if m.published is not None}
-        source = material.adapted_from
+        # The original with its material and what the policy asks of it (the page names its
+        # school), read at once rather than attribute by attribute.
+        source = (
+            self.session.get(
+                MaterialVersion,
+                material.adapted_from_version_id,
+                options=[joinedload(MaterialVersion.material).options(*WITH_FACTS)],
+            )
+            if material.adapted_from_version_id is not None
+            else None
+        )
         visible = {
             v.id
             for v in self.allowed(

@@ -572,10 +572,8 @@ def show(material_id: int) -> str:
     can = catalogue.decisions(version)
     material = version.material
     lineage = catalogue.lineage(material)
-    if version.state is not VersionState.DRAFT:
-        # Opening a module is starting it; the owner school's own reading counts as any.
-        count_use("module" if material.kind is MaterialKind.MODULE else "view", version, me)
-    return render_template(
+    is_module = material.kind is MaterialKind.MODULE
+    page = render_template(
         "materials/show.html",
         version=version,
         material=material,
@@ -585,8 +583,8 @@ def show(material_id: int) -> str:
         versions=catalogue.versions_of(material),
         lineage=lineage,
         about=metadata.about(version),
-        items=catalogue.module_items(version),
-        done=modules.items_done(s, me, version),
+        items=catalogue.module_items(version) if is_module else [],
+        done=modules.items_done(s, me, version) if is_module else set(),
         markdown_previews=_markdown_previews(version),
         on_list=me is not None and bookmarks.is_bookmarked(s, me, material),
         **(_sharing_context(material) if can["manage"] else {}),
@@ -596,6 +594,12 @@ def show(material_id: int) -> str:
         review_state=review_standings([version]).get(material.id),
         review_summary=review_state.public_summary(s, material.id),
     )
+    if version.state is not VersionState.DRAFT:
+        # Opening a module is starting it; the owner school's own reading counts as any.
+        # Counted once the page is read: the count's write ends the reading transaction, and
+        # what the page read in it (the policy's facts) would be read again.
+        count_use("module" if is_module else "view", version, me)
+    return page
 
 
 def _module_place(
