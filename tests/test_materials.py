@@ -349,8 +349,17 @@ def test_browse_shows_what_the_person_may_discover(client: FlaskClient, session:
     assert client.get(f"/materials/{lmc.id}").status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("largest_chunk", "page_size"),
+    [(4, 3), (50, 3), (5, 1)],
+    ids=["chunks-smaller-than-a-page", "chunks-that-grow", "pages-of-one"],
+)
 def test_browse_pages_through_the_catalogue_in_chunks_without_gaps_or_repeats(
-    client: FlaskClient, session: Session, monkeypatch: pytest.MonkeyPatch
+    client: FlaskClient,
+    session: Session,
+    monkeypatch: pytest.MonkeyPatch,
+    largest_chunk: int,
+    page_size: int,
 ) -> None:
     import datetime as dt
     import re
@@ -358,12 +367,12 @@ def test_browse_pages_through_the_catalogue_in_chunks_without_gaps_or_repeats(
     from hub.services import catalogue
     from hub.web import materials as pages
 
-    monkeypatch.setattr(catalogue, "BROWSE_CHUNK", 4)
-    monkeypatch.setattr(pages, "PAGE_SIZE", 3)
+    monkeypatch.setattr(catalogue, "BROWSE_CHUNK", largest_chunk)
+    monkeypatch.setattr(pages, "PAGE_SIZE", page_size)
     when = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     expected = []
     for n in range(14):
-        public = n % 3 != 1  # every third one is for members only: hidden from visitors
+        public = n % 3 == 0  # two in three are for members only: hidden from visitors
         made = make_material(
             session,
             title=f"Course {n:02d}",
@@ -375,11 +384,11 @@ def test_browse_pages_through_the_catalogue_in_chunks_without_gaps_or_repeats(
             expected.append(f"Course {n:02d}")
     session.commit()
     expected.sort(key=lambda t: (-(int(t[-2:]) // 2), -int(t[-2:])))
-    shown: list[str] = []
-    for page in range(1, 6):
-        html = client.get(f"/browse?page={page}").get_data(as_text=True)
-        shown += re.findall(r">(Course \d\d)<", html)
-    assert shown == expected
+    pages = [expected[start : start + page_size] for start in range(0, len(expected), page_size)]
+    for number, titles in enumerate(pages, start=1):
+        html = client.get(f"/browse?page={number}").get_data(as_text=True)
+        assert re.findall(r">(Course \d\d)<", html) == titles, f"page {number}"
+        assert (f"page={number + 1}" in html) == (number < len(pages)), f"next of {number}"
 
 
 def test_a_suspended_school_sees_only_public_materials(

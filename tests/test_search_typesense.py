@@ -58,9 +58,7 @@ def test_the_search_page_finds_what_the_person_may_see_on_typesense(
     assert "word beginnings cannot be searched here" in refused.get_data(as_text=True)
 
 
-def test_index_commands_rebuild_follow_and_check_on_typesense(
-    app: Flask, session: Session
-) -> None:
+def test_index_commands_rebuild_follow_and_check_on_typesense(app: Flask, session: Session) -> None:
     make_material(session, title="Asthma spacers", grants=[("public", [], "view")])
     session.commit()
     runner = app.test_cli_runner()

@@ -86,8 +86,8 @@ WITH_FACTS = (
     joinedload(Material.school),
 )
 
-# Browsing reads the catalogue newest first in chunks of this many versions, asking the policy
-# about each chunk, until the page is full.
+# Browsing reads the catalogue newest first in chunks of at most this many versions, asking the
+# policy about each chunk, until the page is full (``Catalogue._discoverable``).
 BROWSE_CHUNK = 200
 
 
@@ -485,7 +485,9 @@ class Catalogue:
         wanted = offset + limit
         visible: list[int] = []
         for chunk in self._discoverable(
-            self._published(text=text, owner_school_id=owner_school_id, kind=kind), exclude
+            self._published(text=text, owner_school_id=owner_school_id, kind=kind),
+            exclude,
+            first=2 * wanted,
         ):
             visible += [listed.version_id for listed in chunk]
             if len(visible) >= wanted:
@@ -522,7 +524,6 @@ class Catalogue:
             .join(School, School.id == Material.school_id)
             .where(MaterialVersion.state == VersionState.PUBLISHED, Material.retired_at.is_(None))
             .order_by(MaterialVersion.published_at.desc(), MaterialVersion.id.desc())
-            .limit(BROWSE_CHUNK)
         )
         if text:
             query = query.where(MaterialVersion.title.ilike(f"%{text}%"))
@@ -533,20 +534,31 @@ class Catalogue:
         return query
 
     def _discoverable(
-        self, query: Select[*tuple[Any, ...]], exclude: set[int] | None = None
+        self,
+        query: Select[*tuple[Any, ...]],
+        exclude: set[int] | None = None,
+        *,
+        first: int = BROWSE_CHUNK,
     ) -> Iterator[list[Listed]]:
         """The rows of ``query`` (``_published``) the viewer may discover, chunk by chunk,
-        until the query has no more; materials in ``exclude`` are left out."""
-        chunk = query
+        until the query has no more; materials in ``exclude`` are left out.
+
+        The first chunk has ``first`` rows (a page's worth, with room for what the viewer
+        may not see), the next ones four times more each, up to ``BROWSE_CHUNK``: a page
+        that most of the catalogue fills costs one small read, one that little of it fills
+        a few large ones."""
+        size = min(max(first, 1), BROWSE_CHUNK)
+        chunk = query.limit(size)
         while True:
             rows = self.session.execute(chunk).all()
             candidates = [r for r in rows if not exclude or r[5] not in exclude]  # material id
             facts = policy.published_facts(self.session, candidates)
             shown = {f.version_id for f in facts if self._decide(f, "discover")}
             yield [Listed(r[0], r[5], r[-2], r[-1]) for r in candidates if r[0] in shown]
-            if len(rows) < BROWSE_CHUNK:
+            if len(rows) < size:
                 return
             last_id, last_published = rows[-1][0], rows[-1][-1]
+            size = min(size * 4, BROWSE_CHUNK)
             # Keyset paging: the next chunk starts after the last row of this one.
             chunk = query.where(
                 or_(
@@ -556,7 +568,7 @@ class Catalogue:
                         MaterialVersion.id < last_id,
                     ),
                 )
-            )
+            ).limit(size)
 
     def _versions(self, ids: Sequence[int], *, files: bool = False) -> list[MaterialVersion]:
         """These versions, in this order, with their materials and schools (pages show them)
@@ -719,6 +731,11 @@ class Catalogue:
             )
             .order_by(Adoption.adopted_at.desc())
             .limit(limit)
+            .options(
+                joinedload(Adoption.version)
+                .joinedload(MaterialVersion.material)
+                .options(*WITH_FACTS)
+            )
         ).all()
         shown = {v.id for v in self.allowed([a.version for a, _name in rows], "view")}
         return [(a, name) for a, name in rows if a.version_id in shown]
