@@ -48,6 +48,16 @@ def _index(table: str) -> None:
 
 
 def upgrade() -> None:
+    _material()
+    _audience_grant()
+    _material_version()
+    _material_references()
+    _adoption()
+    _module_item()
+    _version_file()
+
+
+def _material() -> None:
     op.create_table(
         "material",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -69,6 +79,8 @@ def upgrade() -> None:
     )
     _index("material")
 
+
+def _audience_grant() -> None:
     grant_kind = _choice("grant_kind", "public", "consortium", "regions", "income", "schools")
     op.create_table(
         "audience_grant",
@@ -88,6 +100,8 @@ def upgrade() -> None:
     )
     _index("audience_grant")
 
+
+def _material_version() -> None:
     state = _choice("version_state", "draft", "published", "superseded")
     patient_data = _choice("patient_data", "none", "de-identified", "consented")
     consent_scope = _choice("consent_scope", "own_school", "consortium", "public")
@@ -136,7 +150,9 @@ def upgrade() -> None:
     )
     _index("material_version")
 
-    # material <-> material_version refer to each other: this key comes once both exist.
+
+def _material_references() -> None:
+    # A material's original version: the table of versions exists only now.
     with op.batch_alter_table("material", schema=None) as batch_op:
         batch_op.create_foreign_key(
             batch_op.f("fk_material_adapted_from_version_id_material_version"),
@@ -145,6 +161,8 @@ def upgrade() -> None:
             ["id"],
         )
 
+
+def _adoption() -> None:
     op.create_table(
         "adoption",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -162,6 +180,8 @@ def upgrade() -> None:
     )
     _index("adoption")
 
+
+def _module_item() -> None:
     op.create_table(
         "module_item",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -174,6 +194,8 @@ def upgrade() -> None:
     )
     _index("module_item")
 
+
+def _version_file() -> None:
     op.create_table(
         "version_file",
         sa.Column("id", sa.Integer(), nullable=False),
