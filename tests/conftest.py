@@ -1,8 +1,8 @@
 """Test fixtures: the database is migrated once per run; each test runs in a savepoint.
 
-Two costs are paid once per run rather than once per test: argon2 hashes at their lowest cost
-(``cheap_passwords``), and templates compiled by one app are reused by the next
-(``SHARED_TEMPLATES``).
+Three costs are paid once per run rather than once per test: argon2 hashes at their lowest cost
+(``cheap_passwords``), and templates and URL builders compiled by one app are reused by the
+next (``SHARED_TEMPLATES``, ``shared_url_builders``).
 
 Set ``HUB_TEST_DATABASE_URL`` (e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/test``) to
 run the suite against PostgreSQL; the default is a SQLite file in a temporary folder.
@@ -13,7 +13,8 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
+from werkzeug.routing import Rule
 
 from hub import create_app, db, migrate
 from hub.models import Person
@@ -40,8 +42,9 @@ SHIPPED_HASHER = accounts._hasher
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The slow tests first: pytest-xdist hands tests out in this order, so the many short
-    ones fill the workers' ends instead of one worker finishing a crawl alone."""
+    """The slow tests first: pytest-xdist hands tests out in this order, one at a time
+    (``--maxschedchunk=1`` in ``pyproject.toml``), so the many short ones fill the workers'
+    ends instead of one worker finishing a crawl alone."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
@@ -76,6 +79,40 @@ class _SharedBytecode(BytecodeCache):
 
 
 SHARED_TEMPLATES = _SharedBytecode()
+
+
+@dataclass(frozen=True)
+class SharedUrlBuilders:
+    """werkzeug's own compiler of URL builders, and the builders it compiled in this run."""
+
+    werkzeug_compile: Callable[[Rule, bool], Any]
+    builders: dict[tuple[Any, ...], Any]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_url_builders() -> Iterator[SharedUrlBuilders]:
+    """URL builders compiled by one app reused by the next, for the whole run.
+
+    werkzeug compiles two Python functions for every URL rule an app binds (the hub has 164
+    rules): 42 of the 86 ms of CPU an app costs to build here, and most tests build one. A
+    builder depends only on the rule's text, its defaults and what it appends (its code reads
+    the rule's converters through the rule it is bound to), so one compiled for an equal rule
+    serves. ``Rule._compile_builder`` is werkzeug's private method (pinned below 3.2 in the
+    ``test`` extra); ``tests/test_url_builders.py`` checks the shared code is werkzeug's.
+    """
+    compile_builder = Rule._compile_builder
+    builders: dict[tuple[Any, ...], Any] = {}
+
+    def shared(self: Rule, append_unknown: bool = True) -> Any:
+        defaults = tuple(sorted((k, repr(v)) for k, v in (self.defaults or {}).items()))
+        key = (append_unknown, self.rule, tuple(self._trace), defaults)
+        if key not in builders:
+            builders[key] = compile_builder(self, append_unknown)
+        return builders[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Rule, "_compile_builder", shared)
+        yield SharedUrlBuilders(compile_builder, builders)
 
 
 def make_app(config: dict[str, Any], connection: Connection | None = None) -> Flask:

@@ -6,8 +6,10 @@ renames or changes it fails here, loudly, rather than in searches.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import tempfile
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,15 +21,27 @@ from hypothesis import strategies as st
 from whoosh import query as wq
 from whoosh.codec import default_codec, whoosh3
 from whoosh.fields import ID, NUMERIC, TEXT, Schema
-from whoosh.filedb.filestore import RamStorage
+from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.matching import ReadTooFar
 from whoosh.scoring import BM25F
 
 from search_index import whoosh_internals as internals
 
+#: This process's folder for the temporary files of indexes in memory (removed at exit).
+_TEMPORARY = tempfile.TemporaryDirectory(prefix="hub-test-whoosh-")
+
+
+class _RamStorage(RamStorage):
+    """Whoosh's storage in memory, with its temporary files in this process's folder: Whoosh
+    puts them in a folder named after the index in the system's (``/tmp/MAIN.tmp``), which
+    two test workers shared and deleted under each other's writers."""
+
+    def temp_storage(self, name: str | None = None) -> Any:
+        return FileStorage(os.path.join(_TEMPORARY.name, name or "tmp")).create()
+
 
 def _ram_index(docs: list[dict[str, Any]], schema: Schema | None = None) -> Any:
-    ix = RamStorage().create_index(schema or Schema(word=ID, text=TEXT, n=NUMERIC(stored=True)))
+    ix = _RamStorage().create_index(schema or Schema(word=ID, text=TEXT, n=NUMERIC(stored=True)))
     with ix.writer() as writer:
         for doc in docs:
             writer.add_document(**doc)
