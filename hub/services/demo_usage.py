@@ -54,7 +54,8 @@ def load_demo_usage(
         people = list(session.scalars(select(Person).where(Person.school_id == school.id)))
         # What each of them may read, as the catalogue decides (students see less than staff;
         # people of one school and role see the same).
-        by_role = {p.role: _shelf(session, p, published, school) for p in people}
+        one_of_each = {p.role: p for p in people}
+        by_role = {r: _shelf(session, p, published, school) for r, p in one_of_each.items()}
         shelves = {p.id: by_role[p.role] for p in people}
         people = [p for p in people if shelves[p.id][0]]
         if not people:
