@@ -117,7 +117,8 @@ def shared_url_builders() -> Iterator[SharedUrlBuilders]:
 
 def make_app(config: dict[str, Any], connection: Connection | None = None) -> Flask:
     """A hub app for a test, on the test's ``connection`` when given (its writes are rolled
-    back with the test), reusing the templates other apps of the run compiled."""
+    back with the test), reusing the templates (and URL builders: ``shared_url_builders``)
+    other apps of the run compiled."""
     application = create_app(config)
     application.jinja_env.bytecode_cache = SHARED_TEMPLATES
     if connection is not None:
