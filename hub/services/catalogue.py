@@ -358,7 +358,10 @@ class Catalogue:
         return version, record
 
     def module_items(self, version: MaterialVersion) -> list[ModuleItem]:
-        """The items of a module version whose material the viewer may view."""
+        """The items of a module version whose material the viewer may view (none for a
+        version of any other kind, without asking the database)."""
+        if version.material.kind is not MaterialKind.MODULE:
+            return []
         items = self.session.scalars(
             select(ModuleItem)
             .where(ModuleItem.module_version_id == version.id)

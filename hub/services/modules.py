@@ -109,8 +109,13 @@ def remember_place(
 def items_done(
     session: Session, person: Person | None, module_version: MaterialVersion
 ) -> set[int]:
-    """Ids of the module version's items the person has finished."""
-    if person is None or not module_version.items:
+    """Ids of the module version's items the person has finished (none for a version of
+    any other kind, without asking the database)."""
+    if (
+        person is None
+        or module_version.material.kind is not MaterialKind.MODULE
+        or not module_version.items
+    ):
         return set()
     return set(
         session.scalars(
