@@ -115,6 +115,9 @@ def sign_in(page: Any, base: str, email: str) -> None:
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_selector("text=Sign out")
+    # The page a person lands on is whole once its deferred scripts have run (the header's
+    # menu keys, for one): a busy machine otherwise hands the next step a page half ready.
+    page.wait_for_load_state("load")
 
 
 def new_draft(

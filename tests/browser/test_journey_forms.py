@@ -43,6 +43,9 @@ def test_a_long_facet_group_is_folded_and_opens(page: Any, live_hub: str) -> Non
 
 
 def _pickers_shown(page: Any) -> list[str]:
+    # A deferred script hides the pickers "With" does not name: read them once the page has
+    # loaded (its deferred scripts run), not as soon as its first element can be clicked.
+    page.wait_for_load_state("load")
     shown: list[str] = page.locator("#sharing [data-grant-kind]").evaluate_all(
         "els => els.filter(e => e.offsetParent !== null).map(e => e.dataset.grantKind)"
     )
