@@ -41,10 +41,22 @@ collect_ignore_glob: list[str] = []
 SHIPPED_HASHER = accounts._hasher
 
 
+#: The fixtures through which a test reaches the database under test: a test that uses
+#: neither, directly or through another fixture, runs the same on SQLite and PostgreSQL.
+DATABASE_FIXTURES = frozenset({"database_url", "own_database"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` selects by the marks added here
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The slow tests first: pytest-xdist hands tests out in this order, one at a time
+    """Mark the tests that reach the database ``database`` (CI's PostgreSQL run selects
+    them: the others ran on SQLite already, and the database cannot change them).
+
+    The slow tests first: pytest-xdist hands tests out in this order, one at a time
     (``--maxschedchunk=1`` in ``pyproject.toml``), so the many short ones fill the workers'
     ends instead of one worker finishing a crawl alone."""
+    for item in items:
+        if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker("database")
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
