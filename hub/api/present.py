@@ -18,7 +18,6 @@ from ..models import (
     AudienceGrant,
     File,
     Material,
-    MaterialKind,
     MaterialVersion,
     ModuleItem,
     Person,
@@ -128,7 +127,7 @@ def links(v: MaterialVersion, can: dict[str, bool]) -> dict[str, str]:
         "files": url_for("api_materials.files", number=v.number, **at),
         "reviews": url_for("api_feedback.reviews", **at),
     }
-    if v.material.kind is MaterialKind.MODULE:
+    if v.is_module:
         found["items"] = url_for("api_materials.items", number=v.number, **at)
     if can.get("manage"):
         found["grants"] = url_for("api_sharing.grants", **at)

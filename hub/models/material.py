@@ -111,6 +111,11 @@ class Material(Base):
     def latest(self) -> MaterialVersion:
         return self.versions[-1]
 
+    @property
+    def is_module(self) -> bool:
+        """Whether this is a module (items in order) rather than a single material."""
+        return self.kind is MaterialKind.MODULE
+
 
 class MaterialVersion(Base):
     """One version of a material: its metadata and files. Immutable once published."""
@@ -176,6 +181,11 @@ class MaterialVersion(Base):
         cascade="all, delete-orphan",
         foreign_keys="ModuleItem.module_version_id",
     )
+
+    @property
+    def is_module(self) -> bool:
+        """Whether this is a version of a module (``Material.is_module``)."""
+        return self.material.is_module
 
     @property
     def files(self) -> list[File]:

@@ -197,7 +197,7 @@ def plan_export(
     cannot be found makes its material travel as a link. LTI links need the hub's launch
     address (``lti_launch_url``: given when the viewer's school registered a platform);
     without it they are web links."""
-    if version.material.kind is MaterialKind.MODULE:
+    if version.is_module:
         versions = [item.item_version for item in catalogue.module_items(version)]
     else:
         versions = [version]

@@ -360,7 +360,7 @@ class Catalogue:
     def module_items(self, version: MaterialVersion) -> list[ModuleItem]:
         """The items of a module version whose material the viewer may view (none for a
         version of any other kind, without asking the database)."""
-        if version.material.kind is not MaterialKind.MODULE:
+        if not version.is_module:
             return []
         items = self.session.scalars(
             select(ModuleItem)
@@ -385,7 +385,7 @@ class Catalogue:
             module = self.version(module_id, number, "view")
         except NotFound:
             return None
-        if module.material.kind is not MaterialKind.MODULE:
+        if not module.is_module:
             return None
         items = self.module_items(module)
         # A module holds a material once; the reader may have opened another of its versions.

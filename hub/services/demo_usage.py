@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import STAFF, MaterialKind, MaterialVersion, Person, School, VersionState, utcnow
+from ..models import STAFF, MaterialVersion, Person, School, VersionState, utcnow
 from . import geography, lineage, usage
 from .catalogue import Catalogue
 
@@ -120,7 +120,7 @@ def _month_start(now: dt.datetime, months_ago: int) -> dt.datetime:
 
 def _kind(rng: random.Random, version: MaterialVersion) -> str:
     kind = rng.choices([k for k, _w in KIND_WEIGHTS], [w for _k, w in KIND_WEIGHTS])[0]
-    is_module = version.material.kind is MaterialKind.MODULE
+    is_module = version.is_module
     if is_module != (kind == "module") and kind in ("module", "view"):
         return "module" if is_module else "view"
     return kind

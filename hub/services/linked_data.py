@@ -14,7 +14,7 @@ from typing import Any
 from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
-from ..models import MaterialKind, MaterialVersion
+from ..models import MaterialVersion
 from . import markdown, mesh, metadata
 from .catalogue import Catalogue
 from .citation import Address, work_of
@@ -85,9 +85,7 @@ def learning_resource(
             ),
             **_audience_types(version),
         },
-        "learningResourceType": (
-            "Module" if material.kind is MaterialKind.MODULE else work.kind_in_english
-        ),
+        "learningResourceType": ("Module" if material.is_module else work.kind_in_english),
     }
     summary = markdown.plain(version.summary)
     if summary:

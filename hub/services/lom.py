@@ -40,7 +40,7 @@ from urllib.parse import urlsplit
 from flask_babel import force_locale
 from lxml import etree
 
-from ..models import MaterialKind, MaterialVersion, VersionState
+from ..models import MaterialVersion, VersionState
 from . import markdown, mesh
 from .catalogue import Relations
 from .metadata import FIELD_BY_NAME
@@ -313,7 +313,7 @@ def _general(root: etree._Element, record: Record) -> None:
     for field in ("countries", "regions", "who_regions"):
         for _code, name in words(field, version):
             _langstring(general, "coverage", name, WORDS_LANGUAGE)
-    module = version.material.kind is MaterialKind.MODULE
+    module = version.is_module
     _vocab(general, "structure", "linear" if module else "atomic")
     _vocab(general, "aggregationLevel", "2" if module else "1")
 
@@ -548,7 +548,7 @@ def _dc_record(record: Record) -> etree._Element:
     dc("description", [markdown.plain(version.summary)])
     dc("publisher", [version.material.school.name])
     dc("date", [(version.published_at or version.created_at).date().isoformat()])
-    dc("type", ["InteractiveResource" if version.material.kind is MaterialKind.MODULE else ""])
+    dc("type", ["InteractiveResource" if version.is_module else ""])
     dc("type", [name for _code, name in words("resource_type", version)])
     dc("format", sorted({f.media_type for f in version.files if f.media_type}))
     dc("identifier", [record.url])

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from .. import policy
 from ..models import (
     ItemProgress,
-    MaterialKind,
     MaterialVersion,
     ModuleItem,
     Person,
@@ -37,7 +36,7 @@ def set_module_items(
     A stale list (someone changed the module meanwhile) is refused rather than overwritten.
     """
     require(session, person, module_version, "edit")
-    if module_version.material.kind is not MaterialKind.MODULE:
+    if not module_version.is_module:
         raise InvalidInput(_("Only modules have items."))
     check_draft(module_version)
     current = [i.item_version_id for i in module_version.items]
@@ -51,7 +50,7 @@ def set_module_items(
         item = session.get(MaterialVersion, version_id)
         if item is None or not policy.allowed(session, person, item, "view"):
             raise hidden()
-        if item.material.kind is MaterialKind.MODULE:
+        if item.is_module:
             raise InvalidInput(_("A module cannot contain another module."), field="items")
     module_version.items = [
         ModuleItem(item_version_id=v, position=i) for i, v in enumerate(item_version_ids)
@@ -111,11 +110,7 @@ def items_done(
 ) -> set[int]:
     """Ids of the module version's items the person has finished (none for a version of
     any other kind, without asking the database)."""
-    if (
-        person is None
-        or module_version.material.kind is not MaterialKind.MODULE
-        or not module_version.items
-    ):
+    if person is None or not module_version.is_module or not module_version.items:
         return set()
     return set(
         session.scalars(

@@ -34,7 +34,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from lxml import etree
 from sqlalchemy.orm import Session
 
-from ..models import MaterialKind, MaterialVersion, utcnow
+from ..models import MaterialVersion, utcnow
 from . import harvest_log, lom, schools
 from .catalogue import Catalogue, Harvested, HarvestScope
 from .errors import NotFound
@@ -361,7 +361,7 @@ def _error(code: str, message: str) -> etree._Element:
 
 def set_specs(version: MaterialVersion) -> list[str]:
     """The sets a version's record belongs to."""
-    kind = "module" if version.material.kind is MaterialKind.MODULE else version.resource_type
+    kind = "module" if version.is_module else version.resource_type
     specs = [f"school:{version.material.school_id}", f"language:{version.language}"]
     specs += [f"level:{version.level}"] if version.level else []
     specs += [f"type:{kind}"] if kind else []

@@ -220,9 +220,7 @@ def _edit_page(
         countries=geography.countries(),
         topics_in_use=[mesh.words(t) for t in _catalogue().topics_in_use()],
         visible_items={i.id for i in _catalogue().module_items(version)},
-        candidates=_module_candidates(version)
-        if version.material.kind is MaterialKind.MODULE
-        else [],
+        candidates=_module_candidates(version) if version.is_module else [],
         **_original_search(version.material),
     ), status
 
@@ -572,7 +570,6 @@ def show(material_id: int) -> str:
     can = catalogue.decisions(version)
     material = version.material
     lineage = catalogue.lineage(material)
-    is_module = material.kind is MaterialKind.MODULE
     page = render_template(
         "materials/show.html",
         version=version,
@@ -598,7 +595,7 @@ def show(material_id: int) -> str:
         # Opening a module is starting it; the owner school's own reading counts as any.
         # Counted once the page is read: the count's write ends the reading transaction, and
         # what the page read in it (the policy's facts) would be read again.
-        count_use("module" if is_module else "view", version, me)
+        count_use("module" if material.is_module else "view", version, me)
     return page
 
 
@@ -683,9 +680,7 @@ def my_list() -> str:
     assert me is not None
     versions = _catalogue().bookmarked(me)
     progress = {
-        v.id: (len(modules.items_done(s, me, v)), len(v.items))
-        for v in versions
-        if v.material.kind is MaterialKind.MODULE
+        v.id: (len(modules.items_done(s, me, v)), len(v.items)) for v in versions if v.is_module
     }
     return render_template(
         "materials/my_list.html",
