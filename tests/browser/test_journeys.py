@@ -62,7 +62,10 @@ def test_a_teacher_publishes_shares_with_a_region_and_sees_who_can(
     page.get_by_label("Summary").fill("First aid and **antivenom** for snakebite.")
     page.locator("#files input[type=file]").set_input_files(str(pdf))
     page.locator("#files").get_by_role("button", name="Attach").click()
-    page.wait_for_selector("#files >> text=snakebite.pdf")
+    # The progress list names the file at once; the list of attached files names it only on
+    # the page the hub answers with once the draft is saved and the file attached.
+    page.wait_for_selector("#files ul.files >> text=snakebite.pdf")
+    page.wait_for_load_state("load")
     assert page.get_by_label("Summary").input_value() == (
         "First aid and **antivenom** for snakebite."
     )
