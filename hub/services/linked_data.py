@@ -85,7 +85,7 @@ def learning_resource(
             ),
             **_audience_types(version),
         },
-        "learningResourceType": ("Module" if material.is_module else work.kind_in_english),
+        "learningResourceType": work.kind_in_english,
     }
     summary = markdown.plain(version.summary)
     if summary:
